@@ -1,0 +1,89 @@
+/* Session lifetime: create, mount, run the multi-threaded loop, stop, unmount; kernel notifications. */
+#include "tierfs_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+tfs_session *tfs_session_new(int argc, const char *const *argv, const tfs_ops *ops, tfs_ud ud,
+                             const tfs_options *opts, char *err, uint64_t errlen)
+{
+    struct tfs_session *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->ops = *ops;
+    s->ud = ud;
+    if (opts)
+        s->opts = *opts;
+    /* fuse_session_new may keep pointers into argv strings only during the call; copy to be safe. */
+    struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+    for (int i = 0; i < argc; i++) {
+        if (fuse_opt_add_arg(&args, argv[i]) != 0) {
+            snprintf(err, errlen, "out of memory");
+            fuse_opt_free_args(&args);
+            free(s);
+            return NULL;
+        }
+    }
+    s->se = fuse_session_new(&args, &tfs_ll_ops, sizeof(tfs_ll_ops), s);
+    fuse_opt_free_args(&args);
+    if (!s->se) {
+        snprintf(err, errlen, "libfuse rejected the session options (see the lines above)");
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int tfs_session_mount(tfs_session *s, const char *mountpoint)
+{
+    if (fuse_session_mount(s->se, mountpoint) != 0)
+        return -1;
+    s->mounted = 1;
+    return 0;
+}
+
+int tfs_session_loop(tfs_session *s, uint32_t max_threads, uint32_t max_idle_threads, int32_t clone_fd)
+{
+    struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+    if (!cfg)
+        return -ENOMEM;
+    fuse_loop_cfg_set_max_threads(cfg, max_threads);
+    fuse_loop_cfg_set_idle_threads(cfg, max_idle_threads);
+    fuse_loop_cfg_set_clone_fd(cfg, (unsigned int)clone_fd);
+    int res = fuse_session_loop_mt(s->se, cfg);
+    fuse_loop_cfg_destroy(cfg);
+    return res;
+}
+
+void tfs_session_exit(tfs_session *s) { fuse_session_exit(s->se); }
+
+void tfs_session_unmount(tfs_session *s)
+{
+    if (s->mounted) {
+        fuse_session_unmount(s->se);
+        s->mounted = 0;
+    }
+}
+
+void tfs_session_destroy(tfs_session *s)
+{
+    if (!s)
+        return;
+    tfs_session_unmount(s);
+    fuse_session_destroy(s->se);
+    free(s);
+}
+
+int tfs_notify_inval_inode(tfs_session *s, uint64_t ino, int64_t off, int64_t len)
+{
+    return fuse_lowlevel_notify_inval_inode(s->se, ino, off, len);
+}
+
+int tfs_notify_inval_entry(tfs_session *s, uint64_t parent, const char *name, uint64_t namelen)
+{
+    return fuse_lowlevel_notify_inval_entry(s->se, parent, name, namelen);
+}

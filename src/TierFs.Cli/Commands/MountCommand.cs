@@ -1,0 +1,62 @@
+using System.CommandLine;
+using TierFs.Cli.Mounting;
+using TierFs.Common;
+
+namespace TierFs.Cli.Commands;
+
+public static class MountCommand
+{
+    public static Command Create()
+    {
+        var backing = new Argument<string>("BACKING") { Description = "The existing directory tree to serve (the local tier)." };
+        var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "Where to mount it; the same path as BACKING mounts in place." };
+        var foreground = new Option<bool>("--foreground", "-f") { Description = "Stay attached and log to stderr too (for systemd and debugging)." };
+        var options = new Option<string[]>("--options", "-o")
+        {
+            Description = "Comma-separated mount options: attr_timeout=S, entry_timeout=S, negative_timeout=S, threads=N, " +
+                          "read_ahead_kb=N, state_dir=DIR, no_keep_cache, ro, debug, and the kernel's nosuid, nodev, noexec, noatime, ...",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var stateDir = new Option<string?>("--state-dir") { Description = "TierFs's own state (log, later the index). Default: /var/lib/tierfs/NAME, NAME from the mountpoint." };
+        var attrTimeout = new Option<double?>("--attr-timeout") { Description = "Seconds the kernel caches attributes (default 1)." };
+        var entryTimeout = new Option<double?>("--entry-timeout") { Description = "Seconds the kernel caches names (default 1)." };
+        var negativeTimeout = new Option<double?>("--negative-timeout") { Description = "Seconds the kernel caches a missing name (default 0)." };
+        var threads = new Option<uint?>("--threads") { Description = "Most FUSE worker threads (default 64)." };
+        var readAhead = new Option<uint?>("--read-ahead-kb") { Description = "Kernel read-ahead for the mount in KiB (default 1024)." };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => LogLevel.Info };
+        var child = new Option<bool>(Daemon.ChildFlag) { Hidden = true };
+
+        var cmd = new Command("mount", "Mount BACKING on MOUNTPOINT through FUSE. Returns once the mount is usable; the daemon keeps serving in the background until unmounted (tierfs umount, umount, fusermount3 -u, SIGTERM).")
+        {
+            backing, mountPoint, foreground, options, stateDir, attrTimeout, entryTimeout, negativeTimeout, threads, readAhead, logLevel, child,
+        };
+        cmd.SetAction(parse =>
+        {
+            var settings = new MountSettings { Backing = parse.GetValue(backing)!, MountPoint = parse.GetValue(mountPoint)! };
+            foreach (var o in parse.GetValue(options) ?? []) settings.ApplyOptions(o);
+            if (parse.GetValue(stateDir) is { } sd) settings.StateDir = sd;
+            if (parse.GetValue(attrTimeout) is { } at) settings.ApplyOptions($"attr_timeout={at.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            if (parse.GetValue(entryTimeout) is { } et) settings.ApplyOptions($"entry_timeout={et.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            if (parse.GetValue(negativeTimeout) is { } nt) settings.ApplyOptions($"negative_timeout={nt.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            if (parse.GetValue(threads) is { } th) settings.ApplyOptions($"threads={th}");
+            if (parse.GetValue(readAhead) is { } ra) settings.ApplyOptions($"read_ahead_kb={ra}");
+            Log.Level = parse.GetValue(logLevel);
+
+            if (!parse.GetValue(foreground))
+            {
+                // Check here too, so that bad input fails fast with the parent's own message.
+                Preflight.Check(settings);
+                return Daemon.StartDetached(Program.Arguments);
+            }
+            Log.AddSink(Console.Error);
+            var host = new MountHost(settings);
+            if (parse.GetValue(child))
+            {
+                Daemon.DetachFromTerminal();
+                host.Ready = Daemon.ReportReady;
+            }
+            return host.Run();
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using TierFs.Common;
+
+namespace TierFs.Cli.Mounting;
+
+/// <summary>
+/// `tierfs mount` without --foreground: start this program again as a detached child (never
+/// fork a .NET process), relay its messages until it reports READY, then return. The child
+/// leaves the terminal's session and, once ready, lets go of the parent's pipes.
+/// </summary>
+public static partial class Daemon
+{
+    public const string ChildFlag = "--daemon-child";
+    private const string ReadyLine = "TIERFS-READY";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>In the parent: start the child and wait for it. Returns the exit status.</summary>
+    public static int StartDetached(IReadOnlyList<string> args)
+    {
+        var psi = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        // Run through `dotnet tierfs.dll` (development) or the published apphost alike.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+            psi.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("--foreground");
+        psi.ArgumentList.Add(ChildFlag);
+
+        using var child = Process.Start(psi) ?? throw new CommandException("cannot start the mount daemon");
+        child.StandardInput.Close();
+        var errors = child.StandardError.ReadToEndAsync();
+        var ready = Task.Run(() =>
+        {
+            string? line;
+            while ((line = child.StandardOutput.ReadLine()) is not null)
+                if (line == ReadyLine) return true;
+            return false;
+        });
+        if (!ready.Wait(StartTimeout))
+        {
+            child.Kill(entireProcessTree: true);
+            throw new CommandException($"the mount daemon did not become ready within {StartTimeout.TotalSeconds:0}s");
+        }
+        if (ready.Result) return 0;
+        child.WaitForExit(10_000);
+        var text = errors.Wait(5000) ? errors.Result.Trim() : "";
+        Console.Error.WriteLine(text.Length > 0 ? text : "tierfs: the mount daemon exited before it was ready");
+        return child.HasExited && child.ExitCode != 0 ? child.ExitCode : 1;
+    }
+
+    /// <summary>In the child, first thing: leave the parent's session and terminal.</summary>
+    public static void DetachFromTerminal() => SetSid();
+
+    /// <summary>In the child, once serving: tell the parent, then drop its pipes.</summary>
+    public static void ReportReady()
+    {
+        Console.Out.WriteLine(ReadyLine);
+        Console.Out.Flush();
+        var devNull = Open("/dev/null", 2);
+        if (devNull >= 0)
+        {
+            Dup2(devNull, 0);
+            Dup2(devNull, 1);
+            Dup2(devNull, 2);
+            if (devNull > 2) Close(devNull);
+        }
+        Log.Info("mount", $"daemon {Environment.ProcessId} ready");
+    }
+
+    [LibraryImport("libc", EntryPoint = "setsid")]
+    private static partial int SetSid();
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "dup2")]
+    private static partial int Dup2(int oldfd, int newfd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}

@@ -1,0 +1,102 @@
+using System.Runtime.InteropServices;
+using TierFs.Common;
+using TierFs.FileSystem;
+using TierFs.Fuse;
+
+namespace TierFs.Cli.Mounting;
+
+/// <summary>
+/// Serves one mount in this process until it is unmounted or signalled: open the backing
+/// directory (before mounting, so in-place works), mount, run the FUSE loop, clean up.
+/// </summary>
+public sealed class MountHost(MountSettings settings)
+{
+    private const string Source = "mount";
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Called once the mount answers requests (the daemon child reports READY here).</summary>
+    public Action? Ready { get; set; }
+
+    public int Run()
+    {
+        Preflight.Check(settings);
+        var stateDir = settings.ResolvedStateDir;
+        Directory.CreateDirectory(stateDir);
+        var logFile = Path.Combine(stateDir, "tierfs.log");
+        Log.AddFile(logFile);
+
+        var backing = Path.GetFullPath(settings.Backing);
+        var mountPoint = Path.GetFullPath(settings.MountPoint);
+        var rootFd = OverlayFileSystem.OpenBacking(backing);
+        using var fs = new OverlayFileSystem(rootFd, new OverlayOptions
+        {
+            AttrTimeout = settings.AttrTimeout,
+            EntryTimeout = settings.EntryTimeout,
+            NegativeTimeout = settings.NegativeTimeout,
+            KeepCache = settings.KeepCache,
+        });
+        var fuseOptions = new FuseMountOptions
+        {
+            FsName = backing,
+            Subtype = "tierfs",
+            ReadOnly = settings.ReadOnly,
+            Debug = settings.FuseDebug,
+            MaxThreads = settings.Threads,
+            ReadAheadKb = settings.ReadAheadKb,
+            Want = FuseCapabilities.SpliceWrite | FuseCapabilities.SpliceMove | FuseCapabilities.FlockLocks |
+                   FuseCapabilities.ReaddirPlus | FuseCapabilities.ReaddirPlusAuto | FuseCapabilities.ParallelDirops |
+                   FuseCapabilities.AsyncRead | FuseCapabilities.AtomicOTrunc | FuseCapabilities.AsyncDio |
+                   FuseCapabilities.AutoInvalData,
+            // The kernel clears set-id bits on write itself; we write as root and would not.
+            Unwant = FuseCapabilities.HandleKillpriv | FuseCapabilities.WritebackCache,
+        };
+        fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
+
+        using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e));
+        session.Mount(mountPoint);
+        Log.Info(Source, $"mounted {backing} on {mountPoint}{(settings.InPlace ? " (in place)" : "")}, state in {stateDir}");
+
+        var loopResult = 0;
+        var loop = new Thread(() => loopResult = session.Run()) { Name = "fuse-loop" };
+        loop.Start();
+
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, session, "SIGTERM"));
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, session, "SIGINT"));
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; Log.Info(Source, "SIGHUP ignored"); });
+
+        if (!WaitUntilServing(mountPoint, loop))
+        {
+            Log.Error(Source, $"the mount on {mountPoint} did not answer within {ReadyTimeout.TotalSeconds:0}s; unmounting");
+            session.Stop();
+            loop.Join();
+            throw new CommandException($"the mount on {mountPoint} did not become ready (see {logFile})");
+        }
+        RuntimeFiles.Write(new MountRecord(Environment.ProcessId, backing, mountPoint, stateDir, logFile));
+        Ready?.Invoke();
+
+        loop.Join();
+        RuntimeFiles.Remove(mountPoint);
+        Log.Info(Source, $"unmounted {mountPoint} (loop ended with {loopResult})");
+        return 0;
+    }
+
+    private static void Stop(PosixSignalContext c, FuseSession session, string why)
+    {
+        c.Cancel = true;
+        Log.Info(Source, $"{why}: unmounting");
+        session.Stop();
+    }
+
+    // A stat of the mountpoint completes only once the kernel's INIT was answered and the root served.
+    private static bool WaitUntilServing(string mountPoint, Thread loop)
+    {
+        var probe = Task.Run(() => Directory.Exists(mountPoint));
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (probe.Wait(TimeSpan.FromMilliseconds(50))) return probe.Result;
+            if (!loop.IsAlive) return false;
+        }
+        return false;
+    }
+}

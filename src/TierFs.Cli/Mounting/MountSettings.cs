@@ -1,0 +1,88 @@
+using System.Globalization;
+
+namespace TierFs.Cli.Mounting;
+
+/// <summary>Everything `tierfs mount` was asked for, from its flags and its -o list.</summary>
+public sealed class MountSettings
+{
+    public required string Backing { get; init; }
+    public required string MountPoint { get; init; }
+    public string? StateDir { get; set; }
+    public double AttrTimeout { get; set; } = 1.0;
+    public double EntryTimeout { get; set; } = 1.0;
+    public double NegativeTimeout { get; set; }
+    public uint Threads { get; set; } = 64;
+    public uint ReadAheadKb { get; set; } = 1024;
+    public bool KeepCache { get; set; } = true;
+    public bool ReadOnly { get; set; }
+    public bool FuseDebug { get; set; }
+    /// <summary>Kernel mount flags passed through to libfuse (nosuid, nodev, noatime, ...).</summary>
+    public List<string> KernelOptions { get; } = [];
+
+    public bool InPlace => Path.GetFullPath(Backing).TrimEnd('/') == Path.GetFullPath(MountPoint).TrimEnd('/');
+
+    public string ResolvedStateDir => StateDir ?? Path.Combine("/var/lib/tierfs", MountName.For(MountPoint));
+
+    // Options libfuse passes to mount(2) as they are.
+    private static readonly HashSet<string> KernelFlags =
+    [
+        "nosuid", "suid", "nodev", "dev", "noexec", "exec", "noatime", "atime", "nodiratime", "diratime",
+        "relatime", "norelatime", "strictatime", "lazytime", "nolazytime", "sync", "async", "dirsync",
+    ];
+
+    // fstab and mount(8) words that mean nothing to the filesystem itself.
+    private static readonly HashSet<string> Ignored =
+        ["defaults", "rw", "auto", "noauto", "user", "nouser", "users", "_netdev", "nofail", "allow_other", "default_permissions"];
+
+    /// <summary>Applies a comma-separated -o list; throws <see cref="UsageException"/> naming a bad option.</summary>
+    public void ApplyOptions(string list)
+    {
+        foreach (var raw in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = raw.IndexOf('=');
+            var key = eq < 0 ? raw : raw[..eq];
+            var value = eq < 0 ? null : raw[(eq + 1)..];
+            switch (key)
+            {
+                case "attr_timeout": AttrTimeout = Seconds(key, value); break;
+                case "entry_timeout": EntryTimeout = Seconds(key, value); break;
+                case "negative_timeout": NegativeTimeout = Seconds(key, value); break;
+                case "threads": Threads = Count(key, value, 1, 1024); break;
+                case "read_ahead_kb": ReadAheadKb = Count(key, value, 0, 1 << 20); break;
+                case "state_dir": StateDir = Required(key, value); break;
+                case "keep_cache": KeepCache = true; break;
+                case "no_keep_cache": KeepCache = false; break;
+                case "ro": ReadOnly = true; break;
+                case "debug": FuseDebug = true; break;
+                default:
+                    if (KernelFlags.Contains(key) && value is null) KernelOptions.Add(key);
+                    else if (Ignored.Contains(key) || key.StartsWith("x-", StringComparison.Ordinal) || key == "comment") { }
+                    else throw new UsageException($"unknown mount option '{raw}' (see tierfs mount --help)");
+                    break;
+            }
+        }
+    }
+
+    private static string Required(string key, string? value) =>
+        string.IsNullOrEmpty(value) ? throw new UsageException($"mount option {key} needs a value ({key}=...)") : value;
+
+    private static double Seconds(string key, string? value)
+    {
+        if (!double.TryParse(Required(key, value), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) || s < 0 || double.IsInfinity(s) || double.IsNaN(s))
+            throw new UsageException($"mount option {key}={value}: expected seconds >= 0");
+        return s;
+    }
+
+    private static uint Count(string key, string? value, uint min, uint max)
+    {
+        if (!uint.TryParse(Required(key, value), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+            throw new UsageException($"mount option {key}={value}: expected a whole number from {min} to {max}");
+        return n;
+    }
+}
+
+/// <summary>Bad input from the user: one clear line, exit status 2.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>A command that cannot be carried out: one clear line, exit status 1.</summary>
+public sealed class CommandException(string message) : Exception(message);

@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+using TierFs.Common;
+using TierFs.FileSystem.Posix;
+using TierFs.Fuse;
+
+namespace TierFs.Cli.Mounting;
+
+/// <summary>The checks before mounting, each failing with one line that says what to do.</summary>
+public static unsafe class Preflight
+{
+    public static void Check(MountSettings s)
+    {
+        if (Libc.GetEuid() != 0)
+            throw new CommandException("tierfs mount must run as root (it mounts with allow_other and serves every user)");
+        if (!File.Exists("/dev/fuse"))
+            throw new CommandException("/dev/fuse is missing: load the fuse module (modprobe fuse)");
+        if (!NativeLibrary.TryLoad("libfuse3.so.3", out var lib))
+            throw new CommandException("fuse3 is not installed: run mount-scripts/install.sh (or apt-get install fuse3)");
+        NativeLibrary.Free(lib);
+
+        RequireDirectory("BACKING", s.Backing);
+        RequireDirectory("MOUNTPOINT", s.MountPoint);
+        var backing = Path.GetFullPath(s.Backing).TrimEnd('/') + "/";
+        var mountPoint = Path.GetFullPath(s.MountPoint).TrimEnd('/') + "/";
+        if (mountPoint.StartsWith(backing, StringComparison.Ordinal) && mountPoint != backing)
+            throw new CommandException($"MOUNTPOINT {s.MountPoint} is inside BACKING {s.Backing}: the mount would contain itself (mount in place with the same path twice, or elsewhere)");
+
+        var existing = MountTable.At(s.MountPoint);
+        if (existing is not null && existing.FsType == "fuse.tierfs")
+        {
+            if (!IsStale(s.MountPoint))
+                throw new CommandException($"{s.MountPoint} is already a TierFs mount (of {existing.Source})");
+            // The daemon behind it died: its mount only answers ENOTCONN. Clear it so we can mount again.
+            Log.Warn("mount", $"clearing the stale TierFs mount on {s.MountPoint} left by a daemon that died");
+            MountControl.Unmount(s.MountPoint, MountControl.MntDetach);
+        }
+    }
+
+    private static void RequireDirectory(string what, string path)
+    {
+        if (Directory.Exists(path)) return;
+        if (File.Exists(path)) throw new UsageException($"{what} {path} is not a directory");
+        if (IsStale(path)) throw new CommandException($"{what} {path} is a mount whose daemon died (Transport endpoint is not connected): run tierfs umount {path}");
+        throw new UsageException($"{what} {path} does not exist");
+    }
+
+    /// <summary>True when the path answers ENOTCONN: a FUSE mount whose daemon is gone.</summary>
+    public static bool IsStale(string path)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        StatX st;
+        fixed (byte* p = bytes)
+            return Libc.Statx(Libc.AT_FDCWD, p, 0, StatX.BasicStats, &st) != 0 && Libc.Errno() == Errno.ENOTCONN;
+    }
+}

@@ -1,0 +1,33 @@
+using System.Text.Json;
+
+namespace TierFs.Cli.Mounting;
+
+/// <summary>What a running mount tells the other tierfs commands, in /run/tierfs/NAME.json.</summary>
+public sealed record MountRecord(int Pid, string Backing, string MountPoint, string StateDir, string LogFile);
+
+public static class RuntimeFiles
+{
+    public static string RunDir { get; set; } = Environment.GetEnvironmentVariable("TIERFS_RUN_DIR") ?? "/run/tierfs";
+
+    public static string RecordPath(string mountPoint) => Path.Combine(RunDir, MountName.For(mountPoint) + ".json");
+
+    public static void Write(MountRecord record)
+    {
+        Directory.CreateDirectory(RunDir);
+        var path = RecordPath(record.MountPoint);
+        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(record));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    public static MountRecord? Read(string mountPoint)
+    {
+        try { return JsonSerializer.Deserialize<MountRecord>(File.ReadAllText(RecordPath(mountPoint))); }
+        catch (IOException) { return null; }
+        catch (JsonException) { return null; }
+    }
+
+    public static void Remove(string mountPoint)
+    {
+        try { File.Delete(RecordPath(mountPoint)); } catch (IOException) { }
+    }
+}

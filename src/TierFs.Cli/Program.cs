@@ -1,0 +1,40 @@
+using System.CommandLine;
+using TierFs.Cli.Commands;
+using TierFs.Cli.Mounting;
+
+namespace TierFs.Cli;
+
+public static class Program
+{
+    /// <summary>This process's arguments, as given (the mount daemon is started with the same).</summary>
+    public static IReadOnlyList<string> Arguments { get; private set; } = [];
+
+    public static int Main(string[] args)
+    {
+        Arguments = args;
+        var root = new RootCommand("TierFs: a tiering (HSM) filesystem. Mount a directory through FUSE; cold files move to a remote tier and come back on open.")
+        {
+            MountCommand.Create(),
+            UmountCommand.Create(),
+        };
+        try
+        {
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"tierfs: {e.Message}");
+            return 2;
+        }
+        catch (CommandException e)
+        {
+            Console.Error.WriteLine($"tierfs: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TierFs.Fuse.FuseException)
+        {
+            Console.Error.WriteLine($"tierfs: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using TierFs.FileSystem.Posix;
+
+namespace TierFs.FileSystem;
+
+/// <summary>An open directory stream and where it stands (-1: unknown, seek before reading).</summary>
+internal sealed class DirectoryHandle(IntPtr dir)
+{
+    public readonly Lock Gate = new();
+    public IntPtr Dir = dir;
+    public long Offset;
+}
+
+/// <summary>Directory file handles: small integers mapped to open streams.</summary>
+internal sealed class DirectoryHandles : IDisposable
+{
+    private readonly ConcurrentDictionary<ulong, DirectoryHandle> _open = new();
+    private long _next;
+
+    public ulong Add(IntPtr dir)
+    {
+        var id = (ulong)Interlocked.Increment(ref _next);
+        _open[id] = new DirectoryHandle(dir);
+        return id;
+    }
+
+    public DirectoryHandle? Get(ulong id) => _open.GetValueOrDefault(id);
+
+    public void Remove(ulong id)
+    {
+        if (!_open.TryRemove(id, out var h)) return;
+        lock (h.Gate)
+        {
+            Libc.CloseDir(h.Dir);
+            h.Dir = IntPtr.Zero;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var id in _open.Keys) Remove(id);
+    }
+}

@@ -1,0 +1,128 @@
+using TierFs.FileSystem.Posix;
+using TierFs.Fuse;
+
+namespace TierFs.FileSystem;
+
+// Attributes: getattr/setattr, statfs, access and extended attributes.
+public sealed unsafe partial class OverlayFileSystem
+{
+    public int GetAttr(in FuseContext ctx, ulong ino, in FuseFileInfo fi, ref FuseAttr attr, ref double timeout)
+    {
+        timeout = _options.AttrTimeout;
+        return StatNode(Node(ino), ref attr);
+    }
+
+    public int SetAttr(in FuseContext ctx, ulong ino, in FuseAttr values, SetAttrFlags toSet, in FuseFileInfo fi, ref FuseAttr attr, ref double timeout)
+    {
+        var node = Node(ino);
+        var fh = fi.HasHandle ? (int)fi.Fh : -1;
+        var path = stackalloc byte[ProcFd.BufferSize];
+        ProcFd.Format(node.Fd, path);
+
+        if ((toSet & SetAttrFlags.Mode) != 0)
+        {
+            if (Attr.IsSymlink(node.Type)) return -Errno.EOPNOTSUPP;
+            var res = fh >= 0 ? Libc.Fchmod(fh, values.Mode) : Libc.FchmodAt(Libc.AT_FDCWD, path, values.Mode, 0);
+            if (res != 0) return Fail();
+        }
+        if ((toSet & (SetAttrFlags.Uid | SetAttrFlags.Gid)) != 0)
+        {
+            var uid = (toSet & SetAttrFlags.Uid) != 0 ? values.Uid : uint.MaxValue;
+            var gid = (toSet & SetAttrFlags.Gid) != 0 ? values.Gid : uint.MaxValue;
+            if (Libc.FchownAt(node.Fd, EmptyPath, uid, gid, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW) != 0) return Fail();
+        }
+        if ((toSet & SetAttrFlags.Size) != 0)
+        {
+            var res = fh >= 0 ? Libc.Ftruncate(fh, (long)values.Size) : Libc.Truncate(path, (long)values.Size);
+            if (res != 0) return Fail();
+        }
+        if ((toSet & (SetAttrFlags.Atime | SetAttrFlags.Mtime | SetAttrFlags.AtimeNow | SetAttrFlags.MtimeNow)) != 0)
+        {
+            var tv = stackalloc Timespec[2];
+            tv[0] = Time(toSet, SetAttrFlags.Atime, SetAttrFlags.AtimeNow, values.AtimeSec, values.AtimeNsec);
+            tv[1] = Time(toSet, SetAttrFlags.Mtime, SetAttrFlags.MtimeNow, values.MtimeSec, values.MtimeNsec);
+            int res;
+            if (fh >= 0) res = Libc.Futimens(fh, tv);
+            else if (Attr.IsSymlink(node.Type)) res = Libc.UtimensAt(node.Fd, EmptyPath, tv, Libc.AT_EMPTY_PATH);
+            else res = Libc.UtimensAt(Libc.AT_FDCWD, path, tv, 0);
+            if (res != 0) return Fail();
+        }
+        timeout = _options.AttrTimeout;
+        return StatNode(node, ref attr);
+    }
+
+    private static Timespec Time(SetAttrFlags toSet, SetAttrFlags set, SetAttrFlags now, long sec, long nsec)
+    {
+        if ((toSet & now) != 0) return new Timespec { Sec = 0, Nsec = Libc.UTIME_NOW };
+        if ((toSet & set) != 0) return new Timespec { Sec = sec, Nsec = nsec };
+        return new Timespec { Sec = 0, Nsec = Libc.UTIME_OMIT };
+    }
+
+    public int StatFs(in FuseContext ctx, ulong ino, ref FuseStatVfs stat)
+    {
+        StatVfs v;
+        if (Libc.Fstatvfs(Node(ino).Fd, &v) != 0) return Fail();
+        stat.BlockSize = v.Bsize;
+        stat.FragmentSize = v.Frsize;
+        stat.Blocks = v.Blocks;
+        stat.BlocksFree = v.Bfree;
+        stat.BlocksAvailable = v.Bavail;
+        stat.Files = v.Files;
+        stat.FilesFree = v.Ffree;
+        stat.FilesAvailable = v.Favail;
+        stat.FsId = v.Fsid;
+        stat.Flags = v.Flag;
+        stat.NameMax = v.Namemax;
+        return 0;
+    }
+
+    public int Access(in FuseContext ctx, ulong ino, int mask)
+    {
+        var path = stackalloc byte[ProcFd.BufferSize];
+        return Libc.FaccessAt(Libc.AT_FDCWD, ProcFd.Format(Node(ino).Fd, path), mask, 0) == 0 ? 0 : Fail();
+    }
+
+    // Extended attributes go through /proc/self/fd/N: the xattr calls do not take O_PATH fds.
+    // A symlink's /proc path would follow the link, so symlinks have none (as user.* allows).
+
+    public int GetXattr(in FuseContext ctx, ulong ino, FuseName name, Span<byte> buffer)
+    {
+        var node = Node(ino);
+        if (Attr.IsSymlink(node.Type)) return -Errno.ENODATA;
+        var path = stackalloc byte[ProcFd.BufferSize];
+        fixed (byte* b = buffer)
+        {
+            var n = Libc.GetXattr(ProcFd.Format(node.Fd, path), name.Pointer, b, (nuint)buffer.Length);
+            return n < 0 ? Fail() : (int)n;
+        }
+    }
+
+    public int ListXattr(in FuseContext ctx, ulong ino, Span<byte> buffer)
+    {
+        var node = Node(ino);
+        if (Attr.IsSymlink(node.Type)) return 0;
+        var path = stackalloc byte[ProcFd.BufferSize];
+        fixed (byte* b = buffer)
+        {
+            var n = Libc.ListXattr(ProcFd.Format(node.Fd, path), b, (nuint)buffer.Length);
+            return n < 0 ? Fail() : (int)n;
+        }
+    }
+
+    public int SetXattr(in FuseContext ctx, ulong ino, FuseName name, ReadOnlySpan<byte> value, int flags)
+    {
+        var node = Node(ino);
+        if (Attr.IsSymlink(node.Type)) return -Errno.EPERM;
+        var path = stackalloc byte[ProcFd.BufferSize];
+        fixed (byte* v = value)
+            return Libc.SetXattr(ProcFd.Format(node.Fd, path), name.Pointer, v, (nuint)value.Length, flags) == 0 ? 0 : Fail();
+    }
+
+    public int RemoveXattr(in FuseContext ctx, ulong ino, FuseName name)
+    {
+        var node = Node(ino);
+        if (Attr.IsSymlink(node.Type)) return -Errno.ENODATA;
+        var path = stackalloc byte[ProcFd.BufferSize];
+        return Libc.RemoveXattr(ProcFd.Format(node.Fd, path), name.Pointer) == 0 ? 0 : Fail();
+    }
+}

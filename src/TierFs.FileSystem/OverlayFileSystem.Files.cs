@@ -1,0 +1,107 @@
+using TierFs.FileSystem.Posix;
+using TierFs.Fuse;
+
+namespace TierFs.FileSystem;
+
+// Open files: the file handle is the backing fd; reads are spliced straight from it.
+public sealed unsafe partial class OverlayFileSystem
+{
+    private static bool ForWrite(int flags) => (flags & Libc.O_ACCMODE) != Libc.O_RDONLY;
+
+    public int Open(in FuseContext ctx, ulong ino, ref FuseFileInfo fi)
+    {
+        var node = Node(ino);
+        var path = stackalloc byte[ProcFd.BufferSize];
+        var fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(node.Fd, path), (fi.Flags & ~Libc.O_NOFOLLOW) | Libc.O_CLOEXEC, 0);
+        if (fd < 0) return Fail();
+        fi.Fh = (ulong)fd;
+        if (_options.KeepCache) fi.Bits |= FuseFileInfoBits.KeepCache;
+        node.Opened(ForWrite(fi.Flags));
+        return 0;
+    }
+
+    public int Create(in FuseContext ctx, ulong parent, FuseName name, uint mode, ref FuseFileInfo fi, ref FuseEntry entry)
+    {
+        var p = Node(parent);
+        var fd = Libc.OpenAt(p.Fd, name.Pointer, (fi.Flags & ~Libc.O_NOFOLLOW) | Libc.O_CREAT | Libc.O_CLOEXEC, mode & 0xFFF);
+        if (fd < 0) return Fail();
+        var res = GiveToCaller(ctx, p, fd, EmptyPath, Libc.AT_EMPTY_PATH, mode);
+        if (res == 0) res = LookupEntry(p, name.Pointer, ref entry);
+        if (res != 0)
+        {
+            Libc.Close(fd);
+            return res;
+        }
+        fi.Fh = (ulong)fd;
+        if (_options.KeepCache) fi.Bits |= FuseFileInfoBits.KeepCache;
+        Node(entry.Ino).Opened(ForWrite(fi.Flags));
+        return 0;
+    }
+
+    public int Read(in FuseContext ctx, ulong ino, in FuseFileInfo fi, long offset, Span<byte> buffer, ref FuseReadReply reply)
+    {
+        reply.Fd = (int)fi.Fh;
+        reply.FdOffset = offset;
+        return 0;
+    }
+
+    public int Write(in FuseContext ctx, ulong ino, in FuseFileInfo fi, long offset, ReadOnlySpan<byte> data)
+    {
+        fixed (byte* p = data)
+        {
+            var done = 0;
+            while (done < data.Length)
+            {
+                var n = Libc.PWrite((int)fi.Fh, p + done, (nuint)(data.Length - done), offset + done);
+                if (n < 0)
+                {
+                    if (Libc.Errno() == Errno.EINTR) continue;
+                    return done > 0 ? done : Fail();
+                }
+                if (n == 0) break;
+                done += (int)n;
+            }
+            return done;
+        }
+    }
+
+    // close() of a duplicate gives the backing filesystem its close-time semantics (NFS flushes,
+    // POSIX lock release) at each close(2) of the user's descriptor, as flush is meant to.
+    public int Flush(in FuseContext ctx, ulong ino, in FuseFileInfo fi)
+    {
+        var dup = Libc.Dup((int)fi.Fh);
+        if (dup < 0) return Fail();
+        return Libc.Close(dup) == 0 ? 0 : Fail();
+    }
+
+    public int Release(in FuseContext ctx, ulong ino, in FuseFileInfo fi)
+    {
+        Libc.Close((int)fi.Fh);
+        _table.Get(ino)?.Closed(ForWrite(fi.Flags));
+        return 0;
+    }
+
+    public int Fsync(in FuseContext ctx, ulong ino, bool dataOnly, in FuseFileInfo fi)
+    {
+        var fd = (int)fi.Fh;
+        return (dataOnly ? Libc.Fdatasync(fd) : Libc.Fsync(fd)) == 0 ? 0 : Fail();
+    }
+
+    public int Flock(in FuseContext ctx, ulong ino, in FuseFileInfo fi, int operation) =>
+        Libc.Flock((int)fi.Fh, operation) == 0 ? 0 : Fail();
+
+    public int Fallocate(in FuseContext ctx, ulong ino, int mode, long offset, long length, in FuseFileInfo fi) =>
+        Libc.Fallocate((int)fi.Fh, mode, offset, length) == 0 ? 0 : Fail();
+
+    public long Lseek(in FuseContext ctx, ulong ino, long offset, int whence, in FuseFileInfo fi)
+    {
+        var res = Libc.Lseek((int)fi.Fh, offset, whence);
+        return res < 0 ? Fail() : res;
+    }
+
+    public long CopyFileRange(in FuseContext ctx, ulong inoIn, long offsetIn, in FuseFileInfo fiIn, ulong inoOut, long offsetOut, in FuseFileInfo fiOut, ulong length, int flags)
+    {
+        var res = Libc.CopyFileRange((int)fiIn.Fh, &offsetIn, (int)fiOut.Fh, &offsetOut, (nuint)length, (uint)flags);
+        return res < 0 ? Fail() : res;
+    }
+}

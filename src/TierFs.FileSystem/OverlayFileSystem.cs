@@ -1,0 +1,126 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using TierFs.Common;
+using TierFs.FileSystem.Posix;
+using TierFs.Fuse;
+
+namespace TierFs.FileSystem;
+
+/// <summary>
+/// The passthrough overlay: every request is served from the backing directory through the
+/// O_PATH descriptors of <see cref="InodeTable"/> and fd-relative calls, so the backing tree
+/// can be the very directory mounted over (in-place mode). File handles are backing fds.
+/// </summary>
+public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposable
+{
+    private const string Source = "fs";
+
+    private readonly OverlayOptions _options;
+    private readonly InodeTable _table;
+
+    /// <summary>A pointer to "" for the *at(fd, "", AT_EMPTY_PATH) calls (literal data never moves).</summary>
+    internal static readonly byte* EmptyPath = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference("\0"u8));
+    internal static readonly byte* DotPath = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(".\0"u8));
+
+    /// <param name="rootFd">An O_PATH descriptor of the backing root, opened before mounting; owned from here on.</param>
+    public OverlayFileSystem(int rootFd, OverlayOptions options)
+    {
+        _options = options;
+        StatX st;
+        if (Libc.Statx(rootFd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0)
+            throw new IOException($"cannot stat the backing root: errno {Libc.Errno()}");
+        if (!Attr.IsDir(st.Mode))
+            throw new IOException("the backing root is not a directory");
+        _table = new InodeTable(rootFd, st.Dev, st.Ino, st.Mode);
+        // The kernel applied the caller's umask already; ours must not apply a second one.
+        Libc.Umask(0);
+    }
+
+    /// <summary>Opens a backing directory the way the overlay needs it (call before mounting over it).</summary>
+    public static int OpenBacking(string path)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+        {
+            var fd = Libc.OpenAt(Libc.AT_FDCWD, p, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+            if (fd < 0) throw new IOException($"cannot open {path}: {Marshal.GetPInvokeErrorMessage(Libc.Errno())}");
+            return fd;
+        }
+    }
+
+    public InodeTable Inodes => _table;
+
+    public void Init(in FuseConnectionInfo c) =>
+        Log.Info(Source, $"FUSE {c.ProtoMajor}.{c.ProtoMinor} ready: max_write {c.MaxWrite}, max_readahead {c.MaxReadahead}, want 0x{c.Want:x}");
+
+    public void Dispose()
+    {
+        _dirs.Dispose();
+        _table.Dispose();
+    }
+
+    private static int Fail() => -Libc.Errno();
+
+    /// <summary>The node, or null when the kernel names one we do not know (cannot happen unless it misbehaves).</summary>
+    private Inode Node(ulong nodeId) => _table.Get(nodeId) ?? throw new StaleNodeException(nodeId);
+
+    private int StatNode(Inode node, ref FuseAttr attr)
+    {
+        StatX st;
+        if (Libc.Statx(node.Fd, EmptyPath, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0) return Fail();
+        Attr.FromStatX(st, ref attr);
+        return 0;
+    }
+
+    /// <summary>Resolves a name to a node (adding a lookup) and fills the entry.</summary>
+    private int LookupEntry(Inode parent, byte* name, ref FuseEntry entry)
+    {
+        StatX st;
+        if (Libc.Statx(parent.Fd, name, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0) return Fail();
+        var node = _table.TryReference(st.Dev, st.Ino);
+        if (node is null)
+        {
+            var fd = Libc.OpenAt(parent.Fd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+            if (fd < 0) return Fail();
+            // The name may have changed between the stat and the open: describe what we hold.
+            if (Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0)
+            {
+                var err = Fail();
+                Libc.Close(fd);
+                return err;
+            }
+            node = _table.Reference(fd, st.Dev, st.Ino, st.Mode);
+        }
+        entry.Ino = node.NodeId;
+        entry.Generation = 0;
+        entry.AttrTimeout = _options.AttrTimeout;
+        entry.EntryTimeout = _options.EntryTimeout;
+        Attr.FromStatX(st, ref entry.Attr);
+        return 0;
+    }
+
+    /// <summary>
+    /// New files are created by this (root) process; give them to the caller as the kernel
+    /// would have: owner = caller, group = caller's unless the parent directory is set-gid.
+    /// chown clears set-id bits, so they are put back.
+    /// </summary>
+    private static int GiveToCaller(in FuseContext ctx, Inode parent, int dirfd, byte* name, int flags, uint mode)
+    {
+        if (ctx.Uid == 0 && ctx.Gid == 0) return 0;
+        StatX pst;
+        if (Libc.Statx(parent.Fd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &pst) != 0) return Fail();
+        var gid = (pst.Mode & Libc.S_ISGID) != 0 ? uint.MaxValue : ctx.Gid;
+        if (Libc.FchownAt(dirfd, name, ctx.Uid, gid, flags | Libc.AT_SYMLINK_NOFOLLOW) != 0) return Fail();
+        if ((mode & (Libc.S_ISUID | Libc.S_ISGID)) != 0 && !Attr.IsSymlink(mode))
+        {
+            var res = (flags & Libc.AT_EMPTY_PATH) != 0
+                ? Libc.Fchmod(dirfd, mode & 0xFFF)
+                : Libc.FchmodAt(dirfd, name, mode & 0xFFF, 0);
+            if (res != 0) return Fail();
+        }
+        return 0;
+    }
+}
+
+/// <summary>The kernel named a node id the table does not hold.</summary>
+public sealed class StaleNodeException(ulong nodeId) : Exception($"unknown node id {nodeId}");

@@ -1,0 +1,14 @@
+namespace TierFs.FileSystem;
+
+/// <summary>Cache lifetimes and behaviour of the overlay; the defaults suit a backing tree that others may change.</summary>
+public sealed class OverlayOptions
+{
+    /// <summary>Seconds the kernel may trust attributes.</summary>
+    public double AttrTimeout { get; set; } = 1.0;
+    /// <summary>Seconds the kernel may trust a name → node mapping.</summary>
+    public double EntryTimeout { get; set; } = 1.0;
+    /// <summary>Seconds the kernel may remember that a name does not exist (0: ask every time).</summary>
+    public double NegativeTimeout { get; set; }
+    /// <summary>Keep the page cache across opens of files whose data is local.</summary>
+    public bool KeepCache { get; set; } = true;
+}

@@ -1,0 +1,237 @@
+using System.Runtime.InteropServices;
+
+namespace TierFs.FileSystem.Posix;
+
+/// <summary>
+/// The libc calls the overlay needs, with Linux's raw flag values (FUSE hands us raw open flags,
+/// and the fd-relative calls — renameat2, O_PATH, copy_file_range — have no portable wrapper).
+/// Every call sets errno; read it with <see cref="Errno"/> right after a failure.
+/// </summary>
+public static unsafe partial class Libc
+{
+    private const string L = "libc";
+
+    public const int AT_FDCWD = -100;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
+    public const int AT_REMOVEDIR = 0x200;
+    public const int AT_EMPTY_PATH = 0x1000;
+
+    public const int O_RDONLY = 0;
+    public const int O_WRONLY = 1;
+    public const int O_RDWR = 2;
+    public const int O_ACCMODE = 3;
+    public const int O_CREAT = 0x40;
+    public const int O_EXCL = 0x80;
+    public const int O_NOCTTY = 0x100;
+    public const int O_TRUNC = 0x200;
+    public const int O_APPEND = 0x400;
+    public const int O_DIRECTORY = 0x10000;
+    public const int O_NOFOLLOW = 0x20000;
+    public const int O_CLOEXEC = 0x80000;
+    public const int O_PATH = 0x200000;
+
+    public const uint S_IFMT = 0xF000;
+    public const uint S_IFDIR = 0x4000;
+    public const uint S_IFREG = 0x8000;
+    public const uint S_IFLNK = 0xA000;
+    public const uint S_ISUID = 0x800;
+    public const uint S_ISGID = 0x400;
+
+    public const long UTIME_NOW = (1L << 30) - 1;
+    public const long UTIME_OMIT = (1L << 30) - 2;
+
+    public static int Errno() => Marshal.GetLastPInvokeError();
+
+    [LibraryImport(L, EntryPoint = "openat", SetLastError = true)]
+    public static partial int OpenAt(int dirfd, byte* path, int flags, uint mode);
+
+    [LibraryImport(L, EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport(L, EntryPoint = "dup", SetLastError = true)]
+    public static partial int Dup(int fd);
+
+    [LibraryImport(L, EntryPoint = "statx", SetLastError = true)]
+    public static partial int Statx(int dirfd, byte* path, int flags, uint mask, StatX* buf);
+
+    [LibraryImport(L, EntryPoint = "pread64", SetLastError = true)]
+    public static partial nint PRead(int fd, byte* buf, nuint count, long offset);
+
+    [LibraryImport(L, EntryPoint = "pwrite64", SetLastError = true)]
+    public static partial nint PWrite(int fd, byte* buf, nuint count, long offset);
+
+    [LibraryImport(L, EntryPoint = "fsync", SetLastError = true)]
+    public static partial int Fsync(int fd);
+
+    [LibraryImport(L, EntryPoint = "fdatasync", SetLastError = true)]
+    public static partial int Fdatasync(int fd);
+
+    [LibraryImport(L, EntryPoint = "mkdirat", SetLastError = true)]
+    public static partial int MkdirAt(int dirfd, byte* path, uint mode);
+
+    [LibraryImport(L, EntryPoint = "mknodat", SetLastError = true)]
+    public static partial int MknodAt(int dirfd, byte* path, uint mode, ulong dev);
+
+    [LibraryImport(L, EntryPoint = "symlinkat", SetLastError = true)]
+    public static partial int SymlinkAt(byte* target, int dirfd, byte* path);
+
+    [LibraryImport(L, EntryPoint = "readlinkat", SetLastError = true)]
+    public static partial nint ReadlinkAt(int dirfd, byte* path, byte* buf, nuint size);
+
+    [LibraryImport(L, EntryPoint = "unlinkat", SetLastError = true)]
+    public static partial int UnlinkAt(int dirfd, byte* path, int flags);
+
+    [LibraryImport(L, EntryPoint = "renameat2", SetLastError = true)]
+    public static partial int RenameAt2(int olddirfd, byte* oldpath, int newdirfd, byte* newpath, uint flags);
+
+    [LibraryImport(L, EntryPoint = "linkat", SetLastError = true)]
+    public static partial int LinkAt(int olddirfd, byte* oldpath, int newdirfd, byte* newpath, int flags);
+
+    [LibraryImport(L, EntryPoint = "fchmodat", SetLastError = true)]
+    public static partial int FchmodAt(int dirfd, byte* path, uint mode, int flags);
+
+    [LibraryImport(L, EntryPoint = "fchmod", SetLastError = true)]
+    public static partial int Fchmod(int fd, uint mode);
+
+    [LibraryImport(L, EntryPoint = "fchownat", SetLastError = true)]
+    public static partial int FchownAt(int dirfd, byte* path, uint uid, uint gid, int flags);
+
+    [LibraryImport(L, EntryPoint = "utimensat", SetLastError = true)]
+    public static partial int UtimensAt(int dirfd, byte* path, Timespec* times, int flags);
+
+    [LibraryImport(L, EntryPoint = "futimens", SetLastError = true)]
+    public static partial int Futimens(int fd, Timespec* times);
+
+    [LibraryImport(L, EntryPoint = "ftruncate64", SetLastError = true)]
+    public static partial int Ftruncate(int fd, long length);
+
+    [LibraryImport(L, EntryPoint = "truncate64", SetLastError = true)]
+    public static partial int Truncate(byte* path, long length);
+
+    [LibraryImport(L, EntryPoint = "fallocate64", SetLastError = true)]
+    public static partial int Fallocate(int fd, int mode, long offset, long length);
+
+    [LibraryImport(L, EntryPoint = "lseek64", SetLastError = true)]
+    public static partial long Lseek(int fd, long offset, int whence);
+
+    [LibraryImport(L, EntryPoint = "copy_file_range", SetLastError = true)]
+    public static partial nint CopyFileRange(int fdIn, long* offIn, int fdOut, long* offOut, nuint len, uint flags);
+
+    [LibraryImport(L, EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(int fd, int operation);
+
+    [LibraryImport(L, EntryPoint = "fstatvfs64", SetLastError = true)]
+    public static partial int Fstatvfs(int fd, StatVfs* buf);
+
+    [LibraryImport(L, EntryPoint = "faccessat", SetLastError = true)]
+    public static partial int FaccessAt(int dirfd, byte* path, int mode, int flags);
+
+    [LibraryImport(L, EntryPoint = "getxattr", SetLastError = true)]
+    public static partial nint GetXattr(byte* path, byte* name, byte* value, nuint size);
+
+    [LibraryImport(L, EntryPoint = "setxattr", SetLastError = true)]
+    public static partial int SetXattr(byte* path, byte* name, byte* value, nuint size, int flags);
+
+    [LibraryImport(L, EntryPoint = "listxattr", SetLastError = true)]
+    public static partial nint ListXattr(byte* path, byte* list, nuint size);
+
+    [LibraryImport(L, EntryPoint = "removexattr", SetLastError = true)]
+    public static partial int RemoveXattr(byte* path, byte* name);
+
+    [LibraryImport(L, EntryPoint = "fgetxattr", SetLastError = true)]
+    public static partial nint FGetXattr(int fd, byte* name, byte* value, nuint size);
+
+    [LibraryImport(L, EntryPoint = "fsetxattr", SetLastError = true)]
+    public static partial int FSetXattr(int fd, byte* name, byte* value, nuint size, int flags);
+
+    [LibraryImport(L, EntryPoint = "fdopendir", SetLastError = true)]
+    public static partial IntPtr FdOpenDir(int fd);
+
+    [LibraryImport(L, EntryPoint = "readdir64", SetLastError = true)]
+    public static partial Dirent64* ReadDir(IntPtr dir);
+
+    [LibraryImport(L, EntryPoint = "seekdir")]
+    public static partial void SeekDir(IntPtr dir, long offset);
+
+    [LibraryImport(L, EntryPoint = "closedir", SetLastError = true)]
+    public static partial int CloseDir(IntPtr dir);
+
+    [LibraryImport(L, EntryPoint = "umask")]
+    public static partial uint Umask(uint mask);
+
+    [LibraryImport(L, EntryPoint = "geteuid")]
+    public static partial uint GetEuid();
+}
+
+[StructLayout(LayoutKind.Sequential)]
+public struct Timespec
+{
+    public long Sec;
+    public long Nsec;
+}
+
+/// <summary>struct statx: a fixed kernel ABI, the same on every architecture.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 256)]
+public struct StatX
+{
+    public uint Mask;
+    public uint BlkSize;
+    public ulong Attributes;
+    public uint Nlink;
+    public uint Uid;
+    public uint Gid;
+    public ushort Mode;
+    private readonly ushort _spare0;
+    public ulong Ino;
+    public ulong Size;
+    public ulong Blocks;
+    public ulong AttributesMask;
+    public StatXTimestamp Atime;
+    public StatXTimestamp Btime;
+    public StatXTimestamp Ctime;
+    public StatXTimestamp Mtime;
+    public uint RdevMajor;
+    public uint RdevMinor;
+    public uint DevMajor;
+    public uint DevMinor;
+
+    public const uint BasicStats = 0x7ff;
+
+    public readonly ulong Dev => ((ulong)DevMajor << 32) | DevMinor;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+public struct StatXTimestamp
+{
+    public long Sec;
+    public uint Nsec;
+    private readonly int _reserved;
+}
+
+/// <summary>glibc's struct statvfs on 64-bit Linux.</summary>
+[StructLayout(LayoutKind.Sequential, Size = 112)]
+public struct StatVfs
+{
+    public ulong Bsize;
+    public ulong Frsize;
+    public ulong Blocks;
+    public ulong Bfree;
+    public ulong Bavail;
+    public ulong Files;
+    public ulong Ffree;
+    public ulong Favail;
+    public ulong Fsid;
+    public ulong Flag;
+    public ulong Namemax;
+}
+
+/// <summary>struct dirent64 (the kernel's linux_dirent64 layout, as glibc returns it).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct Dirent64
+{
+    public ulong Ino;
+    public long Off;
+    public ushort Reclen;
+    public byte Type;
+    public fixed byte Name[1];
+}
