@@ -1,0 +1,56 @@
+using TierFs.Cli.Mounting;
+
+namespace TierFs.Tests.Cli;
+
+public class MountSettingsTests
+{
+    private static MountSettings New() => new() { Backing = "/srv/data", MountPoint = "/data" };
+
+    [Fact]
+    public void Known_options_set_their_values()
+    {
+        var s = New();
+        s.ApplyOptions("attr_timeout=2.5,entry_timeout=0,negative_timeout=3,threads=8,read_ahead_kb=4096,state_dir=/x,no_keep_cache,ro,debug");
+        Assert.Equal(2.5, s.AttrTimeout);
+        Assert.Equal(0, s.EntryTimeout);
+        Assert.Equal(3, s.NegativeTimeout);
+        Assert.Equal(8u, s.Threads);
+        Assert.Equal(4096u, s.ReadAheadKb);
+        Assert.Equal("/x", s.StateDir);
+        Assert.False(s.KeepCache);
+        Assert.True(s.ReadOnly);
+        Assert.True(s.FuseDebug);
+    }
+
+    [Fact]
+    public void Fstab_words_are_ignored_and_kernel_flags_passed_through()
+    {
+        var s = New();
+        s.ApplyOptions("defaults,rw,_netdev,nofail,noauto,x-systemd.automount,comment=x,nosuid,nodev,noatime");
+        Assert.Equal(["nosuid", "nodev", "noatime"], s.KernelOptions);
+    }
+
+    [Theory]
+    [InlineData("bogus", "unknown mount option 'bogus'")]
+    [InlineData("attr_timeout=abc", "attr_timeout=abc")]
+    [InlineData("attr_timeout=-1", "expected seconds")]
+    [InlineData("threads=0", "threads=0")]
+    [InlineData("threads", "needs a value")]
+    [InlineData("nosuid=1", "unknown mount option 'nosuid=1'")]
+    public void Bad_options_name_the_option(string list, string expected)
+    {
+        var e = Assert.Throws<UsageException>(() => New().ApplyOptions(list));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Same_path_twice_is_in_place()
+    {
+        Assert.True(new MountSettings { Backing = "/data/", MountPoint = "/data" }.InPlace);
+        Assert.False(New().InPlace);
+    }
+
+    [Fact]
+    public void Default_state_dir_is_named_after_the_mountpoint() =>
+        Assert.Equal("/var/lib/tierfs/data", New().ResolvedStateDir);
+}

@@ -1,0 +1,81 @@
+using System.Text;
+using TierFs.FileSystem;
+using TierFs.FileSystem.Posix;
+
+namespace TierFs.Tests.FileSystem;
+
+public unsafe class InodeTableTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("tierfs-ut-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static int OpenPath(string path)
+    {
+        var b = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = b)
+        {
+            var fd = Libc.OpenAt(Libc.AT_FDCWD, p, Libc.O_PATH | Libc.O_CLOEXEC, 0);
+            Assert.True(fd >= 0, $"open {path}: errno {Libc.Errno()}");
+            return fd;
+        }
+    }
+
+    private static bool IsOpen(int fd) => File.Exists($"/proc/self/fd/{fd}") || Directory.Exists($"/proc/self/fd/{fd}");
+
+    [Fact]
+    public void Same_backing_inode_gets_one_node_and_counts_lookups()
+    {
+        using var table = new InodeTable(OpenPath(_dir), 1, 100, Libc.S_IFDIR);
+        var fd1 = OpenPath("/dev/null");
+        var a = table.Reference(fd1, 1, 5, Libc.S_IFREG);
+        var fd2 = OpenPath("/dev/null");
+        var b = table.Reference(fd2, 1, 5, Libc.S_IFREG);
+        Assert.Same(a, b);
+        Assert.False(IsOpen(fd2), "the duplicate descriptor must be closed");
+        Assert.Same(a, table.TryReference(1, 5));
+
+        table.Forget(a.NodeId, 2);
+        Assert.NotNull(table.Get(a.NodeId));
+        table.Forget(a.NodeId, 1);
+        Assert.Null(table.Get(a.NodeId));
+        Assert.False(IsOpen(fd1), "a forgotten node's descriptor must be closed");
+        Assert.Null(table.TryReference(1, 5));
+    }
+
+    [Fact]
+    public void Node_ids_are_never_reused_and_root_is_never_forgotten()
+    {
+        using var table = new InodeTable(OpenPath(_dir), 1, 100, Libc.S_IFDIR);
+        var first = table.Reference(OpenPath("/dev/null"), 1, 7, Libc.S_IFREG);
+        table.Forget(first.NodeId, 1);
+        var second = table.Reference(OpenPath("/dev/null"), 1, 7, Libc.S_IFREG);
+        Assert.NotEqual(first.NodeId, second.NodeId);
+
+        table.Forget(InodeTable.RootId, 1000);
+        Assert.Same(table.Root, table.Get(InodeTable.RootId));
+    }
+
+    [Fact]
+    public void Forget_more_than_counted_removes_without_underflow()
+    {
+        using var table = new InodeTable(OpenPath(_dir), 1, 100, Libc.S_IFDIR);
+        var n = table.Reference(OpenPath("/dev/null"), 2, 9, Libc.S_IFREG);
+        table.Forget(n.NodeId, ulong.MaxValue);
+        Assert.Null(table.Get(n.NodeId));
+        Assert.Equal(1, table.Count);
+    }
+
+    [Fact]
+    public void Concurrent_references_of_one_inode_end_with_one_node()
+    {
+        using var table = new InodeTable(OpenPath(_dir), 1, 100, Libc.S_IFDIR);
+        var nodes = new Inode[64];
+        Parallel.For(0, nodes.Length, i => nodes[i] = table.Reference(OpenPath("/dev/null"), 3, 11, Libc.S_IFREG));
+        Assert.All(nodes, n => Assert.Same(nodes[0], n));
+        table.Forget(nodes[0].NodeId, 63);
+        Assert.NotNull(table.Get(nodes[0].NodeId));
+        table.Forget(nodes[0].NodeId, 1);
+        Assert.Null(table.Get(nodes[0].NodeId));
+    }
+}
