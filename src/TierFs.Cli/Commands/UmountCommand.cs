@@ -35,16 +35,28 @@ public static class UmountCommand
         return 0;
     }
 
+    // Polls /proc: a daemon that has exited but is not yet reaped (a zombie) counts as gone,
+    // because an init that is slow to reap (or a container without one) must not stall umount.
     private static bool WaitForExit(int pid)
+    {
+        var deadline = DateTime.UtcNow + ExitTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!IsAlive(pid)) return true;
+            Thread.Sleep(20);
+        }
+        return !IsAlive(pid);
+    }
+
+    internal static bool IsAlive(int pid)
     {
         try
         {
-            using var p = System.Diagnostics.Process.GetProcessById(pid);
-            return p.WaitForExit(ExitTimeout);
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("State:", StringComparison.Ordinal)) return line["State:".Length..].Trim() is not ['Z', ..];
+            return false;
         }
-        catch (ArgumentException)
-        {
-            return true; // already gone
-        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return true; }
     }
 }

@@ -21,12 +21,14 @@ public sealed class MountHost(MountSettings settings)
     {
         Preflight.Check(settings);
         var stateDir = settings.ResolvedStateDir;
+        var backing = Path.GetFullPath(settings.Backing);
+        var mountPoint = Path.GetFullPath(settings.MountPoint);
+        // A daemon must not pin the filesystem it was started from.
+        Directory.SetCurrentDirectory("/");
         Directory.CreateDirectory(stateDir);
         var logFile = Path.Combine(stateDir, "tierfs.log");
         Log.AddFile(logFile);
 
-        var backing = Path.GetFullPath(settings.Backing);
-        var mountPoint = Path.GetFullPath(settings.MountPoint);
         var rootFd = OverlayFileSystem.OpenBacking(backing);
         using var fs = new OverlayFileSystem(rootFd, new OverlayOptions
         {

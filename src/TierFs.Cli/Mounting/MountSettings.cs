@@ -21,13 +21,13 @@ public sealed class MountSettings
 
     public bool InPlace => Path.GetFullPath(Backing).TrimEnd('/') == Path.GetFullPath(MountPoint).TrimEnd('/');
 
-    public string ResolvedStateDir => StateDir ?? Path.Combine("/var/lib/tierfs", MountName.For(MountPoint));
+    public string ResolvedStateDir => Path.GetFullPath(StateDir ?? Path.Combine("/var/lib/tierfs", MountName.For(MountPoint)));
 
     // Options libfuse passes to mount(2) as they are.
     private static readonly HashSet<string> KernelFlags =
     [
         "nosuid", "suid", "nodev", "dev", "noexec", "exec", "noatime", "atime", "nodiratime", "diratime",
-        "relatime", "norelatime", "strictatime", "lazytime", "nolazytime", "sync", "async", "dirsync",
+        "relatime", "norelatime", "strictatime", "lazytime", "nolazytime", "sync", "async", "dirsync", "nosymfollow", "symfollow",
     ];
 
     // fstab and mount(8) words that mean nothing to the filesystem itself.
