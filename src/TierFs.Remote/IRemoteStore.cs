@@ -1,0 +1,59 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace TierFs.Remote;
+
+/// <summary>
+/// The remote tier: a flat namespace of objects under a configured prefix (an S3 bucket/prefix or
+/// a directory). It knows nothing of FUSE or of tier states; the tiering layer drives it.
+/// Keys are relative to the prefix ("a/b/file.dat"); the store prepends the prefix.
+/// Attributes are the S3 attribute contract (see <see cref="ObjectAttributes"/>): set when the
+/// object is created, returned byte-identical by <see cref="HeadAsync"/>.
+/// Failures are <see cref="RemoteException"/>s (argument errors and local file errors aside) or
+/// cancellation. A store is safe to use from many threads at once.
+/// </summary>
+public interface IRemoteStore : IAsyncDisposable
+{
+    /// <summary>"s3://bucket/prefix (http://127.0.0.1:4568)" or "directory /srv/archive".</summary>
+    string Description { get; }
+
+    /// <summary>
+    /// Reachable, bucket (directory) exists, writable: puts and deletes a probe object.
+    /// Otherwise throws <see cref="RemoteConfigurationException"/> naming the endpoint and bucket.
+    /// </summary>
+    Task CheckAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Copies bytes [0, length) of <paramref name="source"/> (read positionally; the handle may be a
+    /// borrowed raw fd) to the object <paramref name="key"/>, replacing it. On S3 each part goes with
+    /// its Content-MD5, so the server verifies it. Progress reports the bytes done so far.
+    /// </summary>
+    Task<UploadResult> UploadAsync(string key, SafeFileHandle source, long length,
+        IReadOnlyDictionary<string, string> attributes, IProgress<long>? progress, CancellationToken ct);
+
+    /// <summary>
+    /// Writes the object into bytes [0, length) of <paramref name="target"/> (positionally; the file
+    /// is not truncated) and returns the <see cref="ChunkedChecksum"/> of the bytes written, for the
+    /// caller to compare with the one recorded at upload. Throws
+    /// <see cref="RemoteObjectMissingException"/> if there is no such object and
+    /// <see cref="RemoteDataException"/> if its length is not <paramref name="expectedLength"/>.
+    /// On failure the target may hold partial data: cleaning it is the caller's job.
+    /// </summary>
+    Task<DownloadResult> DownloadAsync(string key, SafeFileHandle target, long expectedLength,
+        IProgress<long>? progress, CancellationToken ct);
+
+    /// <summary>The object's length, attributes, ETag and time, or null when it does not exist.</summary>
+    Task<RemoteObjectInfo?> HeadAsync(string key, CancellationToken ct);
+
+    /// <summary>Stores a small metadata record (at most one part) in one request.</summary>
+    Task PutRecordAsync(string key, ReadOnlyMemory<byte> body, IReadOnlyDictionary<string, string> attributes, CancellationToken ct);
+
+    /// <summary>Deletes the object; a missing object is not an error.</summary>
+    Task DeleteAsync(string key, CancellationToken ct);
+
+    /// <summary>
+    /// Objects whose key starts with <paramref name="keyPrefix"/> (a plain string prefix, as in S3),
+    /// in the order the remote lists them: key order on AWS, MinIO, Ceph and the directory store,
+    /// but not on every test server. Listings carry no attributes: use <see cref="HeadAsync"/>.
+    /// </summary>
+    IAsyncEnumerable<RemoteObjectInfo> ListAsync(string keyPrefix, CancellationToken ct);
+}

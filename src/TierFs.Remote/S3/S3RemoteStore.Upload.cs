@@ -1,0 +1,156 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Amazon.S3.Model;
+using Microsoft.Win32.SafeHandles;
+using TierFs.Common;
+using TierFs.Remote.Transfer;
+
+namespace TierFs.Remote;
+
+internal sealed partial class S3RemoteStore
+{
+    /// <summary>Parts buffered at once across one upload's workers stay under this.</summary>
+    private const long MaxBufferedBytes = 256 * PartPlan.MiB;
+
+    public async Task<UploadResult> UploadAsync(string key, SafeFileHandle source, long length,
+        IReadOnlyDictionary<string, string> attributes, IProgress<long>? progress, CancellationToken ct)
+    {
+        RemoteKey.Validate(key);
+        ObjectAttributes.Validate(attributes);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        var plan = PartPlan.For(length, _options.PartSize);
+        if (plan.PartSize > RemoteStoreOptions.MaxPartSize)
+            throw new ArgumentOutOfRangeException(nameof(length), $"{length} bytes would need parts over {RemoteStoreOptions.MaxPartSize} bytes");
+        var metadata = ObjectAttributes.WithPartSize(attributes, plan.PartSize);
+        var counter = new ProgressCounter(progress);
+
+        var result = plan.Count == 1
+            ? await UploadSingleAsync(key, source, plan, metadata, counter, ct)
+            : await UploadMultipartAsync(key, source, plan, metadata, counter, ct);
+        Log.Debug(LogSource, $"{Description}: uploaded '{key}', {length} bytes in {plan.Count} part(s), checksum {result.Checksum}");
+        return result;
+    }
+
+    /// <summary>A file of one part: a single PutObject with Content-MD5.</summary>
+    private async Task<UploadResult> UploadSingleAsync(string key, SafeFileHandle source, PartPlan plan,
+        Dictionary<string, string> metadata, ProgressCounter counter, CancellationToken ct)
+    {
+        var length = (int)plan.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            await FileRanges.ReadExactlyAsync(source, buffer.AsMemory(0, length), 0, ct);
+            var md5 = MD5.HashData(buffer.AsSpan(0, length));
+            var response = await Call("put", key, d =>
+            {
+                var request = new PutObjectRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = _prefix + key,
+                    InputStream = new TouchingReadStream(buffer, length, d.Touch),
+                    MD5Digest = Convert.ToBase64String(md5),
+                    ContentType = "application/octet-stream",
+                    UseChunkEncoding = false,
+                    AutoCloseStream = true,
+                };
+                foreach (var (k, v) in metadata) request.Metadata[k] = v;
+                return _s3.PutObjectAsync(request, d.Token);
+            }, ct);
+            counter.Add(length);
+            return new UploadResult(ChunkedChecksum.Combine([md5]), plan.PartSize, Unquote(response.ETag), plan.Length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// CreateMultipartUpload (with the attributes), the parts in parallel each with Content-MD5, then
+    /// Complete. Any failure or cancellation aborts the upload so no parts are left billed.
+    /// Each part is read once into a buffer so the bytes hashed are the bytes sent, even if the file
+    /// changes meanwhile (the caller notices that by other means).
+    /// </summary>
+    private async Task<UploadResult> UploadMultipartAsync(string key, SafeFileHandle source, PartPlan plan,
+        Dictionary<string, string> metadata, ProgressCounter counter, CancellationToken ct)
+    {
+        var created = await Call("create multipart upload", key, d =>
+        {
+            var request = new InitiateMultipartUploadRequest
+            {
+                BucketName = _options.Bucket,
+                Key = _prefix + key,
+                ContentType = "application/octet-stream",
+            };
+            foreach (var (k, v) in metadata) request.Metadata[k] = v;
+            return _s3.InitiateMultipartUploadAsync(request, d.Token);
+        }, ct);
+        var uploadId = created.UploadId;
+        try
+        {
+            var digests = new byte[plan.Count][];
+            var etags = new string[plan.Count];
+            var concurrency = (int)Math.Clamp(MaxBufferedBytes / plan.PartSize, 1, _options.Concurrency);
+            await PartRunner.RunAsync(plan.Count, concurrency, async (i, token) =>
+            {
+                var length = (int)plan.LengthOf(i);
+                var buffer = ArrayPool<byte>.Shared.Rent(length);
+                try
+                {
+                    await FileRanges.ReadExactlyAsync(source, buffer.AsMemory(0, length), plan.OffsetOf(i), token);
+                    digests[i] = MD5.HashData(buffer.AsSpan(0, length));
+                    var response = await Call($"upload part {i + 1}/{plan.Count} of", key, d => _s3.UploadPartAsync(new UploadPartRequest
+                    {
+                        BucketName = _options.Bucket,
+                        Key = _prefix + key,
+                        UploadId = uploadId,
+                        PartNumber = i + 1,
+                        PartSize = length,
+                        InputStream = new TouchingReadStream(buffer, length, d.Touch),
+                        MD5Digest = Convert.ToBase64String(digests[i]),
+                        UseChunkEncoding = false,
+                    }, d.Token), token);
+                    etags[i] = response.ETag;
+                    counter.Add(length);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }, ct);
+
+            var completed = await Call("complete multipart upload", key, d => _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                BucketName = _options.Bucket,
+                Key = _prefix + key,
+                UploadId = uploadId,
+                PartETags = [.. etags.Select((etag, i) => new PartETag(i + 1, etag))],
+            }, d.Token), ct);
+            return new UploadResult(ChunkedChecksum.Combine(digests), plan.PartSize, Unquote(completed.ETag), plan.Length);
+        }
+        catch
+        {
+            await AbortQuietlyAsync(key, uploadId);
+            throw;
+        }
+    }
+
+    /// <summary>Best effort, bounded by the request timeout, even when the caller has cancelled.</summary>
+    private async Task AbortQuietlyAsync(string key, string uploadId)
+    {
+        try
+        {
+            await Call("abort multipart upload", key, d => _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest
+            {
+                BucketName = _options.Bucket,
+                Key = _prefix + key,
+                UploadId = uploadId,
+            }, d.Token), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            Log.Warn(LogSource, $"{Description}: could not abort multipart upload {uploadId} of '{key}' (a bucket lifecycle rule should clean it): {e.Message}");
+        }
+    }
+}

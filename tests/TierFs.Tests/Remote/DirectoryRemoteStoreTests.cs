@@ -1,0 +1,255 @@
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+using TierFs.Remote;
+
+namespace TierFs.Tests.Remote;
+
+public sealed class DirectoryRemoteStoreTests : IDisposable
+{
+    private const long PartSize = 64 * 1024;
+    private static readonly Dictionary<string, string> Pair = new() { ["ltr_local_to_remote"] = ObjectAttributesTests.PairValue };
+
+    private readonly string _root = Directory.CreateTempSubdirectory("tierfs-remote-").FullName;
+    private readonly string _archive;
+    private readonly IRemoteStore _store;
+
+    public DirectoryRemoteStoreTests()
+    {
+        _archive = Path.Combine(_root, "archive");
+        Directory.CreateDirectory(_archive);
+        _store = RemoteStore.Create(new DirectoryStoreOptions { Path = _archive, Prefix = "tierfs", PartSize = PartSize, Concurrency = 3 });
+    }
+
+    public void Dispose()
+    {
+        _store.DisposeAsync().AsTask().Wait();
+        _timeout.Dispose();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
+
+    private CancellationToken Ct => _timeout.Token;
+
+    [Fact]
+    public async Task Upload_then_download_gives_the_same_bytes_and_checksum()
+    {
+        var data = RandomBytes(300_001);
+        var source = WriteLocal("source", data);
+        var progress = new List<long>();
+        UploadResult up;
+        using (var handle = File.OpenHandle(source))
+            up = await _store.UploadAsync("dir/file.dat", handle, data.Length, Pair, new SyncProgress(progress.Add), Ct);
+
+        Assert.Equal(ChunkedChecksum.Compute(data, PartSize), up.Checksum);
+        Assert.EndsWith("-5", up.Checksum);
+        Assert.Equal(PartSize, up.PartSize);
+        Assert.Equal(data.Length, up.Length);
+        Assert.Equal(data.Length, progress[^1]);
+        Assert.True(progress.SequenceEqual(progress.Order()), "progress went backwards");
+        Assert.Equal(data, File.ReadAllBytes(Path.Combine(_archive, "tierfs", "dir", "file.dat")));
+
+        var target = Path.Combine(_root, "target");
+        DownloadResult down;
+        using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
+            down = await _store.DownloadAsync("dir/file.dat", handle, data.Length, null, Ct);
+        Assert.Equal(up.Checksum, down.Checksum);
+        Assert.Equal(data, File.ReadAllBytes(target));
+    }
+
+    [Fact]
+    public async Task A_borrowed_raw_descriptor_works_and_stays_open()
+    {
+        var data = RandomBytes(70_000);
+        var source = WriteLocal("source", data);
+        using var owner = File.OpenHandle(source);
+        using (var borrowed = new SafeFileHandle(owner.DangerousGetHandle(), ownsHandle: false))
+            await _store.UploadAsync("raw", borrowed, data.Length, Pair, null, Ct);
+        Assert.False(owner.IsInvalid);
+        Assert.Equal(data.Length, RandomAccess.GetLength(owner)); // still usable: the store did not close it
+    }
+
+    [Fact]
+    public async Task Attributes_with_commas_come_back_byte_identical()
+    {
+        await Upload("k", RandomBytes(10));
+        var info = await _store.HeadAsync("k", Ct);
+        Assert.NotNull(info);
+        Assert.Equal(ObjectAttributesTests.PairValue, info.Attributes["ltr_local_to_remote"]);
+        Assert.Single(info.Attributes);
+        Assert.Equal(PartSize, info.PartSize);
+        Assert.Equal(10, info.Length);
+    }
+
+    [Fact]
+    public async Task A_corrupted_object_is_caught_by_comparing_checksums()
+    {
+        var data = RandomBytes(200_000);
+        var up = await Upload("victim", data);
+        var stored = Path.Combine(_archive, "tierfs", "victim");
+        using (var f = File.OpenHandle(stored, FileMode.Open, FileAccess.ReadWrite))
+        {
+            var one = new byte[1];
+            RandomAccess.Read(f, one, 150_000);
+            one[0] ^= 0x40;
+            RandomAccess.Write(f, one, 150_000);
+        }
+        var down = await Download("victim", data.Length);
+        Assert.NotEqual(up.Checksum, down.Checksum);
+    }
+
+    [Fact]
+    public async Task A_length_mismatch_is_a_data_error()
+    {
+        await Upload("short", RandomBytes(1000));
+        var e = await Assert.ThrowsAsync<RemoteDataException>(() => Download("short", 1001));
+        Assert.Contains("1000 bytes, expected 1001", e.Message);
+    }
+
+    [Fact]
+    public async Task Missing_objects()
+    {
+        Assert.Null(await _store.HeadAsync("nothing", Ct));
+        await Assert.ThrowsAsync<RemoteObjectMissingException>(() => Download("nothing", 0));
+        await _store.DeleteAsync("nothing", Ct);
+        await _store.DeleteAsync("no/such/dir", Ct);
+    }
+
+    [Fact]
+    public async Task Empty_files_round_trip()
+    {
+        var up = await Upload("empty", []);
+        Assert.Equal("59adb24ef3cdbe0297f05b395827453f-1", up.Checksum);
+        Assert.Equal(up.Checksum, (await Download("empty", 0)).Checksum);
+    }
+
+    [Fact]
+    public async Task Overwriting_replaces_data_and_attributes()
+    {
+        await Upload("k", RandomBytes(100));
+        var second = RandomBytes(50);
+        using (var handle = File.OpenHandle(WriteLocal("second", second)))
+            await _store.UploadAsync("k", handle, second.Length, new Dictionary<string, string> { ["rtl_remote_to_local"] = "x" }, null, Ct);
+        var info = await _store.HeadAsync("k", Ct);
+        Assert.Equal(50, info!.Length);
+        Assert.Equal(["rtl_remote_to_local"], info.Attributes.Keys);
+    }
+
+    [Fact]
+    public async Task Listing_is_by_prefix_in_key_order_without_sidecars()
+    {
+        foreach (var key in new[] { "a/b", "a.txt", "a/c/d", "b", "ab", ".dot" })
+            await Upload(key, RandomBytes(3));
+        await _store.PutRecordAsync("a/record.json", "{}"u8.ToArray(), Pair, Ct);
+
+        Assert.Equal([".dot", "a.txt", "a/b", "a/c/d", "a/record.json", "ab", "b"], await Keys(""));
+        Assert.Equal(["a/b", "a/c/d", "a/record.json"], await Keys("a/"));
+        Assert.Equal(["a.txt", "a/b", "a/c/d", "a/record.json", "ab"], await Keys("a"));
+        Assert.Equal(["a/c/d"], await Keys("a/c"));
+        Assert.Empty(await Keys("zz/"));
+        var all = new List<RemoteObjectInfo>();
+        await foreach (var o in _store.ListAsync("a/", Ct)) all.Add(o);
+        Assert.All(all, o => Assert.Empty(o.Attributes));
+        Assert.Equal(3, all[0].Length);
+    }
+
+    [Fact]
+    public async Task Delete_removes_the_object_its_sidecar_and_empty_directories()
+    {
+        await Upload("x/y/z", RandomBytes(3));
+        await _store.DeleteAsync("x/y/z", Ct);
+        Assert.Null(await _store.HeadAsync("x/y/z", Ct));
+        Assert.False(Directory.Exists(Path.Combine(_archive, "tierfs", "x")));
+        Assert.Empty(await Keys(""));
+    }
+
+    [Fact]
+    public async Task Records_keep_their_attributes()
+    {
+        await _store.PutRecordAsync("meta/f.json", "{\"size\":1}"u8.ToArray(), Pair, Ct);
+        var info = await _store.HeadAsync("meta/f.json", Ct);
+        Assert.Equal(ObjectAttributesTests.PairValue, info!.Attributes["ltr_local_to_remote"]);
+        Assert.Equal("{\"size\":1}", File.ReadAllText(Path.Combine(_archive, "tierfs", "meta", "f.json")));
+    }
+
+    [Fact]
+    public async Task Check_passes_on_a_directory_and_names_a_missing_one()
+    {
+        await _store.CheckAsync(Ct);
+        Assert.Equal($"directory {_archive}/tierfs", _store.Description);
+        await using var missing = RemoteStore.Create(new DirectoryStoreOptions { Path = Path.Combine(_root, "nope") });
+        var e = await Assert.ThrowsAsync<RemoteConfigurationException>(() => missing.CheckAsync(Ct));
+        Assert.Contains(Path.Combine(_root, "nope"), e.Message);
+    }
+
+    [Fact]
+    public async Task Nothing_is_left_behind_but_objects_and_sidecars()
+    {
+        await Upload("a/b", RandomBytes(100_000));
+        await _store.CheckAsync(Ct);
+        var names = Directory.GetFiles(_archive, "*", SearchOption.AllDirectories).Select(p => Path.GetFileName(p)!).Order().ToArray();
+        Assert.Equal([".tierfs-meta.b.json", "b"], names);
+    }
+
+    [Fact]
+    public async Task Bad_keys_and_attributes_are_argument_errors()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Upload("../escape", RandomBytes(1)));
+        await Assert.ThrowsAsync<ArgumentException>(() => _store.PutRecordAsync("k", new byte[1], new Dictionary<string, string> { ["K"] = "v" }, Ct));
+    }
+
+    [Fact]
+    public async Task A_source_shorter_than_announced_fails_and_stores_nothing()
+    {
+        using var handle = File.OpenHandle(WriteLocal("shrunk", RandomBytes(1000)));
+        var e = await Assert.ThrowsAsync<IOException>(() => _store.UploadAsync("shrunk", handle, 2000, Pair, null, Ct));
+        Assert.Contains("ended at byte 1000", e.Message);
+        Assert.Null(await _store.HeadAsync("shrunk", Ct));
+        Assert.Empty(Directory.GetFiles(_archive, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Cancellation_leaves_no_temp_files()
+    {
+        var data = RandomBytes(1_000_000);
+        using var cts = new CancellationTokenSource();
+        using var handle = File.OpenHandle(WriteLocal("big", data));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            _store.UploadAsync("big", handle, data.Length, Pair, new SyncProgress(_ => cts.Cancel()), cts.Token));
+        Assert.Empty(Directory.GetFiles(_archive, "*", SearchOption.AllDirectories));
+    }
+
+    private async Task<UploadResult> Upload(string key, byte[] data)
+    {
+        using var handle = File.OpenHandle(WriteLocal("up-" + Guid.NewGuid().ToString("N"), data));
+        return await _store.UploadAsync(key, handle, data.Length, Pair, null, Ct);
+    }
+
+    private async Task<DownloadResult> Download(string key, long expectedLength)
+    {
+        using var handle = File.OpenHandle(Path.Combine(_root, "down-" + Guid.NewGuid().ToString("N")), FileMode.CreateNew, FileAccess.ReadWrite);
+        return await _store.DownloadAsync(key, handle, expectedLength, null, Ct);
+    }
+
+    private async Task<List<string>> Keys(string prefix)
+    {
+        var keys = new List<string>();
+        await foreach (var o in _store.ListAsync(prefix, Ct)) keys.Add(o.Key);
+        return keys;
+    }
+
+    private string WriteLocal(string name, byte[] data)
+    {
+        var path = Path.Combine(_root, name);
+        File.WriteAllBytes(path, data);
+        return path;
+    }
+
+    private static byte[] RandomBytes(int n) => RandomNumberGenerator.GetBytes(n);
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the pool, out of order).</summary>
+    private sealed class SyncProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+}
