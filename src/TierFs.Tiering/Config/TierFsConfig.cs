@@ -1,0 +1,48 @@
+namespace TierFs.Tiering.Config;
+
+/// <summary>The whole configuration file (/etc/tierfs/tierfs.yaml); every key is documented in the README.</summary>
+public sealed record TierFsConfig
+{
+    public string ClusterId { get; init; } = "local";
+    public RemoteConfig Remote { get; init; } = new();
+    public PairConfig? Pair { get; init; }
+}
+
+public enum RemoteType { Directory, S3 }
+
+public sealed record RemoteConfig
+{
+    public RemoteType Type { get; init; } = RemoteType.Directory;
+    /// <summary>type: directory — the archive directory (default: STATE_DIR/archive).</summary>
+    public string? Path { get; init; }
+    /// <summary>type: s3 — omit for AWS; path-style addressing when set.</summary>
+    public string? Endpoint { get; init; }
+    public string? Bucket { get; init; }
+    public string Prefix { get; init; } = "";
+    public string Region { get; init; } = "us-east-1";
+    public long PartSize { get; init; } = 16L << 20;
+    public int Concurrency { get; init; } = 4;
+    /// <summary>A transfer with no progress for this long fails (a recall then answers EIO).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long an unlinked file's remote object is kept before it is deleted.</summary>
+    public TimeSpan DeleteGrace { get; init; } = TimeSpan.FromHours(1);
+}
+
+public enum MetaSyncRole { Slave = 0, Master = 1 }
+
+public enum RemoteRole { Gfs, Gpeer }
+
+/// <summary>A pair (gpair): this local share bound to a remote share.</summary>
+public sealed record PairConfig
+{
+    public required string Name { get; init; }
+    public required string LocalSharePath { get; init; }
+    public required string RemoteClusterId { get; init; }
+    public required string RemoteSharePath { get; init; }
+    public MetaSyncRole MetaSyncRole { get; init; } = MetaSyncRole.Master;
+    public RemoteRole RemoteRole { get; init; } = RemoteRole.Gfs;
+
+    /// <summary>The S3 attribute contract's value: local_cluster_id,local_share_path,remote_cluster_id,remote_share_path.</summary>
+    public string ContractValue(string localClusterId) =>
+        $"{localClusterId},{LocalSharePath},{RemoteClusterId},{RemoteSharePath}";
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace TierFs.Tiering.Config;
+
+/// <summary>Durations (30s, 10m, 1h, 7d) and sizes (1048576, 16M, 100G) as written in the config.</summary>
+public static partial class Units
+{
+    [GeneratedRegex(@"^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$")]
+    private static partial Regex DurationPattern();
+
+    [GeneratedRegex(@"^(\d+(?:\.\d+)?)\s*([KMGTP]i?B?|B)?$", RegexOptions.IgnoreCase)]
+    private static partial Regex SizePattern();
+
+    public static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        value = default;
+        var m = DurationPattern().Match(text.Trim());
+        if (!m.Success) return false;
+        var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        value = m.Groups[2].Value switch
+        {
+            "ms" => TimeSpan.FromMilliseconds(n),
+            "s" => TimeSpan.FromSeconds(n),
+            "m" => TimeSpan.FromMinutes(n),
+            "h" => TimeSpan.FromHours(n),
+            _ => TimeSpan.FromDays(n),
+        };
+        return true;
+    }
+
+    /// <summary>Sizes are binary: 1K = 1024 bytes, 1M = 1048576 (K, KB, KiB alike).</summary>
+    public static bool TryParseSize(string text, out long value)
+    {
+        value = 0;
+        var m = SizePattern().Match(text.Trim());
+        if (!m.Success) return false;
+        var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        var unit = m.Groups[2].Success ? char.ToUpperInvariant(m.Groups[2].Value[0]) : 'B';
+        var shift = unit switch { 'K' => 10, 'M' => 20, 'G' => 30, 'T' => 40, 'P' => 50, _ => 0 };
+        var bytes = n * Math.Pow(2, shift);
+        if (bytes > long.MaxValue || bytes != Math.Floor(bytes)) return false;
+        value = (long)bytes;
+        return true;
+    }
+}

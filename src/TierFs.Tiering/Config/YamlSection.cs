@@ -1,0 +1,101 @@
+using System.Globalization;
+using YamlDotNet.RepresentationModel;
+
+namespace TierFs.Tiering.Config;
+
+/// <summary>
+/// One mapping of the config file, read key by key: every value is checked for its type and
+/// every key must be claimed, so a typo is reported by name and line instead of being ignored.
+/// </summary>
+internal sealed class YamlSection
+{
+    private readonly string _file;
+    private readonly string _path;
+    private readonly YamlMappingNode _node;
+    private readonly HashSet<string> _claimed = [];
+
+    public YamlSection(string file, string path, YamlMappingNode node) => (_file, _path, _node) = (file, path, node);
+
+    private string KeyPath(string key) => _path.Length == 0 ? key : $"{_path}.{key}";
+
+    public ConfigException Error(string key, string problem, YamlNode? at = null)
+    {
+        var line = (at ?? _node).Start.Line;
+        return new ConfigException($"{_file}:{line}: {KeyPath(key)}: {problem}");
+    }
+
+    private YamlNode? Get(string key)
+    {
+        _claimed.Add(key);
+        foreach (var (k, v) in _node.Children)
+            if (k is YamlScalarNode s && s.Value == key) return v is YamlScalarNode { Value: null or "" or "~" or "null" } ? null : v;
+        return null;
+    }
+
+    private string? Scalar(string key)
+    {
+        var node = Get(key);
+        if (node is null) return null;
+        if (node is not YamlScalarNode s) throw Error(key, "expected a single value, not a list or a section", node);
+        return s.Value;
+    }
+
+    public string? String(string key) => Scalar(key);
+
+    public string RequiredString(string key) =>
+        String(key) is { Length: > 0 } v ? v : throw Error(key, "is required");
+
+    public int Int(string key, int fallback, int min, int max)
+    {
+        var v = Scalar(key);
+        if (v is null) return fallback;
+        if (!int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+            throw Error(key, $"expected a whole number from {min} to {max}, got '{v}'", Get(key));
+        return n;
+    }
+
+    public long Size(string key, long fallback, long min)
+    {
+        var v = Scalar(key);
+        if (v is null) return fallback;
+        if (!Units.TryParseSize(v, out var n) || n < min)
+            throw Error(key, $"expected a size of at least {min} bytes (like 16M or 1G), got '{v}'", Get(key));
+        return n;
+    }
+
+    public TimeSpan Duration(string key, TimeSpan fallback)
+    {
+        var v = Scalar(key);
+        if (v is null) return fallback;
+        if (!Units.TryParseDuration(v, out var d))
+            throw Error(key, $"expected a duration like 30s, 10m, 1h or 7d, got '{v}'", Get(key));
+        return d;
+    }
+
+    public T Enum<T>(string key, T fallback, params (string Word, T Value)[] words)
+    {
+        var v = Scalar(key);
+        if (v is null) return fallback;
+        foreach (var (word, value) in words)
+            if (string.Equals(word, v, StringComparison.OrdinalIgnoreCase)) return value;
+        throw Error(key, $"expected one of {string.Join(", ", words.Select(w => w.Word))}, got '{v}'", Get(key));
+    }
+
+    public YamlSection? Section(string key)
+    {
+        var node = Get(key);
+        if (node is null) return null;
+        if (node is not YamlMappingNode m) throw Error(key, "expected a section (key: value lines)", node);
+        return new YamlSection(_file, KeyPath(key), m);
+    }
+
+    /// <summary>Call after reading: any key nobody asked for is an error.</summary>
+    public void RejectUnknown()
+    {
+        foreach (var (k, v) in _node.Children)
+        {
+            var key = (k as YamlScalarNode)?.Value ?? "?";
+            if (!_claimed.Contains(key)) throw new ConfigException($"{_file}:{k.Start.Line}: {KeyPath(key)}: unknown key");
+        }
+    }
+}

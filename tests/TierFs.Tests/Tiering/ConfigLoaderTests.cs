@@ -1,0 +1,115 @@
+using TierFs.Tiering.Config;
+
+namespace TierFs.Tests.Tiering;
+
+public class ConfigLoaderTests
+{
+    private const string Full = """
+        cluster_id: LC_1111
+        remote:
+          type: s3
+          endpoint: http://127.0.0.1:4568
+          bucket: tier
+          prefix: east/
+          region: us-east-1
+          part_size: 8M
+          concurrency: 8
+          request_timeout: 45s
+          delete_grace: 10m
+        pair:
+          name: heb
+          local_share_path: /icfsdefault/namespace/heb_src
+          remote_cluster_id: LC_222
+          remote_share_path: /icfsdefault/namespace/zz_desc
+          meta_sync_role: master
+          remote_role: gpeer
+        """;
+
+    [Fact]
+    public void Reads_every_key_of_the_documented_example()
+    {
+        var c = ConfigLoader.Parse(Full);
+        Assert.Equal("LC_1111", c.ClusterId);
+        Assert.Equal(RemoteType.S3, c.Remote.Type);
+        Assert.Equal("http://127.0.0.1:4568", c.Remote.Endpoint);
+        Assert.Equal("tier", c.Remote.Bucket);
+        Assert.Equal("east/", c.Remote.Prefix);
+        Assert.Equal(8L << 20, c.Remote.PartSize);
+        Assert.Equal(8, c.Remote.Concurrency);
+        Assert.Equal(TimeSpan.FromSeconds(45), c.Remote.RequestTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(10), c.Remote.DeleteGrace);
+        Assert.NotNull(c.Pair);
+        Assert.Equal("heb", c.Pair.Name);
+        Assert.Equal(MetaSyncRole.Master, c.Pair.MetaSyncRole);
+        Assert.Equal(RemoteRole.Gpeer, c.Pair.RemoteRole);
+        Assert.Equal("LC_1111,/icfsdefault/namespace/heb_src,LC_222,/icfsdefault/namespace/zz_desc", c.Pair.ContractValue(c.ClusterId));
+    }
+
+    [Fact]
+    public void Empty_file_means_the_embedded_directory_default()
+    {
+        var c = ConfigLoader.Parse("");
+        Assert.Equal(RemoteType.Directory, c.Remote.Type);
+        Assert.Null(c.Remote.Path);
+        Assert.Null(c.Pair);
+    }
+
+    [Theory]
+    [InlineData("remote:\n  type: s3\n  bukcet: tier\n", "config:3: remote.bukcet: unknown key")]
+    [InlineData("remote:\n  type: s3\n", "remote.bucket: is required with type: s3")]
+    [InlineData("remote:\n  type: ftp\n", "remote.type: expected one of directory, s3, got 'ftp'")]
+    [InlineData("remote:\n  concurrency: many\n", "remote.concurrency: expected a whole number")]
+    [InlineData("remote:\n  request_timeout: soon\n", "remote.request_timeout: expected a duration")]
+    [InlineData("remote:\n  part_size: 1\n", "remote.part_size: expected a size of at least 4096")]
+    [InlineData("remote:\n  type: directory\n  bucket: x\n", "remote.bucket: belongs to type: s3")]
+    [InlineData("remote:\n  path: relative/dir\n", "remote.path: expected an absolute path")]
+    [InlineData("remote: [1, 2]\n", "remote: expected a section")]
+    [InlineData("pair:\n  name: heb\n", "pair.local_share_path: is required")]
+    [InlineData("pair:\n  name: heb\n  local_share_path: /a\n  remote_cluster_id: B\n  remote_share_path: /b\n  remote_role: peer\n", "pair.remote_role: expected one of gfs, gpeer")]
+    [InlineData("clusterid: x\n", "config:1: clusterid: unknown key")]
+    [InlineData("remote:\n  type: s3\n  bucket: b\n  endpoint: not a url\n", "remote.endpoint: expected a URL")]
+    [InlineData("a: [unclosed\n", "not valid YAML")]
+    [InlineData("- just\n- a list\n", "expected key: value lines at the top level")]
+    public void Bad_configs_name_the_key(string yaml, string expected)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Missing_file_is_a_clear_error()
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load("/nonexistent/tierfs.yaml"));
+        Assert.StartsWith("/nonexistent/tierfs.yaml: cannot read", e.Message);
+    }
+
+    [Theory]
+    [InlineData("30s", 30)]
+    [InlineData("10m", 600)]
+    [InlineData("1h", 3600)]
+    [InlineData("7d", 604800)]
+    [InlineData("1.5s", 1.5)]
+    public void Durations(string text, double seconds)
+    {
+        Assert.True(Units.TryParseDuration(text, out var d));
+        Assert.Equal(seconds, d.TotalSeconds);
+    }
+
+    [Theory]
+    [InlineData("1048576", 1048576L)]
+    [InlineData("16M", 16L << 20)]
+    [InlineData("100G", 100L << 30)]
+    [InlineData("4KiB", 4096L)]
+    [InlineData("1.5K", 1536L)]
+    public void Sizes(string text, long bytes)
+    {
+        Assert.True(Units.TryParseSize(text, out var n));
+        Assert.Equal(bytes, n);
+    }
+
+    [Theory]
+    [InlineData("10x")]
+    [InlineData("-1M")]
+    [InlineData("0.3")]
+    public void Bad_sizes(string text) => Assert.False(Units.TryParseSize(text, out _));
+}
