@@ -1,0 +1,39 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace TierFs.Tiering.Stubs;
+
+/// <summary>
+/// The on-disk form of a <see cref="StubRecord"/>: compact JSON in a trusted.* xattr (only root
+/// can read or change trusted.*; the mount hides it from everybody).
+/// </summary>
+public static class StubXattr
+{
+    public const string Name = "trusted.tierfs.stub";
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public static byte[] Encode(StubRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, Options);
+
+    /// <summary>Decodes, or throws <see cref="CorruptStubException"/>: a stub we cannot read is never guessed at.</summary>
+    public static StubRecord Decode(ReadOnlySpan<byte> value)
+    {
+        StubRecord? record;
+        try { record = JsonSerializer.Deserialize<StubRecord>(value, Options); }
+        catch (JsonException e) { throw new CorruptStubException($"unreadable stub record: {e.Message}"); }
+        if (record is null) throw new CorruptStubException("empty stub record");
+        if (record.Version != StubRecord.CurrentVersion)
+            throw new CorruptStubException($"stub record version {record.Version} is not {StubRecord.CurrentVersion}");
+        if (record.State is not (StubRecord.StateArchived or StubRecord.StateReleased or StubRecord.StateLost or StubRecord.StateNone))
+            throw new CorruptStubException($"unknown stub state '{record.State}'");
+        if (record.State != StubRecord.StateNone && (record.ObjectKey is null || record.Checksum is null || record.PartSize <= 0 || record.Size < 0))
+            throw new CorruptStubException($"stub record in state {record.State} lacks its object key, checksum or part size");
+        return record;
+    }
+}
+
+public sealed class CorruptStubException(string message) : Exception(message);

@@ -1,0 +1,64 @@
+using System.Text;
+using TierFs.Tiering.Stubs;
+
+namespace TierFs.Tests.Tiering;
+
+public class StubRecordTests
+{
+    private static StubRecord Archived() => new()
+    {
+        State = StubRecord.StateArchived,
+        FileId = "0f8fad5b-d9cb-469f-a165-70867728950e",
+        ObjectKey = "data/0f/0f8fad5b-d9cb-469f-a165-70867728950e/1",
+        Checksum = "9e107d9d372bb6826bd81d3542a419d6-1",
+        PartSize = 16 << 20,
+        Size = 12345,
+        MtimeNs = 1_700_000_000_123_456_789,
+        CtimeNs = 1_700_000_001_000_000_000,
+        Pair = "heb",
+        Flags = TierFlags.NoRelease,
+    };
+
+    [Fact]
+    public void Round_trips_through_the_xattr_form_and_stays_small()
+    {
+        var bytes = StubXattr.Encode(Archived());
+        Assert.True(bytes.Length < 512, $"{bytes.Length} bytes: an xattr should fit in the inode's block");
+        Assert.Equal(Archived(), StubXattr.Decode(bytes));
+        Assert.Contains("\"flags\":\"no_release\"", Encoding.UTF8.GetString(bytes));
+    }
+
+    [Theory]
+    [InlineData(12345L, 1_700_000_000_123_456_789L, false, TierState.Archived)]
+    [InlineData(12346L, 1_700_000_000_123_456_789L, false, TierState.Dirty)]
+    [InlineData(12345L, 1_700_000_000_123_456_790L, false, TierState.Dirty)]
+    [InlineData(12345L, 1_700_000_000_123_456_789L, true, TierState.Dirty)]
+    public void Archived_turns_dirty_when_the_data_changes(long size, long mtime, bool dirtyMark, TierState expected) =>
+        Assert.Equal(expected, (Archived() with { Dirty = dirtyMark }).StateFor(size, mtime));
+
+    [Fact]
+    public void Released_and_lost_ignore_the_local_size()
+    {
+        Assert.Equal(TierState.Released, (Archived() with { State = StubRecord.StateReleased }).StateFor(0, 0));
+        Assert.Equal(TierState.Lost, (Archived() with { State = StubRecord.StateLost }).StateFor(0, 0));
+        Assert.True((Archived() with { State = StubRecord.StateReleased }).IsStub);
+        Assert.False(Archived().IsStub);
+    }
+
+    [Fact]
+    public void Flag_only_record_is_resident()
+    {
+        var r = new StubRecord { State = StubRecord.StateNone, FileId = "x", Flags = TierFlags.NoArchive };
+        Assert.Equal(TierState.Resident, StubXattr.Decode(StubXattr.Encode(r)).StateFor(10, 10));
+        Assert.Equal("resident,noarchive", TierStateNames.Describe(TierState.Resident, r.Flags));
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("null")]
+    [InlineData("{\"v\":2,\"state\":\"archived\",\"id\":\"x\"}")]
+    [InlineData("{\"v\":1,\"state\":\"floating\",\"id\":\"x\"}")]
+    [InlineData("{\"v\":1,\"state\":\"released\",\"id\":\"x\",\"size\":5}")]
+    public void Unreadable_records_are_refused_not_guessed(string json) =>
+        Assert.Throws<CorruptStubException>(() => StubXattr.Decode(Encoding.UTF8.GetBytes(json)));
+}
