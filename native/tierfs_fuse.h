@@ -178,6 +178,8 @@ TFS_EXPORT tfs_session *tfs_session_new(int argc, const char *const *argv, const
 TFS_EXPORT int tfs_session_mount(tfs_session *s, const char *mountpoint);
 TFS_EXPORT int tfs_session_loop(tfs_session *s, uint32_t max_threads, uint32_t max_idle_threads, int32_t clone_fd);
 TFS_EXPORT void tfs_session_exit(tfs_session *s);
+/* Nonzero once the loop is ending: asked to exit, or the kernel connection is gone (unmounted, aborted). */
+TFS_EXPORT int tfs_session_exited(tfs_session *s);
 TFS_EXPORT void tfs_session_unmount(tfs_session *s);
 TFS_EXPORT void tfs_session_destroy(tfs_session *s);
 TFS_EXPORT int tfs_notify_inval_inode(tfs_session *s, uint64_t ino, int64_t off, int64_t len);

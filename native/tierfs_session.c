@@ -61,6 +61,8 @@ int tfs_session_loop(tfs_session *s, uint32_t max_threads, uint32_t max_idle_thr
 
 void tfs_session_exit(tfs_session *s) { fuse_session_exit(s->se); }
 
+int tfs_session_exited(tfs_session *s) { return fuse_session_exited(s->se); }
+
 void tfs_session_unmount(tfs_session *s)
 {
     if (s->mounted) {

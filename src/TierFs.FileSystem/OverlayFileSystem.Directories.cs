@@ -48,13 +48,22 @@ public sealed unsafe partial class OverlayFileSystem
                 if (parent is not null && !IsDotOrDotDot(name))
                 {
                     var entry = default(FuseEntry);
-                    if (LookupEntry(parent, name, ref entry) != 0)
+                    var res = LookupEntry(parent, name, ref entry);
+                    if (res == -Errno.ENOENT)
                     {
                         h.Offset = d->Off; // gone since the listing was read: skip it
                         continue;
                     }
+                    if (res != 0)
+                    {
+                        // Cannot look it up now (EMFILE, EACCES, ...): list it all the same, without
+                        // attributes (node 0), so the kernel asks by name and the caller sees the error.
+                        entry = default;
+                        entry.Attr.Ino = d->Ino;
+                        entry.Attr.Mode = (uint)d->Type << 12;
+                    }
                     added = listing.AddPlus(name, entry, d->Off);
-                    if (!added) _table.Forget(entry.Ino, 1);
+                    if (!added && entry.Ino != 0) _table.Forget(entry.Ino, 1);
                 }
                 else
                 {

@@ -8,11 +8,16 @@ public sealed unsafe partial class OverlayFileSystem
 {
     private static bool ForWrite(int flags) => (flags & Libc.O_ACCMODE) != Libc.O_RDONLY;
 
+    // The flags the backing file is opened with. O_NOFOLLOW: we open through /proc/self/fd.
+    // O_DIRECT: the kernel already bypasses its cache for the caller (FUSE direct I/O), while the
+    // data we write arrives in a buffer with no alignment, which an O_DIRECT backing fd refuses.
+    private static int BackingFlags(int flags) => (flags & ~(Libc.O_NOFOLLOW | Libc.O_DIRECT)) | Libc.O_CLOEXEC;
+
     public int Open(in FuseContext ctx, ulong ino, ref FuseFileInfo fi)
     {
         var node = Node(ino);
         var path = stackalloc byte[ProcFd.BufferSize];
-        var fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(node.Fd, path), (fi.Flags & ~Libc.O_NOFOLLOW) | Libc.O_CLOEXEC, 0);
+        var fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(node.Fd, path), BackingFlags(fi.Flags), 0);
         if (fd < 0) return Fail();
         fi.Fh = (ulong)fd;
         if (_options.KeepCache) fi.Bits |= FuseFileInfoBits.KeepCache;
@@ -23,7 +28,8 @@ public sealed unsafe partial class OverlayFileSystem
     public int Create(in FuseContext ctx, ulong parent, FuseName name, uint mode, ref FuseFileInfo fi, ref FuseEntry entry)
     {
         var p = Node(parent);
-        var fd = Libc.OpenAt(p.Fd, name.Pointer, (fi.Flags & ~Libc.O_NOFOLLOW) | Libc.O_CREAT | Libc.O_CLOEXEC, mode & 0xFFF);
+        mode = CreationMode(ctx, p, mode);
+        var fd = Libc.OpenAt(p.Fd, name.Pointer, BackingFlags(fi.Flags) | Libc.O_CREAT, mode & 0xFFF);
         if (fd < 0) return Fail();
         var res = GiveToCaller(ctx, p, fd, EmptyPath, Libc.AT_EMPTY_PATH, mode);
         if (res == 0) res = LookupEntry(p, name.Pointer, ref entry);
@@ -87,8 +93,37 @@ public sealed unsafe partial class OverlayFileSystem
         return (dataOnly ? Libc.Fdatasync(fd) : Libc.Fsync(fd)) == 0 ? 0 : Fail();
     }
 
-    public int Flock(in FuseContext ctx, ulong ino, in FuseFileInfo fi, int operation) =>
-        Libc.Flock((int)fi.Fh, operation) == 0 ? 0 : Fail();
+    private const int LOCK_NB = 4;
+
+    public int Flock(in FuseContext ctx, ulong ino, in FuseFileInfo fi, int operation)
+    {
+        var fd = (int)fi.Fh;
+        if (Libc.Flock(fd, operation | LOCK_NB) == 0) return 0;
+        var err = Libc.Errno();
+        if (err != Errno.EAGAIN || (operation & LOCK_NB) != 0) return -err;
+        // The caller waits for the lock. Wait on a thread of its own, not in this worker: the lock
+        // may be held through one of our own descriptors, whose release cannot come once the
+        // connection is gone, and a worker stuck in flock(2) would keep the session from ending.
+        var ending = _ending.Token;
+        var wait = Task.Factory.StartNew(() =>
+        {
+            while (true)
+            {
+                if (Libc.Flock(fd, operation) == 0) return 0;
+                var e = Libc.Errno();
+                if (e != Errno.EINTR || ending.IsCancellationRequested) return -e;
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
+        {
+            wait.Wait(ending);
+            return wait.Result;
+        }
+        catch (OperationCanceledException)
+        {
+            return -Errno.EINTR; // the session is ending: nobody hears the answer
+        }
+    }
 
     public int Fallocate(in FuseContext ctx, ulong ino, int mode, long offset, long length, in FuseFileInfo fi) =>
         Libc.Fallocate((int)fi.Fh, mode, offset, length) == 0 ? 0 : Fail();

@@ -24,6 +24,7 @@ public sealed unsafe partial class OverlayFileSystem
     public int MkNod(in FuseContext ctx, ulong parent, FuseName name, uint mode, ulong rdev, ref FuseEntry entry)
     {
         var p = Node(parent);
+        mode = CreationMode(ctx, p, mode);
         if (Libc.MknodAt(p.Fd, name.Pointer, mode, rdev) != 0) return Fail();
         return Created(ctx, p, name.Pointer, mode, ref entry);
     }
@@ -31,6 +32,7 @@ public sealed unsafe partial class OverlayFileSystem
     public int MkDir(in FuseContext ctx, ulong parent, FuseName name, uint mode, ref FuseEntry entry)
     {
         var p = Node(parent);
+        mode = CreationMode(ctx, p, mode);
         if (Libc.MkdirAt(p.Fd, name.Pointer, mode) != 0) return Fail();
         return Created(ctx, p, name.Pointer, Libc.S_IFDIR | mode, ref entry);
     }

@@ -21,6 +21,13 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
     /// <summary>A pointer to "" for the *at(fd, "", AT_EMPTY_PATH) calls (literal data never moves).</summary>
     internal static readonly byte* EmptyPath = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference("\0"u8));
     internal static readonly byte* DotPath = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(".\0"u8));
+    private static readonly byte* DefaultAclName = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference("system.posix_acl_default\0"u8));
+
+    // Set at INIT: the kernel leaves the caller's umask to us (FUSE_CAP_DONT_MASK, asked for with POSIX ACLs).
+    private volatile bool _applyUmask;
+
+    // Cancelled when the session ends: handlers that wait give up (see Flock).
+    private readonly CancellationTokenSource _ending = new();
 
     /// <param name="rootFd">An O_PATH descriptor of the backing root, opened before mounting; owned from here on.</param>
     public OverlayFileSystem(int rootFd, OverlayOptions options)
@@ -34,6 +41,31 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         _table = new InodeTable(rootFd, st.Dev, st.Ino, st.Mode);
         // The kernel applied the caller's umask already; ours must not apply a second one.
         Libc.Umask(0);
+        RaiseDescriptorLimit();
+    }
+
+    /// <summary>
+    /// Every inode the kernel knows holds one of our descriptors (plus one per open file), so a
+    /// limit inherited from a login shell (often 1024, or a few thousand) would break the mount
+    /// once that many files had been looked up (`ls -l` of a big directory, `find`). Raise it to
+    /// what the kernel allows (fs.nr_open); as root the hard limit may be raised too.
+    /// </summary>
+    private static void RaiseDescriptorLimit()
+    {
+        RLimit cur;
+        if (Libc.GetRlimit(Libc.RLIMIT_NOFILE, &cur) != 0) return;
+        ulong want = 1 << 20;
+        try { want = ulong.Parse(File.ReadAllText("/proc/sys/fs/nr_open").Trim(), System.Globalization.CultureInfo.InvariantCulture); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException) { }
+        if (cur.Cur >= want) return;
+        var raised = new RLimit { Cur = want, Max = Math.Max(want, cur.Max) };
+        if (Libc.SetRlimit(Libc.RLIMIT_NOFILE, &raised) != 0)
+        {
+            // Not allowed past the hard limit (no CAP_SYS_RESOURCE): go as far as it.
+            raised = new RLimit { Cur = cur.Max, Max = cur.Max };
+            if (cur.Cur >= cur.Max || Libc.SetRlimit(Libc.RLIMIT_NOFILE, &raised) != 0) raised = cur;
+        }
+        Log.Info(Source, $"descriptor limit {cur.Cur} -> {raised.Cur} (one per inode in use)");
     }
 
     /// <summary>Opens a backing directory the way the overlay needs it (call before mounting over it).</summary>
@@ -50,11 +82,35 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
 
     public InodeTable Inodes => _table;
 
-    public void Init(in FuseConnectionInfo c) =>
+    public void Init(in FuseConnectionInfo c)
+    {
+        _applyUmask = (c.Want & (uint)FuseCapabilities.DontMask) != 0;
         Log.Info(Source, $"FUSE {c.ProtoMajor}.{c.ProtoMinor} ready: max_write {c.MaxWrite}, max_readahead {c.MaxReadahead}, want 0x{c.Want:x}");
+    }
+
+    /// <summary>
+    /// The mode to create a node with. Under FUSE_CAP_DONT_MASK the kernel passes the caller's
+    /// umask unapplied, as a local filesystem with POSIX ACLs gets it: where the parent has a
+    /// default ACL, that decides (the backing filesystem applies it); elsewhere the umask does.
+    /// </summary>
+    private uint CreationMode(in FuseContext ctx, Inode parent, uint mode)
+    {
+        var umask = ctx.Umask & 0x1FF;
+        if (!_applyUmask || umask == 0) return mode;
+        var path = stackalloc byte[ProcFd.BufferSize];
+        var hasDefaultAcl = Libc.GetXattr(ProcFd.Format(parent.Fd, path), DefaultAclName, null, 0) >= 0;
+        return hasDefaultAcl ? mode : mode & ~umask;
+    }
+
+    public void SessionEnding()
+    {
+        try { _ending.Cancel(); }
+        catch (ObjectDisposedException) { }
+    }
 
     public void Dispose()
     {
+        _ending.Dispose();
         _dirs.Dispose();
         _table.Dispose();
     }

@@ -10,6 +10,15 @@ public sealed class FuseMountOptions
     public bool AllowOther { get; set; } = true;
     /// <summary>Let the kernel check permissions from the attributes (the usual choice for an overlay).</summary>
     public bool DefaultPermissions { get; set; } = true;
+    /// <summary>
+    /// With <see cref="DefaultPermissions"/>, have the kernel enforce the POSIX ACLs the filesystem
+    /// stores (FUSE_CAP_POSIX_ACL). Without it an ACL set through the mount, or already on the
+    /// backing files, is kept but ignored, and a user the ACL denies gets in by the mode bits.
+    /// Also asks for FUSE_CAP_DONT_MASK, so that a default ACL, not the umask, decides the mode of
+    /// new nodes as on a local filesystem: the filesystem must then apply <see cref="FuseContext.Umask"/>
+    /// itself where the parent directory has no default ACL (the overlay does).
+    /// </summary>
+    public bool PosixAcl { get; set; } = true;
     public bool ReadOnly { get; set; }
     public bool Debug { get; set; }
     /// <summary>Further -o options passed to libfuse as they are.</summary>
@@ -45,7 +54,7 @@ public sealed class FuseMountOptions
 
     internal NativeOptions ToNative() => new()
     {
-        WantCaps = (uint)Want,
+        WantCaps = (uint)(DefaultPermissions && PosixAcl ? Want | FuseCapabilities.PosixAcl | FuseCapabilities.DontMask : Want),
         UnwantCaps = (uint)Unwant,
         MaxWrite = MaxWrite,
         MaxReadahead = MaxReadahead,

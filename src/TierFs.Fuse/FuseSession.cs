@@ -14,6 +14,7 @@ public sealed unsafe class FuseSession : IDisposable
     private IntPtr _session;
     private string? _mountPoint;
     private int _stopping;
+    private int _ending;
 
     public FuseSession(IFuseFileSystem fs, FuseMountOptions options, Action<string, Exception>? onError = null)
     {
@@ -70,7 +71,43 @@ public sealed unsafe class FuseSession : IDisposable
     }
 
     /// <summary>Serves requests on the calling thread (plus workers) until unmounted or stopped.</summary>
-    public int Run() => NativeMethods.SessionLoop(_session, _options.MaxThreads, _options.MaxIdleThreads, _options.CloneFd ? 1 : 0);
+    public int Run()
+    {
+        // The loop ends only once every handler has returned, so a handler that waits (a blocking
+        // flock) must hear that the session is ending, however it ends: watch from outside the loop.
+        using var done = new ManualResetEventSlim();
+        var watcher = new Thread(() =>
+        {
+            while (!done.Wait(100))
+            {
+                if (NativeMethods.SessionExited(_session) == 0) continue;
+                NotifyEnding();
+                return;
+            }
+        }) { IsBackground = true, Name = "fuse-watch" };
+        watcher.Start();
+        try
+        {
+            return NativeMethods.SessionLoop(_session, _options.MaxThreads, _options.MaxIdleThreads, _options.CloneFd ? 1 : 0);
+        }
+        finally
+        {
+            done.Set();
+            watcher.Join();
+            NotifyEnding();
+        }
+    }
+
+    private void NotifyEnding()
+    {
+        if (Interlocked.Exchange(ref _ending, 1) != 0 || !_target.IsAllocated) return;
+        var target = (FuseCallbacks.Target)_target.Target!;
+        try { target.Fs.SessionEnding(); }
+        catch (Exception e)
+        {
+            try { target.OnError("session-ending", e); } catch { /* logging must not take the mount down */ }
+        }
+    }
 
     /// <summary>
     /// Ends the loop from any thread: unmount; if something holds the mount busy, detach it and
@@ -82,6 +119,7 @@ public sealed unsafe class FuseSession : IDisposable
         NativeMethods.SessionExit(_session);
         if (MountControl.Unmount(_mountPoint, 0) != 0)
             MountControl.Unmount(_mountPoint, MountControl.MntForce | MountControl.MntDetach);
+        NotifyEnding();
     }
 
     /// <summary>Drops the kernel's cached attributes and data (from <paramref name="offset"/>, 0 length = all).</summary>

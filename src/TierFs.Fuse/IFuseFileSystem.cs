@@ -10,6 +10,12 @@ public interface IFuseFileSystem
 {
     void Init(in FuseConnectionInfo connection) { }
     void Destroy() { }
+    /// <summary>
+    /// The session is ending (stopped, unmounted, or the connection aborted): requests still
+    /// running should return at once, their replies go nowhere. The loop cannot end, nor can
+    /// <see cref="Destroy"/> come, while a handler waits (for a lock, say). Called once, on any thread.
+    /// </summary>
+    void SessionEnding() { }
 
     int Lookup(in FuseContext ctx, ulong parent, FuseName name, ref FuseEntry entry);
     /// <summary>The kernel dropped <paramref name="nlookup"/> references to <paramref name="ino"/>.</summary>

@@ -23,6 +23,7 @@ public static unsafe partial class Libc
     public const int O_CREAT = 0x40;
     public const int O_EXCL = 0x80;
     public const int O_NOCTTY = 0x100;
+    public const int O_DIRECT = 0x4000;
     public const int O_TRUNC = 0x200;
     public const int O_APPEND = 0x400;
     public const int O_DIRECTORY = 0x10000;
@@ -161,6 +162,21 @@ public static unsafe partial class Libc
 
     [LibraryImport(L, EntryPoint = "geteuid")]
     public static partial uint GetEuid();
+
+    public const int RLIMIT_NOFILE = 7;
+
+    [LibraryImport(L, EntryPoint = "getrlimit", SetLastError = true)]
+    public static partial int GetRlimit(int resource, RLimit* limit);
+
+    [LibraryImport(L, EntryPoint = "setrlimit", SetLastError = true)]
+    public static partial int SetRlimit(int resource, RLimit* limit);
+}
+
+[StructLayout(LayoutKind.Sequential)]
+public struct RLimit
+{
+    public ulong Cur;
+    public ulong Max;
 }
 
 [StructLayout(LayoutKind.Sequential)]

@@ -24,6 +24,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "tfs_session_exit")]
     public static partial void SessionExit(IntPtr session);
 
+    [LibraryImport(Lib, EntryPoint = "tfs_session_exited")]
+    public static partial int SessionExited(IntPtr session);
+
     [LibraryImport(Lib, EntryPoint = "tfs_session_unmount")]
     public static partial void SessionUnmount(IntPtr session);
 

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Text.Json;
+using TierFs.Fuse;
+
+namespace TierFs.IntegrationTests.Harness;
+
+/// <summary>The daemon behind a test mount, found through its /run/tierfs record, and the processes around it.</summary>
+public static class DaemonProcess
+{
+    /// <summary>The pid in the runtime record of <paramref name="m"/>'s mountpoint.</summary>
+    public static int PidOf(TestMount m)
+    {
+        foreach (var file in Directory.Exists("/run/tierfs") ? Directory.GetFiles("/run/tierfs", "*.json") : [])
+        {
+            try
+            {
+                var root = JsonDocument.Parse(File.ReadAllText(file)).RootElement;
+                if (root.GetProperty("MountPoint").GetString() == m.MountPoint) return root.GetProperty("Pid").GetInt32();
+            }
+            catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException) { }
+        }
+        throw new InvalidOperationException($"no /run/tierfs record for {m.MountPoint}");
+    }
+
+    public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}") && !IsZombie(pid);
+
+    private static bool IsZombie(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].TrimStart().StartsWith('Z'); }
+        catch (IOException) { return false; }
+    }
+
+    /// <summary>Open descriptors of a process (-1 once it is gone).</summary>
+    public static int FdCount(int pid)
+    {
+        try { return Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return -1; }
+    }
+
+    /// <summary>
+    /// The daemon's descriptors that are open files or directory streams under <paramref name="backing"/>:
+    /// its file handles. (Its O_PATH descriptors, one per inode the kernel remembers, come and go
+    /// with the kernel's lookups and forgets and are not counted.) -1 once the process is gone.
+    /// </summary>
+    public static int OpenHandles(int pid, string backing)
+    {
+        const int O_PATH = 0x200000;
+        var count = 0;
+        try
+        {
+            foreach (var fd in Directory.GetFileSystemEntries($"/proc/{pid}/fd"))
+            {
+                try
+                {
+                    var target = new FileInfo(fd).LinkTarget;
+                    if (target is null || !(target == backing || target.StartsWith(backing + "/", StringComparison.Ordinal))) continue;
+                    var flagsLine = File.ReadLines($"/proc/{pid}/fdinfo/{Path.GetFileName(fd)}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
+                    var flags = Convert.ToInt32(flagsLine["flags:".Length..].Trim(), 8);
+                    if ((flags & O_PATH) == 0) count++;
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException) { } // closed meanwhile
+            }
+            return count;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return -1; }
+    }
+
+    /// <summary>Pids whose command line mentions <paramref name="text"/> (this process excluded).</summary>
+    public static List<int> ProcessesMentioning(string text)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Contains(text, StringComparison.Ordinal) && !IsZombie(pid))
+                    found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return found;
+    }
+
+    /// <summary>FUSE mounts at or below <paramref name="root"/>.</summary>
+    public static List<MountInfo> MountsUnder(string root) =>
+        MountTable.Read().Where(x => (x.MountPoint == root || x.MountPoint.StartsWith(root + "/", StringComparison.Ordinal)) && x.FsType.StartsWith("fuse", StringComparison.Ordinal)).ToList();
+}
+
+/// <summary>
+/// A client process (bash) that holds files open on a mount: it prints "ready" once its
+/// descriptors are open, then waits for a line on stdin before running the rest of its script.
+/// Disposing kills it if it still runs.
+/// </summary>
+public sealed class Client : IDisposable
+{
+    private readonly Process _p;
+    private readonly Task<string> _stderr;
+
+    public Client(string holdScript, string afterScript, params string[] args)
+    {
+        var psi = new ProcessStartInfo("bash")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add($"{holdScript}\necho ready\nread -r _\n{afterScript}");
+        psi.ArgumentList.Add("client");
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        _p = Process.Start(psi)!;
+        _stderr = _p.StandardError.ReadToEndAsync();
+        var ready = _p.StandardOutput.ReadLineAsync();
+        if (!ready.Wait(TimeSpan.FromSeconds(20)) || ready.Result != "ready")
+        {
+            Dispose();
+            throw new InvalidOperationException($"the client did not get ready: {(_stderr.IsCompleted ? _stderr.Result : "")}");
+        }
+    }
+
+    public int Pid => _p.Id;
+
+    private Task<string>? _stdout;
+
+    /// <summary>Lets the client go on with the rest of its script.</summary>
+    public void Go()
+    {
+        if (_stdout is not null) return;
+        _p.StandardInput.WriteLine("go");
+        _p.StandardInput.Close();
+        _stdout = _p.StandardOutput.ReadToEndAsync();
+    }
+
+    /// <summary>Lets the client go on and waits (bounded) for it to finish; null if it did not.</summary>
+    public RunResult? Continue(TimeSpan timeout)
+    {
+        Go();
+        if (!_p.WaitForExit(timeout)) return null;
+        _p.WaitForExit();
+        return new RunResult(_p.ExitCode, _stdout!.Result, _stderr.Result);
+    }
+
+    /// <summary>True while a child of the client (the command it runs now) sleeps in a FUSE request.</summary>
+    public bool ChildWaitsOnFuse()
+    {
+        try
+        {
+            var children = File.ReadAllText($"/proc/{Pid}/task/{Pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return children.Any(c => File.ReadAllText($"/proc/{c}/wchan") is var w && (w.Contains("request_wait_answer", StringComparison.Ordinal) || w.Contains("fuse", StringComparison.Ordinal)));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    public bool WaitForExit(TimeSpan timeout) => _p.WaitForExit(timeout);
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_p.HasExited) _p.Kill(entireProcessTree: true);
+            _p.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException) { }
+        _p.Dispose();
+    }
+}
