@@ -30,6 +30,8 @@ public static class UmountCommand
             throw new CommandException($"{path} is busy: files are open under it (close them, or use tierfs umount --lazy)");
         if (err != 0)
             throw new CommandException($"cannot unmount {path}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(err)}");
+        if (record is not null && !IsAlive(record.Pid))
+            RuntimeFiles.Remove(full); // the daemon died: nobody else will remove its record
         if (record is not null && !WaitForExit(record.Pid))
             throw new CommandException($"{path} is unmounted but its daemon (pid {record.Pid}) is still running after {ExitTimeout.TotalSeconds:0}s");
         return 0;

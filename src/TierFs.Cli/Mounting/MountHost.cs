@@ -43,6 +43,7 @@ public sealed class MountHost(MountSettings settings)
             Subtype = "tierfs",
             ReadOnly = settings.ReadOnly,
             Debug = settings.FuseDebug,
+            PosixAcl = settings.PosixAcl,
             MaxThreads = settings.Threads,
             ReadAheadKb = settings.ReadAheadKb,
             Want = FuseCapabilities.SpliceWrite | FuseCapabilities.SpliceMove | FuseCapabilities.FlockLocks |

@@ -16,6 +16,8 @@ public sealed class MountSettings
     public bool KeepCache { get; set; } = true;
     public bool ReadOnly { get; set; }
     public bool FuseDebug { get; set; }
+    /// <summary>Enforce POSIX ACLs in the kernel (off: mode bits only, ACLs left to the backing tree).</summary>
+    public bool PosixAcl { get; set; } = true;
     /// <summary>Kernel mount flags passed through to libfuse (nosuid, nodev, noatime, ...).</summary>
     public List<string> KernelOptions { get; } = [];
 
@@ -54,6 +56,8 @@ public sealed class MountSettings
                 case "no_keep_cache": KeepCache = false; break;
                 case "ro": ReadOnly = true; break;
                 case "debug": FuseDebug = true; break;
+                case "acl": PosixAcl = true; break;
+                case "noacl": PosixAcl = false; break;
                 default:
                     if (KernelFlags.Contains(key) && value is null) KernelOptions.Add(key);
                     else if (Ignored.Contains(key) || key.StartsWith("x-", StringComparison.Ordinal) || key == "comment") { }

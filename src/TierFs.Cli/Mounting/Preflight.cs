@@ -18,22 +18,24 @@ public static unsafe class Preflight
             throw new CommandException("fuse3 is not installed: run mount-scripts/install.sh (or apt-get install fuse3)");
         NativeLibrary.Free(lib);
 
+        // A mount whose daemon died answers only ENOTCONN: clear it first, so that a restart
+        // (by hand or by systemd) mounts again instead of failing on the dead mountpoint.
+        var existing = MountTable.At(s.MountPoint);
+        if (existing is not null && existing.FsType == "fuse.tierfs")
+        {
+            if (!IsStale(s.MountPoint))
+                throw new CommandException($"{s.MountPoint} is already a TierFs mount (of {existing.Source})");
+            Log.Warn("mount", $"clearing the stale TierFs mount on {s.MountPoint} left by a daemon that died");
+            MountControl.Unmount(s.MountPoint, MountControl.MntDetach);
+            RuntimeFiles.Remove(s.MountPoint);
+        }
+
         RequireDirectory("BACKING", s.Backing);
         RequireDirectory("MOUNTPOINT", s.MountPoint);
         var backing = Path.GetFullPath(s.Backing).TrimEnd('/') + "/";
         var mountPoint = Path.GetFullPath(s.MountPoint).TrimEnd('/') + "/";
         if (mountPoint.StartsWith(backing, StringComparison.Ordinal) && mountPoint != backing)
             throw new CommandException($"MOUNTPOINT {s.MountPoint} is inside BACKING {s.Backing}: the mount would contain itself (mount in place with the same path twice, or elsewhere)");
-
-        var existing = MountTable.At(s.MountPoint);
-        if (existing is not null && existing.FsType == "fuse.tierfs")
-        {
-            if (!IsStale(s.MountPoint))
-                throw new CommandException($"{s.MountPoint} is already a TierFs mount (of {existing.Source})");
-            // The daemon behind it died: its mount only answers ENOTCONN. Clear it so we can mount again.
-            Log.Warn("mount", $"clearing the stale TierFs mount on {s.MountPoint} left by a daemon that died");
-            MountControl.Unmount(s.MountPoint, MountControl.MntDetach);
-        }
     }
 
     private static void RequireDirectory(string what, string path)
