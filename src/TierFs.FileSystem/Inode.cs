@@ -1,20 +1,43 @@
+using TierFs.FileSystem.Posix;
+
 namespace TierFs.FileSystem;
 
 /// <summary>
-/// One backing file known to the kernel: an O_PATH descriptor that stays valid across renames,
-/// and the kernel's lookup count. Lives in <see cref="InodeTable"/>.
+/// One backing file known to the kernel: the kernel's lookup count, and the way to reach the
+/// file without a path — an O_PATH descriptor while one is cached, else a file handle
+/// (name_to_handle_at) to reopen it. Lives in <see cref="InodeTable"/>; operations reach the
+/// descriptor through <see cref="InodeTable.Use"/>, which pins it while they run.
 /// </summary>
-public sealed class Inode(ulong nodeId, int fd, ulong dev, ulong ino, uint mode)
+public sealed class Inode
 {
-    public ulong NodeId { get; } = nodeId;
-    public int Fd { get; } = fd;
-    public ulong Dev { get; } = dev;
-    public ulong Ino { get; } = ino;
+    internal Inode(ulong nodeId, int fd, ulong dev, ulong ino, uint mode, bool permanent)
+    {
+        NodeId = nodeId;
+        FdSlot = fd;
+        Dev = dev;
+        Ino = ino;
+        Type = mode & Libc.S_IFMT;
+        Permanent = permanent;
+    }
+
+    public ulong NodeId { get; }
+    public ulong Dev { get; }
+    public ulong Ino { get; }
     /// <summary>The type bits (S_IFMT); a backing inode never changes type.</summary>
-    public uint Type { get; } = mode & Posix.Libc.S_IFMT;
+    public uint Type { get; }
 
     // Guarded by the table's lock.
     internal ulong Lookups;
+
+    // The cached descriptor (-1: evicted), the operations using it, and the clock bit for eviction.
+    internal int FdSlot;
+    internal int Pins;
+    internal volatile bool Referenced;
+    /// <summary>Never evicted: the root, and files whose filesystem has no file handles.</summary>
+    internal bool Permanent;
+    /// <summary>struct file_handle, made when the descriptor is first evicted.</summary>
+    internal byte[]? Handle;
+    internal readonly Lock Gate = new();
 
     private int _openHandles;
     private int _openWriters;
@@ -36,4 +59,16 @@ public sealed class Inode(ulong nodeId, int fd, ulong dev, ulong ino, uint mode)
     }
 
     public override string ToString() => $"node {NodeId} (dev {Dev:x} ino {Ino})";
+}
+
+/// <summary>A node's descriptor, pinned for the length of one operation (use with `using`).</summary>
+public readonly ref struct NodeFd
+{
+    private readonly Inode _node;
+
+    internal NodeFd(Inode node, int fd) => (_node, Fd) = (node, fd);
+
+    public int Fd { get; }
+
+    public void Dispose() => Interlocked.Decrement(ref _node.Pins);
 }

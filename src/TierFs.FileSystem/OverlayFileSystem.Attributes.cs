@@ -9,15 +9,21 @@ public sealed unsafe partial class OverlayFileSystem
     public int GetAttr(in FuseContext ctx, ulong ino, in FuseFileInfo fi, ref FuseAttr attr, ref double timeout)
     {
         timeout = _options.AttrTimeout;
-        return StatNode(Node(ino), ref attr);
+        if (!fi.HasHandle) return StatNode(Node(ino), ref attr);
+        // An open file answers through its own descriptor (also once unlinked).
+        StatX st;
+        if (Libc.Statx((int)fi.Fh, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0) return Fail();
+        Attr.FromStatX(st, ref attr);
+        return 0;
     }
 
     public int SetAttr(in FuseContext ctx, ulong ino, in FuseAttr values, SetAttrFlags toSet, in FuseFileInfo fi, ref FuseAttr attr, ref double timeout)
     {
         var node = Node(ino);
+        using var nfd = _table.Use(node);
         var fh = fi.HasHandle ? (int)fi.Fh : -1;
         var path = stackalloc byte[ProcFd.BufferSize];
-        ProcFd.Format(node.Fd, path);
+        ProcFd.Format(nfd.Fd, path);
 
         if ((toSet & SetAttrFlags.Mode) != 0)
         {
@@ -29,7 +35,7 @@ public sealed unsafe partial class OverlayFileSystem
         {
             var uid = (toSet & SetAttrFlags.Uid) != 0 ? values.Uid : uint.MaxValue;
             var gid = (toSet & SetAttrFlags.Gid) != 0 ? values.Gid : uint.MaxValue;
-            if (Libc.FchownAt(node.Fd, EmptyPath, uid, gid, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW) != 0) return Fail();
+            if (Libc.FchownAt(nfd.Fd, EmptyPath, uid, gid, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW) != 0) return Fail();
         }
         if ((toSet & SetAttrFlags.Size) != 0)
         {
@@ -43,7 +49,7 @@ public sealed unsafe partial class OverlayFileSystem
             tv[1] = Time(toSet, SetAttrFlags.Mtime, SetAttrFlags.MtimeNow, values.MtimeSec, values.MtimeNsec);
             int res;
             if (fh >= 0) res = Libc.Futimens(fh, tv);
-            else if (Attr.IsSymlink(node.Type)) res = Libc.UtimensAt(node.Fd, EmptyPath, tv, Libc.AT_EMPTY_PATH);
+            else if (Attr.IsSymlink(node.Type)) res = Libc.UtimensAt(nfd.Fd, EmptyPath, tv, Libc.AT_EMPTY_PATH);
             else res = Libc.UtimensAt(Libc.AT_FDCWD, path, tv, 0);
             if (res != 0) return Fail();
         }
@@ -61,7 +67,8 @@ public sealed unsafe partial class OverlayFileSystem
     public int StatFs(in FuseContext ctx, ulong ino, ref FuseStatVfs stat)
     {
         StatVfs v;
-        if (Libc.Fstatvfs(Node(ino).Fd, &v) != 0) return Fail();
+        using var node = Use(ino);
+        if (Libc.Fstatvfs(node.Fd, &v) != 0) return Fail();
         stat.BlockSize = v.Bsize;
         stat.FragmentSize = v.Frsize;
         stat.Blocks = v.Blocks;
@@ -79,7 +86,8 @@ public sealed unsafe partial class OverlayFileSystem
     public int Access(in FuseContext ctx, ulong ino, int mask)
     {
         var path = stackalloc byte[ProcFd.BufferSize];
-        return Libc.FaccessAt(Libc.AT_FDCWD, ProcFd.Format(Node(ino).Fd, path), mask, 0) == 0 ? 0 : Fail();
+        using var node = Use(ino);
+        return Libc.FaccessAt(Libc.AT_FDCWD, ProcFd.Format(node.Fd, path), mask, 0) == 0 ? 0 : Fail();
     }
 
     // Extended attributes go through /proc/self/fd/N: the xattr calls do not take O_PATH fds.
@@ -90,9 +98,10 @@ public sealed unsafe partial class OverlayFileSystem
         var node = Node(ino);
         if (Attr.IsSymlink(node.Type)) return -Errno.ENODATA;
         var path = stackalloc byte[ProcFd.BufferSize];
+        using var nfd = _table.Use(node);
         fixed (byte* b = buffer)
         {
-            var n = Libc.GetXattr(ProcFd.Format(node.Fd, path), name.Pointer, b, (nuint)buffer.Length);
+            var n = Libc.GetXattr(ProcFd.Format(nfd.Fd, path), name.Pointer, b, (nuint)buffer.Length);
             return n < 0 ? Fail() : (int)n;
         }
     }
@@ -102,9 +111,10 @@ public sealed unsafe partial class OverlayFileSystem
         var node = Node(ino);
         if (Attr.IsSymlink(node.Type)) return 0;
         var path = stackalloc byte[ProcFd.BufferSize];
+        using var nfd = _table.Use(node);
         fixed (byte* b = buffer)
         {
-            var n = Libc.ListXattr(ProcFd.Format(node.Fd, path), b, (nuint)buffer.Length);
+            var n = Libc.ListXattr(ProcFd.Format(nfd.Fd, path), b, (nuint)buffer.Length);
             return n < 0 ? Fail() : (int)n;
         }
     }
@@ -114,8 +124,9 @@ public sealed unsafe partial class OverlayFileSystem
         var node = Node(ino);
         if (Attr.IsSymlink(node.Type)) return -Errno.EPERM;
         var path = stackalloc byte[ProcFd.BufferSize];
+        using var nfd = _table.Use(node);
         fixed (byte* v = value)
-            return Libc.SetXattr(ProcFd.Format(node.Fd, path), name.Pointer, v, (nuint)value.Length, flags) == 0 ? 0 : Fail();
+            return Libc.SetXattr(ProcFd.Format(nfd.Fd, path), name.Pointer, v, (nuint)value.Length, flags) == 0 ? 0 : Fail();
     }
 
     public int RemoveXattr(in FuseContext ctx, ulong ino, FuseName name)
@@ -123,6 +134,7 @@ public sealed unsafe partial class OverlayFileSystem
         var node = Node(ino);
         if (Attr.IsSymlink(node.Type)) return -Errno.ENODATA;
         var path = stackalloc byte[ProcFd.BufferSize];
-        return Libc.RemoveXattr(ProcFd.Format(node.Fd, path), name.Pointer) == 0 ? 0 : Fail();
+        using var nfd = _table.Use(node);
+        return Libc.RemoveXattr(ProcFd.Format(nfd.Fd, path), name.Pointer) == 0 ? 0 : Fail();
     }
 }

@@ -10,7 +10,9 @@ public sealed unsafe partial class OverlayFileSystem
 
     public int OpenDir(in FuseContext ctx, ulong ino, ref FuseFileInfo fi)
     {
-        var fd = Libc.OpenAt(Node(ino).Fd, DotPath, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        int fd;
+        using (var node = Use(ino))
+            fd = Libc.OpenAt(node.Fd, DotPath, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         if (fd < 0) return Fail();
         var dir = Libc.FdOpenDir(fd);
         if (dir == IntPtr.Zero)
@@ -27,9 +29,10 @@ public sealed unsafe partial class OverlayFileSystem
     {
         var h = _dirs.Get(fi.Fh);
         if (h is null) return -Errno.EBADF;
-        var parent = listing.Plus ? Node(ino) : null;
         lock (h.Gate)
         {
+            // readdirplus looks entries up relative to the open directory's own descriptor.
+            var dirFd = listing.Plus ? Libc.DirFd(h.Dir) : -1;
             if (offset != h.Offset)
             {
                 Libc.SeekDir(h.Dir, offset);
@@ -45,10 +48,10 @@ public sealed unsafe partial class OverlayFileSystem
                 }
                 var name = d->Name;
                 bool added;
-                if (parent is not null && !IsDotOrDotDot(name))
+                if (dirFd >= 0 && !IsDotOrDotDot(name))
                 {
                     var entry = default(FuseEntry);
-                    var res = LookupEntry(parent, name, ref entry);
+                    var res = LookupEntry(dirFd, name, ref entry);
                     if (res == -Errno.ENOENT)
                     {
                         h.Offset = d->Off; // gone since the listing was read: skip it
@@ -70,7 +73,7 @@ public sealed unsafe partial class OverlayFileSystem
                     var attr = default(FuseAttr);
                     attr.Ino = d->Ino;
                     attr.Mode = (uint)d->Type << 12;
-                    added = parent is not null
+                    added = dirFd >= 0
                         ? listing.AddPlus(name, new FuseEntry { Attr = attr }, d->Off)
                         : listing.Add(name, attr, d->Off);
                 }
@@ -98,7 +101,9 @@ public sealed unsafe partial class OverlayFileSystem
         var h = _dirs.Get(fi.Fh);
         if (h is null) return -Errno.EBADF;
         var path = stackalloc byte[ProcFd.BufferSize];
-        var fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(Node(ino).Fd, path), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        int fd;
+        using (var node = Use(ino))
+            fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(node.Fd, path), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         if (fd < 0) return Fail();
         var res = (dataOnly ? Libc.Fdatasync(fd) : Libc.Fsync(fd)) == 0 ? 0 : Fail();
         Libc.Close(fd);

@@ -17,7 +17,9 @@ public sealed unsafe partial class OverlayFileSystem
     {
         var node = Node(ino);
         var path = stackalloc byte[ProcFd.BufferSize];
-        var fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(node.Fd, path), BackingFlags(fi.Flags), 0);
+        int fd;
+        using (var nfd = _table.Use(node))
+            fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(nfd.Fd, path), BackingFlags(fi.Flags), 0);
         if (fd < 0) return Fail();
         fi.Fh = (ulong)fd;
         if (_options.KeepCache) fi.Bits |= FuseFileInfoBits.KeepCache;
@@ -27,12 +29,12 @@ public sealed unsafe partial class OverlayFileSystem
 
     public int Create(in FuseContext ctx, ulong parent, FuseName name, uint mode, ref FuseFileInfo fi, ref FuseEntry entry)
     {
-        var p = Node(parent);
-        mode = CreationMode(ctx, p, mode);
+        using var p = Use(parent);
+        mode = CreationMode(ctx, p.Fd, mode);
         var fd = Libc.OpenAt(p.Fd, name.Pointer, BackingFlags(fi.Flags) | Libc.O_CREAT, mode & 0xFFF);
         if (fd < 0) return Fail();
-        var res = GiveToCaller(ctx, p, fd, EmptyPath, Libc.AT_EMPTY_PATH, mode);
-        if (res == 0) res = LookupEntry(p, name.Pointer, ref entry);
+        var res = GiveToCaller(ctx, p.Fd, fd, EmptyPath, Libc.AT_EMPTY_PATH, mode);
+        if (res == 0) res = LookupEntry(p.Fd, name.Pointer, ref entry);
         if (res != 0)
         {
             Libc.Close(fd);

@@ -38,26 +38,29 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
             throw new IOException($"cannot stat the backing root: errno {Libc.Errno()}");
         if (!Attr.IsDir(st.Mode))
             throw new IOException("the backing root is not a directory");
-        _table = new InodeTable(rootFd, st.Dev, st.Ino, st.Mode);
         // The kernel applied the caller's umask already; ours must not apply a second one.
         Libc.Umask(0);
-        RaiseDescriptorLimit();
+        var limit = RaiseDescriptorLimit();
+        // Half the descriptors for inodes, the rest for open files and directories.
+        var nodeFds = options.MaxNodeDescriptors > 0 ? options.MaxNodeDescriptors : (int)Math.Min(limit / 2, 1 << 22);
+        _table = new InodeTable(rootFd, st.Dev, st.Ino, st.Mode, nodeFds);
+        Log.Info(Source, $"at most {nodeFds} inode descriptors open; past that, inodes are reopened by file handle");
     }
 
     /// <summary>
-    /// Every inode the kernel knows holds one of our descriptors (plus one per open file), so a
-    /// limit inherited from a login shell (often 1024, or a few thousand) would break the mount
-    /// once that many files had been looked up (`ls -l` of a big directory, `find`). Raise it to
-    /// what the kernel allows (fs.nr_open); as root the hard limit may be raised too.
+    /// Inodes the kernel knows keep a descriptor while they are in use, and every open file
+    /// holds one, so a limit inherited from a login shell (often 1024) is far too low. Raise it
+    /// to what the kernel allows (fs.nr_open); as root the hard limit may be raised too.
+    /// Returns the limit now in force.
     /// </summary>
-    private static void RaiseDescriptorLimit()
+    private static ulong RaiseDescriptorLimit()
     {
         RLimit cur;
-        if (Libc.GetRlimit(Libc.RLIMIT_NOFILE, &cur) != 0) return;
+        if (Libc.GetRlimit(Libc.RLIMIT_NOFILE, &cur) != 0) return 1024;
         ulong want = 1 << 20;
         try { want = ulong.Parse(File.ReadAllText("/proc/sys/fs/nr_open").Trim(), System.Globalization.CultureInfo.InvariantCulture); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException) { }
-        if (cur.Cur >= want) return;
+        if (cur.Cur >= want) return cur.Cur;
         var raised = new RLimit { Cur = want, Max = Math.Max(want, cur.Max) };
         if (Libc.SetRlimit(Libc.RLIMIT_NOFILE, &raised) != 0)
         {
@@ -65,7 +68,8 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
             raised = new RLimit { Cur = cur.Max, Max = cur.Max };
             if (cur.Cur >= cur.Max || Libc.SetRlimit(Libc.RLIMIT_NOFILE, &raised) != 0) raised = cur;
         }
-        Log.Info(Source, $"descriptor limit {cur.Cur} -> {raised.Cur} (one per inode in use)");
+        Log.Info(Source, $"descriptor limit {cur.Cur} -> {raised.Cur}");
+        return raised.Cur;
     }
 
     /// <summary>Opens a backing directory the way the overlay needs it (call before mounting over it).</summary>
@@ -93,12 +97,12 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
     /// umask unapplied, as a local filesystem with POSIX ACLs gets it: where the parent has a
     /// default ACL, that decides (the backing filesystem applies it); elsewhere the umask does.
     /// </summary>
-    private uint CreationMode(in FuseContext ctx, Inode parent, uint mode)
+    private uint CreationMode(in FuseContext ctx, int parentFd, uint mode)
     {
         var umask = ctx.Umask & 0x1FF;
         if (!_applyUmask || umask == 0) return mode;
         var path = stackalloc byte[ProcFd.BufferSize];
-        var hasDefaultAcl = Libc.GetXattr(ProcFd.Format(parent.Fd, path), DefaultAclName, null, 0) >= 0;
+        var hasDefaultAcl = Libc.GetXattr(ProcFd.Format(parentFd, path), DefaultAclName, null, 0) >= 0;
         return hasDefaultAcl ? mode : mode & ~umask;
     }
 
@@ -120,23 +124,27 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
     /// <summary>The node, or null when the kernel names one we do not know (cannot happen unless it misbehaves).</summary>
     private Inode Node(ulong nodeId) => _table.Get(nodeId) ?? throw new StaleNodeException(nodeId);
 
+    /// <summary>The node's descriptor, pinned until disposed.</summary>
+    private NodeFd Use(ulong nodeId) => _table.Use(Node(nodeId));
+
     private int StatNode(Inode node, ref FuseAttr attr)
     {
         StatX st;
-        if (Libc.Statx(node.Fd, EmptyPath, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0) return Fail();
+        using var fd = _table.Use(node);
+        if (Libc.Statx(fd.Fd, EmptyPath, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0) return Fail();
         Attr.FromStatX(st, ref attr);
         return 0;
     }
 
     /// <summary>Resolves a name to a node (adding a lookup) and fills the entry.</summary>
-    private int LookupEntry(Inode parent, byte* name, ref FuseEntry entry)
+    private int LookupEntry(int parentFd, byte* name, ref FuseEntry entry)
     {
         StatX st;
-        if (Libc.Statx(parent.Fd, name, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0) return Fail();
+        if (Libc.Statx(parentFd, name, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0) return Fail();
         var node = _table.TryReference(st.Dev, st.Ino);
         if (node is null)
         {
-            var fd = Libc.OpenAt(parent.Fd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+            var fd = Libc.OpenAt(parentFd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
             if (fd < 0) return Fail();
             // The name may have changed between the stat and the open: describe what we hold.
             if (Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0)
@@ -160,11 +168,11 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
     /// would have: owner = caller, group = caller's unless the parent directory is set-gid.
     /// chown clears set-id bits, so they are put back.
     /// </summary>
-    private static int GiveToCaller(in FuseContext ctx, Inode parent, int dirfd, byte* name, int flags, uint mode)
+    private static int GiveToCaller(in FuseContext ctx, int parentFd, int dirfd, byte* name, int flags, uint mode)
     {
         if (ctx.Uid == 0 && ctx.Gid == 0) return 0;
         StatX pst;
-        if (Libc.Statx(parent.Fd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &pst) != 0) return Fail();
+        if (Libc.Statx(parentFd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &pst) != 0) return Fail();
         var gid = (pst.Mode & Libc.S_ISGID) != 0 ? uint.MaxValue : ctx.Gid;
         if (Libc.FchownAt(dirfd, name, ctx.Uid, gid, flags | Libc.AT_SYMLINK_NOFOLLOW) != 0) return Fail();
         if ((mode & (Libc.S_ISUID | Libc.S_ISGID)) != 0 && !Attr.IsSymlink(mode))

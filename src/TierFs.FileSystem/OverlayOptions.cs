@@ -11,4 +11,6 @@ public sealed class OverlayOptions
     public double NegativeTimeout { get; set; }
     /// <summary>Keep the page cache across opens of files whose data is local.</summary>
     public bool KeepCache { get; set; } = true;
+    /// <summary>Most inode descriptors held open (0: half the process's descriptor limit).</summary>
+    public int MaxNodeDescriptors { get; set; }
 }

@@ -28,6 +28,8 @@ public static class Errno
     public const int EOPNOTSUPP = 95;
     public const int ETIMEDOUT = 110;
     public const int ENOTCONN = 107;
+    public const int ESTALE = 116;
+    public const int EMFILE = 24;
 }
 
 /// <summary>FUSE_SET_ATTR_* bits of a setattr request.</summary>

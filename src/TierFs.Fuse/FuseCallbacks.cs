@@ -17,6 +17,7 @@ internal static unsafe class FuseCallbacks
 
     private static int Fail(IntPtr ud, string op, Exception e)
     {
+        if (e is FuseErrnoException answer) return -answer.Errno;
         try { Of(ud).OnError(op, e); } catch { /* logging must not take the mount down */ }
         return -Errno.EIO;
     }

@@ -53,7 +53,8 @@ public static class DaemonProcess
                 try
                 {
                     var target = new FileInfo(fd).LinkTarget;
-                    if (target is null || !(target == backing || target.StartsWith(backing + "/", StringComparison.Ordinal))) continue;
+                    // The backing root itself is the daemon's own (it reopens inodes by handle through it).
+                    if (target is null || !target.StartsWith(backing + "/", StringComparison.Ordinal)) continue;
                     var flagsLine = File.ReadLines($"/proc/{pid}/fdinfo/{Path.GetFileName(fd)}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
                     var flags = Convert.ToInt32(flagsLine["flags:".Length..].Trim(), 8);
                     if ((flags & O_PATH) == 0) count++;

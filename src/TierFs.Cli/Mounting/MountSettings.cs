@@ -13,6 +13,8 @@ public sealed class MountSettings
     public double NegativeTimeout { get; set; }
     public uint Threads { get; set; } = 64;
     public uint ReadAheadKb { get; set; } = 1024;
+    /// <summary>Most inode descriptors the daemon keeps open (0: half its descriptor limit).</summary>
+    public uint MaxInodeFds { get; set; }
     public bool KeepCache { get; set; } = true;
     public bool ReadOnly { get; set; }
     public bool FuseDebug { get; set; }
@@ -51,6 +53,7 @@ public sealed class MountSettings
                 case "negative_timeout": NegativeTimeout = Seconds(key, value); break;
                 case "threads": Threads = Count(key, value, 1, 1024); break;
                 case "read_ahead_kb": ReadAheadKb = Count(key, value, 0, 1 << 20); break;
+                case "max_inode_fds": MaxInodeFds = Count(key, value, 16, 1 << 24); break;
                 case "state_dir": StateDir = Required(key, value); break;
                 case "keep_cache": KeepCache = true; break;
                 case "no_keep_cache": KeepCache = false; break;

@@ -46,6 +46,15 @@ public static unsafe partial class Libc
     [LibraryImport(L, EntryPoint = "openat", SetLastError = true)]
     public static partial int OpenAt(int dirfd, byte* path, int flags, uint mode);
 
+    /// <summary>struct file_handle with room for MAX_HANDLE_SZ bytes.</summary>
+    public const int MaxHandleSize = 128;
+
+    [LibraryImport(L, EntryPoint = "name_to_handle_at", SetLastError = true)]
+    public static partial int NameToHandleAt(int dirfd, byte* path, byte* handle, int* mountId, int flags);
+
+    [LibraryImport(L, EntryPoint = "open_by_handle_at", SetLastError = true)]
+    public static partial int OpenByHandleAt(int mountFd, byte* handle, int flags);
+
     [LibraryImport(L, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
@@ -150,6 +159,9 @@ public static unsafe partial class Libc
 
     [LibraryImport(L, EntryPoint = "readdir64", SetLastError = true)]
     public static partial Dirent64* ReadDir(IntPtr dir);
+
+    [LibraryImport(L, EntryPoint = "dirfd", SetLastError = true)]
+    public static partial int DirFd(IntPtr dir);
 
     [LibraryImport(L, EntryPoint = "seekdir")]
     public static partial void SeekDir(IntPtr dir, long offset);

@@ -79,3 +79,89 @@ public unsafe class InodeTableTests : IDisposable
         Assert.Null(table.Get(nodes[0].NodeId));
     }
 }
+
+public unsafe class InodeEvictionTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("tierfs-ut-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Fd, StatX St) OpenPath(string path)
+    {
+        var b = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = b)
+        {
+            var fd = Libc.OpenAt(Libc.AT_FDCWD, p, Libc.O_PATH | Libc.O_CLOEXEC, 0);
+            Assert.True(fd >= 0);
+            StatX st;
+            Assert.Equal(0, Libc.Statx(fd, OverlayFileSystem.EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st));
+            return (fd, st);
+        }
+    }
+
+    [Fact]
+    public void Past_the_limit_descriptors_are_closed_and_reopened_by_handle_to_the_same_file()
+    {
+        var (rootFd, rootSt) = OpenPath(_dir);
+        using var table = new InodeTable(rootFd, rootSt.Dev, rootSt.Ino, rootSt.Mode, fdLimit: 16);
+        var nodes = new List<(Inode Node, ulong Ino)>();
+        for (var i = 0; i < 100; i++)
+        {
+            var path = Path.Combine(_dir, $"f{i}");
+            File.WriteAllText(path, "x");
+            var (fd, st) = OpenPath(path);
+            nodes.Add((table.Reference(fd, st.Dev, st.Ino, st.Mode), st.Ino));
+            Assert.True(table.OpenDescriptors <= 16, $"{table.OpenDescriptors} open after {i + 1}");
+        }
+        foreach (var (node, ino) in nodes)
+        {
+            using var lease = table.Use(node);
+            StatX st;
+            Assert.Equal(0, Libc.Statx(lease.Fd, OverlayFileSystem.EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st));
+            Assert.Equal(ino, st.Ino);
+        }
+        Assert.True(table.OpenDescriptors <= 16);
+    }
+
+    [Fact]
+    public void A_pinned_descriptor_is_never_closed_under_its_user()
+    {
+        var (rootFd, rootSt) = OpenPath(_dir);
+        using var table = new InodeTable(rootFd, rootSt.Dev, rootSt.Ino, rootSt.Mode, fdLimit: 16);
+        File.WriteAllText(Path.Combine(_dir, "pinned"), "x");
+        var (pfd, pst) = OpenPath(Path.Combine(_dir, "pinned"));
+        var pinned = table.Reference(pfd, pst.Dev, pst.Ino, pst.Mode);
+        using var lease = table.Use(pinned);
+        for (var i = 0; i < 100; i++)
+        {
+            var path = Path.Combine(_dir, $"g{i}");
+            File.WriteAllText(path, "x");
+            var (fd, st) = OpenPath(path);
+            table.Reference(fd, st.Dev, st.Ino, st.Mode);
+        }
+        StatX now;
+        Assert.Equal(0, Libc.Statx(lease.Fd, OverlayFileSystem.EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &now));
+        Assert.Equal(pst.Ino, now.Ino);
+    }
+
+    [Fact]
+    public void A_file_deleted_while_evicted_answers_estale()
+    {
+        var (rootFd, rootSt) = OpenPath(_dir);
+        using var table = new InodeTable(rootFd, rootSt.Dev, rootSt.Ino, rootSt.Mode, fdLimit: 16);
+        var victim = Path.Combine(_dir, "victim");
+        File.WriteAllText(victim, "x");
+        var (vfd, vst) = OpenPath(victim);
+        var node = table.Reference(vfd, vst.Dev, vst.Ino, vst.Mode);
+        for (var i = 0; i < 60; i++)
+        {
+            var path = Path.Combine(_dir, $"h{i}");
+            File.WriteAllText(path, "x");
+            var (fd, st) = OpenPath(path);
+            table.Reference(fd, st.Dev, st.Ino, st.Mode);
+        }
+        File.Delete(victim);
+        var e = Assert.Throws<TierFs.Fuse.FuseErrnoException>(() => { using var lease = table.Use(node); });
+        Assert.Equal(TierFs.Fuse.Errno.ESTALE, e.Errno);
+    }
+}
