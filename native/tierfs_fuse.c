@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define SESSION(req) ((struct tfs_session *)fuse_req_userdata(req))
 
@@ -377,6 +378,16 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
     int res = s->ops.read(s->ud, &c, ino, size, off, &f, &r);
     if (res < 0) {
         fuse_reply_err(req, -res);
+        return;
+    }
+    if (r.fd >= 0 && size > tfs_splice_limit) {
+        /* Too big for a pipe: libfuse would malloc, read and free a buffer per request; read
+           into this thread's buffer instead. */
+        ssize_t n = pread(r.fd, r.buf, size, r.fd_offset);
+        if (n < 0)
+            fuse_reply_err(req, errno);
+        else
+            fuse_reply_buf(req, r.buf, (size_t)n);
         return;
     }
     if (r.fd >= 0) {

@@ -15,4 +15,7 @@ struct tfs_session {
 
 extern const struct fuse_lowlevel_ops tfs_ll_ops;
 
+/* Largest read answered by splicing: a reply must fit in one pipe (see tfs_session_new). */
+extern size_t tfs_splice_limit;
+
 #endif

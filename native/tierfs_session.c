@@ -2,9 +2,38 @@
 #include "tierfs_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+
+size_t tfs_splice_limit = (size_t)-1;
+
+/* A pipe holds at most fs.pipe-max-size bytes unless we may exceed it (CAP_SYS_RESOURCE):
+   find out once how large a read reply may be spliced, header page included. */
+static void probe_splice_limit(uint32_t max_io)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return;
+    long want = (long)max_io + 2 * 4096;
+    if (fcntl(p[0], F_SETPIPE_SZ, want) < 0) {
+        long got = fcntl(p[0], F_GETPIPE_SZ);
+        FILE *f = fopen("/proc/sys/fs/pipe-max-size", "r");
+        long max = 0;
+        if (f) {
+            if (fscanf(f, "%ld", &max) != 1)
+                max = 0;
+            fclose(f);
+        }
+        if (max < got)
+            max = got;
+        tfs_splice_limit = max > 2 * 4096 ? (size_t)(max - 2 * 4096) : 0;
+    }
+    close(p[0]);
+    close(p[1]);
+}
 
 tfs_session *tfs_session_new(int argc, const char *const *argv, const tfs_ops *ops, tfs_ud ud,
                              const tfs_options *opts, char *err, uint64_t errlen)
@@ -18,6 +47,7 @@ tfs_session *tfs_session_new(int argc, const char *const *argv, const tfs_ops *o
     s->ud = ud;
     if (opts)
         s->opts = *opts;
+    probe_splice_limit(s->opts.max_write ? s->opts.max_write : 1u << 20);
     /* fuse_session_new may keep pointers into argv strings only during the call; copy to be safe. */
     struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
     for (int i = 0; i < argc; i++) {

@@ -37,6 +37,14 @@ public sealed unsafe partial class OverlayFileSystem
             {
                 Libc.SeekDir(h.Dir, offset);
                 h.Offset = offset;
+                h.Pending = null;
+            }
+            if (h.Pending is { } p)
+            {
+                fixed (byte* name = p.Name)
+                    if (!Emit(listing, dirFd, name, p.Ino, p.Type, p.NextOffset)) return 0;
+                h.Pending = null;
+                h.Offset = p.NextOffset;
             }
             while (true)
             {
@@ -46,45 +54,38 @@ public sealed unsafe partial class OverlayFileSystem
                     var errno = Libc.Errno();
                     return errno == 0 ? 0 : -errno;
                 }
-                var name = d->Name;
-                bool added;
-                if (dirFd >= 0 && !IsDotOrDotDot(name))
+                if (!Emit(listing, dirFd, d->Name, d->Ino, d->Type, d->Off))
                 {
-                    var entry = default(FuseEntry);
-                    var res = LookupEntry(dirFd, name, ref entry);
-                    if (res == -Errno.ENOENT)
-                    {
-                        h.Offset = d->Off; // gone since the listing was read: skip it
-                        continue;
-                    }
-                    if (res != 0)
-                    {
-                        // Cannot look it up now (EMFILE, EACCES, ...): list it all the same, without
-                        // attributes (node 0), so the kernel asks by name and the caller sees the error.
-                        entry = default;
-                        entry.Attr.Ino = d->Ino;
-                        entry.Attr.Mode = (uint)d->Type << 12;
-                    }
-                    added = listing.AddPlus(name, entry, d->Off);
-                    if (!added && entry.Ino != 0) _table.Forget(entry.Ino, 1);
-                }
-                else
-                {
-                    var attr = default(FuseAttr);
-                    attr.Ino = d->Ino;
-                    attr.Mode = (uint)d->Type << 12;
-                    added = dirFd >= 0
-                        ? listing.AddPlus(name, new FuseEntry { Attr = attr }, d->Off)
-                        : listing.Add(name, attr, d->Off);
-                }
-                if (!added)
-                {
-                    h.Offset = -1; // the stream is one entry ahead of the reply
+                    var len = new ReadOnlySpan<byte>(d->Name, 256).IndexOf((byte)0);
+                    h.Pending = new PendingEntry(new ReadOnlySpan<byte>(d->Name, len + 1).ToArray(), d->Ino, d->Type, d->Off);
                     return 0;
                 }
                 h.Offset = d->Off;
             }
         }
+    }
+
+    /// <summary>Adds one entry to the reply; false when the reply is full (the entry is not added).</summary>
+    private bool Emit(DirectoryListing listing, int dirFd, byte* name, ulong ino, byte type, long nextOffset)
+    {
+        var attr = default(FuseAttr);
+        attr.Ino = ino;
+        attr.Mode = (uint)type << 12;
+        if (dirFd < 0) return listing.Add(name, attr, nextOffset);
+        if (IsDotOrDotDot(name)) return listing.AddPlus(name, new FuseEntry { Attr = attr }, nextOffset);
+
+        var entry = default(FuseEntry);
+        var res = LookupEntry(dirFd, name, ref entry);
+        if (res == -Errno.ENOENT) return true; // gone since the listing was read: skip it
+        if (res != 0)
+        {
+            // Cannot look it up now (EACCES, ESTALE, ...): list it all the same, without
+            // attributes (node 0), so the kernel asks by name and the caller sees the error.
+            entry = new FuseEntry { Attr = attr };
+        }
+        var added = listing.AddPlus(name, entry, nextOffset);
+        if (!added && entry.Ino != 0) _table.Forget(entry.Ino, 1);
+        return added;
     }
 
     private static bool IsDotOrDotDot(byte* name) =>

@@ -8,6 +8,12 @@ public sealed unsafe partial class OverlayFileSystem
 {
     private static bool ForWrite(int flags) => (flags & Libc.O_ACCMODE) != Libc.O_RDONLY;
 
+    private void SetOpenBits(ref FuseFileInfo fi)
+    {
+        if (_options.KeepCache) fi.Bits |= FuseFileInfoBits.KeepCache;
+        if (!_flushOnClose) fi.Bits |= FuseFileInfoBits.NoFlush;
+    }
+
     // The flags the backing file is opened with. O_NOFOLLOW: we open through /proc/self/fd.
     // O_DIRECT: the kernel already bypasses its cache for the caller (FUSE direct I/O), while the
     // data we write arrives in a buffer with no alignment, which an O_DIRECT backing fd refuses.
@@ -22,7 +28,7 @@ public sealed unsafe partial class OverlayFileSystem
             fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(nfd.Fd, path), BackingFlags(fi.Flags), 0);
         if (fd < 0) return Fail();
         fi.Fh = (ulong)fd;
-        if (_options.KeepCache) fi.Bits |= FuseFileInfoBits.KeepCache;
+        SetOpenBits(ref fi);
         node.Opened(ForWrite(fi.Flags));
         return 0;
     }
@@ -41,7 +47,7 @@ public sealed unsafe partial class OverlayFileSystem
             return res;
         }
         fi.Fh = (ulong)fd;
-        if (_options.KeepCache) fi.Bits |= FuseFileInfoBits.KeepCache;
+        SetOpenBits(ref fi);
         Node(entry.Ino).Opened(ForWrite(fi.Flags));
         return 0;
     }

@@ -26,6 +26,9 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
     // Set at INIT: the kernel leaves the caller's umask to us (FUSE_CAP_DONT_MASK, asked for with POSIX ACLs).
     private volatile bool _applyUmask;
 
+    // Whether close(2) reaches the backing file (FUSE FLUSH); otherwise opens say "noflush".
+    private readonly bool _flushOnClose;
+
     // Cancelled when the session ends: handlers that wait give up (see Flock).
     private readonly CancellationTokenSource _ending = new();
 
@@ -38,6 +41,7 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
             throw new IOException($"cannot stat the backing root: errno {Libc.Errno()}");
         if (!Attr.IsDir(st.Mode))
             throw new IOException("the backing root is not a directory");
+        _flushOnClose = options.FlushOnClose ?? BackingFsType.IsNetwork(rootFd);
         // The kernel applied the caller's umask already; ours must not apply a second one.
         Libc.Umask(0);
         var limit = RaiseDescriptorLimit();

@@ -11,6 +11,12 @@ public sealed class OverlayOptions
     public double NegativeTimeout { get; set; }
     /// <summary>Keep the page cache across opens of files whose data is local.</summary>
     public bool KeepCache { get; set; } = true;
+    /// <summary>
+    /// Pass close(2) through to the backing file (FUSE FLUSH), so that a network filesystem's
+    /// close-time errors (NFS: ENOSPC, EDQUOT) reach the caller. Null: on for network
+    /// filesystems, off (one round trip less per close) for local ones.
+    /// </summary>
+    public bool? FlushOnClose { get; set; }
     /// <summary>Most inode descriptors held open (0: half the process's descriptor limit).</summary>
     public int MaxNodeDescriptors { get; set; }
 }

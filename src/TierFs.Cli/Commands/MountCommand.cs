@@ -14,7 +14,7 @@ public static class MountCommand
         var options = new Option<string[]>("--options", "-o")
         {
             Description = "Comma-separated mount options: attr_timeout=S, entry_timeout=S, negative_timeout=S, threads=N, " +
-                          "read_ahead_kb=N, max_inode_fds=N, state_dir=DIR, no_keep_cache, noacl, ro, debug, and the kernel's nosuid, nodev, noexec, noatime, ...",
+                          "read_ahead_kb=N, max_inode_fds=N, state_dir=DIR, no_keep_cache, flush, noflush, noacl, ro, debug, and the kernel's nosuid, nodev, noexec, noatime, ...",
             AllowMultipleArgumentsPerToken = false,
         };
         var stateDir = new Option<string?>("--state-dir") { Description = "TierFs's own state (log, later the index). Default: /var/lib/tierfs/NAME, NAME from the mountpoint." };

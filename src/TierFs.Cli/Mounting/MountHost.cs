@@ -36,6 +36,7 @@ public sealed class MountHost(MountSettings settings)
             EntryTimeout = settings.EntryTimeout,
             NegativeTimeout = settings.NegativeTimeout,
             KeepCache = settings.KeepCache,
+            FlushOnClose = settings.FlushOnClose,
             MaxNodeDescriptors = (int)settings.MaxInodeFds,
         });
         var fuseOptions = new FuseMountOptions

@@ -16,6 +16,8 @@ public sealed class MountSettings
     /// <summary>Most inode descriptors the daemon keeps open (0: half its descriptor limit).</summary>
     public uint MaxInodeFds { get; set; }
     public bool KeepCache { get; set; } = true;
+    /// <summary>Pass close(2) to the backing file; null: only for network filesystems.</summary>
+    public bool? FlushOnClose { get; set; }
     public bool ReadOnly { get; set; }
     public bool FuseDebug { get; set; }
     /// <summary>Enforce POSIX ACLs in the kernel (off: mode bits only, ACLs left to the backing tree).</summary>
@@ -57,6 +59,8 @@ public sealed class MountSettings
                 case "state_dir": StateDir = Required(key, value); break;
                 case "keep_cache": KeepCache = true; break;
                 case "no_keep_cache": KeepCache = false; break;
+                case "flush": FlushOnClose = true; break;
+                case "noflush": FlushOnClose = false; break;
                 case "ro": ReadOnly = true; break;
                 case "debug": FuseDebug = true; break;
                 case "acl": PosixAcl = true; break;

@@ -133,6 +133,10 @@ public static unsafe partial class Libc
     [LibraryImport(L, EntryPoint = "fstatvfs64", SetLastError = true)]
     public static partial int Fstatvfs(int fd, StatVfs* buf);
 
+    /// <summary>fstatfs into a raw buffer (≥ 128 bytes); only f_type, the first long, is read.</summary>
+    [LibraryImport(L, EntryPoint = "fstatfs64", SetLastError = true)]
+    public static partial int Fstatfs(int fd, byte* buf);
+
     [LibraryImport(L, EntryPoint = "faccessat", SetLastError = true)]
     public static partial int FaccessAt(int dirfd, byte* path, int mode, int flags);
 

@@ -10,7 +10,7 @@ public class MountSettingsTests
     public void Known_options_set_their_values()
     {
         var s = New();
-        s.ApplyOptions("attr_timeout=2.5,entry_timeout=0,negative_timeout=3,threads=8,read_ahead_kb=4096,state_dir=/x,no_keep_cache,ro,debug");
+        s.ApplyOptions("attr_timeout=2.5,entry_timeout=0,negative_timeout=3,threads=8,read_ahead_kb=4096,state_dir=/x,no_keep_cache,ro,debug,noflush,noacl,max_inode_fds=100");
         Assert.Equal(2.5, s.AttrTimeout);
         Assert.Equal(0, s.EntryTimeout);
         Assert.Equal(3, s.NegativeTimeout);
@@ -20,6 +20,10 @@ public class MountSettingsTests
         Assert.False(s.KeepCache);
         Assert.True(s.ReadOnly);
         Assert.True(s.FuseDebug);
+        Assert.False(s.FlushOnClose);
+        Assert.False(s.PosixAcl);
+        Assert.Equal(100u, s.MaxInodeFds);
+        Assert.Null(New().FlushOnClose);
     }
 
     [Fact]
