@@ -40,7 +40,7 @@ public sealed unsafe partial class OverlayFileSystem
         var fd = Libc.OpenAt(p.Fd, name.Pointer, BackingFlags(fi.Flags) | Libc.O_CREAT, mode & 0xFFF);
         if (fd < 0) return Fail();
         var res = GiveToCaller(ctx, p.Fd, fd, EmptyPath, Libc.AT_EMPTY_PATH, mode);
-        if (res == 0) res = LookupEntry(p.Fd, name.Pointer, ref entry);
+        if (res == 0) res = EntryForOpenFile(fd, ref entry);
         if (res != 0)
         {
             Libc.Close(fd);

@@ -42,6 +42,7 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         if (!Attr.IsDir(st.Mode))
             throw new IOException("the backing root is not a directory");
         _flushOnClose = options.FlushOnClose ?? BackingFsType.IsNetwork(rootFd);
+        Log.Info(Source, $"backing filesystem {BackingFsType.Describe(rootFd)}: close(2) {(_flushOnClose ? "is" : "is not")} passed through (FUSE flush)");
         // The kernel applied the caller's umask already; ours must not apply a second one.
         Libc.Umask(0);
         var limit = RaiseDescriptorLimit();
@@ -159,12 +160,34 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
             }
             node = _table.Reference(fd, st.Dev, st.Ino, st.Mode);
         }
+        FillEntry(node, st, ref entry);
+        return 0;
+    }
+
+    /// <summary>The entry of a file we just opened (create): its node, without resolving the name again.</summary>
+    private int EntryForOpenFile(int fd, ref FuseEntry entry)
+    {
+        StatX st;
+        if (Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0) return Fail();
+        var node = _table.TryReference(st.Dev, st.Ino);
+        if (node is null)
+        {
+            var path = stackalloc byte[ProcFd.BufferSize];
+            var pathFd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(fd, path), Libc.O_PATH | Libc.O_CLOEXEC, 0);
+            if (pathFd < 0) return Fail();
+            node = _table.Reference(pathFd, st.Dev, st.Ino, st.Mode);
+        }
+        FillEntry(node, st, ref entry);
+        return 0;
+    }
+
+    private void FillEntry(Inode node, in StatX st, ref FuseEntry entry)
+    {
         entry.Ino = node.NodeId;
         entry.Generation = 0;
         entry.AttrTimeout = _options.AttrTimeout;
         entry.EntryTimeout = _options.EntryTimeout;
         Attr.FromStatX(st, ref entry.Attr);
-        return 0;
     }
 
     /// <summary>

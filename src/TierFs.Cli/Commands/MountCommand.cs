@@ -13,7 +13,7 @@ public static class MountCommand
         var foreground = new Option<bool>("--foreground", "-f") { Description = "Stay attached and log to stderr too (for systemd and debugging)." };
         var options = new Option<string[]>("--options", "-o")
         {
-            Description = "Comma-separated mount options: attr_timeout=S, entry_timeout=S, negative_timeout=S, threads=N, " +
+            Description = "Comma-separated mount options: attr_timeout=S, entry_timeout=S, negative_timeout=S, threads=N, idle_threads=N, " +
                           "read_ahead_kb=N, max_inode_fds=N, state_dir=DIR, no_keep_cache, flush, noflush, noacl, ro, debug, and the kernel's nosuid, nodev, noexec, noatime, ...",
             AllowMultipleArgumentsPerToken = false,
         };

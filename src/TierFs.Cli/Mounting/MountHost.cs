@@ -30,10 +30,11 @@ public sealed class MountHost(MountSettings settings)
         Log.AddFile(logFile);
 
         var rootFd = OverlayFileSystem.OpenBacking(backing);
+        var defaultTimeout = MountSettings.DefaultTimeout(settings.InPlace, TierFs.FileSystem.Posix.BackingFsType.IsNetwork(rootFd));
         using var fs = new OverlayFileSystem(rootFd, new OverlayOptions
         {
-            AttrTimeout = settings.AttrTimeout,
-            EntryTimeout = settings.EntryTimeout,
+            AttrTimeout = settings.AttrTimeout ?? defaultTimeout,
+            EntryTimeout = settings.EntryTimeout ?? defaultTimeout,
             NegativeTimeout = settings.NegativeTimeout,
             KeepCache = settings.KeepCache,
             FlushOnClose = settings.FlushOnClose,
@@ -47,6 +48,7 @@ public sealed class MountHost(MountSettings settings)
             Debug = settings.FuseDebug,
             PosixAcl = settings.PosixAcl,
             MaxThreads = settings.Threads,
+            MaxIdleThreads = settings.IdleThreads,
             ReadAheadKb = settings.ReadAheadKb,
             Want = FuseCapabilities.SpliceWrite | FuseCapabilities.SpliceMove | FuseCapabilities.FlockLocks |
                    FuseCapabilities.ReaddirPlus | FuseCapabilities.ReaddirPlusAuto | FuseCapabilities.ParallelDirops |

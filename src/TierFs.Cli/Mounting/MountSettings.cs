@@ -8,10 +8,18 @@ public sealed class MountSettings
     public required string Backing { get; init; }
     public required string MountPoint { get; init; }
     public string? StateDir { get; set; }
-    public double AttrTimeout { get; set; } = 1.0;
-    public double EntryTimeout { get; set; } = 1.0;
+    /// <summary>Null: <see cref="DefaultTimeout"/>.</summary>
+    public double? AttrTimeout { get; set; }
+    public double? EntryTimeout { get; set; }
+
+    /// <summary>Cache lifetime when none is given: in place on a local disk nothing can change the
+    /// tree behind the mount, so the kernel may cache for long; elsewhere (a separate mountpoint,
+    /// whose backing tree others may change, or a cluster filesystem) for 1 s.</summary>
+    public static double DefaultTimeout(bool inPlace, bool networkBacking) => inPlace && !networkBacking ? 60.0 : 1.0;
     public double NegativeTimeout { get; set; }
     public uint Threads { get; set; } = 64;
+    /// <summary>Idle FUSE workers kept waiting (more: less thread start-up; fewer: fewer wake-ups).</summary>
+    public uint IdleThreads { get; set; } = 4;
     public uint ReadAheadKb { get; set; } = 1024;
     /// <summary>Most inode descriptors the daemon keeps open (0: half its descriptor limit).</summary>
     public uint MaxInodeFds { get; set; }
@@ -54,6 +62,7 @@ public sealed class MountSettings
                 case "entry_timeout": EntryTimeout = Seconds(key, value); break;
                 case "negative_timeout": NegativeTimeout = Seconds(key, value); break;
                 case "threads": Threads = Count(key, value, 1, 1024); break;
+                case "idle_threads": IdleThreads = Count(key, value, 1, 1024); break;
                 case "read_ahead_kb": ReadAheadKb = Count(key, value, 0, 1 << 20); break;
                 case "max_inode_fds": MaxInodeFds = Count(key, value, 16, 1 << 24); break;
                 case "state_dir": StateDir = Required(key, value); break;

@@ -1,5 +1,3 @@
-using TierFs.Common;
-
 namespace TierFs.FileSystem.Posix;
 
 /// <summary>What kind of filesystem the backing tree is on (statfs f_type magic numbers).</summary>
@@ -27,13 +25,12 @@ public static unsafe class BackingFsType
         return Libc.Fstatfs(fd, buf) == 0 ? *(long*)buf : 0;
     }
 
-    public static bool IsNetwork(int fd)
+    public static bool IsNetwork(int fd) => Network.ContainsKey(Magic(fd));
+
+    /// <summary>"nfs (network)" or "f_type 0xef53 (local)", for the log.</summary>
+    public static string Describe(int fd)
     {
         var magic = Magic(fd);
-        var network = Network.TryGetValue(magic, out var name);
-        Log.Info("fs", network
-            ? $"backing filesystem is {name}: close(2) is passed through (FUSE flush)"
-            : $"backing filesystem (f_type 0x{magic:x}) is local: no flush round trip on close");
-        return network;
+        return Network.TryGetValue(magic, out var name) ? $"{name} (network)" : $"f_type 0x{magic:x} (local)";
     }
 }

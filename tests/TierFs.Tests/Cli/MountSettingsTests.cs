@@ -47,6 +47,14 @@ public class MountSettingsTests
         Assert.Contains(expected, e.Message);
     }
 
+    [Theory]
+    [InlineData(true, false, 60.0)]
+    [InlineData(true, true, 1.0)]
+    [InlineData(false, false, 1.0)]
+    [InlineData(false, true, 1.0)]
+    public void Long_caching_only_in_place_on_a_local_disk(bool inPlace, bool network, double expected) =>
+        Assert.Equal(expected, MountSettings.DefaultTimeout(inPlace, network));
+
     [Fact]
     public void Same_path_twice_is_in_place()
     {

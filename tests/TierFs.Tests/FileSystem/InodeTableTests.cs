@@ -21,25 +21,39 @@ public unsafe class InodeTableTests : IDisposable
         }
     }
 
-    private static bool IsOpen(int fd) => File.Exists($"/proc/self/fd/{fd}") || Directory.Exists($"/proc/self/fd/{fd}");
+    // Whether fd still refers to path (the number alone may be reused by tests running in parallel).
+    private static bool IsOpenOn(int fd, string path)
+    {
+        try { return new FileInfo($"/proc/self/fd/{fd}").LinkTarget == path; }
+        catch (IOException) { return false; }
+    }
+
+    private string NewFile(string name)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, name);
+        return path;
+    }
 
     [Fact]
     public void Same_backing_inode_gets_one_node_and_counts_lookups()
     {
         using var table = new InodeTable(OpenPath(_dir), 1, 100, Libc.S_IFDIR);
-        var fd1 = OpenPath("/dev/null");
+        var first = NewFile("first");
+        var second = NewFile("second");
+        var fd1 = OpenPath(first);
         var a = table.Reference(fd1, 1, 5, Libc.S_IFREG);
-        var fd2 = OpenPath("/dev/null");
+        var fd2 = OpenPath(second);
         var b = table.Reference(fd2, 1, 5, Libc.S_IFREG);
         Assert.Same(a, b);
-        Assert.False(IsOpen(fd2), "the duplicate descriptor must be closed");
+        Assert.False(IsOpenOn(fd2, second), "the duplicate descriptor must be closed");
         Assert.Same(a, table.TryReference(1, 5));
 
         table.Forget(a.NodeId, 2);
         Assert.NotNull(table.Get(a.NodeId));
         table.Forget(a.NodeId, 1);
         Assert.Null(table.Get(a.NodeId));
-        Assert.False(IsOpen(fd1), "a forgotten node's descriptor must be closed");
+        Assert.False(IsOpenOn(fd1, first), "a forgotten node's descriptor must be closed");
         Assert.Null(table.TryReference(1, 5));
     }
 
