@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using TierFs.FileSystem.Posix;
+using TierFs.Posix;
 
 namespace TierFs.FileSystem;
 

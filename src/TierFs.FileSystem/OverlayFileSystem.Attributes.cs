@@ -1,4 +1,4 @@
-using TierFs.FileSystem.Posix;
+using TierFs.Posix;
 using TierFs.Fuse;
 
 namespace TierFs.FileSystem;

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TierFs.Common;
-using TierFs.FileSystem.Posix;
+using TierFs.Posix;
 using TierFs.Fuse;
 
 namespace TierFs.FileSystem;

@@ -30,7 +30,7 @@ public sealed class MountHost(MountSettings settings)
         Log.AddFile(logFile);
 
         var rootFd = OverlayFileSystem.OpenBacking(backing);
-        var defaultTimeout = MountSettings.DefaultTimeout(settings.InPlace, TierFs.FileSystem.Posix.BackingFsType.IsNetwork(rootFd));
+        var defaultTimeout = MountSettings.DefaultTimeout(settings.InPlace, TierFs.Posix.BackingFsType.IsNetwork(rootFd));
         using var fs = new OverlayFileSystem(rootFd, new OverlayOptions
         {
             AttrTimeout = settings.AttrTimeout ?? defaultTimeout,

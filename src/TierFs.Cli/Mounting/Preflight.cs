@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using TierFs.Common;
-using TierFs.FileSystem.Posix;
+using TierFs.Posix;
 using TierFs.Fuse;
 
 namespace TierFs.Cli.Mounting;

@@ -1,6 +1,6 @@
 using System.Text;
 using TierFs.FileSystem;
-using TierFs.FileSystem.Posix;
+using TierFs.Posix;
 
 namespace TierFs.Tests.FileSystem;
 

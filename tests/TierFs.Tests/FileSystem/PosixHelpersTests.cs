@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
-using TierFs.FileSystem.Posix;
+using TierFs.FileSystem;
+using TierFs.Posix;
 
 namespace TierFs.Tests.FileSystem;
 

@@ -1,4 +1,4 @@
-namespace TierFs.FileSystem.Posix;
+namespace TierFs.Posix;
 
 /// <summary>
 /// "/proc/self/fd/N" without allocating: the way to reach an O_PATH descriptor's file with calls

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TierFs.FileSystem.Posix;
+namespace TierFs.Posix;
 
 /// <summary>
 /// The libc calls the overlay needs, with Linux's raw flag values (FUSE hands us raw open flags,

@@ -1,4 +1,4 @@
-namespace TierFs.FileSystem.Posix;
+namespace TierFs.Posix;
 
 /// <summary>What kind of filesystem the backing tree is on (statfs f_type magic numbers).</summary>
 public static unsafe class BackingFsType

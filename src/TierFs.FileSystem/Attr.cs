@@ -1,6 +1,7 @@
+using TierFs.Posix;
 using TierFs.Fuse;
 
-namespace TierFs.FileSystem.Posix;
+namespace TierFs.FileSystem;
 
 public static class Attr
 {
