@@ -1,0 +1,34 @@
+namespace TierFs.Tiering.Control;
+
+/// <summary>What `tierfs state|archive|release|migrate|recall` asks the mount process to do.</summary>
+public enum TierOp { State, Archive, Release, Migrate, Recall }
+
+/// <summary>
+/// One command: an operation on paths relative to the mount's root ("" is the root itself).
+/// Recursive: directories stand for every regular file below them.
+/// </summary>
+public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool Recursive);
+
+/// <summary>The outcome for one file: its state afterwards ("released", "archived,norelease"...) or why it failed.</summary>
+public sealed record FileResult(string Path, bool Ok, string? State, string? Error);
+
+/// <summary>Where the engine reports while it works (the control server forwards each call to the client).</summary>
+public interface IControlSink
+{
+    /// <summary>A transfer moved on: bytes done of total for one file.</summary>
+    void Progress(string path, long done, long total);
+
+    /// <summary>A file is finished, successfully or not.</summary>
+    void Result(FileResult result);
+}
+
+/// <summary>The engine behind the control socket (implemented by the tiering service).</summary>
+public interface ITierCommands
+{
+    /// <summary>
+    /// Runs the request: expands directories when recursive, works on every regular file
+    /// (large files first), reports one Result per file (also for paths that do not exist or
+    /// are not regular files), and returns when all are done or <paramref name="ct"/> is cancelled.
+    /// </summary>
+    Task RunAsync(ControlRequest request, IControlSink sink, CancellationToken ct);
+}
