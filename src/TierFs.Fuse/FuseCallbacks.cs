@@ -1,3 +1,4 @@
+using TierFs.Posix;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 

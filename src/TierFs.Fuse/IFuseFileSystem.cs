@@ -1,3 +1,4 @@
+using TierFs.Posix;
 namespace TierFs.Fuse;
 
 /// <summary>

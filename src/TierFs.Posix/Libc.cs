@@ -158,6 +158,13 @@ public static unsafe partial class Libc
     [LibraryImport(L, EntryPoint = "fsetxattr", SetLastError = true)]
     public static partial int FSetXattr(int fd, byte* name, byte* value, nuint size, int flags);
 
+    [LibraryImport(L, EntryPoint = "fremovexattr", SetLastError = true)]
+    public static partial int FRemoveXattr(int fd, byte* name);
+
+    public const int FALLOC_FL_KEEP_SIZE = 1;
+    public const int FALLOC_FL_PUNCH_HOLE = 2;
+    public const int O_NOATIME = 0x40000;
+
     [LibraryImport(L, EntryPoint = "fdopendir", SetLastError = true)]
     public static partial IntPtr FdOpenDir(int fd);
 

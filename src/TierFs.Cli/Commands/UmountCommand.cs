@@ -1,3 +1,4 @@
+using TierFs.Posix;
 using System.CommandLine;
 using TierFs.Cli.Mounting;
 using TierFs.Fuse;

@@ -176,6 +176,6 @@ public unsafe class InodeEvictionTests : IDisposable
         }
         File.Delete(victim);
         var e = Assert.Throws<TierFs.Fuse.FuseErrnoException>(() => { using var lease = table.Use(node); });
-        Assert.Equal(TierFs.Fuse.Errno.ESTALE, e.Errno);
+        Assert.Equal(Errno.ESTALE, e.Errno);
     }
 }

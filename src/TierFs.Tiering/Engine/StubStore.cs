@@ -1,0 +1,98 @@
+using System.Text;
+using TierFs.Posix;
+using TierFs.Tiering.Stubs;
+
+namespace TierFs.Tiering.Engine;
+
+/// <summary>
+/// The stub record as it lives with the file (an xattr), and the on-disk changes that turn a
+/// file into a stub and back: the record is the truth, written before data is dropped.
+/// </summary>
+public static unsafe class StubStore
+{
+    private static readonly byte[] XattrName = Encoding.ASCII.GetBytes(StubXattr.Name + "\0");
+
+    /// <summary>The record of the file behind <paramref name="pathFd"/> (any fd, O_PATH too), null if none.</summary>
+    public static StubRecord? Read(int pathFd)
+    {
+        var proc = stackalloc byte[ProcFd.BufferSize];
+        ProcFd.Format(pathFd, proc);
+        var buf = stackalloc byte[4096];
+        nint n;
+        fixed (byte* name = XattrName) n = Libc.GetXattr(proc, name, buf, 4096);
+        if (n < 0)
+        {
+            var err = Libc.Errno();
+            if (err == Errno.ENODATA || err == Errno.EOPNOTSUPP) return null;
+            throw new IOException($"cannot read the tier record: errno {err}");
+        }
+        return StubXattr.Decode(new ReadOnlySpan<byte>(buf, (int)n));
+    }
+
+    public static void Write(int pathFd, StubRecord record)
+    {
+        var value = StubXattr.Encode(record);
+        var proc = stackalloc byte[ProcFd.BufferSize];
+        ProcFd.Format(pathFd, proc);
+        fixed (byte* name = XattrName)
+        fixed (byte* v = value)
+            if (Libc.SetXattr(proc, name, v, (nuint)value.Length, 0) != 0)
+                throw new IOException($"cannot write the tier record: errno {Libc.Errno()}");
+    }
+
+    public static void Remove(int pathFd)
+    {
+        var proc = stackalloc byte[ProcFd.BufferSize];
+        ProcFd.Format(pathFd, proc);
+        fixed (byte* name = XattrName)
+            if (Libc.RemoveXattr(proc, name) != 0 && Libc.Errno() != Errno.ENODATA)
+                throw new IOException($"cannot remove the tier record: errno {Libc.Errno()}");
+    }
+
+    /// <summary>
+    /// Drops a file's data but keeps its size (a sparse file of 0 blocks): one punch-hole call
+    /// where the filesystem has it, else truncate to 0 and back.
+    /// </summary>
+    public static void DropData(int writeFd, long size)
+    {
+        if (size == 0) return;
+        if (Libc.Fallocate(writeFd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, 0, size) == 0) return;
+        if (Libc.Ftruncate(writeFd, 0) != 0 || Libc.Ftruncate(writeFd, size) != 0)
+            throw new IOException($"cannot drop the file's data: errno {Libc.Errno()}");
+    }
+
+    /// <summary>Puts back atime and mtime (ns since the epoch) that our own writes moved.</summary>
+    public static void RestoreTimes(int fd, long atimeNs, long mtimeNs)
+    {
+        var tv = stackalloc Timespec[2];
+        tv[0] = new Timespec { Sec = atimeNs / 1_000_000_000, Nsec = atimeNs % 1_000_000_000 };
+        tv[1] = new Timespec { Sec = mtimeNs / 1_000_000_000, Nsec = mtimeNs % 1_000_000_000 };
+        if (Libc.Futimens(fd, tv) != 0)
+            throw new IOException($"cannot restore the file's times: errno {Libc.Errno()}");
+    }
+
+    public static StatX Stat(int fd)
+    {
+        StatX st;
+        var empty = stackalloc byte[1];
+        empty[0] = 0;
+        if (Libc.Statx(fd, empty, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0)
+            throw new IOException($"cannot stat: errno {Libc.Errno()}");
+        return st;
+    }
+
+    /// <summary>Opens the file behind an O_PATH descriptor for data access.</summary>
+    public static int Reopen(int pathFd, int flags)
+    {
+        var proc = stackalloc byte[ProcFd.BufferSize];
+        var fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(pathFd, proc), flags | Libc.O_CLOEXEC, 0);
+        if (fd < 0) throw new IOException($"cannot open the file: errno {Libc.Errno()}");
+        return fd;
+    }
+
+    public static long Ns(StatXTimestamp t) => t.Sec * 1_000_000_000 + t.Nsec;
+
+    /// <summary>True when some of the file's bytes are not allocated: the only files that can be stubs.</summary>
+    public static bool MayBeStub(in StatX st) =>
+        (st.Mode & Libc.S_IFMT) == Libc.S_IFREG && st.Size > 0 && st.Blocks * 512 < st.Size;
+}
