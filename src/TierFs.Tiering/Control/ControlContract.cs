@@ -20,6 +20,12 @@ public interface IControlSink
 
     /// <summary>A file is finished, successfully or not.</summary>
     void Result(FileResult result);
+
+    /// <summary>
+    /// Optional, once, before the first transfer: how many regular files and bytes the request
+    /// covers once directories are expanded, so that the client shows an overall total.
+    /// </summary>
+    void Planned(int files, long bytes) { }
 }
 
 /// <summary>The engine behind the control socket (implemented by the tiering service).</summary>

@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace TierFs.Tiering.Control;
+
+/// <summary>
+/// The wire form of the control socket: one JSON object per line (UTF-8, camelCase keys).
+/// Request: {"op":"migrate","paths":["proj/a"],"recursive":true}. Replies: "type" is one of
+/// plan, progress, result, end, error (see <see cref="ControlMessage"/>). Unknown keys are ignored
+/// so that either side can grow.
+/// </summary>
+public static class ControlProtocol
+{
+    /// <summary>Longest line either side accepts (a request naming many paths stays far below).</summary>
+    public const int MaxLineBytes = 16 << 20;
+
+    public static string OpName(TierOp op) => op.ToString().ToLowerInvariant();
+
+    public static byte[] EncodeRequest(ControlRequest request) => Line(w =>
+    {
+        w.WriteString("op", OpName(request.Op));
+        w.WriteStartArray("paths");
+        foreach (var p in request.Paths) w.WriteStringValue(p);
+        w.WriteEndArray();
+        w.WriteBoolean("recursive", request.Recursive);
+    });
+
+    /// <summary>Parses a request line; throws <see cref="ControlException"/> saying what is wrong.</summary>
+    public static ControlRequest DecodeRequest(string line)
+    {
+        using var doc = Parse(line, "request");
+        var root = doc.RootElement;
+        var opName = RequiredString(root, "op", "request");
+        var op = Enum.GetValues<TierOp>().Where(o => OpName(o) == opName).Cast<TierOp?>().FirstOrDefault()
+            ?? throw new ControlException($"unknown op \"{opName}\" (expected {string.Join(", ", Enum.GetValues<TierOp>().Select(OpName))})");
+        if (!root.TryGetProperty("paths", out var paths) || paths.ValueKind != JsonValueKind.Array)
+            throw new ControlException("the request has no \"paths\" array");
+        var list = new List<string>();
+        foreach (var p in paths.EnumerateArray())
+        {
+            if (p.ValueKind != JsonValueKind.String) throw new ControlException("\"paths\" must hold strings only");
+            list.Add(CheckRelative(p.GetString()!));
+        }
+        if (list.Count == 0) throw new ControlException("\"paths\" is empty");
+        var recursive = root.TryGetProperty("recursive", out var r) && r.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False or JsonValueKind.Null => false,
+            _ => throw new ControlException("\"recursive\" must be true or false"),
+        };
+        return new ControlRequest(op, list, recursive);
+    }
+
+    public static byte[] EncodeMessage(ControlMessage message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        WriteMessage(buffer, message);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Appends the message as one line (used to batch several into one socket write).</summary>
+    public static void WriteMessage(IBufferWriter<byte> buffer, ControlMessage message)
+    {
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            switch (message)
+            {
+                case PlanMessage m:
+                    w.WriteString("type", "plan");
+                    w.WriteNumber("files", m.Files);
+                    w.WriteNumber("bytes", m.Bytes);
+                    break;
+                case ProgressMessage m:
+                    w.WriteString("type", "progress");
+                    w.WriteString("path", m.Path);
+                    w.WriteNumber("done", m.Done);
+                    w.WriteNumber("total", m.Total);
+                    break;
+                case ResultMessage { Result: var r }:
+                    w.WriteString("type", "result");
+                    w.WriteString("path", r.Path);
+                    w.WriteBoolean("ok", r.Ok);
+                    w.WriteString("state", r.State);
+                    w.WriteString("error", r.Error);
+                    break;
+                case EndMessage m:
+                    w.WriteString("type", "end");
+                    w.WriteNumber("failed", m.Failed);
+                    break;
+                case ErrorMessage m:
+                    w.WriteString("type", "error");
+                    w.WriteString("message", m.Message);
+                    break;
+                default:
+                    throw new ArgumentException($"no wire form for {message.GetType().Name}", nameof(message));
+            }
+            w.WriteEndObject();
+        }
+        buffer.Write("\n"u8);
+    }
+
+    /// <summary>Parses a reply line; null for a type this side does not know (skipped, for newer daemons).</summary>
+    public static ControlMessage? DecodeMessage(string line)
+    {
+        using var doc = Parse(line, "reply");
+        var root = doc.RootElement;
+        return RequiredString(root, "type", "reply") switch
+        {
+            "plan" => new PlanMessage(Count(root, "files"), Number(root, "bytes")),
+            "progress" => new ProgressMessage(RequiredString(root, "path", "progress"), Number(root, "done"), Number(root, "total")),
+            "result" => new ResultMessage(new FileResult(
+                RequiredString(root, "path", "result"),
+                root.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True,
+                OptionalString(root, "state"),
+                OptionalString(root, "error"))),
+            "end" => new EndMessage(Count(root, "failed")),
+            "error" => new ErrorMessage(OptionalString(root, "message") ?? "unknown error"),
+            _ => null,
+        };
+    }
+
+    // Paths are relative to the mount root: an absolute path or a ".." would reach outside it.
+    private static string CheckRelative(string path)
+    {
+        if (path.StartsWith('/') || path.Contains('\0'))
+            throw new ControlException($"path \"{path}\" is not relative to the mount root");
+        foreach (var part in path.Split('/'))
+            if (part is "." or "..") throw new ControlException($"path \"{path}\" has a \".\" or \"..\" component");
+        return path.TrimEnd('/');
+    }
+
+    private static JsonDocument Parse(string line, string what)
+    {
+        try
+        {
+            var doc = JsonDocument.Parse(line);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object) return doc;
+            doc.Dispose();
+            throw new ControlException($"malformed {what}: not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new ControlException($"malformed {what}: {e.Message}", e);
+        }
+    }
+
+    private static string RequiredString(JsonElement obj, string key, string what) =>
+        obj.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String
+            ? v.GetString()!
+            : throw new ControlException($"malformed {what}: \"{key}\" must be a string");
+
+    private static string? OptionalString(JsonElement obj, string key) =>
+        obj.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static long Number(JsonElement obj, string key) =>
+        obj.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n)
+            ? n
+            : throw new ControlException($"malformed reply: \"{key}\" must be a whole number");
+
+    private static int Count(JsonElement obj, string key) =>
+        Number(obj, key) is var n && n is >= 0 and <= int.MaxValue
+            ? (int)n
+            : throw new ControlException($"malformed reply: \"{key}\" is out of range");
+
+    private static byte[] Line(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,41 @@
+namespace TierFs.Tiering.Engine;
+
+/// <summary>What the engine needs to know of, and tell to, the mount serving the files.</summary>
+public interface IMountView
+{
+    /// <summary>Handles open on this inode through the mount (0 when the kernel does not hold it).</summary>
+    int OpenHandles(FileKey key);
+
+    /// <summary>Handles open for writing.</summary>
+    int OpenWriters(FileKey key);
+
+    /// <summary>The kernel must drop what it cached of this inode (attributes, pages).</summary>
+    void Invalidate(FileKey key);
+}
+
+/// <summary>The index, as the engine feeds it (a cache of the records; the files keep the truth).</summary>
+public interface ITierJournal
+{
+    void Recorded(FileKey key, Stubs.StubRecord record, string? path);
+    void Forgotten(FileKey key);
+    /// <summary>Records loaded at start (the stubs the mount must recognise without reading every file).</summary>
+    IEnumerable<(FileKey Key, Stubs.StubRecord Record)> Load();
+    void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId);
+    IReadOnlyList<(string ObjectKey, int Attempts)> DueDeletes(DateTimeOffset now, int limit);
+    void DeleteDone(string objectKey);
+    void DeleteFailed(string objectKey, DateTimeOffset retryAt, string error);
+    void Log(string op, string? path, string fileId, long bytes, TimeSpan took, string? error);
+}
+
+/// <summary>No index: the engine works from the files' own records alone.</summary>
+public sealed class NullJournal : ITierJournal
+{
+    public void Recorded(FileKey key, Stubs.StubRecord record, string? path) { }
+    public void Forgotten(FileKey key) { }
+    public IEnumerable<(FileKey Key, Stubs.StubRecord Record)> Load() => [];
+    public void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId) { }
+    public IReadOnlyList<(string ObjectKey, int Attempts)> DueDeletes(DateTimeOffset now, int limit) => [];
+    public void DeleteDone(string objectKey) { }
+    public void DeleteFailed(string objectKey, DateTimeOffset retryAt, string error) { }
+    public void Log(string op, string? path, string fileId, long bytes, TimeSpan took, string? error) { }
+}

@@ -1,0 +1,31 @@
+using System.Collections.Concurrent;
+using TierFs.Posix;
+using TierFs.Tiering.Stubs;
+
+namespace TierFs.Tiering.Engine;
+
+/// <summary>
+/// The records of tiered files, in memory, so that a stat need not read an xattr: filled from
+/// the index at start and kept current by the engine. A miss is not trusted for files that may
+/// be stubs (<see cref="StubStore.MayBeStub"/>): their xattr is read.
+/// </summary>
+public sealed class TierCache
+{
+    private readonly ConcurrentDictionary<FileKey, StubRecord> _records = new();
+
+    public int Count => _records.Count;
+
+    public bool TryGet(FileKey key, out StubRecord record) => _records.TryGetValue(key, out record!);
+
+    public void Set(FileKey key, StubRecord record) => _records[key] = record;
+
+    public void Remove(FileKey key) => _records.TryRemove(key, out _);
+
+    /// <summary>
+    /// The ctime the mount shows for a tiered file: its record's, while the file is a stub or
+    /// an unchanged archived copy (our own xattr writes and hole punching move the backing
+    /// ctime, which the user did not do); the backing one otherwise.
+    /// </summary>
+    public static bool ShowsRecordCtime(StubRecord r, in StatX st) =>
+        r.StateFor((long)st.Size, StubStore.Ns(st.Mtime)) is TierState.Released or TierState.Lost or TierState.Archived;
+}

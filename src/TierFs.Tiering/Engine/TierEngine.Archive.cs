@@ -1,0 +1,100 @@
+using Microsoft.Win32.SafeHandles;
+using TierFs.Common;
+using TierFs.Posix;
+using TierFs.Remote;
+using TierFs.Tiering.Config;
+using TierFs.Tiering.Stubs;
+
+namespace TierFs.Tiering.Engine;
+
+// Forward migration, step one: copy the file to the remote tier.
+public sealed partial class TierEngine
+{
+    /// <summary>
+    /// Archives a regular file: uploads it unless the remote copy is already current, then
+    /// records the archive — but only if the file did not change during the upload and nobody
+    /// opened it for writing meanwhile (else it is hot: nothing recorded, the upload is dropped).
+    /// Returns null or the reason it was not archived.
+    /// </summary>
+    private async Task<string?> ArchiveAsync(TierFile f, IProgress<long>? progress, CancellationToken ct)
+    {
+        var started = DateTime.UtcNow;
+        var existing = StubStore.Read(f.PathFd);
+        if (existing is not null && existing.Flags.HasFlag(TierFlags.NoArchive)) return "noarchive is set";
+        if (existing?.State == StubRecord.StateLost) return "lost: its remote copy is missing";
+        if (existing is { IsStub: true }) return null; // released: the remote copy is the data
+        var before = f.Stat;
+        if (existing is not null && existing.StateFor((long)before.Size, StubStore.Ns(before.Mtime)) == TierState.Archived)
+            return null; // already archived and unchanged
+
+        var fileId = existing?.FileId ?? Guid.NewGuid().ToString("N");
+        var generation = existing?.HasArchive == true ? existing.Generation + 1 : 1;
+        var objectKey = RemoteLayout.DataKey(fileId, generation);
+        var size = (long)before.Size;
+
+        UploadResult upload;
+        var rfd = StubStore.Reopen(f.PathFd, Libc.O_RDONLY | Libc.O_NOATIME);
+        try
+        {
+            using var handle = new SafeFileHandle(rfd, ownsHandle: false);
+            upload = await _remote.UploadAsync(objectKey, handle, size, RemoteLayout.ForwardAttributes(_config, fileId), progress, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RemoteException or IOException or OperationCanceledException)
+        {
+            return Failed("archive", f.Path, existing ?? new StubRecord { State = StubRecord.StateNone, FileId = fileId }, started, e.Message);
+        }
+        finally
+        {
+            Libc.Close(rfd);
+        }
+
+        using (await _locks.EnterAsync(f.Key, ct).ConfigureAwait(false))
+        {
+            var after = StubStore.Stat(f.PathFd);
+            var changed = after.Size != before.Size || after.Mtime.Sec != before.Mtime.Sec || after.Mtime.Nsec != before.Mtime.Nsec
+                          || after.Ctime.Sec != before.Ctime.Sec || after.Ctime.Nsec != before.Ctime.Nsec;
+            if (changed || _mount.OpenWriters(f.Key) > 0)
+            {
+                _journal.EnqueueDelete(objectKey, DateTimeOffset.UtcNow, "archive abandoned (file in use)", fileId);
+                return Failed("archive", f.Path, existing ?? new StubRecord { State = StubRecord.StateNone, FileId = fileId }, started,
+                    changed ? "changed while it was being copied (hot); try again later" : "open for writing (hot); try again later");
+            }
+            var record = new StubRecord
+            {
+                State = StubRecord.StateArchived,
+                FileId = fileId,
+                Generation = generation,
+                ObjectKey = objectKey,
+                Checksum = upload.Checksum,
+                PartSize = upload.PartSize,
+                Size = size,
+                MtimeNs = StubStore.Ns(before.Mtime),
+                AtimeNs = StubStore.Ns(before.Atime),
+                CtimeNs = StubStore.Ns(before.Ctime), // what the user saw; our xattr write must not show
+                Pair = _config.Pair?.Name,
+                Flags = existing?.Flags ?? TierFlags.None,
+                ArchivedAtMs = NowMs(),
+            };
+            StubStore.Write(f.PathFd, record);
+            Cache.Set(f.Key, record);
+            _journal.Recorded(f.Key, record, f.Path);
+            // The previous generation's object is stale now.
+            if (existing?.ObjectKey is { } old && old != objectKey)
+                _journal.EnqueueDelete(old, DateTimeOffset.UtcNow + _config.Remote.DeleteGrace, "superseded", fileId);
+        }
+        if (_config.Pair is { RemoteRole: RemoteRole.Gpeer } pair)
+            await PutPeerMetadataAsync(f, fileId, size, before, pair, ct).ConfigureAwait(false);
+        Log.Info(Source, $"archived {f.Path}: {size} bytes as {objectKey} in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
+        _journal.Log("archive", f.Path, fileId, size, DateTime.UtcNow - started, null);
+        return null;
+    }
+
+    /// <summary>gpeer: the peer manages the same files, so forward migration updates its metadata record too.</summary>
+    private async Task PutPeerMetadataAsync(TierFile f, string fileId, long size, StatX st, PairConfig pair, CancellationToken ct)
+    {
+        var attributes = new Dictionary<string, string> { [RemoteLayout.ForwardAttribute] = pair.ContractValue(_config.ClusterId), ["file_id"] = fileId };
+        var meta = RemoteLayout.MetaRecord(fileId, f.Path, size, st.Mode, st.Uid, st.Gid, StubStore.Ns(st.Mtime), StubStore.Ns(st.Ctime), "remote");
+        try { await _remote.PutRecordAsync(RemoteLayout.MetaKey(fileId), meta, attributes, ct).ConfigureAwait(false); }
+        catch (RemoteException e) { Log.Warn(Source, $"{f.Path}: archived, but the peer's metadata record could not be written: {e.Message}"); }
+    }
+}

@@ -1,0 +1,176 @@
+using System.Text;
+using TierFs.Common;
+using TierFs.Posix;
+using TierFs.Tiering.Control;
+
+namespace TierFs.Tiering.Engine;
+
+// `tierfs state|archive|release|migrate|recall`: resolve paths, large files first, report per file.
+public sealed partial class TierEngine : ITierCommands
+{
+    private const int FilesInParallel = 4;
+
+    public async Task RunAsync(ControlRequest request, IControlSink sink, CancellationToken ct)
+    {
+        var files = new List<TierFile>();
+        try
+        {
+            foreach (var path in request.Paths) Collect(path, request.Recursive, files, sink);
+            // Large files first, so small ones are not stuck behind them at the end.
+            files.Sort((a, b) => b.Size.CompareTo(a.Size));
+            await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = FilesInParallel, CancellationToken = ct },
+                async (f, token) => sink.Result(await RunOneAsync(request.Op, f, sink, token).ConfigureAwait(false))).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var f in files) f.Dispose();
+        }
+    }
+
+    private async Task<FileResult> RunOneAsync(TierOp op, TierFile f, IControlSink sink, CancellationToken ct)
+    {
+        var progress = new Progress(f, sink);
+        try
+        {
+            var error = op switch
+            {
+                TierOp.State => null,
+                TierOp.Archive => await ArchiveAsync(f, progress, ct).ConfigureAwait(false),
+                TierOp.Release => await ReleaseAsync(f, ct).ConfigureAwait(false),
+                TierOp.Migrate => await ArchiveAsync(f, progress, ct).ConfigureAwait(false) ?? await ReleaseAsync(f, ct).ConfigureAwait(false),
+                TierOp.Recall => await RecallCommandAsync(f, progress, ct).ConfigureAwait(false),
+                _ => "unknown operation",
+            };
+            return new FileResult(f.Path, error is null, Describe(f), error);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new FileResult(f.Path, false, null, "cancelled");
+        }
+        catch (Exception e) when (e is IOException or Stubs.CorruptStubException)
+        {
+            Log.Error(Source, $"{op} of {f.Path} failed", e);
+            return new FileResult(f.Path, false, null, e.Message);
+        }
+    }
+
+    private sealed class Progress(TierFile f, IControlSink sink) : IProgress<long>
+    {
+        public void Report(long done) => sink.Progress(f.Path, done, f.Size);
+    }
+
+    /// <summary>Adds the regular files a path stands for; reports paths that cannot be worked on.</summary>
+    private void Collect(string path, bool recursive, List<TierFile> files, IControlSink sink)
+    {
+        var fd = OpenUnderRoot(path, out var error);
+        if (fd < 0)
+        {
+            sink.Result(new FileResult(path, false, null, error));
+            return;
+        }
+        var st = StubStore.Stat(fd);
+        var type = st.Mode & Libc.S_IFMT;
+        if (type == Libc.S_IFREG)
+        {
+            files.Add(new TierFile(path, fd, new FileKey(st.Dev, st.Ino), st));
+            return;
+        }
+        try
+        {
+            if (type != Libc.S_IFDIR) sink.Result(new FileResult(path, false, null, "not a regular file"));
+            else if (!recursive) sink.Result(new FileResult(path, false, null, "is a directory (use -r)"));
+            else Walk(fd, path, files, sink);
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
+    }
+
+    /// <summary>Every regular file below a directory, depth first, never following symlinks.</summary>
+    private unsafe void Walk(int dirFd, string dirPath, List<TierFile> files, IControlSink sink)
+    {
+        var readFd = Libc.OpenAt(dirFd, Dot, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        if (readFd < 0)
+        {
+            sink.Result(new FileResult(dirPath, false, null, $"cannot read the directory: errno {Libc.Errno()}"));
+            return;
+        }
+        var dir = Libc.FdOpenDir(readFd);
+        if (dir == IntPtr.Zero)
+        {
+            Libc.Close(readFd);
+            return;
+        }
+        var subdirs = new List<string>();
+        try
+        {
+            Dirent64* d;
+            while ((d = Libc.ReadDir(dir)) != null)
+            {
+                var name = d->Name;
+                if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+                var child = Path.Join(dirPath, Encoding.UTF8.GetString(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name)));
+                var fd = Libc.OpenAt(readFd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+                if (fd < 0) continue; // gone meanwhile
+                var st = StubStore.Stat(fd);
+                switch (st.Mode & Libc.S_IFMT)
+                {
+                    case Libc.S_IFREG:
+                        files.Add(new TierFile(child, fd, new FileKey(st.Dev, st.Ino), st));
+                        continue;
+                    case Libc.S_IFDIR:
+                        subdirs.Add(child);
+                        break;
+                }
+                Libc.Close(fd);
+            }
+        }
+        finally
+        {
+            Libc.CloseDir(dir);
+        }
+        foreach (var sub in subdirs)
+        {
+            var fd = OpenUnderRoot(sub, out _);
+            if (fd < 0) continue;
+            try { Walk(fd, sub, files, sink); }
+            finally { Libc.Close(fd); }
+        }
+    }
+
+    private static readonly byte[] DotName = ".\0"u8.ToArray();
+    private static unsafe byte* Dot => (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref DotName[0]);
+
+    /// <summary>
+    /// Opens a path relative to the backing root (O_PATH), one component at a time and never
+    /// following a symlink, so a path cannot lead outside the tree. Returns -1 with a reason.
+    /// </summary>
+    private unsafe int OpenUnderRoot(string path, out string error)
+    {
+        error = "";
+        var fd = Libc.Dup(_rootFd);
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part is "." ) continue;
+            if (part is "..")
+            {
+                Libc.Close(fd);
+                error = "'..' is not allowed";
+                return -1;
+            }
+            var bytes = Encoding.UTF8.GetBytes(part + "\0");
+            int next;
+            fixed (byte* p = bytes) next = Libc.OpenAt(fd, p, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+            var errno = Libc.Errno();
+            Libc.Close(fd);
+            if (next < 0)
+            {
+                error = errno == Errno.ENOENT ? "no such file or directory" : $"cannot open: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}";
+                return -1;
+            }
+            fd = next;
+        }
+        return fd;
+    }
+}

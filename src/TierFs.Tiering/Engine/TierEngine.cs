@@ -1,0 +1,152 @@
+using TierFs.Common;
+using TierFs.Posix;
+using TierFs.Remote;
+using TierFs.Tiering.Config;
+using TierFs.Tiering.Stubs;
+
+namespace TierFs.Tiering.Engine;
+
+/// <summary>
+/// Forward and reverse migration of the files under one mount. The mount calls the data-path
+/// methods (is this a stub? make it local before an open); `tierfs` commands arrive through
+/// <see cref="RunAsync"/>. Every state change happens under the file's lock, and the record in
+/// the file's xattr is written before the data it describes is dropped.
+/// </summary>
+public sealed partial class TierEngine : IDisposable
+{
+    private const string Source = "tier";
+
+    private readonly int _rootFd;
+    private readonly TierFsConfig _config;
+    private readonly IRemoteStore _remote;
+    private readonly IMountView _mount;
+    private readonly ITierJournal _journal;
+    private readonly FileLocks _locks = new();
+
+    /// <param name="rootFd">An O_PATH descriptor of the backing root; the engine keeps its own duplicate.</param>
+    public TierEngine(int rootFd, TierFsConfig config, IRemoteStore remote, IMountView mount, ITierJournal journal)
+    {
+        _rootFd = Libc.Dup(rootFd);
+        if (_rootFd < 0) throw new IOException($"cannot duplicate the backing root descriptor: errno {Libc.Errno()}");
+        _config = config;
+        _remote = remote;
+        _mount = mount;
+        _journal = journal;
+        foreach (var (key, record) in journal.Load()) Cache.Set(key, record);
+        Log.Info(Source, $"remote tier {remote.Description}; {Cache.Count} tiered files known from the index" +
+                         (config.Pair is { } p ? $"; pair {p.Name} ({p.RemoteRole.ToString().ToLowerInvariant()})" : "; no pair"));
+    }
+
+    public TierCache Cache { get; } = new();
+
+    public void Dispose() => Libc.Close(_rootFd);
+
+    private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private static long NowNs() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+
+    /// <summary>
+    /// The record of a file the mount is about to describe, or null for a file TierFs never
+    /// touched. Reads the xattr only for files that may be stubs and are not cached.
+    /// </summary>
+    public StubRecord? RecordFor(int pathFd, FileKey key, in StatX st)
+    {
+        if (Cache.TryGet(key, out var cached)) return cached;
+        if (!StubStore.MayBeStub(st)) return null;
+        var record = StubStore.Read(pathFd);
+        if (record is not null) Cache.Set(key, record);
+        return record;
+    }
+
+    /// <summary>
+    /// Before an open (or a truncate) of a file: if it is a stub, bring its data back (or, when
+    /// the caller truncates it to zero anyway, just drop the stub). Blocks until done.
+    /// Returns 0 or a negative errno (EIO when the data cannot be had; the stub stays intact).
+    /// </summary>
+    public int MakeLocal(int pathFd, FileKey key, in StatX st, bool truncatingToZero)
+    {
+        var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
+        if (!cachedStub && !StubStore.MayBeStub(st)) return 0;
+        _locks.TryEnter(key, Timeout.InfiniteTimeSpan, out var held);
+        using (held)
+        {
+            StubRecord? record;
+            try { record = StubStore.Read(pathFd); }
+            catch (Exception e) when (e is IOException or CorruptStubException)
+            {
+                Log.Error(Source, $"{key}: cannot read its tier record, refusing access", e);
+                return -Errno.EIO;
+            }
+            if (record is null)
+            {
+                Cache.Remove(key);
+                return 0;
+            }
+            Cache.Set(key, record);
+            if (!record.IsStub) return 0;
+            if (truncatingToZero) return DropStub(pathFd, key, record);
+            if (record.State == StubRecord.StateLost)
+            {
+                Log.Error(Source, $"{key}: its remote object {record.ObjectKey} is lost; open refused");
+                return -Errno.EIO;
+            }
+            return Recall(pathFd, key, record, null, "open", null, CancellationToken.None) is null ? 0 : -Errno.EIO;
+        }
+    }
+
+    /// <summary>An open with O_TRUNC (or truncate to 0) of a stub: nothing to download; the archive is stale.</summary>
+    private int DropStub(int pathFd, FileKey key, StubRecord record)
+    {
+        var dirty = record with { State = StubRecord.StateArchived, Dirty = true, ReleasedAtMs = 0 };
+        try { StubStore.Write(pathFd, dirty); }
+        catch (IOException e)
+        {
+            Log.Error(Source, $"{key}: cannot update its tier record", e);
+            return -Errno.EIO;
+        }
+        Cache.Set(key, dirty);
+        _journal.Recorded(key, dirty, null);
+        return 0;
+    }
+
+    /// <summary>A write, truncate or fallocate through the mount is about to change the file's data.</summary>
+    public void DataChanging(int pathFd, FileKey key)
+    {
+        if (!Cache.TryGet(key, out var record) || record.Dirty || record.State != StubRecord.StateArchived) return;
+        _locks.TryEnter(key, Timeout.InfiniteTimeSpan, out var held);
+        using (held)
+        {
+            var dirty = record with { Dirty = true };
+            try { StubStore.Write(pathFd, dirty); }
+            catch (IOException e) { Log.Warn(Source, $"{key}: cannot mark dirty: {e.Message}"); }
+            Cache.Set(key, dirty);
+            _journal.Recorded(key, dirty, null);
+        }
+    }
+
+    /// <summary>
+    /// A metadata change through the mount (chmod, chown, link, rename, xattr) on a file whose
+    /// shown ctime comes from its record: the record's ctime moves to now, as the file's would.
+    /// </summary>
+    public void MetadataChanged(int pathFd, FileKey key, in StatX st)
+    {
+        if (!Cache.TryGet(key, out var record) || !TierCache.ShowsRecordCtime(record, st)) return;
+        var touched = record with { CtimeNs = NowNs() };
+        try { StubStore.Write(pathFd, touched); }
+        catch (IOException e) { Log.Warn(Source, $"{key}: cannot update its ctime: {e.Message}"); return; }
+        Cache.Set(key, touched);
+    }
+
+    /// <summary>
+    /// The last name of a file went away through the mount: its remote copy is deleted after the
+    /// grace period (it may be needed by a backup or an undelete until then).
+    /// </summary>
+    public void Unlinked(FileKey key)
+    {
+        if (!Cache.TryGet(key, out var record)) return;
+        Cache.Remove(key);
+        _journal.Forgotten(key);
+        if (record.ObjectKey is { } objectKey)
+            _journal.EnqueueDelete(objectKey, DateTimeOffset.UtcNow + _config.Remote.DeleteGrace, "unlinked", record.FileId);
+    }
+}
