@@ -39,6 +39,9 @@ public sealed class Inode
     internal byte[]? Handle;
     internal readonly Lock Gate = new();
 
+    /// <summary>Set from the last stat: the file may be tiered (see <see cref="IStubGate.MayBeTiered"/>).</summary>
+    internal volatile bool MayBeTiered;
+
     private int _openHandles;
     private int _openWriters;
 

@@ -93,6 +93,12 @@ public sealed unsafe class InodeTable : IDisposable
         return node.FdSlot;
     }
 
+    /// <summary>The node of (dev, ino) if the kernel holds it, without adding a lookup.</summary>
+    public Inode? Find(ulong dev, ulong ino)
+    {
+        lock (_gate) return _byKey.GetValueOrDefault((dev, ino));
+    }
+
     /// <summary>Adds one lookup to the inode (dev, ino) if known.</summary>
     public Inode? TryReference(ulong dev, ulong ino)
     {

@@ -13,7 +13,7 @@ public sealed unsafe partial class OverlayFileSystem
         // An open file answers through its own descriptor (also once unlinked).
         StatX st;
         if (Libc.Statx((int)fi.Fh, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0) return Fail();
-        Attr.FromStatX(st, ref attr);
+        Present(Node(ino), (int)fi.Fh, st, ref attr);
         return 0;
     }
 
@@ -39,8 +39,20 @@ public sealed unsafe partial class OverlayFileSystem
         }
         if ((toSet & SetAttrFlags.Size) != 0)
         {
-            var res = fh >= 0 ? Libc.Ftruncate(fh, (long)values.Size) : Libc.Truncate(path, (long)values.Size);
-            if (res != 0) return Fail();
+            // Like an open for writing: counted first, so that a release cannot slip in between.
+            node.Opened(forWrite: true);
+            try
+            {
+                var local = MakeLocal(node, nfd.Fd, truncatingToZero: values.Size == 0);
+                if (local != 0) return local;
+                _gate?.DataChanging(nfd.Fd, node.Dev, node.Ino);
+                var res = fh >= 0 ? Libc.Ftruncate(fh, (long)values.Size) : Libc.Truncate(path, (long)values.Size);
+                if (res != 0) return Fail();
+            }
+            finally
+            {
+                node.Closed(forWrite: true);
+            }
         }
         if ((toSet & (SetAttrFlags.Atime | SetAttrFlags.Mtime | SetAttrFlags.AtimeNow | SetAttrFlags.MtimeNow)) != 0)
         {
@@ -53,6 +65,7 @@ public sealed unsafe partial class OverlayFileSystem
             else res = Libc.UtimensAt(Libc.AT_FDCWD, path, tv, 0);
             if (res != 0) return Fail();
         }
+        if ((toSet & ~SetAttrFlags.Size) != 0) MetadataChanged(node, nfd.Fd);
         timeout = _options.AttrTimeout;
         return StatNode(node, ref attr);
     }
@@ -96,7 +109,7 @@ public sealed unsafe partial class OverlayFileSystem
     public int GetXattr(in FuseContext ctx, ulong ino, FuseName name, Span<byte> buffer)
     {
         var node = Node(ino);
-        if (Attr.IsSymlink(node.Type)) return -Errno.ENODATA;
+        if (Attr.IsSymlink(node.Type) || IsPrivate(name)) return -Errno.ENODATA;
         var path = stackalloc byte[ProcFd.BufferSize];
         using var nfd = _table.Use(node);
         fixed (byte* b = buffer)
@@ -112,17 +125,44 @@ public sealed unsafe partial class OverlayFileSystem
         if (Attr.IsSymlink(node.Type)) return 0;
         var path = stackalloc byte[ProcFd.BufferSize];
         using var nfd = _table.Use(node);
+        ProcFd.Format(nfd.Fd, path);
+        if (_gate is not null) return ListPublicXattrs(path, buffer);
         fixed (byte* b = buffer)
         {
-            var n = Libc.ListXattr(ProcFd.Format(nfd.Fd, path), b, (nuint)buffer.Length);
+            var n = Libc.ListXattr(path, b, (nuint)buffer.Length);
             return n < 0 ? Fail() : (int)n;
         }
+    }
+
+    /// <summary>The xattr list without the tiering layer's own names (also for the length-only query).</summary>
+    private int ListPublicXattrs(byte* path, Span<byte> buffer)
+    {
+        var needed = Libc.ListXattr(path, null, 0);
+        if (needed <= 0) return needed < 0 ? Fail() : 0;
+        var all = new byte[needed];
+        nint n;
+        fixed (byte* a = all) n = Libc.ListXattr(path, a, (nuint)all.Length);
+        if (n < 0) return Fail();
+        var length = 0;
+        foreach (var range in all.AsSpan(0, (int)n).Split((byte)0))
+        {
+            var entry = all.AsSpan(0, (int)n)[range];
+            if (entry.IsEmpty || _gate!.IsPrivateXattr(entry)) continue;
+            if (!buffer.IsEmpty)
+            {
+                if (length + entry.Length + 1 > buffer.Length) return -Errno.ERANGE;
+                entry.CopyTo(buffer[length..]);
+                buffer[length + entry.Length] = 0;
+            }
+            length += entry.Length + 1;
+        }
+        return length;
     }
 
     public int SetXattr(in FuseContext ctx, ulong ino, FuseName name, ReadOnlySpan<byte> value, int flags)
     {
         var node = Node(ino);
-        if (Attr.IsSymlink(node.Type)) return -Errno.EPERM;
+        if (Attr.IsSymlink(node.Type) || IsPrivate(name)) return -Errno.EPERM;
         var path = stackalloc byte[ProcFd.BufferSize];
         using var nfd = _table.Use(node);
         fixed (byte* v = value)
@@ -133,6 +173,7 @@ public sealed unsafe partial class OverlayFileSystem
     {
         var node = Node(ino);
         if (Attr.IsSymlink(node.Type)) return -Errno.ENODATA;
+        if (IsPrivate(name)) return -Errno.EPERM;
         var path = stackalloc byte[ProcFd.BufferSize];
         using var nfd = _table.Use(node);
         return Libc.RemoveXattr(ProcFd.Format(nfd.Fd, path), name.Pointer) == 0 ? 0 : Fail();

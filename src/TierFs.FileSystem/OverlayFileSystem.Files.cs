@@ -23,13 +23,25 @@ public sealed unsafe partial class OverlayFileSystem
     {
         var node = Node(ino);
         var path = stackalloc byte[ProcFd.BufferSize];
-        int fd;
-        using (var nfd = _table.Use(node))
+        var write = ForWrite(fi.Flags);
+        // Counted before the stub check: a release running now either sees this open and
+        // refuses, or finishes first, and then the check below finds the stub and recalls it.
+        node.Opened(write);
+        var fd = -1;
+        try
+        {
+            using var nfd = _table.Use(node);
+            var res = MakeLocal(node, nfd.Fd, truncatingToZero: write && (fi.Flags & Libc.O_TRUNC) != 0);
+            if (res != 0) return res;
             fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(nfd.Fd, path), BackingFlags(fi.Flags), 0);
-        if (fd < 0) return Fail();
+            if (fd < 0) return Fail();
+        }
+        finally
+        {
+            if (fd < 0) node.Closed(write);
+        }
         fi.Fh = (ulong)fd;
         SetOpenBits(ref fi);
-        node.Opened(ForWrite(fi.Flags));
         return 0;
     }
 
@@ -61,6 +73,7 @@ public sealed unsafe partial class OverlayFileSystem
 
     public int Write(in FuseContext ctx, ulong ino, in FuseFileInfo fi, long offset, ReadOnlySpan<byte> data)
     {
+        DataChanging(ino, (int)fi.Fh);
         fixed (byte* p = data)
         {
             var done = 0;
@@ -133,8 +146,11 @@ public sealed unsafe partial class OverlayFileSystem
         }
     }
 
-    public int Fallocate(in FuseContext ctx, ulong ino, int mode, long offset, long length, in FuseFileInfo fi) =>
-        Libc.Fallocate((int)fi.Fh, mode, offset, length) == 0 ? 0 : Fail();
+    public int Fallocate(in FuseContext ctx, ulong ino, int mode, long offset, long length, in FuseFileInfo fi)
+    {
+        DataChanging(ino, (int)fi.Fh);
+        return Libc.Fallocate((int)fi.Fh, mode, offset, length) == 0 ? 0 : Fail();
+    }
 
     public long Lseek(in FuseContext ctx, ulong ino, long offset, int whence, in FuseFileInfo fi)
     {
@@ -144,6 +160,7 @@ public sealed unsafe partial class OverlayFileSystem
 
     public long CopyFileRange(in FuseContext ctx, ulong inoIn, long offsetIn, in FuseFileInfo fiIn, ulong inoOut, long offsetOut, in FuseFileInfo fiOut, ulong length, int flags)
     {
+        DataChanging(inoOut, (int)fiOut.Fh);
         var res = Libc.CopyFileRange((int)fiIn.Fh, &offsetIn, (int)fiOut.Fh, &offsetOut, (nuint)length, (uint)flags);
         return res < 0 ? Fail() : res;
     }

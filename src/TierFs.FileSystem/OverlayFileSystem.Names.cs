@@ -68,7 +68,10 @@ public sealed unsafe partial class OverlayFileSystem
     public int Unlink(in FuseContext ctx, ulong parent, FuseName name)
     {
         using var p = Use(parent);
-        return Libc.UnlinkAt(p.Fd, name.Pointer, 0) == 0 ? 0 : Fail();
+        var removed = BeforeRemoval(p.Fd, name.Pointer);
+        if (Libc.UnlinkAt(p.Fd, name.Pointer, 0) != 0) return Fail();
+        AfterRemoval(removed);
+        return 0;
     }
 
     public int RmDir(in FuseContext ctx, ulong parent, FuseName name)
@@ -81,7 +84,18 @@ public sealed unsafe partial class OverlayFileSystem
     {
         using var from = Use(parent);
         using var to = Use(newParent);
-        return Libc.RenameAt2(from.Fd, name.Pointer, to.Fd, newName.Pointer, flags) == 0 ? 0 : Fail();
+        const uint RenameExchange = 2;
+        var replaced = (flags & RenameExchange) == 0 ? BeforeRemoval(to.Fd, newName.Pointer) : null;
+        if (replaced is { } r && SameInode(from.Fd, name.Pointer, r)) replaced = null; // two names of one file
+        if (Libc.RenameAt2(from.Fd, name.Pointer, to.Fd, newName.Pointer, flags) != 0) return Fail();
+        AfterRemoval(replaced);
+        return 0;
+    }
+
+    private static bool SameInode(int dirFd, byte* name, (ulong Dev, ulong Ino) other)
+    {
+        StatX st;
+        return Libc.Statx(dirFd, name, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) == 0 && st.Dev == other.Dev && st.Ino == other.Ino;
     }
 
     public int ReadLink(in FuseContext ctx, ulong ino, Span<byte> buffer)

@@ -16,6 +16,7 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
     private const string Source = "fs";
 
     private readonly OverlayOptions _options;
+    private readonly IStubGate? _gate;
     private readonly InodeTable _table;
 
     /// <summary>A pointer to "" for the *at(fd, "", AT_EMPTY_PATH) calls (literal data never moves).</summary>
@@ -33,9 +34,11 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
     private readonly CancellationTokenSource _ending = new();
 
     /// <param name="rootFd">An O_PATH descriptor of the backing root, opened before mounting; owned from here on.</param>
-    public OverlayFileSystem(int rootFd, OverlayOptions options)
+    /// <param name="gate">The tiering layer's answers on stubs; null for a plain passthrough mount.</param>
+    public OverlayFileSystem(int rootFd, OverlayOptions options, IStubGate? gate = null)
     {
         _options = options;
+        _gate = gate;
         StatX st;
         if (Libc.Statx(rootFd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0)
             throw new IOException($"cannot stat the backing root: errno {Libc.Errno()}");
@@ -137,7 +140,7 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         StatX st;
         using var fd = _table.Use(node);
         if (Libc.Statx(fd.Fd, EmptyPath, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0) return Fail();
-        Attr.FromStatX(st, ref attr);
+        Present(node, fd.Fd, st, ref attr);
         return 0;
     }
 
@@ -187,7 +190,26 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         entry.Generation = 0;
         entry.AttrTimeout = _options.AttrTimeout;
         entry.EntryTimeout = _options.EntryTimeout;
-        Attr.FromStatX(st, ref entry.Attr);
+        Present(node, -1, st, ref entry.Attr);
+    }
+
+    /// <summary>
+    /// The attributes the kernel sees: the backing file's, except what a tiered file shows from
+    /// its record. <paramref name="fd"/> is the node's descriptor if the caller holds it, else -1.
+    /// </summary>
+    private void Present(Inode node, int fd, in StatX st, ref FuseAttr attr)
+    {
+        Attr.FromStatX(st, ref attr);
+        if (_gate is null || !Attr.IsRegular(st.Mode)) return;
+        node.MayBeTiered = _gate.MayBeTiered(st.Dev, st.Ino, st);
+        if (!node.MayBeTiered) return;
+        if (fd >= 0)
+        {
+            _gate.Describe(fd, st, ref attr);
+            return;
+        }
+        using var lease = _table.Use(node);
+        _gate.Describe(lease.Fd, st, ref attr);
     }
 
     /// <summary>

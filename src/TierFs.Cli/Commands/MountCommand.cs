@@ -17,6 +17,7 @@ public static class MountCommand
                           "read_ahead_kb=N, max_inode_fds=N, state_dir=DIR, no_keep_cache, flush, noflush, noacl, ro, debug, and the kernel's nosuid, nodev, noexec, noatime, ...",
             AllowMultipleArgumentsPerToken = false,
         };
+        var config = new Option<string?>("--config", "-c") { Description = "The YAML configuration: remote tier and pair (see README). Default: the embedded directory archive in the state directory." };
         var stateDir = new Option<string?>("--state-dir") { Description = "TierFs's own state (log, later the index). Default: /var/lib/tierfs/NAME, NAME from the mountpoint." };
         var attrTimeout = new Option<double?>("--attr-timeout") { Description = "Seconds the kernel caches attributes (default 1)." };
         var entryTimeout = new Option<double?>("--entry-timeout") { Description = "Seconds the kernel caches names (default 1)." };
@@ -28,13 +29,14 @@ public static class MountCommand
 
         var cmd = new Command("mount", "Mount BACKING on MOUNTPOINT through FUSE. Returns once the mount is usable; the daemon keeps serving in the background until unmounted (tierfs umount, umount, fusermount3 -u, SIGTERM).")
         {
-            backing, mountPoint, foreground, options, stateDir, attrTimeout, entryTimeout, negativeTimeout, threads, readAhead, logLevel, child,
+            backing, mountPoint, foreground, options, config, stateDir, attrTimeout, entryTimeout, negativeTimeout, threads, readAhead, logLevel, child,
         };
         cmd.SetAction(parse =>
         {
             var settings = new MountSettings { Backing = parse.GetValue(backing)!, MountPoint = parse.GetValue(mountPoint)! };
             foreach (var o in parse.GetValue(options) ?? []) settings.ApplyOptions(o);
             if (parse.GetValue(stateDir) is { } sd) settings.StateDir = sd;
+            if (parse.GetValue(config) is { } cf) settings.ConfigFile = Path.GetFullPath(cf);
             if (parse.GetValue(attrTimeout) is { } at) settings.ApplyOptions($"attr_timeout={at.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
             if (parse.GetValue(entryTimeout) is { } et) settings.ApplyOptions($"entry_timeout={et.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
             if (parse.GetValue(negativeTimeout) is { } nt) settings.ApplyOptions($"negative_timeout={nt.ToString(System.Globalization.CultureInfo.InvariantCulture)}");

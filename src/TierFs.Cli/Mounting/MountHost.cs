@@ -1,5 +1,9 @@
 using System.Runtime.InteropServices;
+using TierFs.Cli.Tiering;
 using TierFs.Common;
+using TierFs.Remote;
+using TierFs.Tiering.Config;
+using TierFs.Tiering.Engine;
 using TierFs.FileSystem;
 using TierFs.Fuse;
 
@@ -17,7 +21,25 @@ public sealed class MountHost(MountSettings settings)
     /// <summary>Called once the mount answers requests (the daemon child reports READY here).</summary>
     public Action? Ready { get; set; }
 
-    public int Run()
+    public int Run() => RunAsync().GetAwaiter().GetResult();
+
+    private static void CheckRemote(IRemoteStore remote)
+    {
+        try
+        {
+            remote.CheckAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
+        }
+        catch (RemoteException e)
+        {
+            throw new CommandException($"remote tier: {e.Message}");
+        }
+        catch (TimeoutException)
+        {
+            throw new CommandException($"remote tier {remote.Description} did not answer within 60 s");
+        }
+    }
+
+    private async Task<int> RunAsync()
     {
         Preflight.Check(settings);
         var stateDir = settings.ResolvedStateDir;
@@ -29,8 +51,16 @@ public sealed class MountHost(MountSettings settings)
         var logFile = Path.Combine(stateDir, "tierfs.log");
         Log.AddFile(logFile);
 
+        // The configuration and the remote tier are checked before anything is mounted.
+        var config = settings.ConfigFile is { } file ? ConfigLoader.Load(file) : new TierFsConfig();
+        if (config.Remote is { Type: RemoteType.Directory, Path: null })
+            Directory.CreateDirectory(RemoteFromConfig.DefaultArchive(stateDir)); // the embedded default
+        await using var remote = RemoteStore.Create(RemoteFromConfig.Options(config.Remote, stateDir));
+        CheckRemote(remote);
+
         var rootFd = OverlayFileSystem.OpenBacking(backing);
         var defaultTimeout = MountSettings.DefaultTimeout(settings.InPlace, TierFs.Posix.BackingFsType.IsNetwork(rootFd));
+        var gate = new EngineGate();
         using var fs = new OverlayFileSystem(rootFd, new OverlayOptions
         {
             AttrTimeout = settings.AttrTimeout ?? defaultTimeout,
@@ -39,7 +69,7 @@ public sealed class MountHost(MountSettings settings)
             KeepCache = settings.KeepCache,
             FlushOnClose = settings.FlushOnClose,
             MaxNodeDescriptors = (int)settings.MaxInodeFds,
-        });
+        }, gate);
         var fuseOptions = new FuseMountOptions
         {
             FsName = backing,
@@ -60,6 +90,10 @@ public sealed class MountHost(MountSettings settings)
         fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
 
         using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e));
+        using var engine = new TierEngine(rootFd, config, remote, new MountView(fs, session), new NullJournal());
+        gate.Engine = engine;
+        using var background = new CancellationTokenSource();
+        var deleter = new RemoteDeleter(remote, new NullJournal(), TimeSpan.FromSeconds(30)).RunAsync(background.Token);
         session.Mount(mountPoint);
         Log.Info(Source, $"mounted {backing} on {mountPoint}{(settings.InPlace ? " (in place)" : "")}, state in {stateDir}");
 
@@ -82,6 +116,8 @@ public sealed class MountHost(MountSettings settings)
         Ready?.Invoke();
 
         loop.Join();
+        background.Cancel();
+        try { await deleter.ConfigureAwait(false); } catch (OperationCanceledException) { }
         RuntimeFiles.Remove(mountPoint);
         Log.Info(Source, $"unmounted {mountPoint} (loop ended with {loopResult})");
         return 0;

@@ -8,6 +8,8 @@ public sealed class MountSettings
     public required string Backing { get; init; }
     public required string MountPoint { get; init; }
     public string? StateDir { get; set; }
+    /// <summary>The YAML configuration (remote tier, pair); none: the embedded directory archive.</summary>
+    public string? ConfigFile { get; set; }
     /// <summary>Null: <see cref="DefaultTimeout"/>.</summary>
     public double? AttrTimeout { get; set; }
     public double? EntryTimeout { get; set; }
@@ -66,6 +68,7 @@ public sealed class MountSettings
                 case "read_ahead_kb": ReadAheadKb = Count(key, value, 0, 1 << 20); break;
                 case "max_inode_fds": MaxInodeFds = Count(key, value, 16, 1 << 24); break;
                 case "state_dir": StateDir = Required(key, value); break;
+                case "config": ConfigFile = Path.GetFullPath(Required(key, value)); break;
                 case "keep_cache": KeepCache = true; break;
                 case "no_keep_cache": KeepCache = false; break;
                 case "flush": FlushOnClose = true; break;

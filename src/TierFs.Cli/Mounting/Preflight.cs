@@ -30,6 +30,8 @@ public static unsafe class Preflight
             RuntimeFiles.Remove(s.MountPoint);
         }
 
+        if (s.ConfigFile is { } config) TierFs.Tiering.Config.ConfigLoader.Load(config); // fails fast, naming the key
+
         RequireDirectory("BACKING", s.Backing);
         RequireDirectory("MOUNTPOINT", s.MountPoint);
         var backing = Path.GetFullPath(s.Backing).TrimEnd('/') + "/";

@@ -1,0 +1,20 @@
+using TierFs.FileSystem;
+using TierFs.Fuse;
+using TierFs.Tiering.Engine;
+
+namespace TierFs.Cli.Tiering;
+
+/// <summary>The engine's view of the mount: who has a file open, and telling the kernel to drop its cache.</summary>
+public sealed class MountView(OverlayFileSystem overlay, FuseSession session) : IMountView
+{
+    public int OpenHandles(FileKey key) => overlay.Inodes.Find(key.Dev, key.Ino)?.OpenHandles ?? 0;
+
+    public int OpenWriters(FileKey key) => overlay.Inodes.Find(key.Dev, key.Ino)?.OpenWriters ?? 0;
+
+    public void Invalidate(FileKey key)
+    {
+        if (overlay.Inodes.Find(key.Dev, key.Ino) is not { } node) return;
+        // Never from inside a request handler of the same inode (the kernel may hold its locks).
+        ThreadPool.QueueUserWorkItem(_ => session.InvalidateInode(node.NodeId));
+    }
+}

@@ -1,0 +1,33 @@
+using TierFs.Fuse;
+using TierFs.Posix;
+
+namespace TierFs.FileSystem;
+
+/// <summary>
+/// What the overlay asks on its data path about tiered files (FUSE request → operation →
+/// stub? recall → backing syscall). Implemented over the tiering engine; null when the mount
+/// does no tiering. Every method gets the file's (dev, ino) and stat as the overlay just saw them.
+/// </summary>
+public interface IStubGate
+{
+    /// <summary>Cheap: whether the file may be tiered (a cache probe, or a file with unallocated bytes).</summary>
+    bool MayBeTiered(ulong dev, ulong ino, in StatX st);
+
+    /// <summary>Adjusts what the kernel is shown of a tiered file (its ctime comes from its record).</summary>
+    void Describe(int fd, in StatX st, ref FuseAttr attr);
+
+    /// <summary>Before an open or truncate: brings a stub's data back. 0 or a negative errno.</summary>
+    int MakeLocal(int fd, in StatX st, bool truncatingToZero);
+
+    /// <summary>A write-like operation is about to change the data of a possibly archived file.</summary>
+    void DataChanging(int fd, ulong dev, ulong ino);
+
+    /// <summary>A metadata change went through (chmod, chown, link, rename, user xattrs).</summary>
+    void MetadataChanged(int fd, in StatX st);
+
+    /// <summary>The last name of a tiered file is gone.</summary>
+    void Unlinked(ulong dev, ulong ino);
+
+    /// <summary>Whether an xattr name is the tiering layer's own (hidden from and protected against users).</summary>
+    bool IsPrivateXattr(ReadOnlySpan<byte> name);
+}

@@ -1,0 +1,64 @@
+using TierFs.Fuse;
+using TierFs.Posix;
+
+namespace TierFs.FileSystem;
+
+// The data path's questions to the tiering layer (no-ops without one).
+public sealed unsafe partial class OverlayFileSystem
+{
+    /// <summary>Before data access or truncation: a stub's data comes back first. 0 or a negative errno.</summary>
+    private int MakeLocal(Inode node, int fd, bool truncatingToZero)
+    {
+        if (_gate is null || node.Type != Libc.S_IFREG) return 0;
+        if (!node.MayBeTiered && !_gate.MayBeTiered(node.Dev, node.Ino, default)) return 0;
+        StatX st;
+        if (Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0) return Fail();
+        return _gate.MakeLocal(fd, st, truncatingToZero);
+    }
+
+    /// <summary>Data is about to change through an open handle: an archived copy becomes stale.</summary>
+    private void DataChanging(ulong nodeId, int fh)
+    {
+        if (_gate is null) return;
+        var node = _table.Get(nodeId);
+        if (node is not null) _gate.DataChanging(fh, node.Dev, node.Ino);
+    }
+
+    /// <summary>After a metadata change through the mount on a node (ctime moves).</summary>
+    private void MetadataChanged(Inode node, int fd)
+    {
+        if (_gate is null || node.Type != Libc.S_IFREG) return;
+        StatX st;
+        if (Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0) return;
+        if (node.MayBeTiered || _gate.MayBeTiered(st.Dev, st.Ino, st)) _gate.MetadataChanged(fd, st);
+    }
+
+    /// <summary>
+    /// Before a name is removed (unlink, or replaced by rename): if it is the last name of a
+    /// tiered file, returns its identity so that <see cref="AfterRemoval"/> can let its remote copy go.
+    /// </summary>
+    private (ulong Dev, ulong Ino)? BeforeRemoval(int dirFd, byte* name)
+    {
+        if (_gate is null) return null;
+        StatX st;
+        if (Libc.Statx(dirFd, name, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0) return null;
+        if (!Attr.IsRegular(st.Mode) || st.Nlink != 1 || !_gate.MayBeTiered(st.Dev, st.Ino, st)) return null;
+        // An uncached stub's record is needed to know its remote object: read it now.
+        var fd = Libc.OpenAt(dirFd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        if (fd >= 0)
+        {
+            var attr = default(FuseAttr);
+            _gate.Describe(fd, st, ref attr);
+            Libc.Close(fd);
+        }
+        return (st.Dev, st.Ino);
+    }
+
+    private void AfterRemoval((ulong Dev, ulong Ino)? removed)
+    {
+        if (removed is { } r) _gate!.Unlinked(r.Dev, r.Ino);
+    }
+
+    /// <summary>The tiering layer's own xattrs are neither shown nor changeable through the mount.</summary>
+    private bool IsPrivate(FuseName name) => _gate is not null && _gate.IsPrivateXattr(name.Span);
+}
