@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using TierFs.Cli.Tiering;
 using TierFs.Common;
+using TierFs.Index;
 using TierFs.Remote;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Engine;
@@ -90,10 +91,12 @@ public sealed class MountHost(MountSettings settings)
         fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
 
         using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e));
-        using var engine = new TierEngine(rootFd, config, remote, new MountView(fs, session), new NullJournal());
+        using var index = TierIndex.Open(Path.Combine(stateDir, "index.db"));
+        var journal = new IndexJournal(index);
+        using var engine = new TierEngine(rootFd, config, remote, new MountView(fs, session), journal);
         gate.Engine = engine;
         using var background = new CancellationTokenSource();
-        var deleter = new RemoteDeleter(remote, new NullJournal(), TimeSpan.FromSeconds(30)).RunAsync(background.Token);
+        var deleter = new RemoteDeleter(remote, journal, TimeSpan.FromSeconds(settings.DeleteIntervalSeconds)).RunAsync(background.Token);
         session.Mount(mountPoint);
         Log.Info(Source, $"mounted {backing} on {mountPoint}{(settings.InPlace ? " (in place)" : "")}, state in {stateDir}");
 

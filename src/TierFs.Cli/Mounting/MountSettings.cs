@@ -10,6 +10,8 @@ public sealed class MountSettings
     public string? StateDir { get; set; }
     /// <summary>The YAML configuration (remote tier, pair); none: the embedded directory archive.</summary>
     public string? ConfigFile { get; set; }
+    /// <summary>How often due remote deletions are carried out (seconds).</summary>
+    public uint DeleteIntervalSeconds { get; set; } = 30;
     /// <summary>Null: <see cref="DefaultTimeout"/>.</summary>
     public double? AttrTimeout { get; set; }
     public double? EntryTimeout { get; set; }
@@ -69,6 +71,7 @@ public sealed class MountSettings
                 case "max_inode_fds": MaxInodeFds = Count(key, value, 16, 1 << 24); break;
                 case "state_dir": StateDir = Required(key, value); break;
                 case "config": ConfigFile = Path.GetFullPath(Required(key, value)); break;
+                case "delete_interval": DeleteIntervalSeconds = Count(key, value, 1, 86400); break;
                 case "keep_cache": KeepCache = true; break;
                 case "no_keep_cache": KeepCache = false; break;
                 case "flush": FlushOnClose = true; break;

@@ -1,0 +1,86 @@
+using TierFs.Index;
+using TierFs.Tiering.Engine;
+using TierFs.Tiering.Stubs;
+using IndexKey = TierFs.Index.FileKey;
+using TierKey = TierFs.Tiering.Engine.FileKey;
+
+namespace TierFs.Cli.Tiering;
+
+/// <summary>The engine's journal kept in the SQLite index (records, pending remote deletions, the operation log).</summary>
+public sealed class IndexJournal(TierIndex index) : ITierJournal
+{
+    private static IndexKey Key(TierKey k) => new(k.Dev, k.Ino);
+
+    public void Recorded(TierKey key, StubRecord r, string? path) => index.Upsert(new TierRow
+    {
+        Key = Key(key),
+        FileId = r.FileId,
+        State = r.State,
+        Dirty = r.Dirty,
+        Flags = (int)r.Flags,
+        ObjectKey = r.ObjectKey,
+        Generation = r.Generation,
+        Checksum = r.Checksum,
+        PartSize = r.PartSize,
+        Size = r.Size,
+        MtimeNs = r.MtimeNs,
+        AtimeNs = r.AtimeNs,
+        CtimeNs = r.CtimeNs,
+        Pair = r.Pair,
+        ArchivedAtMs = r.ArchivedAtMs,
+        ReleasedAtMs = r.ReleasedAtMs,
+        Path = path ?? index.Get(Key(key))?.Path,
+    });
+
+    public void Forgotten(TierKey key) => index.Remove(Key(key));
+
+    public IEnumerable<(TierKey Key, StubRecord Record)> Load()
+    {
+        foreach (var state in new[] { TierRow.StateArchived, TierRow.StateReleased, TierRow.StateLost })
+            foreach (var row in index.LoadByState(state))
+                yield return (new TierKey(row.Key.Dev, row.Key.Ino), new StubRecord
+                {
+                    State = row.State,
+                    FileId = row.FileId,
+                    Generation = row.Generation,
+                    ObjectKey = row.ObjectKey,
+                    Checksum = row.Checksum,
+                    PartSize = row.PartSize,
+                    Size = row.Size,
+                    MtimeNs = row.MtimeNs,
+                    AtimeNs = row.AtimeNs,
+                    CtimeNs = row.CtimeNs,
+                    Pair = row.Pair,
+                    Flags = (TierFlags)row.Flags,
+                    ArchivedAtMs = row.ArchivedAtMs,
+                    ReleasedAtMs = row.ReleasedAtMs,
+                    Dirty = row.Dirty,
+                });
+    }
+
+    public void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId) =>
+        index.EnqueueDelete(objectKey, due.ToUnixTimeMilliseconds(), reason, fileId);
+
+    public IReadOnlyList<(string ObjectKey, int Attempts)> DueDeletes(DateTimeOffset now, int limit)
+    {
+        index.Flush(); // deletions queued a moment ago count too
+        return index.DueDeletes(now.ToUnixTimeMilliseconds(), limit).Select(d => (d.ObjectKey, d.Attempts)).ToList();
+    }
+
+    public void DeleteDone(string objectKey) => index.CompleteDelete(objectKey);
+
+    public void DeleteFailed(string objectKey, DateTimeOffset retryAt, string error) =>
+        index.RescheduleDelete(objectKey, retryAt.ToUnixTimeMilliseconds(), error);
+
+    public void Log(string op, string? path, string fileId, long bytes, TimeSpan took, string? error) => index.AppendLog(new OpLogEntry
+    {
+        AtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        Op = op,
+        Path = path,
+        FileId = fileId,
+        Bytes = bytes,
+        DurationMs = (long)took.TotalMilliseconds,
+        Ok = error is null,
+        Error = error,
+    });
+}

@@ -1,0 +1,104 @@
+using Microsoft.Data.Sqlite;
+using TierFs.Index.Storage;
+
+namespace TierFs.Index.Reading;
+
+/// <summary>
+/// One reader connection and its prepared queries; used by one thread at a time (see <see cref="ReadPool"/>).
+/// Each query runs in its own implicit transaction, so it sees everything committed before it started.
+/// </summary>
+internal sealed class ReadSession : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _get;
+    private readonly SqliteCommand _byState;
+    private readonly SqliteCommand _due;
+    private readonly SqliteCommand _countDeletes;
+    private readonly SqliteCommand _recent;
+
+    public ReadSession(SqliteConnection connection)
+    {
+        _connection = connection;
+        _get = Create($"SELECT {TierColumns.SelectList} FROM tier WHERE dev = $dev AND ino = $ino",
+            ("$dev", SqliteType.Integer), ("$ino", SqliteType.Integer));
+        _byState = Create($"SELECT {TierColumns.SelectList} FROM tier WHERE state = $state", ("$state", SqliteType.Text));
+        _due = Create(
+            "SELECT object_key, due, reason, file_id, attempts, last_error FROM pending_deletes " +
+            "WHERE due <= $now ORDER BY due, object_key LIMIT $limit",
+            ("$now", SqliteType.Integer), ("$limit", SqliteType.Integer));
+        _countDeletes = Create("SELECT count(*) FROM pending_deletes");
+        // The newest n, returned oldest first, as `tail` shows them.
+        _recent = Create(
+            "SELECT id, at, op, path, file_id, bytes, duration_ms, ok, error FROM " +
+            "(SELECT * FROM oplog ORDER BY id DESC LIMIT $n) ORDER BY id",
+            ("$n", SqliteType.Integer));
+    }
+
+    public TierRow? Get(FileKey key)
+    {
+        _get.Parameters[0].Value = Db.Key(key.Dev);
+        _get.Parameters[1].Value = Db.Key(key.Ino);
+        using var r = _get.ExecuteReader();
+        return r.Read() ? TierColumns.Read(r) : null;
+    }
+
+    public List<TierRow> LoadByState(string state)
+    {
+        _byState.Parameters[0].Value = state;
+        using var r = _byState.ExecuteReader();
+        var rows = new List<TierRow>();
+        while (r.Read()) rows.Add(TierColumns.Read(r));
+        return rows;
+    }
+
+    public List<PendingDelete> DueDeletes(long nowMs, int limit)
+    {
+        _due.Parameters[0].Value = nowMs;
+        _due.Parameters[1].Value = limit;
+        using var r = _due.ExecuteReader();
+        var due = new List<PendingDelete>();
+        while (r.Read())
+            due.Add(new PendingDelete(r.GetString(0), r.GetInt64(1), r.GetString(2), Db.Text(r, 3), r.GetInt32(4), Db.Text(r, 5)));
+        return due;
+    }
+
+    public long CountPendingDeletes() => (long)_countDeletes.ExecuteScalar()!;
+
+    public List<OpLogEntry> RecentLog(int n)
+    {
+        _recent.Parameters[0].Value = n;
+        using var r = _recent.ExecuteReader();
+        var entries = new List<OpLogEntry>();
+        while (r.Read())
+        {
+            entries.Add(new OpLogEntry
+            {
+                Id = r.GetInt64(0),
+                AtMs = r.GetInt64(1),
+                Op = r.GetString(2),
+                Path = Db.Text(r, 3),
+                FileId = Db.Text(r, 4),
+                Bytes = r.GetInt64(5),
+                DurationMs = r.GetInt64(6),
+                Ok = r.GetInt64(7) != 0,
+                Error = Db.Text(r, 8),
+            });
+        }
+        return entries;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in new[] { _get, _byState, _due, _countDeletes, _recent }) command.Dispose();
+        _connection.Dispose();
+    }
+
+    private SqliteCommand Create(string sql, params (string Name, SqliteType Type)[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, type) in parameters) command.Parameters.Add(name, type);
+        command.Prepare();
+        return command;
+    }
+}

@@ -1,0 +1,165 @@
+using Microsoft.Data.Sqlite;
+using TierFs.Common;
+using TierFs.Index.Reading;
+using TierFs.Index.Schema;
+using TierFs.Index.Storage;
+using TierFs.Index.Writing;
+
+namespace TierFs.Index;
+
+/// <summary>
+/// The local metadata index: a cache of the files' tier records, the remote objects waiting to be
+/// deleted, and the operation log. Thread-safe.
+/// <para>
+/// Writes are queued and committed in batches by one background writer, so a write method returns
+/// before its change is visible: a read right after a write sees it only after <see cref="Flush"/>.
+/// Reads see what has been committed.
+/// </para>
+/// </summary>
+public sealed class TierIndex : IDisposable
+{
+    private const string Source = "index";
+
+    private readonly BatchWriter _writer;
+    private readonly ReadPool _readers;
+    private readonly SqliteConnection _writerConnection;
+
+    private TierIndex(string path, int schemaVersion, SqliteConnection writerConnection, IndexOptions options)
+    {
+        Path = path;
+        SchemaVersion = schemaVersion;
+        _writerConnection = writerConnection;
+        _writer = new BatchWriter(writerConnection, options, path);
+        _readers = new ReadPool(path, options.BusyTimeout);
+    }
+
+    /// <summary>The schema version this build creates and reads.</summary>
+    public static int CurrentSchemaVersion => Migrations.Latest;
+
+    public string Path { get; }
+
+    /// <summary>The file's schema version (PRAGMA user_version) once opened.</summary>
+    public int SchemaVersion { get; }
+
+    /// <summary>Transactions the writer committed: tests check that writes are batched.</summary>
+    internal long CommittedTransactions => _writer.Transactions;
+    internal long CommittedWrites => _writer.Committed;
+
+    /// <summary>
+    /// Opens the index at <paramref name="dbPath"/>, creating its directory and schema if needed and
+    /// migrating an older schema. A file that is not a TierFs index throws an <see cref="IndexException"/>
+    /// naming it; such a file is never changed.
+    /// </summary>
+    public static TierIndex Open(string dbPath, IndexOptions? options = null)
+    {
+        options ??= new IndexOptions();
+        var path = System.IO.Path.GetFullPath(dbPath);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+
+        SqliteConnection? connection = null;
+        try
+        {
+            connection = IndexConnection.Open(path, options.BusyTimeout, readOnly: false);
+            var version = SchemaMigrator.Migrate(connection, path);
+            var mode = IndexConnection.UseWal(connection);
+            if (!mode.Equals("wal", StringComparison.OrdinalIgnoreCase))
+                Log.Warn(Source, $"{path}: the filesystem does not allow WAL (journal mode {mode}); readers will wait for writers");
+            Log.Debug(Source, $"opened {path} (schema {version})");
+            return new TierIndex(path, version, connection, options);
+        }
+        catch (SqliteException e)
+        {
+            connection?.Dispose();
+            throw new IndexException($"cannot open the index {path}: {e.Message} (not an SQLite database, damaged, or not accessible); delete it and rescan to rebuild it", e);
+        }
+        catch
+        {
+            connection?.Dispose();
+            throw;
+        }
+    }
+
+    // ---- tier records ----
+
+    public TierRow? Get(FileKey key) => _readers.Use(s => s.Get(key));
+
+    /// <summary>Sets the whole row of the row's inode.</summary>
+    public void Upsert(TierRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentException.ThrowIfNullOrEmpty(row.FileId, nameof(row.FileId));
+        if (!TierRow.IsKnownState(row.State))
+            throw new ArgumentException($"unknown tier state '{row.State}' for {row.Key}", nameof(row));
+        _writer.Enqueue(new UpsertTier(row));
+    }
+
+    public void Remove(FileKey key) => _writer.Enqueue(new RemoveTier(key));
+
+    /// <summary>Records (or with null clears) the pair name of an inode that has a row; no row, no change.</summary>
+    public void SetPair(FileKey key, string? pair) => _writer.Enqueue(new SetPair(key, pair));
+
+    /// <summary>Every row in a state: the mount loads the stubs (released, lost) when it starts.</summary>
+    public IReadOnlyList<TierRow> LoadByState(string state)
+    {
+        if (!TierRow.IsKnownState(state)) throw new ArgumentException($"unknown tier state '{state}'", nameof(state));
+        return _readers.Use(s => s.LoadByState(state));
+    }
+
+    // ---- remote objects to delete ----
+
+    /// <summary>Queues the deletion of a remote object once <paramref name="dueMs"/> (unix ms) has passed.</summary>
+    public void EnqueueDelete(string objectKey, long dueMs, string reason, string? fileId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(objectKey);
+        ArgumentNullException.ThrowIfNull(reason);
+        _writer.Enqueue(new EnqueueDelete(objectKey, dueMs, reason, fileId));
+    }
+
+    /// <summary>The deletions due at <paramref name="nowMs"/>, earliest first, at most <paramref name="limit"/>.</summary>
+    public IReadOnlyList<PendingDelete> DueDeletes(long nowMs, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return limit == 0 ? [] : _readers.Use(s => s.DueDeletes(nowMs, limit));
+    }
+
+    /// <summary>The object is gone (or no longer to be deleted): forget it.</summary>
+    public void CompleteDelete(string objectKey) => _writer.Enqueue(new CompleteDelete(objectKey));
+
+    /// <summary>A deletion failed: try again at <paramref name="dueMs"/>, counting the attempt.</summary>
+    public void RescheduleDelete(string objectKey, long dueMs, string? error) =>
+        _writer.Enqueue(new RescheduleDelete(objectKey, dueMs, error));
+
+    public long CountPendingDeletes() => _readers.Use(s => s.CountPendingDeletes());
+
+    // ---- operation log ----
+
+    public void AppendLog(OpLogEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentException.ThrowIfNullOrEmpty(entry.Op, nameof(entry.Op));
+        _writer.Enqueue(new AppendLog(entry));
+    }
+
+    /// <summary>The newest <paramref name="n"/> entries, oldest first.</summary>
+    public IReadOnlyList<OpLogEntry> RecentLog(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        return n == 0 ? [] : _readers.Use(s => s.RecentLog(n));
+    }
+
+    // ---- lifetime ----
+
+    /// <summary>
+    /// Waits until every write queued before the call is committed. Throws <see cref="IndexException"/>
+    /// if a write since the previous flush could not be committed (it was logged and dropped).
+    /// </summary>
+    public void Flush() => _writer.Flush();
+
+    /// <summary>Commits everything queued, then closes the file.</summary>
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _readers.Dispose();
+        _writerConnection.Dispose();
+    }
+}

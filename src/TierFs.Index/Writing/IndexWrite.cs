@@ -1,0 +1,76 @@
+using Microsoft.Data.Sqlite;
+using TierFs.Index.Storage;
+
+namespace TierFs.Index.Writing;
+
+/// <summary>One queued change to the index, applied by the writer inside a batch's transaction.</summary>
+internal abstract class IndexWrite
+{
+    public abstract void Apply(WriteStatements s);
+
+    /// <summary>For the log line when a write cannot be committed.</summary>
+    public abstract override string ToString();
+
+    protected static void Run(SqliteCommand command, params object[] values)
+    {
+        for (var i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i];
+        command.ExecuteNonQuery();
+    }
+}
+
+internal sealed class UpsertTier(TierRow row) : IndexWrite
+{
+    public override void Apply(WriteStatements s)
+    {
+        TierColumns.Bind(s.UpsertArgs, row);
+        s.Upsert.ExecuteNonQuery();
+    }
+
+    public override string ToString() => $"upsert {row.Key} {row.State}";
+}
+
+internal sealed class RemoveTier(FileKey key) : IndexWrite
+{
+    public override void Apply(WriteStatements s) => Run(s.Remove, Db.Key(key.Dev), Db.Key(key.Ino));
+    public override string ToString() => $"remove {key}";
+}
+
+internal sealed class SetPair(FileKey key, string? pair) : IndexWrite
+{
+    public override void Apply(WriteStatements s) => Run(s.SetPair, Db.Key(key.Dev), Db.Key(key.Ino), Db.Text(pair));
+    public override string ToString() => $"set pair {key} {pair ?? "(none)"}";
+}
+
+internal sealed class EnqueueDelete(string objectKey, long dueMs, string reason, string? fileId) : IndexWrite
+{
+    public override void Apply(WriteStatements s) => Run(s.Enqueue, objectKey, dueMs, reason, Db.Text(fileId));
+    public override string ToString() => $"enqueue delete {objectKey}";
+}
+
+internal sealed class CompleteDelete(string objectKey) : IndexWrite
+{
+    public override void Apply(WriteStatements s) => Run(s.Complete, objectKey);
+    public override string ToString() => $"complete delete {objectKey}";
+}
+
+internal sealed class RescheduleDelete(string objectKey, long dueMs, string? error) : IndexWrite
+{
+    public override void Apply(WriteStatements s) => Run(s.Reschedule, objectKey, dueMs, Db.Text(error));
+    public override string ToString() => $"reschedule delete {objectKey}";
+}
+
+internal sealed class AppendLog(OpLogEntry e) : IndexWrite
+{
+    public override void Apply(WriteStatements s) =>
+        Run(s.Append, e.AtMs, e.Op, Db.Text(e.Path), Db.Text(e.FileId), e.Bytes, e.DurationMs, e.Ok ? 1L : 0L, Db.Text(e.Error));
+
+    public override string ToString() => $"log {e.Op} {e.Path}";
+}
+
+/// <summary>Not a change: commits everything queued before it, then releases whoever waits.</summary>
+internal sealed class FlushRequest : IndexWrite
+{
+    public readonly TaskCompletionSource Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public override void Apply(WriteStatements s) { }
+    public override string ToString() => "flush";
+}

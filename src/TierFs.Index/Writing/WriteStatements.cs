@@ -1,0 +1,65 @@
+using Microsoft.Data.Sqlite;
+using TierFs.Index.Storage;
+
+namespace TierFs.Index.Writing;
+
+/// <summary>
+/// The writer connection's statements, each prepared once and re-bound per write: a write costs
+/// a bind and a step, never a parse.
+/// </summary>
+internal sealed class WriteStatements : IDisposable
+{
+    private readonly SqliteCommand[] _all;
+
+    public readonly SqliteCommand Upsert;
+    public readonly SqliteParameter[] UpsertArgs;
+    public readonly SqliteCommand Remove;
+    public readonly SqliteCommand SetPair;
+    public readonly SqliteCommand Enqueue;
+    public readonly SqliteCommand Complete;
+    public readonly SqliteCommand Reschedule;
+    public readonly SqliteCommand Append;
+
+    public WriteStatements(SqliteConnection connection)
+    {
+        Upsert = Create(connection, TierColumns.UpsertSql);
+        UpsertArgs = TierColumns.AddParameters(Upsert);
+        Remove = Create(connection, "DELETE FROM tier WHERE dev = $dev AND ino = $ino", ("$dev", SqliteType.Integer), ("$ino", SqliteType.Integer));
+        SetPair = Create(connection, "UPDATE tier SET pair = $pair WHERE dev = $dev AND ino = $ino",
+            ("$dev", SqliteType.Integer), ("$ino", SqliteType.Integer), ("$pair", SqliteType.Text));
+        // A second unlink of the same object moves its due time; its failure history stays.
+        Enqueue = Create(connection,
+            "INSERT INTO pending_deletes (object_key, due, reason, file_id) VALUES ($key, $due, $reason, $file_id) " +
+            "ON CONFLICT (object_key) DO UPDATE SET due = excluded.due, reason = excluded.reason, file_id = excluded.file_id",
+            ("$key", SqliteType.Text), ("$due", SqliteType.Integer), ("$reason", SqliteType.Text), ("$file_id", SqliteType.Text));
+        Complete = Create(connection, "DELETE FROM pending_deletes WHERE object_key = $key", ("$key", SqliteType.Text));
+        Reschedule = Create(connection,
+            "UPDATE pending_deletes SET due = $due, attempts = attempts + 1, last_error = $error WHERE object_key = $key",
+            ("$key", SqliteType.Text), ("$due", SqliteType.Integer), ("$error", SqliteType.Text));
+        Append = Create(connection,
+            "INSERT INTO oplog (at, op, path, file_id, bytes, duration_ms, ok, error) VALUES ($at, $op, $path, $file_id, $bytes, $duration, $ok, $error)",
+            ("$at", SqliteType.Integer), ("$op", SqliteType.Text), ("$path", SqliteType.Text), ("$file_id", SqliteType.Text),
+            ("$bytes", SqliteType.Integer), ("$duration", SqliteType.Integer), ("$ok", SqliteType.Integer), ("$error", SqliteType.Text));
+        _all = [Upsert, Remove, SetPair, Enqueue, Complete, Reschedule, Append];
+        foreach (var command in _all) command.Prepare();
+    }
+
+    /// <summary>Every statement runs in the batch's transaction.</summary>
+    public void Enlist(SqliteTransaction? tx)
+    {
+        foreach (var command in _all) command.Transaction = tx;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _all) command.Dispose();
+    }
+
+    private static SqliteCommand Create(SqliteConnection connection, string sql, params (string Name, SqliteType Type)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, type) in parameters) command.Parameters.Add(name, type);
+        return command;
+    }
+}

@@ -1,0 +1,73 @@
+using Microsoft.Data.Sqlite;
+using TierFs.Index;
+
+namespace TierFs.Tests.Index;
+
+/// <summary>A scratch directory for one test's index file, removed afterwards.</summary>
+internal sealed class IndexTestFiles : IDisposable
+{
+    public IndexTestFiles()
+    {
+        Dir = Directory.CreateTempSubdirectory("tierfs-index-").FullName;
+        // A directory that does not exist yet: Open must create it.
+        DbPath = Path.Combine(Dir, "var", "tierfs", "index.db");
+    }
+
+    public string Dir { get; }
+    public string DbPath { get; }
+
+    /// <summary>Long delay, big batches: nothing is committed until a flush or dispose.</summary>
+    public static readonly IndexOptions HoldWrites = new() { MaxDelay = TimeSpan.FromHours(1), MaxBatch = 1_000_000 };
+
+    public TierIndex Open(IndexOptions? options = null) => TierIndex.Open(DbPath, options);
+
+    /// <summary>A plain connection that really closes (no pool), to look at the file beside the API.</summary>
+    public static SqliteConnection Raw(string path)
+    {
+        var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        c.Open();
+        return c;
+    }
+
+    public static object? Scalar(SqliteConnection c, string sql)
+    {
+        using var command = c.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+    }
+}
+
+internal static class SampleRows
+{
+    /// <summary>A released stub with every column set, the values distinct per inode.</summary>
+    public static TierRow Stub(ulong ino, string state = TierRow.StateReleased, ulong dev = 0x803)
+    {
+        var id = new Guid((int)ino, 0x1234, 0x5678, [1, 2, 3, 4, 5, 6, 7, 8]).ToString();
+        return new TierRow
+        {
+            Key = new FileKey(dev, ino),
+            FileId = id,
+            State = state,
+            Dirty = ino % 3 == 0,
+            Flags = (int)(ino % 4),
+            ObjectKey = $"data/{id[..2]}/{id}/1",
+            Generation = 1,
+            Checksum = "9e107d9d372bb6826bd81d3542a419d6-1",
+            PartSize = 16 << 20,
+            Size = 100_000 + (long)ino,
+            MtimeNs = 1_700_000_000_123_456_789 + (long)ino,
+            AtimeNs = 1_700_000_000_500_000_000 + (long)ino,
+            CtimeNs = 1_700_000_001_000_000_000 + (long)ino,
+            Pair = "heb",
+            ArchivedAtMs = 1_763_700_000_000 + (long)ino,
+            ReleasedAtMs = 1_763_700_001_000 + (long)ino,
+            RecalledAtMs = 0,
+            Path = $"proj/dir{ino / 100:D4}/file{ino:D6}.h5",
+        };
+    }
+}

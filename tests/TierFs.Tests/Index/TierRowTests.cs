@@ -1,0 +1,109 @@
+using TierFs.Index;
+
+namespace TierFs.Tests.Index;
+
+public class TierRowTests : IDisposable
+{
+    private readonly IndexTestFiles _files = new();
+    private readonly TierIndex _index;
+
+    public TierRowTests() => _index = _files.Open();
+
+    public void Dispose()
+    {
+        _index.Dispose();
+        _files.Dispose();
+    }
+
+    [Fact]
+    public void Every_column_round_trips()
+    {
+        var row = SampleRows.Stub(42) with { RecalledAtMs = 1_763_700_009_000, Dirty = true, Flags = 3, Generation = 7 };
+        _index.Upsert(row);
+        _index.Flush();
+        Assert.Equal(row, _index.Get(row.Key));
+    }
+
+    [Fact]
+    public void Nulls_and_zeros_round_trip()
+    {
+        var row = new TierRow { Key = new FileKey(1, 2), FileId = "x", State = TierRow.StateNone, Flags = 1 };
+        _index.Upsert(row);
+        _index.Flush();
+        Assert.Equal(row, _index.Get(row.Key));
+    }
+
+    [Fact]
+    public void Device_and_inode_numbers_use_all_64_bits()
+    {
+        var row = SampleRows.Stub(ulong.MaxValue - 5, dev: ulong.MaxValue);
+        var neighbour = SampleRows.Stub(5, dev: ulong.MaxValue);
+        _index.Upsert(row);
+        _index.Upsert(neighbour);
+        _index.Flush();
+        Assert.Equal(row, _index.Get(row.Key));
+        Assert.Equal(neighbour, _index.Get(neighbour.Key));
+    }
+
+    [Fact]
+    public void Upsert_replaces_the_whole_row()
+    {
+        var first = SampleRows.Stub(7);
+        var second = first with { State = TierRow.StateArchived, Pair = null, Path = "moved/there", Generation = 2, Checksum = null };
+        _index.Upsert(first);
+        _index.Upsert(second);
+        _index.Flush();
+        Assert.Equal(second, _index.Get(first.Key));
+    }
+
+    [Fact]
+    public void Remove_forgets_the_inode_only()
+    {
+        _index.Upsert(SampleRows.Stub(1));
+        _index.Upsert(SampleRows.Stub(2));
+        _index.Remove(new FileKey(0x803, 1));
+        _index.Remove(new FileKey(0x803, 99)); // absent: no error
+        _index.Flush();
+        Assert.Null(_index.Get(new FileKey(0x803, 1)));
+        Assert.NotNull(_index.Get(new FileKey(0x803, 2)));
+    }
+
+    [Fact]
+    public void SetPair_records_and_clears_the_pair_name()
+    {
+        var row = SampleRows.Stub(3) with { Pair = null };
+        _index.Upsert(row);
+        _index.SetPair(row.Key, "heb");
+        _index.Flush();
+        Assert.Equal(row with { Pair = "heb" }, _index.Get(row.Key));
+
+        _index.SetPair(row.Key, null);
+        _index.SetPair(new FileKey(9, 9), "heb"); // no row: nothing created
+        _index.Flush();
+        Assert.Equal(row, _index.Get(row.Key));
+        Assert.Null(_index.Get(new FileKey(9, 9)));
+    }
+
+    [Fact]
+    public void LoadByState_returns_exactly_the_rows_in_that_state()
+    {
+        for (ulong i = 1; i <= 30; i++)
+            _index.Upsert(SampleRows.Stub(i, i % 3 == 0 ? TierRow.StateArchived : i % 3 == 1 ? TierRow.StateReleased : TierRow.StateLost));
+        _index.Flush();
+
+        var released = _index.LoadByState(TierRow.StateReleased);
+        Assert.Equal(10, released.Count);
+        Assert.All(released, r => Assert.Equal(TierRow.StateReleased, r.State));
+        Assert.Equal(SampleRows.Stub(4, TierRow.StateReleased), released.Single(r => r.Key.Ino == 4));
+        Assert.Equal(10, _index.LoadByState(TierRow.StateLost).Count);
+        Assert.Empty(_index.LoadByState(TierRow.StateNone));
+    }
+
+    [Fact]
+    public void Bad_rows_are_refused_by_the_caller_not_by_the_batch()
+    {
+        Assert.Throws<ArgumentException>(() => _index.Upsert(SampleRows.Stub(1) with { State = "dirty" }));
+        Assert.Throws<ArgumentException>(() => _index.Upsert(SampleRows.Stub(1) with { FileId = "" }));
+        Assert.Throws<ArgumentException>(() => _index.LoadByState("resident"));
+    }
+}
