@@ -17,11 +17,26 @@ public static class Program
             MountCommand.Create(),
             UmountCommand.Create(),
         };
+        foreach (var command in TierCommands.Create()) root.Add(command);
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0)
+            {
+                // Bad usage: one line, exit 2 (the library's default prints help and exits 1).
+                var name = parsed.CommandResult.Command == root ? "" : " " + parsed.CommandResult.Command.Name;
+                var errors = string.Join("; ", parsed.Errors.Select(e => e.Message.TrimEnd('.')));
+                Console.Error.WriteLine($"tierfs: {errors} (see tierfs{name} --help)");
+                return 2;
+            }
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)
+        {
+            Console.Error.WriteLine($"tierfs: {e.Message}");
+            return 2;
+        }
+        catch (TierFs.Tiering.Config.ConfigException e)
         {
             Console.Error.WriteLine($"tierfs: {e.Message}");
             return 2;

@@ -32,7 +32,10 @@ public static class UmountCommand
         if (err != 0)
             throw new CommandException($"cannot unmount {path}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(err)}");
         if (record is not null && !IsAlive(record.Pid))
+        {
             RuntimeFiles.Remove(full); // the daemon died: nobody else will remove its record
+            try { File.Delete(RuntimeFiles.SocketPath(full)); } catch (IOException) { }
+        }
         if (record is not null && !WaitForExit(record.Pid))
             throw new CommandException($"{path} is unmounted but its daemon (pid {record.Pid}) is still running after {ExitTimeout.TotalSeconds:0}s");
         return 0;

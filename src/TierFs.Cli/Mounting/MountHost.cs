@@ -4,6 +4,7 @@ using TierFs.Common;
 using TierFs.Index;
 using TierFs.Remote;
 using TierFs.Tiering.Config;
+using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
 using TierFs.FileSystem;
 using TierFs.Fuse;
@@ -95,6 +96,8 @@ public sealed class MountHost(MountSettings settings)
         var journal = new IndexJournal(index);
         using var engine = new TierEngine(rootFd, config, remote, new MountView(fs, session), journal);
         gate.Engine = engine;
+        // Before mounting: a socket that cannot be made mounts nothing.
+        using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), engine);
         using var background = new CancellationTokenSource();
         var deleter = new RemoteDeleter(remote, journal, TimeSpan.FromSeconds(settings.DeleteIntervalSeconds)).RunAsync(background.Token);
         session.Mount(mountPoint);
@@ -119,6 +122,7 @@ public sealed class MountHost(MountSettings settings)
         Ready?.Invoke();
 
         loop.Join();
+        control.Dispose(); // no more commands; running ones are cancelled
         background.Cancel();
         try { await deleter.ConfigureAwait(false); } catch (OperationCanceledException) { }
         RuntimeFiles.Remove(mountPoint);

@@ -11,6 +11,9 @@ public static class RuntimeFiles
 
     public static string RecordPath(string mountPoint) => Path.Combine(RunDir, MountName.For(mountPoint) + ".json");
 
+    /// <summary>The mount's control socket (tierfs state|archive|release|migrate|recall talk to the daemon there).</summary>
+    public static string SocketPath(string mountPoint) => Path.Combine(RunDir, MountName.For(mountPoint) + ".sock");
+
     public static void Write(MountRecord record)
     {
         Directory.CreateDirectory(RunDir);

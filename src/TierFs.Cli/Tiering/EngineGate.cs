@@ -31,6 +31,7 @@ public sealed class EngineGate : IStubGate
             return;
         }
         if (record is null || !TierCache.ShowsRecordCtime(record, st)) return;
+        if (record.IsStub) attr.Blocks = 0; // the blocks left are the filesystem's metadata, not data
         attr.CtimeSec = record.CtimeNs / 1_000_000_000;
         attr.CtimeNsec = record.CtimeNs % 1_000_000_000;
     }

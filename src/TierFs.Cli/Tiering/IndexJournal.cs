@@ -34,7 +34,7 @@ public sealed class IndexJournal(TierIndex index) : ITierJournal
 
     public void Forgotten(TierKey key) => index.Remove(Key(key));
 
-    public IEnumerable<(TierKey Key, StubRecord Record)> Load()
+    public IEnumerable<(TierKey Key, StubRecord Record, string? Path)> Load()
     {
         foreach (var state in new[] { TierRow.StateArchived, TierRow.StateReleased, TierRow.StateLost })
             foreach (var row in index.LoadByState(state))
@@ -55,7 +55,7 @@ public sealed class IndexJournal(TierIndex index) : ITierJournal
                     ArchivedAtMs = row.ArchivedAtMs,
                     ReleasedAtMs = row.ReleasedAtMs,
                     Dirty = row.Dirty,
-                });
+                }, row.Path);
     }
 
     public void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId) =>

@@ -11,10 +11,11 @@ public sealed class MountView(OverlayFileSystem overlay, FuseSession session) : 
 
     public int OpenWriters(FileKey key) => overlay.Inodes.Find(key.Dev, key.Ino)?.OpenWriters ?? 0;
 
-    public void Invalidate(FileKey key)
+    public void Invalidate(FileKey key, bool wait)
     {
         if (overlay.Inodes.Find(key.Dev, key.Ino) is not { } node) return;
+        if (wait) session.InvalidateInode(node.NodeId);
         // Never from inside a request handler of the same inode (the kernel may hold its locks).
-        ThreadPool.QueueUserWorkItem(_ => session.InvalidateInode(node.NodeId));
+        else ThreadPool.QueueUserWorkItem(_ => session.InvalidateInode(node.NodeId));
     }
 }

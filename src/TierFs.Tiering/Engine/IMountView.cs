@@ -9,8 +9,11 @@ public interface IMountView
     /// <summary>Handles open for writing.</summary>
     int OpenWriters(FileKey key);
 
-    /// <summary>The kernel must drop what it cached of this inode (attributes, pages).</summary>
-    void Invalidate(FileKey key);
+    /// <summary>
+    /// The kernel must drop what it cached of this inode (attributes, pages). From inside a
+    /// request handler (an open that recalls) it must not wait: <paramref name="wait"/> false.
+    /// </summary>
+    void Invalidate(FileKey key, bool wait);
 }
 
 /// <summary>The index, as the engine feeds it (a cache of the records; the files keep the truth).</summary>
@@ -19,7 +22,7 @@ public interface ITierJournal
     void Recorded(FileKey key, Stubs.StubRecord record, string? path);
     void Forgotten(FileKey key);
     /// <summary>Records loaded at start (the stubs the mount must recognise without reading every file).</summary>
-    IEnumerable<(FileKey Key, Stubs.StubRecord Record)> Load();
+    IEnumerable<(FileKey Key, Stubs.StubRecord Record, string? Path)> Load();
     void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId);
     IReadOnlyList<(string ObjectKey, int Attempts)> DueDeletes(DateTimeOffset now, int limit);
     void DeleteDone(string objectKey);
@@ -32,7 +35,7 @@ public sealed class NullJournal : ITierJournal
 {
     public void Recorded(FileKey key, Stubs.StubRecord record, string? path) { }
     public void Forgotten(FileKey key) { }
-    public IEnumerable<(FileKey Key, Stubs.StubRecord Record)> Load() => [];
+    public IEnumerable<(FileKey Key, Stubs.StubRecord Record, string? Path)> Load() => [];
     public void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId) { }
     public IReadOnlyList<(string ObjectKey, int Attempts)> DueDeletes(DateTimeOffset now, int limit) => [];
     public void DeleteDone(string objectKey) { }

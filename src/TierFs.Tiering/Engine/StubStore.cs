@@ -92,7 +92,17 @@ public static unsafe class StubStore
 
     public static long Ns(StatXTimestamp t) => t.Sec * 1_000_000_000 + t.Nsec;
 
-    /// <summary>True when some of the file's bytes are not allocated: the only files that can be stubs.</summary>
+    /// <summary>
+    /// Blocks a stub may hold that are not data: the filesystem's own metadata for it, above all
+    /// an external xattr block (ext4 keeps our record there: 4–8 KiB).
+    /// </summary>
+    public const long MetadataSlack = 16 * 1024;
+
+    /// <summary>
+    /// True when the file may be a stub: a regular file whose allocated blocks do not cover its
+    /// size plus metadata. A stub is sparse, so this never misses one; small files always pass
+    /// (a 4 KiB file and a 4 KiB stub look alike) and cost one xattr read.
+    /// </summary>
     public static bool MayBeStub(in StatX st) =>
-        (st.Mode & Libc.S_IFMT) == Libc.S_IFREG && st.Size > 0 && st.Blocks * 512 < st.Size;
+        (st.Mode & Libc.S_IFMT) == Libc.S_IFREG && st.Size > 0 && st.Blocks * 512 < st.Size + MetadataSlack;
 }

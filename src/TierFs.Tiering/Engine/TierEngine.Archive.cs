@@ -19,6 +19,7 @@ public sealed partial class TierEngine
     private async Task<string?> ArchiveAsync(TierFile f, IProgress<long>? progress, CancellationToken ct)
     {
         var started = DateTime.UtcNow;
+        NameOf(f.Key, f.Path);
         var existing = StubStore.Read(f.PathFd);
         if (existing is not null && existing.Flags.HasFlag(TierFlags.NoArchive)) return "noarchive is set";
         if (existing?.State == StubRecord.StateLost) return "lost: its remote copy is missing";

@@ -18,6 +18,7 @@ public sealed partial class TierEngine : ITierCommands
             foreach (var path in request.Paths) Collect(path, request.Recursive, files, sink);
             // Large files first, so small ones are not stuck behind them at the end.
             files.Sort((a, b) => b.Size.CompareTo(a.Size));
+            sink.Planned(files.Count, request.Op is TierOp.State or TierOp.Release ? 0 : files.Sum(f => f.Size));
             await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = FilesInParallel, CancellationToken = ct },
                 async (f, token) => sink.Result(await RunOneAsync(request.Op, f, sink, token).ConfigureAwait(false))).ConfigureAwait(false);
         }

@@ -18,7 +18,7 @@ public sealed partial class TierEngine
     private string? Recall(int pathFd, FileKey key, StubRecord record, string? path, string reason, IProgress<long>? progress, CancellationToken ct)
     {
         var started = DateTime.UtcNow;
-        var name = path ?? key.ToString();
+        var name = NameOf(key, path);
         int wfd;
         try { wfd = StubStore.Reopen(pathFd, Libc.O_WRONLY); }
         catch (IOException e) { return Failed("recall", name, record, started, e.Message); }
@@ -37,9 +37,9 @@ public sealed partial class TierEngine
             var st = StubStore.Stat(wfd);
             if ((long)st.Size != record.Size) throw new IOException($"size is {st.Size} after recall, expected {record.Size}");
             FinishRecall(pathFd, key, record, path, st);
-            _mount.Invalidate(key);
+            _mount.Invalidate(key, wait: reason == "command");
             Log.Info(Source, $"recalled {name} ({reason}): {record.Size} bytes in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
-            _journal.Log("recall", path, record.FileId, record.Size, DateTime.UtcNow - started, null);
+            _journal.Log("recall", name, record.FileId, record.Size, DateTime.UtcNow - started, null);
             return null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

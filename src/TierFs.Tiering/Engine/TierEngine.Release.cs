@@ -50,7 +50,7 @@ public sealed partial class TierEngine
                 Libc.Close(wfd);
             }
             _journal.Recorded(f.Key, released, f.Path);
-            _mount.Invalidate(f.Key);
+            _mount.Invalidate(f.Key, wait: true);
         }
         Log.Info(Source, $"released {f.Path}: {f.Size} bytes freed");
         _journal.Log("release", f.Path, f.Key.ToString(), f.Size, DateTime.UtcNow - started, null);

@@ -23,6 +23,20 @@ public sealed partial class TierEngine : IDisposable
     private readonly ITierJournal _journal;
     private readonly FileLocks _locks = new();
 
+    // The last path a command named each tiered file by: the mount itself knows only inodes,
+    // and a log line about a recall should say which file it was.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<FileKey, string> _paths = new();
+
+    private string NameOf(FileKey key, string? path)
+    {
+        if (path is not null)
+        {
+            _paths[key] = path;
+            return path;
+        }
+        return _paths.TryGetValue(key, out var known) ? known : $"inode {key}";
+    }
+
     /// <param name="rootFd">An O_PATH descriptor of the backing root; the engine keeps its own duplicate.</param>
     public TierEngine(int rootFd, TierFsConfig config, IRemoteStore remote, IMountView mount, ITierJournal journal)
     {
@@ -32,7 +46,11 @@ public sealed partial class TierEngine : IDisposable
         _remote = remote;
         _mount = mount;
         _journal = journal;
-        foreach (var (key, record) in journal.Load()) Cache.Set(key, record);
+        foreach (var (key, record, path) in journal.Load())
+        {
+            Cache.Set(key, record);
+            if (path is not null) _paths[key] = path;
+        }
         Log.Info(Source, $"remote tier {remote.Description}; {Cache.Count} tiered files known from the index" +
                          (config.Pair is { } p ? $"; pair {p.Name} ({p.RemoteRole.ToString().ToLowerInvariant()})" : "; no pair"));
     }
@@ -145,6 +163,7 @@ public sealed partial class TierEngine : IDisposable
     {
         if (!Cache.TryGet(key, out var record)) return;
         Cache.Remove(key);
+        _paths.TryRemove(key, out _);
         _journal.Forgotten(key);
         if (record.ObjectKey is { } objectKey)
             _journal.EnqueueDelete(objectKey, DateTimeOffset.UtcNow + _config.Remote.DeleteGrace, "unlinked", record.FileId);

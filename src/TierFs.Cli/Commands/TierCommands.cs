@@ -1,0 +1,77 @@
+using System.CommandLine;
+using TierFs.Cli.Commands.Tier;
+using TierFs.Cli.Mounting;
+using TierFs.Tiering.Control;
+
+namespace TierFs.Cli.Commands;
+
+/// <summary>
+/// `tierfs state|archive|release|migrate|recall [-r] PATH...`: ask the daemon of the mount
+/// holding each path to report or change its tier state (over the mount's control socket).
+/// </summary>
+public static class TierCommands
+{
+    private const string Paths =
+        "Paths under a TierFs mount, absolute or relative. A symlink named last is not followed (it is about the link).";
+
+    public static IEnumerable<Command> Create() =>
+    [
+        Create(TierOp.State, "state",
+            "Print each file's tier state as STATE[,flag...] PATH. States: resident (never archived), archived (the remote copy equals the data), " +
+            "dirty (archived, then changed), released (a stub: data only remote), lost (a stub whose remote copy is missing); " +
+            "flags: noarchive, norelease. Never recalls data."),
+        Create(TierOp.Archive, "archive",
+            "Copy each file to the remote tier; the local data stays (state archived)."),
+        Create(TierOp.Release, "release",
+            "Drop the local data of archived files, leaving stubs (state released). A file that is not archived, or is in use, fails."),
+        Create(TierOp.Migrate, "migrate",
+            "Forward migration: archive, then release each file. Path, size, mode, owner and times stay; the first open brings the data back."),
+        Create(TierOp.Recall, "recall",
+            "Reverse migration: bring the data of released files back from the remote tier now, rather than at the first open."),
+    ];
+
+    private static Command Create(TierOp op, string name, string description)
+    {
+        var paths = new Argument<string[]>("PATH") { Description = Paths, Arity = ArgumentArity.OneOrMore };
+        // An unknown option would otherwise be taken for a path.
+        paths.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+                if (token.Value.Length > 1 && token.Value[0] == '-')
+                    result.AddError($"unknown option {token.Value} (for a file of that name write ./{token.Value})");
+        });
+        var recursive = new Option<bool>("--recursive", "-r")
+        {
+            Description = op == TierOp.State
+                ? "Directories stand for every regular file below them; each is printed as the directory given followed by its path below it."
+                : "Directories stand for every regular file below them (large files first).",
+        };
+        var cmd = new Command(name, description + Footer(op)) { paths, recursive };
+        Option<bool>? verbose = null;
+        if (op != TierOp.State)
+        {
+            verbose = new Option<bool>("--verbose", "-v") { Description = "Print STATE PATH for each file done, as tierfs state does (failures are always printed)." };
+            cmd.Add(verbose);
+        }
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var view = ProgressView.For(op);
+            var runner = new TierRunner(op, parse.GetValue(recursive), verbose is not null && parse.GetValue(verbose),
+                new TierPathResolver(), RuntimeFiles.SocketPath, view);
+            try
+            {
+                return await runner.RunAsync(parse.GetValue(paths)!, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("tierfs: interrupted; the mount cancels what was not finished");
+                return 130;
+            }
+        });
+        return cmd;
+    }
+
+    private static string Footer(TierOp op) => op == TierOp.State
+        ? " Exit status 1 if any path failed (one line each on stderr)."
+        : " Quiet unless -v; each failure is one line on stderr, exit status 1. Progress: a bar on a terminal, else a line every few seconds. Ctrl-C cancels what is not done.";
+}

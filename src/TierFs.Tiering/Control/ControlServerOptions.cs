@@ -1,0 +1,14 @@
+namespace TierFs.Tiering.Control;
+
+/// <summary>The control server's timings (the defaults suit a daemon; tests shorten them).</summary>
+public sealed record ControlServerOptions
+{
+    /// <summary>At most one progress line per file per this interval (about 10 a second).</summary>
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A client that connects and sends no request line within this is dropped.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>On shutdown, how long cancelled requests get to finish before their sockets are cut.</summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(5);
+}
