@@ -1,7 +1,8 @@
 #!/bin/bash
 # A short tour of TierFs: mount a small sample tree, look at it through the mount (ls, stat,
-# cat), change a file through the mount and see it in the backing tree, then mount a directory
-# in place (on itself). Everything lives in a temp dir that is unmounted and removed at the end,
+# cat), change a file through the mount and see it in the backing tree, migrate a file to the
+# remote tier (its stat unchanged, its blocks freed) and read it back (recalled on open), then
+# mount a directory in place (on itself). Everything lives in a temp dir that is unmounted and removed at the end,
 # also when a step fails. Run as root; uses tierfs from PATH, or $TIERFS_BIN.
 set -euo pipefail
 
@@ -85,6 +86,7 @@ show 'cat mnt/docs/readme.txt'
 show 'cat mnt/readme-link'
 show 'mnt/bin/run.sh'
 show 'sha256sum backing/data/big.bin mnt/data/big.bin'
+big_sum=$(sha256sum <"$backing/data/big.bin")
 [[ $(sha256sum <"$backing/data/big.bin") == $(sha256sum <"$mnt/data/big.bin") ]] || { echo "big.bin differs" >&2; exit 1; }
 
 heading "6. Changes through the mount land in the backing tree"
@@ -95,12 +97,30 @@ show 'cat backing/docs/readme-hardlink.txt'
 show 'ls -l backing/data/new.txt'
 grep -q "edited through the mount" "$backing/docs/readme.txt" || { echo "the edit is not in the backing file" >&2; exit 1; }
 
-heading "7. Unmount"
+heading "7. Forward migration: big.bin goes to the remote tier (the embedded default: state/archive)"
+show 'stat -c "%n: %s bytes, %b blocks, mode %A, owner %U, mtime %y, ctime %z" mnt/data/big.bin'
+before=$(stat -c '%s %A %U %G %i %Y %Z' "$mnt/data/big.bin")
+show 'tierfs migrate mnt/data/big.bin'
+show 'tierfs state mnt/data/big.bin'
+show 'stat -c "%n: %s bytes, %b blocks, mode %A, owner %U, mtime %y, ctime %z" mnt/data/big.bin'
+after=$(stat -c '%s %A %U %G %i %Y %Z' "$mnt/data/big.bin")
+[[ $before == "$after" ]] || { echo "the stub's stat differs: $before / $after" >&2; exit 1; }
+echo "size, mode, owner, inode, mtime and ctime unchanged; the data blocks are freed:"
+show 'du -k mnt/data/big.bin backing/data/big.bin'
+[[ $(tierfs state "$mnt/data/big.bin") == released* ]] || { echo "big.bin is not released" >&2; exit 1; }
+
+heading "8. Reverse migration: opening the stub brings the data back, transparently"
+show 'sha256sum mnt/data/big.bin'
+show 'tierfs state mnt/data/big.bin'
+[[ $(sha256sum <"$mnt/data/big.bin") == "$big_sum" ]] || { echo "big.bin came back different" >&2; exit 1; }
+echo "same content as before the migration"
+
+heading "9. Unmount"
 show 'tierfs umount mnt'
 if is_tierfs_mount "$mnt"; then echo "mnt/ is still mounted" >&2; exit 1; fi
 echo "mnt/ is a plain empty directory again: $(find "$mnt" -mindepth 1 | wc -l) entries"
 
-heading "8. Mount in place: backing/ on itself (users keep their paths)"
+heading "10. Mount in place: backing/ on itself (users keep their paths)"
 show 'tierfs mount backing backing --state-dir state'
 show 'findmnt -n -o TARGET,SOURCE,FSTYPE backing'
 show 'ls -l backing'
