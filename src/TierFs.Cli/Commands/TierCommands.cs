@@ -47,6 +47,14 @@ public static class TierCommands
                 : "Directories stand for every regular file below them (large files first).",
         };
         var cmd = new Command(name, description + Footer(op)) { paths, recursive };
+        Option<string[]>? set = null, clear = null;
+        if (op == TierOp.State)
+        {
+            set = new Option<string[]>("--set") { Description = "Set a flag on each file first: noarchive (never archived), norelease (never released). Repeatable." };
+            clear = new Option<string[]>("--clear") { Description = "Clear a flag on each file first (noarchive, norelease). Repeatable." };
+            cmd.Add(set);
+            cmd.Add(clear);
+        }
         Option<bool>? verbose = null;
         if (op != TierOp.State)
         {
@@ -57,7 +65,11 @@ public static class TierCommands
         {
             var view = ProgressView.For(op);
             var runner = new TierRunner(op, parse.GetValue(recursive), verbose is not null && parse.GetValue(verbose),
-                new TierPathResolver(), RuntimeFiles.SocketPath, view);
+                new TierPathResolver(), RuntimeFiles.SocketPath, view)
+            {
+                SetFlags = ParseFlags(set is null ? null : parse.GetValue(set)),
+                ClearFlags = ParseFlags(clear is null ? null : parse.GetValue(clear)),
+            };
             try
             {
                 return await runner.RunAsync(parse.GetValue(paths)!, ct);
@@ -69,6 +81,19 @@ public static class TierCommands
             }
         });
         return cmd;
+    }
+
+    private static TierFs.Tiering.Stubs.TierFlags ParseFlags(string[]? words)
+    {
+        var flags = TierFs.Tiering.Stubs.TierFlags.None;
+        foreach (var w in words ?? [])
+            flags |= w switch
+            {
+                "noarchive" => TierFs.Tiering.Stubs.TierFlags.NoArchive,
+                "norelease" => TierFs.Tiering.Stubs.TierFlags.NoRelease,
+                _ => throw new Mounting.UsageException($"unknown flag '{w}' (noarchive or norelease)"),
+            };
+        return flags;
     }
 
     private static string Footer(TierOp op) => op == TierOp.State

@@ -5,9 +5,11 @@ public enum TierOp { State, Archive, Release, Migrate, Recall }
 
 /// <summary>
 /// One command: an operation on paths relative to the mount's root ("" is the root itself).
-/// Recursive: directories stand for every regular file below them.
+/// Recursive: directories stand for every regular file below them. With State, SetFlags and
+/// ClearFlags change the files' noarchive/norelease flags first.
 /// </summary>
-public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool Recursive);
+public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool Recursive,
+    Stubs.TierFlags SetFlags = Stubs.TierFlags.None, Stubs.TierFlags ClearFlags = Stubs.TierFlags.None);
 
 /// <summary>The outcome for one file: its state afterwards ("released", "archived,norelease"...) or why it failed.</summary>
 public sealed record FileResult(string Path, bool Ok, string? State, string? Error);

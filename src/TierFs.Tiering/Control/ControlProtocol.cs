@@ -23,7 +23,36 @@ public static class ControlProtocol
         foreach (var p in request.Paths) w.WriteStringValue(p);
         w.WriteEndArray();
         w.WriteBoolean("recursive", request.Recursive);
+        WriteFlags(w, "set", request.SetFlags);
+        WriteFlags(w, "clear", request.ClearFlags);
     });
+
+    private static readonly (string Name, Stubs.TierFlags Flag)[] FlagNames =
+        [("noarchive", Stubs.TierFlags.NoArchive), ("norelease", Stubs.TierFlags.NoRelease)];
+
+    private static void WriteFlags(Utf8JsonWriter w, string key, Stubs.TierFlags flags)
+    {
+        if (flags == Stubs.TierFlags.None) return;
+        w.WriteStartArray(key);
+        foreach (var (name, flag) in FlagNames)
+            if (flags.HasFlag(flag)) w.WriteStringValue(name);
+        w.WriteEndArray();
+    }
+
+    private static Stubs.TierFlags ReadFlags(JsonElement root, string key)
+    {
+        if (!root.TryGetProperty(key, out var list) || list.ValueKind == JsonValueKind.Null) return Stubs.TierFlags.None;
+        if (list.ValueKind != JsonValueKind.Array) throw new ControlException($"\"{key}\" must be a list of flags");
+        var flags = Stubs.TierFlags.None;
+        foreach (var item in list.EnumerateArray())
+        {
+            var name = item.ValueKind == JsonValueKind.String ? item.GetString() : null;
+            var match = FlagNames.FirstOrDefault(f => f.Name == name);
+            if (match.Name is null) throw new ControlException($"unknown flag \"{name}\" (expected noarchive or norelease)");
+            flags |= match.Flag;
+        }
+        return flags;
+    }
 
     /// <summary>Parses a request line; throws <see cref="ControlException"/> saying what is wrong.</summary>
     public static ControlRequest DecodeRequest(string line)
@@ -48,7 +77,10 @@ public static class ControlProtocol
             JsonValueKind.False or JsonValueKind.Null => false,
             _ => throw new ControlException("\"recursive\" must be true or false"),
         };
-        return new ControlRequest(op, list, recursive);
+        var set = ReadFlags(root, "set");
+        var clear = ReadFlags(root, "clear");
+        if ((set | clear) != Stubs.TierFlags.None && op != TierOp.State) throw new ControlException("flags are set with the state op only");
+        return new ControlRequest(op, list, recursive, set, clear);
     }
 
     public static byte[] EncodeMessage(ControlMessage message)

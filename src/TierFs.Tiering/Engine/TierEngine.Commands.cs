@@ -20,7 +20,7 @@ public sealed partial class TierEngine : ITierCommands
             files.Sort((a, b) => b.Size.CompareTo(a.Size));
             sink.Planned(files.Count, request.Op is TierOp.State or TierOp.Release ? 0 : files.Sum(f => f.Size));
             await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = FilesInParallel, CancellationToken = ct },
-                async (f, token) => sink.Result(await RunOneAsync(request.Op, f, sink, token).ConfigureAwait(false))).ConfigureAwait(false);
+                async (f, token) => sink.Result(await RunOneAsync(request, f, sink, token).ConfigureAwait(false))).ConfigureAwait(false);
         }
         finally
         {
@@ -28,13 +28,16 @@ public sealed partial class TierEngine : ITierCommands
         }
     }
 
-    private async Task<FileResult> RunOneAsync(TierOp op, TierFile f, IControlSink sink, CancellationToken ct)
+    private async Task<FileResult> RunOneAsync(ControlRequest request, TierFile f, IControlSink sink, CancellationToken ct)
     {
+        var op = request.Op;
         var progress = new Progress(f, sink);
         try
         {
             var error = op switch
             {
+                TierOp.State when (request.SetFlags | request.ClearFlags) != Stubs.TierFlags.None =>
+                    await SetFlagsAsync(f, request.SetFlags, request.ClearFlags, ct).ConfigureAwait(false),
                 TierOp.State => null,
                 TierOp.Archive => await ArchiveAsync(f, progress, ct).ConfigureAwait(false),
                 TierOp.Release => await ReleaseAsync(f, ct).ConfigureAwait(false),

@@ -77,4 +77,29 @@ public sealed partial class TierEngine
         var st = StubStore.Stat(f.PathFd);
         return TierStateNames.Describe(record.StateFor((long)st.Size, StubStore.Ns(st.Mtime)), record.Flags);
     }
+
+    /// <summary>`tierfs state --set/--clear`: the flags live in the file's record (a flag-only record for an untiered file).</summary>
+    private async Task<string?> SetFlagsAsync(TierFile f, TierFlags set, TierFlags clear, CancellationToken ct)
+    {
+        using (await _locks.EnterAsync(f.Key, ct).ConfigureAwait(false))
+        {
+            var record = StubStore.Read(f.PathFd) ?? new StubRecord { State = StubRecord.StateNone, FileId = Guid.NewGuid().ToString("N") };
+            var flags = (record.Flags | set) & ~clear;
+            if (flags == record.Flags) return null;
+            var updated = record with { Flags = flags };
+            if (updated.State == StubRecord.StateNone && flags == TierFlags.None)
+            {
+                StubStore.Remove(f.PathFd);
+                Cache.Remove(f.Key);
+                _journal.Forgotten(f.Key);
+            }
+            else
+            {
+                StubStore.Write(f.PathFd, updated);
+                if (updated.State != StubRecord.StateNone) Cache.Set(f.Key, updated);
+                _journal.Recorded(f.Key, updated, f.Path);
+            }
+        }
+        return null;
+    }
 }

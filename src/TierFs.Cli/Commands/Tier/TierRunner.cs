@@ -9,6 +9,10 @@ namespace TierFs.Cli.Commands.Tier;
 /// </summary>
 public sealed class TierRunner(TierOp op, bool recursive, bool verbose, TierPathResolver resolver, Func<string, string> socketPathFor, ProgressView view)
 {
+    /// <summary>With state: flags to set and to clear on every file first.</summary>
+    public TierFs.Tiering.Stubs.TierFlags SetFlags { get; init; }
+    public TierFs.Tiering.Stubs.TierFlags ClearFlags { get; init; }
+
     public TimeSpan ConnectTimeout { get; init; } = ControlClient.DefaultConnectTimeout;
 
     public async Task<int> RunAsync(IReadOnlyList<string> paths, CancellationToken ct)
@@ -35,7 +39,7 @@ public sealed class TierRunner(TierOp op, bool recursive, bool verbose, TierPath
     private async Task<int> RunOnMountAsync(string mountPoint, IReadOnlyList<ResolvedPath> paths, CancellationToken ct)
     {
         var names = new DisplayPaths(mountPoint, paths);
-        var request = new ControlRequest(op, paths.Select(p => p.Relative!).ToList(), recursive);
+        var request = new ControlRequest(op, paths.Select(p => p.Relative!).ToList(), recursive, SetFlags, ClearFlags);
         view.Expect(recursive ? null : paths.Count);
         var failed = 0;
         try
