@@ -16,7 +16,7 @@ namespace TierFs.Index;
 /// Reads see what has been committed.
 /// </para>
 /// </summary>
-public sealed class TierIndex : IDisposable
+public sealed partial class TierIndex : IDisposable
 {
     private const string Source = "index";
 
@@ -31,6 +31,7 @@ public sealed class TierIndex : IDisposable
         _writerConnection = writerConnection;
         _writer = new BatchWriter(writerConnection, options, path);
         _readers = new ReadPool(path, options.BusyTimeout);
+        _lastEntryId = _readers.Use(s => s.Entries.Stats().MaxId);
     }
 
     /// <summary>The schema version this build creates and reads.</summary>

@@ -16,6 +16,9 @@ internal sealed class ReadSession : IDisposable
     private readonly SqliteCommand _countDeletes;
     private readonly SqliteCommand _recent;
 
+    /// <summary>The namespace (entries) queries on the same connection.</summary>
+    public EntryQueries Entries { get; }
+
     public ReadSession(SqliteConnection connection)
     {
         _connection = connection;
@@ -32,6 +35,7 @@ internal sealed class ReadSession : IDisposable
             "SELECT id, at, op, path, file_id, bytes, duration_ms, ok, error FROM " +
             "(SELECT * FROM oplog ORDER BY id DESC LIMIT $n) ORDER BY id",
             ("$n", SqliteType.Integer));
+        Entries = new EntryQueries(connection);
     }
 
     public TierRow? Get(FileKey key)
@@ -89,6 +93,7 @@ internal sealed class ReadSession : IDisposable
 
     public void Dispose()
     {
+        Entries.Dispose();
         foreach (var command in new[] { _get, _byState, _due, _countDeletes, _recent }) command.Dispose();
         _connection.Dispose();
     }

@@ -2,7 +2,7 @@ namespace TierFs.Index.Schema;
 
 /// <summary>
 /// Every schema version, in order. Never edit a shipped step: add the next one.
-/// Version 2 (the scanner's full index) is planned as an <c>entries</c> table, one row per file and
+/// Version 2 (the scanner's full index) adds the <c>entries</c> table, one row per file and
 /// directory (id, parent, name, type, dev, ino, stat fields), with a <c>files</c> view that joins
 /// it to <c>tier</c> on (dev, ino) and gives each row its path; <c>tier</c> stays keyed by inode so
 /// hard links share their tier data and a rename touches no tier row.
@@ -15,6 +15,7 @@ internal static class Migrations
     public static readonly IReadOnlyList<Migration> All =
     [
         Migration.Sql(1, "tier records, pending remote deletions, operation log", V1),
+        Migration.Sql(2, "the namespace: entries, the files view, scan history", V2),
     ];
 
     public static int Latest => All[^1].Version;
@@ -70,5 +71,62 @@ internal static class Migrations
             ok           INTEGER NOT NULL,
             error        TEXT
         );
+        """;
+
+    // A row holds its parent's id and its own name, never its path: renaming a directory rewrites
+    // one row, and the path is computed on demand (the path() function, registered on every
+    // connection). Times are ns (statx's resolution). UNIQUE(parent_id, name) doubles as the index
+    // that lists a directory; (dev, ino) finds an inode's names (renames, hard links, tier rows).
+    // The view derives "dirty" as StubRecord.StateFor does, and "resident" when there is no record.
+    private const string V2 = """
+        CREATE TABLE entries (
+            id           INTEGER PRIMARY KEY,
+            parent_id    INTEGER NOT NULL,
+            name         TEXT    NOT NULL,
+            type         TEXT    NOT NULL,
+            dev          INTEGER NOT NULL,
+            ino          INTEGER NOT NULL,
+            nlink        INTEGER NOT NULL,
+            mode         INTEGER NOT NULL,
+            uid          INTEGER NOT NULL,
+            gid          INTEGER NOT NULL,
+            size         INTEGER NOT NULL,
+            blocks       INTEGER NOT NULL,
+            atime        INTEGER NOT NULL,
+            mtime        INTEGER NOT NULL,
+            ctime        INTEGER NOT NULL,
+            target       TEXT,
+            scan         INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX entries_parent_name ON entries(parent_id, name);
+        CREATE INDEX entries_inode ON entries(dev, ino);
+
+        CREATE TABLE scans (
+            gen          INTEGER PRIMARY KEY,
+            started      INTEGER NOT NULL,
+            finished     INTEGER NOT NULL,
+            entries      INTEGER NOT NULL,
+            new          INTEGER NOT NULL,
+            changed      INTEGER NOT NULL,
+            deleted      INTEGER NOT NULL,
+            renamed      INTEGER NOT NULL,
+            errors       INTEGER NOT NULL
+        );
+
+        CREATE VIEW files AS
+        SELECT
+            path(e.parent_id, e.name) AS path,
+            e.name, e.type, e.ino AS inode, e.dev, e.nlink, e.size, e.blocks, e.mode, e.uid, e.gid,
+            e.atime, e.mtime, e.ctime, e.target, e.id, e.parent_id, e.scan,
+            CASE
+                WHEN t.state IS NULL OR t.state = 'none' THEN 'resident'
+                WHEN t.state = 'archived' AND (t.dirty OR t.size <> e.size OR t.mtime_ns <> e.mtime) THEN 'dirty'
+                ELSE t.state
+            END AS state,
+            coalesce(t.flags, 0) AS flags, t.pair, t.object_key, t.file_id, t.generation, t.checksum,
+            t.archived_at, t.released_at, t.recalled_at
+        FROM entries e
+        LEFT JOIN tier t ON e.type = 'f' AND t.dev = e.dev AND t.ino = e.ino
+        WHERE e.parent_id >= 0;
         """;
 }

@@ -32,6 +32,8 @@ internal static class IndexConnection
             // Readers open read-write (a read-only connection cannot create the WAL's shared
             // memory file) but refuse writes, so every write goes through the batching writer.
             if (readOnly) Pragma(connection, "query_only = ON");
+            // The files view needs it, and so does every query a user writes against entries.
+            PathFunction.Register(connection);
             return connection;
         }
         catch

@@ -19,6 +19,10 @@ internal sealed class WriteStatements : IDisposable
     public readonly SqliteCommand Complete;
     public readonly SqliteCommand Reschedule;
     public readonly SqliteCommand Append;
+    public readonly SqliteCommand PutEntry;
+    public readonly SqliteParameter[] PutEntryArgs;
+    public readonly SqliteCommand DeleteEntryTree;
+    public readonly SqliteCommand RecordScan;
 
     public WriteStatements(SqliteConnection connection)
     {
@@ -40,7 +44,19 @@ internal sealed class WriteStatements : IDisposable
             "INSERT INTO oplog (at, op, path, file_id, bytes, duration_ms, ok, error) VALUES ($at, $op, $path, $file_id, $bytes, $duration, $ok, $error)",
             ("$at", SqliteType.Integer), ("$op", SqliteType.Text), ("$path", SqliteType.Text), ("$file_id", SqliteType.Text),
             ("$bytes", SqliteType.Integer), ("$duration", SqliteType.Integer), ("$ok", SqliteType.Integer), ("$error", SqliteType.Text));
-        _all = [Upsert, Remove, SetPair, Enqueue, Complete, Reschedule, Append];
+        PutEntry = Create(connection, EntryColumns.UpsertSql);
+        PutEntryArgs = EntryColumns.AddParameters(PutEntry);
+        // (parent_id, name) is indexed, so each level of the walk down is an index lookup.
+        DeleteEntryTree = Create(connection,
+            "WITH RECURSIVE tree(id) AS (SELECT $id UNION ALL SELECT e.id FROM entries e JOIN tree ON e.parent_id = tree.id) " +
+            "DELETE FROM entries WHERE id IN tree", ("$id", SqliteType.Integer));
+        RecordScan = Create(connection,
+            "INSERT OR REPLACE INTO scans (gen, started, finished, entries, new, changed, deleted, renamed, errors) " +
+            "VALUES ($gen, $started, $finished, $entries, $new, $changed, $deleted, $renamed, $errors)",
+            ("$gen", SqliteType.Integer), ("$started", SqliteType.Integer), ("$finished", SqliteType.Integer),
+            ("$entries", SqliteType.Integer), ("$new", SqliteType.Integer), ("$changed", SqliteType.Integer),
+            ("$deleted", SqliteType.Integer), ("$renamed", SqliteType.Integer), ("$errors", SqliteType.Integer));
+        _all = [Upsert, Remove, SetPair, Enqueue, Complete, Reschedule, Append, PutEntry, DeleteEntryTree, RecordScan];
         foreach (var command in _all) command.Prepare();
     }
 
