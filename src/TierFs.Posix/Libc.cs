@@ -15,6 +15,8 @@ public static unsafe partial class Libc
     public const int AT_SYMLINK_NOFOLLOW = 0x100;
     public const int AT_REMOVEDIR = 0x200;
     public const int AT_EMPTY_PATH = 0x1000;
+    /// <summary>statx: ask the filesystem, not the kernel's cached attributes.</summary>
+    public const int AT_STATX_FORCE_SYNC = 0x2000;
 
     public const int O_RDONLY = 0;
     public const int O_WRONLY = 1;

@@ -54,6 +54,7 @@ public static unsafe class Preflight
         var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
         StatX st;
         fixed (byte* p = bytes)
-            return Libc.Statx(Libc.AT_FDCWD, p, 0, StatX.BasicStats, &st) != 0 && Libc.Errno() == Errno.ENOTCONN;
+            // Forced: the kernel may still hold the dead mount's root attributes for the cache timeout.
+            return Libc.Statx(Libc.AT_FDCWD, p, Libc.AT_STATX_FORCE_SYNC, StatX.BasicStats, &st) != 0 && Libc.Errno() == Errno.ENOTCONN;
     }
 }

@@ -29,7 +29,9 @@ public sealed partial class TierEngine
             return null; // already archived and unchanged
 
         var fileId = existing?.FileId ?? Guid.NewGuid().ToString("N");
-        var generation = existing?.HasArchive == true ? existing.Generation + 1 : 1;
+        // A record without an archive (flags only, or kept after a pair recall) may carry the
+        // generation of an object deleted meanwhile: never reuse that key.
+        var generation = existing is null ? 1 : existing.Generation + 1;
         var objectKey = RemoteLayout.DataKey(fileId, generation);
         var size = (long)before.Size;
 

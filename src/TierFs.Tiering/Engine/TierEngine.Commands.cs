@@ -16,11 +16,19 @@ public sealed partial class TierEngine : ITierCommands
         try
         {
             foreach (var path in request.Paths) Collect(path, request.Recursive, files, sink);
+            // Hard links: one inode is worked on once (two names migrated in parallel would race
+            // each other's upload), and every name given gets that inode's result.
+            var inodes = files.GroupBy(f => f.Key).Select(g => g.ToList()).ToList();
             // Large files first, so small ones are not stuck behind them at the end.
-            files.Sort((a, b) => b.Size.CompareTo(a.Size));
-            sink.Planned(files.Count, request.Op is TierOp.State or TierOp.Release ? 0 : files.Sum(f => f.Size));
-            await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = FilesInParallel, CancellationToken = ct },
-                async (f, token) => sink.Result(await RunOneAsync(request, f, sink, token).ConfigureAwait(false))).ConfigureAwait(false);
+            inodes.Sort((a, b) => b[0].Size.CompareTo(a[0].Size));
+            sink.Planned(files.Count, request.Op is TierOp.State or TierOp.Release ? 0 : inodes.Sum(g => g[0].Size));
+            await Parallel.ForEachAsync(inodes, new ParallelOptions { MaxDegreeOfParallelism = FilesInParallel, CancellationToken = ct },
+                async (names, token) =>
+                {
+                    var result = await RunOneAsync(request, names[0], sink, token).ConfigureAwait(false);
+                    sink.Result(result);
+                    foreach (var other in names.Skip(1)) sink.Result(result with { Path = other.Path });
+                }).ConfigureAwait(false);
         }
         finally
         {

@@ -36,7 +36,8 @@ public sealed partial class TierEngine
             StubStore.RestoreTimes(wfd, record.AtimeNs, record.MtimeNs);
             var st = StubStore.Stat(wfd);
             if ((long)st.Size != record.Size) throw new IOException($"size is {st.Size} after recall, expected {record.Size}");
-            FinishRecall(pathFd, key, record, path, st);
+            // An open names no path: the peer's metadata record keeps the last one known (not null).
+            FinishRecall(pathFd, key, record, path ?? (_paths.TryGetValue(key, out var known) ? known : null), st);
             _mount.Invalidate(key, wait: reason == "command");
             Log.Info(Source, $"recalled {name} ({reason}): {record.Size} bytes in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
             _journal.Log("recall", name, record.FileId, record.Size, DateTime.UtcNow - started, null);
@@ -120,9 +121,22 @@ public sealed partial class TierEngine
             }
         }
         // The local copy is the only one now: forget the archive first, then let the remote data go.
-        StubStore.Remove(pathFd);
-        Cache.Remove(key);
-        _journal.Forgotten(key);
+        if (pair.RemoteRole == RemoteRole.Gpeer || record.Flags != TierFlags.None)
+        {
+            // gpeer: the peer's metadata record is named by the file id, so the id stays for the next
+            // forward migration to update that record (and the generation, so that it never reuses
+            // the key of the object deleted now); flags set by an administrator stay too.
+            var resident = new StubRecord { State = StubRecord.StateNone, FileId = record.FileId, Generation = record.Generation, Flags = record.Flags };
+            StubStore.Write(pathFd, resident);
+            Cache.Remove(key);
+            _journal.Recorded(key, resident, path);
+        }
+        else
+        {
+            StubStore.Remove(pathFd);
+            Cache.Remove(key);
+            _journal.Forgotten(key);
+        }
         _journal.EnqueueDelete(record.ObjectKey!, DateTimeOffset.UtcNow, $"recalled ({pair.RemoteRole.ToString().ToLowerInvariant()})", record.FileId);
     }
 }
