@@ -3,10 +3,13 @@ using TierFs.Tiering.Stubs;
 
 namespace TierFs.Scan;
 
-/// <summary>The index's copy of a stub record (the same mapping the mount's journal uses).</summary>
-internal static class TierRecords
+/// <summary>
+/// The one mapping between a file's stub record (the truth, in its xattr) and the index's copy,
+/// used by the scanner and by the mount's journal alike.
+/// </summary>
+public static class TierRecords
 {
-    public static TierRow Row(FileKey key, StubRecord r, string path) => new()
+    public static TierRow Row(FileKey key, StubRecord r, string? path) => new()
     {
         Key = key,
         FileId = r.FileId,
@@ -25,5 +28,24 @@ internal static class TierRecords
         ArchivedAtMs = r.ArchivedAtMs,
         ReleasedAtMs = r.ReleasedAtMs,
         Path = path,
+    };
+
+    public static StubRecord Record(TierRow row) => new()
+    {
+        State = row.State,
+        FileId = row.FileId,
+        Generation = row.Generation,
+        ObjectKey = row.ObjectKey,
+        Checksum = row.Checksum,
+        PartSize = row.PartSize,
+        Size = row.Size,
+        MtimeNs = row.MtimeNs,
+        AtimeNs = row.AtimeNs,
+        CtimeNs = row.CtimeNs,
+        Pair = row.Pair,
+        Flags = (TierFlags)row.Flags,
+        ArchivedAtMs = row.ArchivedAtMs,
+        ReleasedAtMs = row.ReleasedAtMs,
+        Dirty = row.Dirty,
     };
 }

@@ -1,4 +1,5 @@
 using TierFs.Index;
+using TierFs.Scan;
 using TierFs.Tiering.Engine;
 using TierFs.Tiering.Stubs;
 using IndexKey = TierFs.Index.FileKey;
@@ -11,26 +12,8 @@ public sealed class IndexJournal(TierIndex index) : ITierJournal
 {
     private static IndexKey Key(TierKey k) => new(k.Dev, k.Ino);
 
-    public void Recorded(TierKey key, StubRecord r, string? path) => index.Upsert(new TierRow
-    {
-        Key = Key(key),
-        FileId = r.FileId,
-        State = r.State,
-        Dirty = r.Dirty,
-        Flags = (int)r.Flags,
-        ObjectKey = r.ObjectKey,
-        Generation = r.Generation,
-        Checksum = r.Checksum,
-        PartSize = r.PartSize,
-        Size = r.Size,
-        MtimeNs = r.MtimeNs,
-        AtimeNs = r.AtimeNs,
-        CtimeNs = r.CtimeNs,
-        Pair = r.Pair,
-        ArchivedAtMs = r.ArchivedAtMs,
-        ReleasedAtMs = r.ReleasedAtMs,
-        Path = path ?? index.Get(Key(key))?.Path,
-    });
+    public void Recorded(TierKey key, StubRecord r, string? path) =>
+        index.Upsert(TierRecords.Row(Key(key), r, path ?? index.Get(Key(key))?.Path));
 
     public void Forgotten(TierKey key) => index.Remove(Key(key));
 
@@ -38,24 +21,7 @@ public sealed class IndexJournal(TierIndex index) : ITierJournal
     {
         foreach (var state in new[] { TierRow.StateArchived, TierRow.StateReleased, TierRow.StateLost })
             foreach (var row in index.LoadByState(state))
-                yield return (new TierKey(row.Key.Dev, row.Key.Ino), new StubRecord
-                {
-                    State = row.State,
-                    FileId = row.FileId,
-                    Generation = row.Generation,
-                    ObjectKey = row.ObjectKey,
-                    Checksum = row.Checksum,
-                    PartSize = row.PartSize,
-                    Size = row.Size,
-                    MtimeNs = row.MtimeNs,
-                    AtimeNs = row.AtimeNs,
-                    CtimeNs = row.CtimeNs,
-                    Pair = row.Pair,
-                    Flags = (TierFlags)row.Flags,
-                    ArchivedAtMs = row.ArchivedAtMs,
-                    ReleasedAtMs = row.ReleasedAtMs,
-                    Dirty = row.Dirty,
-                }, row.Path);
+                yield return (new TierKey(row.Key.Dev, row.Key.Ino), TierRecords.Record(row), row.Path);
     }
 
     public void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId) =>
