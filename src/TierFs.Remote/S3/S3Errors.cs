@@ -28,6 +28,9 @@ internal static class S3Errors
         }
         if (IsNetwork(e))
             return new RemoteUnavailableException($"{where}: {Innermost(e).Message.ReplaceLineEndings(" ")}", e);
+        // The SDK lists every credential source it tried; an administrator needs one sentence.
+        if (e is AmazonClientException { Message: var m } && m.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal))
+            return new RemoteConfigurationException($"{where}: no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile)", e);
         if (e is AmazonClientException client)
             return new RemoteException($"{where}: {OneLine(client.Message)}", e);
         return null;
