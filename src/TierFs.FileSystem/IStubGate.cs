@@ -25,6 +25,9 @@ public interface IStubGate
     /// <summary>A metadata change went through (chmod, chown, link, rename, user xattrs).</summary>
     void MetadataChanged(int fd, in StatX st);
 
+    /// <summary>Before the last name of a possibly tiered file goes: learn its record (it names the remote object).</summary>
+    void Removing(int fd, in StatX st);
+
     /// <summary>The last name of a tiered file is gone.</summary>
     void Unlinked(ulong dev, ulong ino);
 

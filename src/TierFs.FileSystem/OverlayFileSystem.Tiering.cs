@@ -47,8 +47,7 @@ public sealed unsafe partial class OverlayFileSystem
         var fd = Libc.OpenAt(dirFd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
         if (fd >= 0)
         {
-            var attr = default(FuseAttr);
-            _gate.Describe(fd, st, ref attr);
+            _gate.Removing(fd, st);
             Libc.Close(fd);
         }
         return (st.Dev, st.Ino);

@@ -61,7 +61,8 @@ public sealed class MountHost(MountSettings settings)
         CheckRemote(remote);
 
         var rootFd = OverlayFileSystem.OpenBacking(backing);
-        var defaultTimeout = MountSettings.DefaultTimeout(settings.InPlace, TierFs.Posix.BackingFsType.IsNetwork(rootFd));
+        var networkBacking = TierFs.Posix.BackingFsType.IsNetwork(rootFd);
+        var defaultTimeout = MountSettings.DefaultTimeout(settings.InPlace, networkBacking);
         var gate = new EngineGate();
         using var fs = new OverlayFileSystem(rootFd, new OverlayOptions
         {
@@ -69,7 +70,7 @@ public sealed class MountHost(MountSettings settings)
             EntryTimeout = settings.EntryTimeout ?? defaultTimeout,
             NegativeTimeout = settings.NegativeTimeout,
             KeepCache = settings.KeepCache,
-            FlushOnClose = settings.FlushOnClose,
+            FlushOnClose = settings.FlushOnClose ?? networkBacking,
             MaxNodeDescriptors = (int)settings.MaxInodeFds,
         }, gate);
         var fuseOptions = new FuseMountOptions

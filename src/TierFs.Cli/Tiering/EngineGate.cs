@@ -43,6 +43,15 @@ public sealed class EngineGate : IStubGate
 
     public void MetadataChanged(int fd, in StatX st) => E.MetadataChanged(fd, new FileKey(st.Dev, st.Ino), st);
 
+    public void Removing(int fd, in StatX st)
+    {
+        try { E.RecordFor(fd, new FileKey(st.Dev, st.Ino), st); }
+        catch (Exception e) when (e is IOException or CorruptStubException)
+        {
+            TierFs.Common.Log.Warn("tier", $"{st.Dev:x}:{st.Ino}: unreadable tier record before removal: {e.Message}");
+        }
+    }
+
     public void Unlinked(ulong dev, ulong ino) => E.Unlinked(new FileKey(dev, ino));
 
     public bool IsPrivateXattr(ReadOnlySpan<byte> name) => name.StartsWith(PrivatePrefix);

@@ -29,16 +29,3 @@ public interface ITierJournal
     void DeleteFailed(string objectKey, DateTimeOffset retryAt, string error);
     void Log(string op, string? path, string fileId, long bytes, TimeSpan took, string? error);
 }
-
-/// <summary>No index: the engine works from the files' own records alone.</summary>
-public sealed class NullJournal : ITierJournal
-{
-    public void Recorded(FileKey key, Stubs.StubRecord record, string? path) { }
-    public void Forgotten(FileKey key) { }
-    public IEnumerable<(FileKey Key, Stubs.StubRecord Record, string? Path)> Load() => [];
-    public void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId) { }
-    public IReadOnlyList<(string ObjectKey, int Attempts)> DueDeletes(DateTimeOffset now, int limit) => [];
-    public void DeleteDone(string objectKey) { }
-    public void DeleteFailed(string objectKey, DateTimeOffset retryAt, string error) { }
-    public void Log(string op, string? path, string fileId, long bytes, TimeSpan took, string? error) { }
-}

@@ -44,7 +44,7 @@ public sealed partial class TierEngine
         }
         catch (Exception e) when (e is RemoteException or IOException or OperationCanceledException)
         {
-            return Failed("archive", f.Path, existing ?? new StubRecord { State = StubRecord.StateNone, FileId = fileId }, started, e.Message);
+            return Failed("archive", f.Path, fileId, started, e.Message);
         }
         finally
         {
@@ -59,7 +59,7 @@ public sealed partial class TierEngine
             if (changed || _mount.OpenWriters(f.Key) > 0)
             {
                 _journal.EnqueueDelete(objectKey, DateTimeOffset.UtcNow, "archive abandoned (file in use)", fileId);
-                return Failed("archive", f.Path, existing ?? new StubRecord { State = StubRecord.StateNone, FileId = fileId }, started,
+                return Failed("archive", f.Path, fileId, started,
                     changed ? "changed while it was being copied (hot); try again later" : "open for writing (hot); try again later");
             }
             var record = new StubRecord

@@ -21,7 +21,7 @@ public sealed partial class TierEngine
         var name = NameOf(key, path);
         int wfd;
         try { wfd = StubStore.Reopen(pathFd, Libc.O_WRONLY); }
-        catch (IOException e) { return Failed("recall", name, record, started, e.Message); }
+        catch (IOException e) { return Failed("recall", name, record.FileId, started, e.Message); }
         try
         {
             // Leftovers of an interrupted recall go first: start from an empty sparse file.
@@ -37,7 +37,7 @@ public sealed partial class TierEngine
             var st = StubStore.Stat(wfd);
             if ((long)st.Size != record.Size) throw new IOException($"size is {st.Size} after recall, expected {record.Size}");
             // An open names no path: the peer's metadata record keeps the last one known (not null).
-            FinishRecall(pathFd, key, record, path ?? (_paths.TryGetValue(key, out var known) ? known : null), st);
+            FinishRecall(pathFd, key, record, KnownPath(key, path), st);
             _mount.Invalidate(key, wait: reason == "command");
             Log.Info(Source, $"recalled {name} ({reason}): {record.Size} bytes in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
             _journal.Log("recall", name, record.FileId, record.Size, DateTime.UtcNow - started, null);
@@ -47,7 +47,7 @@ public sealed partial class TierEngine
         {
             var why = e is AggregateException { InnerException: { } inner } ? inner : e;
             TryBackToStub(wfd, key, record, why is RemoteObjectMissingException ? pathFd : -1);
-            return Failed("recall", name, record, started, why.Message);
+            return Failed("recall", name, record.FileId, started, why.Message);
         }
         finally
         {
@@ -55,10 +55,10 @@ public sealed partial class TierEngine
         }
     }
 
-    private string Failed(string op, string name, StubRecord record, DateTime started, string why)
+    private string Failed(string op, string name, string fileId, DateTime started, string why)
     {
         Log.Error(Source, $"{op} of {name} failed: {why}");
-        _journal.Log(op, name, record.FileId, 0, DateTime.UtcNow - started, why);
+        _journal.Log(op, name, fileId, 0, DateTime.UtcNow - started, why);
         return why;
     }
 

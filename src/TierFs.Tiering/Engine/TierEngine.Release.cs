@@ -43,7 +43,7 @@ public sealed partial class TierEngine
             catch (IOException e)
             {
                 // The record says released while data may still be there: a reader gets a recall, never wrong data.
-                return Failed("release", f.Path, record, started, e.Message);
+                return Failed("release", f.Path, record.FileId, started, e.Message);
             }
             finally
             {

@@ -27,15 +27,18 @@ public sealed partial class TierEngine : IDisposable
     // and a log line about a recall should say which file it was.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<FileKey, string> _paths = new();
 
-    private string NameOf(FileKey key, string? path)
+    /// <summary>The path given (remembered for later), else the last one known, else null.</summary>
+    private string? KnownPath(FileKey key, string? path)
     {
         if (path is not null)
         {
             _paths[key] = path;
             return path;
         }
-        return _paths.TryGetValue(key, out var known) ? known : $"inode {key}";
+        return _paths.TryGetValue(key, out var known) ? known : null;
     }
+
+    private string NameOf(FileKey key, string? path) => KnownPath(key, path) ?? $"inode {key}";
 
     /// <param name="rootFd">An O_PATH descriptor of the backing root; the engine keeps its own duplicate.</param>
     public TierEngine(int rootFd, TierFsConfig config, IRemoteStore remote, IMountView mount, ITierJournal journal)
