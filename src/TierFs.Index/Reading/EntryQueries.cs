@@ -64,9 +64,7 @@ internal sealed class EntryQueries : IDisposable
     public QueryResult Query(string sql, int maxRows)
     {
         using var cursor = QueryCursor.Open(_connection, sql);
-        var rows = new List<object?[]>();
-        while (rows.Count < maxRows && cursor.Read()) rows.Add(cursor.Values());
-        return new QueryResult(cursor.Columns, rows);
+        return cursor.Collect(maxRows);
     }
 
     public void Dispose()

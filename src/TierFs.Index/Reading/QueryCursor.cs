@@ -59,5 +59,13 @@ public sealed class QueryCursor : IDisposable
         return row;
     }
 
+    /// <summary>The rest of the result, at most <paramref name="maxRows"/> rows, held in memory.</summary>
+    public QueryResult Collect(int maxRows)
+    {
+        var rows = new List<object?[]>();
+        while (rows.Count < maxRows && Read()) rows.Add(Values());
+        return new QueryResult(Columns, rows);
+    }
+
     public void Dispose() => _stmt.Dispose();
 }
