@@ -16,6 +16,8 @@ public static class Program
         {
             MountCommand.Create(),
             UmountCommand.Create(),
+            QueryCommand.Create(),
+            ReportCommand.Create(),
         };
         foreach (var command in TierCommands.Create()) root.Add(command);
         try

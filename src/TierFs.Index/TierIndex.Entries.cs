@@ -55,8 +55,8 @@ public sealed partial class TierIndex
     }
 
     /// <summary>
-    /// Runs <paramref name="sql"/> on a reader connection, which refuses writes (query_only), with
-    /// the path() function and the files view available.
+    /// Runs <paramref name="sql"/> on a reader connection, with the path() function and the files
+    /// view available. Anything but one read-only statement is refused (<see cref="QueryRefusedException"/>).
     /// </summary>
     public QueryResult Query(string sql, int maxRows = DefaultQueryRows)
     {

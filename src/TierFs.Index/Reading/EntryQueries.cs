@@ -60,21 +60,11 @@ internal sealed class EntryQueries : IDisposable
         return new EntryStats(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3));
     }
 
-    /// <summary>Any query: the connection is query_only, so a write fails here, never reaches the file.</summary>
+    /// <summary>One read-only statement (see <see cref="ReadOnlyGuard"/>), its first <paramref name="maxRows"/> rows.</summary>
     public QueryResult Query(string sql, int maxRows)
     {
-        using var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        using var r = command.ExecuteReader();
-        var columns = Enumerable.Range(0, r.FieldCount).Select(r.GetName).ToArray();
-        var rows = new List<object?[]>();
-        while (rows.Count < maxRows && r.Read())
-        {
-            var row = new object?[r.FieldCount];
-            for (var i = 0; i < row.Length; i++) row[i] = r.IsDBNull(i) ? null : r.GetValue(i);
-            rows.Add(row);
-        }
-        return new QueryResult(columns, rows);
+        using var cursor = QueryCursor.Open(_connection, sql);
+        return cursor.Collect(maxRows);
     }
 
     public void Dispose()
