@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using System.Text;
 using SQLitePCL;
 
 namespace TierFs.Index.Storage;
@@ -23,8 +24,19 @@ internal sealed class RawStatement : IDisposable
     /// <summary>Parameters and columns are numbered from 0 here, as columns are by SQLite (parameters start at 1 there).</summary>
     public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index + 1, value));
 
-    public void Bind(int index, string? value) =>
-        Check(value is null ? raw.sqlite3_bind_null(_stmt, index + 1) : raw.sqlite3_bind_text(_stmt, index + 1, value));
+    /// <summary>Text as UTF-8 encoded on the stack (SQLite copies it): no allocation for the usual short name.</summary>
+    public void Bind(int index, string? value)
+    {
+        if (value is null)
+        {
+            Check(raw.sqlite3_bind_null(_stmt, index + 1));
+            return;
+        }
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        Span<byte> utf8 = max <= 1024 ? stackalloc byte[max] : new byte[max];
+        var length = Encoding.UTF8.GetBytes(value, utf8);
+        Check(raw.sqlite3_bind_text(_stmt, index + 1, utf8[..length]));
+    }
 
     /// <summary>Runs a statement that returns no rows, and resets it for the next binding.</summary>
     public void Execute()
