@@ -8,7 +8,7 @@
 //
 // scan prints one line of key=value on stdout: wall (s, the Scan call only, not the process start
 // nor opening the index), cpu (s of this process's CPU over the same interval), entries, new, changed, deleted, writes, errors, rate (entries/s),
-// index_bytes (database + WAL after the scan), hwm_kib (VmHWM of this process after the scan).
+// index_bytes (the index file once closed), hwm_kib (VmHWM of this process: its peak RSS, scan included).
 using System.Diagnostics;
 using TierFs.Index;
 using TierFs.Scan;
@@ -45,14 +45,19 @@ static void Fill(string dir, int files)
 
 static int Scan(string root, string indexPath, int threads)
 {
-    using var index = TierIndex.Open(indexPath);
-    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-    var clock = Stopwatch.StartNew();
-    var result = new Scanner(index, new ScanOptions { Threads = threads }).Scan(root);
-    var wall = clock.Elapsed.TotalSeconds;
-    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-    var c = result.Counts;
+    ScanResult result;
+    double wall, cpu;
+    using (var index = TierIndex.Open(indexPath))
+    {
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        result = new Scanner(index, new ScanOptions { Threads = threads }).Scan(root);
+        wall = clock.Elapsed.TotalSeconds;
+        cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+    }
+    // Closed: the WAL is checkpointed into the file, which is then the whole index.
     var bytes = new[] { "", "-wal" }.Select(s => new FileInfo(indexPath + s)).Where(f => f.Exists).Sum(f => f.Length);
+    var c = result.Counts;
     Console.WriteLine(FormattableString.Invariant(
         $"wall={wall:F3} cpu={cpu:F3} entries={c.Entries} new={c.New} changed={c.Changed} deleted={c.Deleted} writes={c.Writes} errors={c.Errors} rate={c.Entries / wall:F0} index_bytes={bytes} hwm_kib={HighWaterKib()}"));
     return c.Errors == 0 ? 0 : 1;
