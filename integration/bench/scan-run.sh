@@ -110,12 +110,12 @@ if [[ $BIG == 1 ]]; then
     LARGE=$(tree tree-1m 100 99 100)
     find "$LARGE" >/dev/null
     rm -f "$WORK"/big.db*
-    for kind in full rescan; do
-        log "1M tree: $kind scan"
+    for kind in "full scan" rescan; do
+        log "1M tree: $kind"
         line=$(/usr/bin/time -f "maxrss_kib=%M" "$SCANBENCH" scan "$LARGE" "$WORK/big.db" "$THREADS" 2>"$WORK/time.txt")
-        echo "big-$kind $line $(tail -1 "$WORK/time.txt")" >>"$RAW"
+        echo "big-${kind% *} $line $(tail -1 "$WORK/time.txt")" >>"$RAW"
         rss=$(( $(field maxrss_kib "$(tail -1 "$WORK/time.txt")") / 1024 ))
-        BIG_ROWS+="| 1M files, $kind scan: peak RSS of the scanning process | $rss MB | < 200 MB | $(field wall "$line") s, $(field entries "$line") entries, index $(( $(field index_bytes "$line") / $(field entries "$line") )) B/entry |"$'\n'
+        BIG_ROWS+="| 1M files, $kind: peak RSS of the scanning process | $rss MB | < 200 MB | $(field wall "$line") s, $(field entries "$line") entries, index $(( $(field index_bytes "$line") / $(field entries "$line") )) B/entry |"$'\n'
     done
 fi
 
