@@ -36,5 +36,14 @@ internal static class EntryStat
         Scan = scan,
     };
 
+    /// <summary>
+    /// The row holds what statx says now: nothing to write. Compares what <see cref="Row"/> would
+    /// build, without building it; place (parent, name), target and scan are not compared.
+    /// </summary>
+    public static bool Same(EntryRow row, in StatX st) =>
+        row.Type == TypeOf(st) && row.Key == KeyOf(st) && row.Nlink == st.Nlink && row.Mode == st.Mode &&
+        row.Uid == st.Uid && row.Gid == st.Gid && row.Size == (long)st.Size && row.Blocks == (long)st.Blocks &&
+        row.AtimeNs == Ns(st.Atime) && row.MtimeNs == Ns(st.Mtime) && row.CtimeNs == Ns(st.Ctime);
+
     private static long Ns(StatXTimestamp t) => t.Sec * 1_000_000_000 + t.Nsec;
 }

@@ -35,20 +35,7 @@ internal sealed unsafe partial class ScanRun
             var self = StubStore.Stat(fd);
             if (self.Dev != dir.Key.Dev || self.Ino != dir.Key.Ino) return; // replaced since its parent was read
             var old = dir.IsNew ? [] : _index.Children(dir.Id).ToDictionary(r => r.Name, StringComparer.Ordinal);
-            while (true)
-            {
-                // readdir's end and its failure differ only by errno (the import clears it before the call).
-                var ent = Libc.ReadDir(handle);
-                if (ent == null)
-                {
-                    var err = Libc.Errno();
-                    if (err != 0) throw new IOException($"cannot list the directory: errno {err}");
-                    break;
-                }
-                var name = ent->Name;
-                if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
-                Entry(dir, fd, name, old);
-            }
+            ReadEntries(dir, fd, handle, old);
             // Not seen here: deleted, unless another directory turns out to hold it (renamed).
             foreach (var gone in old.Values) _moves.Missing(gone.Id);
         }
@@ -58,7 +45,34 @@ internal sealed unsafe partial class ScanRun
         }
     }
 
-    private void Entry(DirWork dir, int fd, byte* rawName, Dictionary<string, EntryRow> old)
+    /// <summary>Every entry of the open directory; the counts are added once for the directory, not bumped per entry by every thread.</summary>
+    private void ReadEntries(DirWork dir, int fd, IntPtr handle, Dictionary<string, EntryRow> old)
+    {
+        var counts = new DirCounts();
+        try
+        {
+            while (true)
+            {
+                // readdir's end and its failure differ only by errno (the import clears it before the call).
+                var ent = Libc.ReadDir(handle);
+                if (ent == null)
+                {
+                    var err = Libc.Errno();
+                    if (err != 0) throw new IOException($"cannot list the directory: errno {err}");
+                    return;
+                }
+                var name = ent->Name;
+                if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+                Entry(dir, fd, name, old, ref counts);
+            }
+        }
+        finally
+        {
+            counts.AddTo(_counts);
+        }
+    }
+
+    private void Entry(DirWork dir, int fd, byte* rawName, Dictionary<string, EntryRow> old, ref DirCounts counts)
     {
         if (!NativeEntry.Stat(fd, rawName, out var st, out var errno))
         {
@@ -70,9 +84,8 @@ internal sealed unsafe partial class ScanRun
         var name = Encoding.UTF8.GetString(rawName, nameLength);
         var type = EntryStat.TypeOf(st);
         var key = EntryStat.KeyOf(st);
-        Interlocked.Increment(ref _counts.Entries);
-        if (type == EntryRow.TypeDir) Interlocked.Increment(ref _counts.Directories);
-        var path = dir.Child(name);
+        counts.Entries++;
+        if (type == EntryRow.TypeDir) counts.Directories++;
 
         long id;
         bool isNew;
@@ -81,13 +94,13 @@ internal sealed unsafe partial class ScanRun
             // The same node: write it only if an attribute changed.
             id = prev.Id;
             isNew = false;
-            var row = EntryStat.Row(id, dir.Id, name, st, prev.Target, _generation);
-            if (!row.SameStat(prev))
+            if (!EntryStat.Same(prev, st))
             {
-                if (type == EntryRow.TypeSymlink) row = EntryStat.Row(id, dir.Id, name, st, ReadLink(fd, rawName, ref st), _generation);
-                Put(row);
-                Count(ref _counts.Changed);
-                if (type == EntryRow.TypeFile) SyncTier(fd, rawName, nameLength, key, path);
+                var target = type == EntryRow.TypeSymlink ? ReadLink(fd, rawName, ref st) : prev.Target;
+                _index.PutEntry(EntryStat.Row(id, dir.Id, name, st, target, _generation));
+                counts.Writes++;
+                counts.Changed++;
+                if (type == EntryRow.TypeFile) SyncTier(fd, rawName, nameLength, key, dir, name);
             }
         }
         else
@@ -101,14 +114,15 @@ internal sealed unsafe partial class ScanRun
             id = moved ?? _index.NewEntryId();
             if (isNew)
             {
-                Put(EntryStat.Row(id, dir.Id, name, st, target, _generation));
-                Count(ref _counts.New);
+                _index.PutEntry(EntryStat.Row(id, dir.Id, name, st, target, _generation));
+                counts.Writes++;
+                counts.New++;
             }
-            if (type == EntryRow.TypeFile) SyncTier(fd, rawName, nameLength, key, path);
+            if (type == EntryRow.TypeFile) SyncTier(fd, rawName, nameLength, key, dir, name);
         }
 
         // A mountpoint is recorded, never entered.
-        if (type == EntryRow.TypeDir && st.Dev == _rootDev) _queue.Add(new DirWork(id, path, key, isNew));
+        if (type == EntryRow.TypeDir && st.Dev == _rootDev) _queue.Add(new DirWork(id, dir.Child(name), key, isNew));
     }
 
     /// <summary>
@@ -147,7 +161,7 @@ internal sealed unsafe partial class ScanRun
     /// Copies a new or changed file's stub record into the tier table. The record is read only
     /// then: setting an xattr moves the ctime, so an unchanged file has an unchanged record.
     /// </summary>
-    private void SyncTier(int fd, byte* rawName, int nameLength, FileKey key, string path)
+    private void SyncTier(int fd, byte* rawName, int nameLength, FileKey key, DirWork dir, string name)
     {
         byte[]? value;
         try
@@ -157,7 +171,7 @@ internal sealed unsafe partial class ScanRun
         catch (IOException e)
         {
             Interlocked.Increment(ref _counts.Errors);
-            Log.Warn(Source, $"{path}: {e.Message}");
+            Log.Warn(Source, $"{dir.Child(name)}: {e.Message}");
             return;
         }
         if (value is null)
@@ -169,7 +183,7 @@ internal sealed unsafe partial class ScanRun
         }
         try
         {
-            _index.Upsert(TierRecords.Row(key, StubXattr.Decode(value), path));
+            _index.Upsert(TierRecords.Row(key, StubXattr.Decode(value), dir.Child(name)));
             Interlocked.Increment(ref _counts.TierRecords);
             Interlocked.Increment(ref _counts.Writes);
         }
@@ -177,7 +191,7 @@ internal sealed unsafe partial class ScanRun
         {
             // Never guessed at: the tier row stays as it was, the file is reported.
             Interlocked.Increment(ref _counts.Errors);
-            Log.Warn(Source, $"{path}: {e.Message}");
+            Log.Warn(Source, $"{dir.Child(name)}: {e.Message}");
         }
     }
 }

@@ -7,19 +7,19 @@ namespace TierFs.Index.Reading;
 internal sealed class EntryQueries : IDisposable
 {
     private readonly SqliteConnection _connection;
-    private readonly SqliteCommand _children;
-    private readonly SqliteCommand _get;
-    private readonly SqliteCommand _byKey;
+    private readonly RawStatement _children;
+    private readonly RawStatement _get;
+    private readonly RawStatement _byKey;
     private readonly SqliteCommand _countTree;
     private readonly SqliteCommand _stats;
 
     public EntryQueries(SqliteConnection connection)
     {
         _connection = connection;
-        _children = Create($"SELECT {EntryColumns.SelectList} FROM entries WHERE parent_id = $p", ("$p", SqliteType.Integer));
-        _get = Create($"SELECT {EntryColumns.SelectList} FROM entries WHERE id = $id", ("$id", SqliteType.Integer));
-        _byKey = Create($"SELECT {EntryColumns.SelectList} FROM entries WHERE dev = $dev AND ino = $ino",
-            ("$dev", SqliteType.Integer), ("$ino", SqliteType.Integer));
+        // The scanner reads every directory's rows on a rescan: these run through SQLite's own API.
+        _children = new RawStatement(connection, $"SELECT {EntryColumns.SelectList} FROM entries WHERE parent_id = ?1");
+        _get = new RawStatement(connection, $"SELECT {EntryColumns.SelectList} FROM entries WHERE id = ?1");
+        _byKey = new RawStatement(connection, $"SELECT {EntryColumns.SelectList} FROM entries WHERE dev = ?1 AND ino = ?2");
         _countTree = Create(
             "WITH RECURSIVE tree(id) AS (SELECT $id UNION ALL SELECT e.id FROM entries e JOIN tree ON e.parent_id = tree.id) " +
             "SELECT count(*) FROM tree JOIN entries USING (id)", ("$id", SqliteType.Integer));
@@ -29,21 +29,20 @@ internal sealed class EntryQueries : IDisposable
 
     public List<EntryRow> Children(long parentId)
     {
-        _children.Parameters[0].Value = parentId;
+        _children.Bind(0, parentId);
         return ReadAll(_children);
     }
 
     public EntryRow? Get(long id)
     {
-        _get.Parameters[0].Value = id;
-        using var r = _get.ExecuteReader();
-        return r.Read() ? EntryColumns.Read(r) : null;
+        _get.Bind(0, id);
+        return ReadAll(_get).FirstOrDefault();
     }
 
     public List<EntryRow> ByKey(FileKey key)
     {
-        _byKey.Parameters[0].Value = Db.Key(key.Dev);
-        _byKey.Parameters[1].Value = Db.Key(key.Ino);
+        _byKey.Bind(0, Db.Key(key.Dev));
+        _byKey.Bind(1, Db.Key(key.Ino));
         return ReadAll(_byKey);
     }
 
@@ -69,14 +68,21 @@ internal sealed class EntryQueries : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { _children, _get, _byKey, _countTree, _stats }) command.Dispose();
+        foreach (var statement in new[] { _children, _get, _byKey }) statement.Dispose();
+        foreach (var command in new[] { _countTree, _stats }) command.Dispose();
     }
 
-    private static List<EntryRow> ReadAll(SqliteCommand command)
+    private static List<EntryRow> ReadAll(RawStatement statement)
     {
-        using var r = command.ExecuteReader();
         var rows = new List<EntryRow>();
-        while (r.Read()) rows.Add(EntryColumns.Read(r));
+        try
+        {
+            while (statement.Next()) rows.Add(EntryColumns.Read(statement));
+        }
+        finally
+        {
+            statement.Reset();
+        }
         return rows;
     }
 

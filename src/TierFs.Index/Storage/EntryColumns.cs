@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-
 namespace TierFs.Index.Storage;
 
 /// <summary>The entries table's columns in one order, shared by the statement that writes a row and the ones that read it.</summary>
@@ -15,51 +13,59 @@ internal static class EntryColumns
 
     /// <summary>Insert, or replace the whole row of its id: a new, changed or moved entry is one statement.</summary>
     public static readonly string UpsertSql =
-        $"INSERT INTO entries ({SelectList}) VALUES ({string.Join(", ", Names.Select(n => "$" + n))}) " +
+        $"INSERT INTO entries ({SelectList}) VALUES ({string.Join(", ", Names.Select((_, i) => "?" + (i + 1)))}) " +
         $"ON CONFLICT (id) DO UPDATE SET {string.Join(", ", Names.Skip(1).Select(n => $"{n} = excluded.{n}"))}";
 
-    public static SqliteParameter[] AddParameters(SqliteCommand command) =>
-        Names.Select(n => command.Parameters.Add("$" + n, n is "name" or "type" or "target" ? SqliteType.Text : SqliteType.Integer)).ToArray();
-
-    public static void Bind(SqliteParameter[] p, EntryRow row)
+    /// <summary>Binds a row to <see cref="UpsertSql"/>.</summary>
+    public static void Bind(RawStatement s, EntryRow row)
     {
-        p[0].Value = row.Id;
-        p[1].Value = row.ParentId;
-        p[2].Value = row.Name;
-        p[3].Value = row.Type;
-        p[4].Value = Db.Key(row.Key.Dev);
-        p[5].Value = Db.Key(row.Key.Ino);
-        p[6].Value = row.Nlink;
-        p[7].Value = row.Mode;
-        p[8].Value = row.Uid;
-        p[9].Value = row.Gid;
-        p[10].Value = row.Size;
-        p[11].Value = row.Blocks;
-        p[12].Value = row.AtimeNs;
-        p[13].Value = row.MtimeNs;
-        p[14].Value = row.CtimeNs;
-        p[15].Value = Db.Text(row.Target);
-        p[16].Value = row.Scan;
+        s.Bind(0, row.Id);
+        s.Bind(1, row.ParentId);
+        s.Bind(2, row.Name);
+        s.Bind(3, row.Type);
+        s.Bind(4, Db.Key(row.Key.Dev));
+        s.Bind(5, Db.Key(row.Key.Ino));
+        s.Bind(6, row.Nlink);
+        s.Bind(7, row.Mode);
+        s.Bind(8, row.Uid);
+        s.Bind(9, row.Gid);
+        s.Bind(10, row.Size);
+        s.Bind(11, row.Blocks);
+        s.Bind(12, row.AtimeNs);
+        s.Bind(13, row.MtimeNs);
+        s.Bind(14, row.CtimeNs);
+        s.Bind(15, row.Target);
+        s.Bind(16, row.Scan);
     }
 
-    /// <summary>Reads a row selected with <see cref="SelectList"/>.</summary>
-    public static EntryRow Read(SqliteDataReader r) => new()
+    /// <summary>Reads the current row of a statement selecting <see cref="SelectList"/>.</summary>
+    public static EntryRow Read(RawStatement s) => new()
     {
-        Id = r.GetInt64(0),
-        ParentId = r.GetInt64(1),
-        Name = r.GetString(2),
-        Type = r.GetString(3),
-        Key = new FileKey(Db.Key(r.GetInt64(4)), Db.Key(r.GetInt64(5))),
-        Nlink = r.GetInt64(6),
-        Mode = r.GetInt64(7),
-        Uid = r.GetInt64(8),
-        Gid = r.GetInt64(9),
-        Size = r.GetInt64(10),
-        Blocks = r.GetInt64(11),
-        AtimeNs = r.GetInt64(12),
-        MtimeNs = r.GetInt64(13),
-        CtimeNs = r.GetInt64(14),
-        Target = Db.Text(r, 15),
-        Scan = r.GetInt64(16),
+        Id = s.Long(0),
+        ParentId = s.Long(1),
+        Name = s.Text(2)!,
+        Type = TypeOf(s.Text(3)!),
+        Key = new FileKey(Db.Key(s.Long(4)), Db.Key(s.Long(5))),
+        Nlink = s.Long(6),
+        Mode = s.Long(7),
+        Uid = s.Long(8),
+        Gid = s.Long(9),
+        Size = s.Long(10),
+        Blocks = s.Long(11),
+        AtimeNs = s.Long(12),
+        MtimeNs = s.Long(13),
+        CtimeNs = s.Long(14),
+        Target = s.Text(15),
+        Scan = s.Long(16),
+    };
+
+    /// <summary>The interned type constant: one string for every row rather than one per row read.</summary>
+    private static string TypeOf(string type) => type switch
+    {
+        EntryRow.TypeFile => EntryRow.TypeFile,
+        EntryRow.TypeDir => EntryRow.TypeDir,
+        EntryRow.TypeSymlink => EntryRow.TypeSymlink,
+        EntryRow.TypeOther => EntryRow.TypeOther,
+        _ => type,
     };
 }

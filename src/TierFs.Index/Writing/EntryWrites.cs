@@ -6,8 +6,8 @@ internal sealed class PutEntry(EntryRow row) : IndexWrite
 {
     public override void Apply(WriteStatements s)
     {
-        EntryColumns.Bind(s.PutEntryArgs, row);
-        s.PutEntry.ExecuteNonQuery();
+        EntryColumns.Bind(s.PutEntry, row);
+        s.PutEntry.Execute();
     }
 
     public override string ToString() => $"entry {row.Id} {row.ParentId}/{row.Name}";

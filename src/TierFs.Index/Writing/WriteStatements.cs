@@ -19,8 +19,7 @@ internal sealed class WriteStatements : IDisposable
     public readonly SqliteCommand Complete;
     public readonly SqliteCommand Reschedule;
     public readonly SqliteCommand Append;
-    public readonly SqliteCommand PutEntry;
-    public readonly SqliteParameter[] PutEntryArgs;
+    public readonly RawStatement PutEntry;
     public readonly SqliteCommand DeleteEntryTree;
     public readonly SqliteCommand RecordScan;
 
@@ -44,8 +43,8 @@ internal sealed class WriteStatements : IDisposable
             "INSERT INTO oplog (at, op, path, file_id, bytes, duration_ms, ok, error) VALUES ($at, $op, $path, $file_id, $bytes, $duration, $ok, $error)",
             ("$at", SqliteType.Integer), ("$op", SqliteType.Text), ("$path", SqliteType.Text), ("$file_id", SqliteType.Text),
             ("$bytes", SqliteType.Integer), ("$duration", SqliteType.Integer), ("$ok", SqliteType.Integer), ("$error", SqliteType.Text));
-        PutEntry = Create(connection, EntryColumns.UpsertSql);
-        PutEntryArgs = EntryColumns.AddParameters(PutEntry);
+        // A scan writes one per new or changed entry: bound by position through SQLite's own API.
+        PutEntry = new RawStatement(connection, EntryColumns.UpsertSql);
         // (parent_id, name) is indexed, so each level of the walk down is an index lookup.
         DeleteEntryTree = Create(connection,
             "WITH RECURSIVE tree(id) AS (SELECT $id UNION ALL SELECT e.id FROM entries e JOIN tree ON e.parent_id = tree.id) " +
@@ -56,7 +55,7 @@ internal sealed class WriteStatements : IDisposable
             ("$gen", SqliteType.Integer), ("$started", SqliteType.Integer), ("$finished", SqliteType.Integer),
             ("$entries", SqliteType.Integer), ("$new", SqliteType.Integer), ("$changed", SqliteType.Integer),
             ("$deleted", SqliteType.Integer), ("$renamed", SqliteType.Integer), ("$errors", SqliteType.Integer));
-        _all = [Upsert, Remove, SetPair, Enqueue, Complete, Reschedule, Append, PutEntry, DeleteEntryTree, RecordScan];
+        _all = [Upsert, Remove, SetPair, Enqueue, Complete, Reschedule, Append, DeleteEntryTree, RecordScan];
         foreach (var command in _all) command.Prepare();
     }
 
@@ -69,6 +68,7 @@ internal sealed class WriteStatements : IDisposable
     public void Dispose()
     {
         foreach (var command in _all) command.Dispose();
+        PutEntry.Dispose();
     }
 
     private static SqliteCommand Create(SqliteConnection connection, string sql, params (string Name, SqliteType Type)[] parameters)
