@@ -35,6 +35,9 @@ public sealed class EntryLookup : IDisposable
 
     public EntryRow? Get(long id) => _queries.Get(id);
 
+    /// <summary>A directory's rows.</summary>
+    public List<EntryRow> Children(long parentId) => _queries.Children(parentId);
+
     /// <summary>Every row of an inode (several for hard links; parked rows included).</summary>
     public List<EntryRow> Of(FileKey key) => _queries.ByKey(key);
 

@@ -29,6 +29,18 @@ internal sealed class BatchView(TierIndex index, EntryLookup lookup)
         return row is not null && _written.TryGetValue(row.Id, out var now) ? (Placed(now, parentId, name) ? now : null) : row;
     }
 
+    /// <summary>The rows in the directory <paramref name="parentId"/> now.</summary>
+    public List<EntryRow> ChildrenOf(long parentId)
+    {
+        var rows = lookup.Children(parentId);
+        for (var i = 0; i < rows.Count; i++)
+            if (_written.TryGetValue(rows[i].Id, out var now)) rows[i] = now;
+        rows.RemoveAll(r => r.ParentId != parentId);
+        var ids = rows.Select(r => r.Id).ToHashSet();
+        rows.AddRange(_written.Values.Where(r => r.ParentId == parentId && !ids.Contains(r.Id)));
+        return rows;
+    }
+
     /// <summary>Every row of the inode (parked rows included).</summary>
     public List<EntryRow> RowsOf(FileKey key)
     {

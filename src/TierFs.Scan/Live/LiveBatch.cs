@@ -123,13 +123,17 @@ internal sealed unsafe class LiveBatch : IDisposable
             _view.Put(EntryStat.Row(moved.Id, dirId, name, st, target ?? moved.Target, _generation), moved);
             _moved.Add(moved.Id);
             _missing.Remove(moved.Id);
+            // Its rows below came along; one level is checked against the listing, since a
+            // removed directory's inode number may be reused by a new one (no rename at all).
+            if (type == EntryRow.TypeDir) Verify(dirFd, nameBytes, key, moved.Id, isNew: false);
         }
         else
         {
-            _view.Put(EntryStat.Row(_index.NewEntryId(), dirId, name, st, target, _generation), null);
+            var id = _index.NewEntryId();
+            _view.Put(EntryStat.Row(id, dirId, name, st, target, _generation), null);
             // A new directory may not be empty (made in this batch, or moved in from where the
             // index did not see it): its names are looked at too.
-            if (type == EntryRow.TypeDir) List(dirFd, nameBytes, key);
+            if (type == EntryRow.TypeDir) Verify(dirFd, nameBytes, key, id, isNew: true);
         }
         _refresh[key] = st;
     }
@@ -237,9 +241,14 @@ internal sealed unsafe class LiveBatch : IDisposable
         return fd;
     }
 
-    /// <summary>Looks at every name in a directory new to the index (each once per batch).</summary>
-    private void List(int parentFd, byte[] name, FileKey key)
+    /// <summary>
+    /// Compares a directory's listing with its rows: a name whose row holds another inode number
+    /// (or has no row) is looked at like a changed name, a row whose name is not listed is gone.
+    /// Names whose row has the listed inode number are not looked at (nor below them).
+    /// </summary>
+    private void Verify(int parentFd, byte[] name, FileKey key, long id, bool isNew)
     {
+        var rows = isNew ? [] : _view.ChildrenOf(id).Where(r => r.ParentId == id).ToDictionary(r => r.Name, StringComparer.Ordinal);
         var fd = OpenVerified(parentFd, name, key);
         if (fd < 0) return;
         _dirFds[key] = fd;
@@ -259,6 +268,7 @@ internal sealed unsafe class LiveBatch : IDisposable
                 var entName = new ReadOnlySpan<byte>(ent->Name, 256);
                 entName = entName[..entName.IndexOf((byte)0)];
                 if (entName.SequenceEqual("."u8) || entName.SequenceEqual(".."u8)) continue;
+                if (rows.Remove(Encoding.UTF8.GetString(entName), out var row) && row.Key.Ino == ent->Ino) continue;
                 _work.Add(new NameChange(key, entName.ToArray()));
             }
         }
@@ -266,6 +276,7 @@ internal sealed unsafe class LiveBatch : IDisposable
         {
             Libc.CloseDir(dir);
         }
+        foreach (var gone in rows.Values) Gone(gone);
     }
 
     /// <summary>An O_PATH descriptor of <paramref name="path"/> below <paramref name="dirFd"/> if it is the directory <paramref name="key"/>; else -1.</summary>
