@@ -14,8 +14,9 @@ public interface INamespaceObserver
     /// <summary>
     /// The name <paramref name="name"/> in the directory <paramref name="parent"/> was created,
     /// removed, or now names another node (rename, exchange); the directory's own attributes changed too.
+    /// <paramref name="linkTarget"/>: the target of a symlink just made there (reading it back would move its atime), else empty.
     /// </summary>
-    void NameChanged(Inode parent, ReadOnlySpan<byte> name);
+    void NameChanged(Inode parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> linkTarget);
 
     /// <summary>
     /// The node's data or attributes changed (write, truncate, chmod, chown, utimens, xattrs, close).

@@ -42,10 +42,10 @@ public sealed unsafe partial class OverlayFileSystem
     {
         using var p = Use(parent);
         if (Libc.SymlinkAt(target.Pointer, p.Fd, name.Pointer) != 0) return Fail();
-        return Created(ctx, parent, p.Fd, name, Libc.S_IFLNK | 0x1FF, ref entry);
+        return Created(ctx, parent, p.Fd, name, Libc.S_IFLNK | 0x1FF, ref entry, target);
     }
 
-    private int Created(in FuseContext ctx, ulong parent, int parentFd, FuseName name, uint mode, ref FuseEntry entry)
+    private int Created(in FuseContext ctx, ulong parent, int parentFd, FuseName name, uint mode, ref FuseEntry entry, FuseName? linkTarget = null)
     {
         var res = GiveToCaller(ctx, parentFd, parentFd, name.Pointer, 0, mode);
         if (res != 0)
@@ -54,7 +54,7 @@ public sealed unsafe partial class OverlayFileSystem
             Libc.UnlinkAt(parentFd, name.Pointer, Attr.IsDir(mode) ? Libc.AT_REMOVEDIR : 0);
             return res;
         }
-        NameChanged(parent, name);
+        NameChanged(parent, name, linkTarget);
         return LookupEntry(parentFd, name.Pointer, ref entry);
     }
 

@@ -12,12 +12,12 @@ public sealed partial class OverlayFileSystem
     private Inode? Watched(ulong nodeId) => _gate is null && _observer is null ? null : _table.Get(nodeId);
 
     /// <summary>A name in a directory was created, removed or replaced.</summary>
-    private void NameChanged(ulong parent, FuseName name)
+    private void NameChanged(ulong parent, FuseName name, FuseName? linkTarget = null)
     {
         if (_observer is null || _table.Get(parent) is not { } dir) return;
         try
         {
-            _observer.NameChanged(dir, name.Span);
+            _observer.NameChanged(dir, name.Span, linkTarget is { } t ? t.Span : default);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

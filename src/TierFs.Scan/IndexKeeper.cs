@@ -111,9 +111,9 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
 
     void INamespaceObserver.Attach(InodeTable nodes) => _nodes = nodes;
 
-    void INamespaceObserver.NameChanged(Inode parent, ReadOnlySpan<byte> name)
+    void INamespaceObserver.NameChanged(Inode parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> linkTarget)
     {
-        var wake = _log.AddName(new FileKey(parent.Dev, parent.Ino), name);
+        var wake = _log.AddName(new FileKey(parent.Dev, parent.Ino), name, linkTarget);
         if (parent.ReportChange()) _log.AddNode(parent);
         if (wake) _wake.Set();
     }

@@ -3,8 +3,8 @@ using TierFs.Index;
 
 namespace TierFs.Scan.Live;
 
-/// <summary>A name in a directory that changed: the directory's inode and the name's raw bytes (names need not be UTF-8).</summary>
-internal readonly record struct NameChange(FileKey Parent, byte[] Name);
+/// <summary>A name in a directory that changed: the directory's inode, the name's raw bytes (names need not be UTF-8), and the target of a symlink made there.</summary>
+internal readonly record struct NameChange(FileKey Parent, byte[] Name, byte[]? LinkTarget = null);
 
 /// <summary>What one collection took: names in the order they changed, nodes once each.</summary>
 internal sealed record Changes(List<NameChange> Names, List<Inode> Nodes, bool Overflowed)
@@ -30,13 +30,13 @@ internal sealed class ChangeLog(int maxNames)
     public int MaxNames { get; } = maxNames;
 
     /// <summary>Returns true when the log was empty before (the applier is to be woken).</summary>
-    public bool AddName(FileKey parent, ReadOnlySpan<byte> name)
+    public bool AddName(FileKey parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> linkTarget)
     {
-        var bytes = name.ToArray();
+        var change = new NameChange(parent, name.ToArray(), linkTarget.IsEmpty ? null : linkTarget.ToArray());
         lock (_lock)
         {
             var wasEmpty = IsEmptyLocked();
-            if (_names.Count < MaxNames) _names.Add(new NameChange(parent, bytes));
+            if (_names.Count < MaxNames) _names.Add(change);
             else _overflowed = true;
             return wasEmpty;
         }

@@ -93,13 +93,14 @@ internal sealed unsafe class LiveBatch : IDisposable
                 Skipped++;
                 return;
             }
-            Present(dir.Id, dirFd, p, name, change.Name, st, old);
+            Present(dir.Id, dirFd, p, name, change, st, old);
         }
     }
 
     /// <summary>The name holds a node now: the same as its row, another node, or a new one.</summary>
-    private void Present(long dirId, int dirFd, byte* rawName, string name, byte[] nameBytes, StatX st, EntryRow? old)
+    private void Present(long dirId, int dirFd, byte* rawName, string name, NameChange change, StatX st, EntryRow? old)
     {
+        var nameBytes = change.Name;
         var key = EntryStat.KeyOf(st);
         var type = EntryStat.TypeOf(st);
         if (old is not null && old.Key == key && old.Type == type)
@@ -116,7 +117,9 @@ internal sealed unsafe class LiveBatch : IDisposable
             _view.Put(old with { ParentId = -old.Id }, old);
             Gone(old);
         }
-        var target = type == EntryRow.TypeSymlink ? ReadLink(dirFd, rawName, ref st) : null;
+        // A symlink made through the mount comes with its target; reading it here would move the link's atime.
+        var target = type != EntryRow.TypeSymlink ? null
+            : change.LinkTarget is { } t && (ulong)t.Length == st.Size ? Encoding.UTF8.GetString(t) : ReadLink(dirFd, rawName, ref st);
         var moved = Renamed(key, type, st, dirId, name);
         if (moved is not null)
         {

@@ -63,7 +63,7 @@ public sealed unsafe class IndexKeeperTests : IDisposable
     private void Told(IndexKeeper keeper, string relative)
     {
         var dir = Path.GetDirectoryName(relative) is { Length: > 0 } d ? d : ".";
-        ((INamespaceObserver)keeper).NameChanged(Node(dir), Encoding.UTF8.GetBytes(Path.GetFileName(relative)));
+        ((INamespaceObserver)keeper).NameChanged(Node(dir), Encoding.UTF8.GetBytes(Path.GetFileName(relative)), default);
     }
 
     private static void Changed(IndexKeeper keeper, Inode node)
