@@ -44,6 +44,7 @@ public sealed class Inode
 
     private int _openHandles;
     private int _openWriters;
+    private int _changeReported;
 
     /// <summary>Open file handles through the mount: a file in use is never migrated.</summary>
     public int OpenHandles => Volatile.Read(ref _openHandles);
@@ -60,6 +61,16 @@ public sealed class Inode
         Interlocked.Decrement(ref _openHandles);
         if (forWrite) Interlocked.Decrement(ref _openWriters);
     }
+
+    /// <summary>
+    /// True for the first change since the observer last collected the node (see
+    /// <see cref="INamespaceObserver.NodeChanged"/>); a plain read while one is pending.
+    /// </summary>
+    public bool ReportChange() =>
+        Volatile.Read(ref _changeReported) == 0 && Interlocked.Exchange(ref _changeReported, 1) == 0;
+
+    /// <summary>The observer took the node: the next change is reported again. Call before looking at the node.</summary>
+    public void ChangeCollected() => Interlocked.Exchange(ref _changeReported, 0);
 
     public override string ToString() => $"node {NodeId} (dev {Dev:x} ino {Ino})";
 }

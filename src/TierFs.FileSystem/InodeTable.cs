@@ -93,6 +93,28 @@ public sealed unsafe class InodeTable : IDisposable
         return node.FdSlot;
     }
 
+    /// <summary>
+    /// A descriptor of the node's own (O_PATH; the caller closes it), for readers outside the
+    /// request path; -1 once the kernel has forgotten the node or its file cannot be reopened.
+    /// Under the table's lock, so that the node cannot be forgotten (and its descriptor closed) meanwhile.
+    /// </summary>
+    public int Duplicate(Inode node)
+    {
+        lock (_gate)
+        {
+            if (_byId.GetValueOrDefault(node.NodeId) != node) return -1;
+            try
+            {
+                using var fd = Use(node);
+                return Libc.Dup(fd.Fd);
+            }
+            catch (FuseErrnoException)
+            {
+                return -1;
+            }
+        }
+    }
+
     /// <summary>The node of (dev, ino) if the kernel holds it, without adding a lookup.</summary>
     public Inode? Find(ulong dev, ulong ino)
     {

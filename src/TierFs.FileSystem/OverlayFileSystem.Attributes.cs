@@ -20,6 +20,18 @@ public sealed unsafe partial class OverlayFileSystem
     public int SetAttr(in FuseContext ctx, ulong ino, in FuseAttr values, SetAttrFlags toSet, in FuseFileInfo fi, ref FuseAttr attr, ref double timeout)
     {
         var node = Node(ino);
+        try
+        {
+            return SetAttr(node, values, toSet, fi, ref attr, ref timeout);
+        }
+        finally
+        {
+            NodeChanged(node); // also after a failure part way: an earlier change may have gone through
+        }
+    }
+
+    private int SetAttr(Inode node, in FuseAttr values, SetAttrFlags toSet, in FuseFileInfo fi, ref FuseAttr attr, ref double timeout)
+    {
         using var nfd = _table.Use(node);
         var fh = fi.HasHandle ? (int)fi.Fh : -1;
         var path = stackalloc byte[ProcFd.BufferSize];
@@ -166,7 +178,9 @@ public sealed unsafe partial class OverlayFileSystem
         var path = stackalloc byte[ProcFd.BufferSize];
         using var nfd = _table.Use(node);
         fixed (byte* v = value)
-            return Libc.SetXattr(ProcFd.Format(nfd.Fd, path), name.Pointer, v, (nuint)value.Length, flags) == 0 ? 0 : Fail();
+            if (Libc.SetXattr(ProcFd.Format(nfd.Fd, path), name.Pointer, v, (nuint)value.Length, flags) != 0) return Fail();
+        NodeChanged(node); // the ctime moved
+        return 0;
     }
 
     public int RemoveXattr(in FuseContext ctx, ulong ino, FuseName name)
@@ -176,6 +190,8 @@ public sealed unsafe partial class OverlayFileSystem
         if (IsPrivate(name)) return -Errno.EPERM;
         var path = stackalloc byte[ProcFd.BufferSize];
         using var nfd = _table.Use(node);
-        return Libc.RemoveXattr(ProcFd.Format(nfd.Fd, path), name.Pointer) == 0 ? 0 : Fail();
+        if (Libc.RemoveXattr(ProcFd.Format(nfd.Fd, path), name.Pointer) != 0) return Fail();
+        NodeChanged(node); // the ctime moved
+        return 0;
     }
 }

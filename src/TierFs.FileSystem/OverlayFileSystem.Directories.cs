@@ -94,6 +94,7 @@ public sealed unsafe partial class OverlayFileSystem
     public int ReleaseDir(in FuseContext ctx, ulong ino, in FuseFileInfo fi)
     {
         _dirs.Remove(fi.Fh);
+        NodeChanged(ino); // listing moved the atime
         return 0;
     }
 

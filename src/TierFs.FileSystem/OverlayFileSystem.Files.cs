@@ -40,6 +40,7 @@ public sealed unsafe partial class OverlayFileSystem
         {
             if (fd < 0) node.Closed(write);
         }
+        if (write && (fi.Flags & Libc.O_TRUNC) != 0) NodeChanged(node);
         fi.Fh = (ulong)fd;
         SetOpenBits(ref fi);
         return 0;
@@ -61,6 +62,7 @@ public sealed unsafe partial class OverlayFileSystem
         fi.Fh = (ulong)fd;
         SetOpenBits(ref fi);
         Node(entry.Ino).Opened(ForWrite(fi.Flags));
+        NameChanged(parent, name);
         return 0;
     }
 
@@ -73,13 +75,21 @@ public sealed unsafe partial class OverlayFileSystem
 
     public int Write(in FuseContext ctx, ulong ino, in FuseFileInfo fi, long offset, ReadOnlySpan<byte> data)
     {
-        DataChanging(ino, (int)fi.Fh);
+        var node = Watched(ino);
+        DataChanging(node, (int)fi.Fh);
+        var res = WriteAll((int)fi.Fh, offset, data);
+        NodeChanged(node);
+        return res;
+    }
+
+    private static int WriteAll(int fd, long offset, ReadOnlySpan<byte> data)
+    {
         fixed (byte* p = data)
         {
             var done = 0;
             while (done < data.Length)
             {
-                var n = Libc.PWrite((int)fi.Fh, p + done, (nuint)(data.Length - done), offset + done);
+                var n = Libc.PWrite(fd, p + done, (nuint)(data.Length - done), offset + done);
                 if (n < 0)
                 {
                     if (Libc.Errno() == Errno.EINTR) continue;
@@ -104,7 +114,9 @@ public sealed unsafe partial class OverlayFileSystem
     public int Release(in FuseContext ctx, ulong ino, in FuseFileInfo fi)
     {
         Libc.Close((int)fi.Fh);
-        _table.Get(ino)?.Closed(ForWrite(fi.Flags));
+        var node = _table.Get(ino);
+        node?.Closed(ForWrite(fi.Flags));
+        NodeChanged(node); // reads moved the atime, mmap writes the data
         return 0;
     }
 
@@ -148,8 +160,11 @@ public sealed unsafe partial class OverlayFileSystem
 
     public int Fallocate(in FuseContext ctx, ulong ino, int mode, long offset, long length, in FuseFileInfo fi)
     {
-        DataChanging(ino, (int)fi.Fh);
-        return Libc.Fallocate((int)fi.Fh, mode, offset, length) == 0 ? 0 : Fail();
+        var node = Watched(ino);
+        DataChanging(node, (int)fi.Fh);
+        if (Libc.Fallocate((int)fi.Fh, mode, offset, length) != 0) return Fail();
+        NodeChanged(node);
+        return 0;
     }
 
     public long Lseek(in FuseContext ctx, ulong ino, long offset, int whence, in FuseFileInfo fi)
@@ -160,8 +175,11 @@ public sealed unsafe partial class OverlayFileSystem
 
     public long CopyFileRange(in FuseContext ctx, ulong inoIn, long offsetIn, in FuseFileInfo fiIn, ulong inoOut, long offsetOut, in FuseFileInfo fiOut, ulong length, int flags)
     {
-        DataChanging(inoOut, (int)fiOut.Fh);
+        var node = Watched(inoOut);
+        DataChanging(node, (int)fiOut.Fh);
         var res = Libc.CopyFileRange((int)fiIn.Fh, &offsetIn, (int)fiOut.Fh, &offsetOut, (nuint)length, (uint)flags);
-        return res < 0 ? Fail() : res;
+        if (res < 0) return Fail();
+        NodeChanged(node);
+        return res;
     }
 }

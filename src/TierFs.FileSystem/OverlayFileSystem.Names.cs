@@ -27,7 +27,7 @@ public sealed unsafe partial class OverlayFileSystem
         using var p = Use(parent);
         mode = CreationMode(ctx, p.Fd, mode);
         if (Libc.MknodAt(p.Fd, name.Pointer, mode, rdev) != 0) return Fail();
-        return Created(ctx, p.Fd, name.Pointer, mode, ref entry);
+        return Created(ctx, parent, p.Fd, name, mode, ref entry);
     }
 
     public int MkDir(in FuseContext ctx, ulong parent, FuseName name, uint mode, ref FuseEntry entry)
@@ -35,26 +35,27 @@ public sealed unsafe partial class OverlayFileSystem
         using var p = Use(parent);
         mode = CreationMode(ctx, p.Fd, mode);
         if (Libc.MkdirAt(p.Fd, name.Pointer, mode) != 0) return Fail();
-        return Created(ctx, p.Fd, name.Pointer, Libc.S_IFDIR | mode, ref entry);
+        return Created(ctx, parent, p.Fd, name, Libc.S_IFDIR | mode, ref entry);
     }
 
     public int SymLink(in FuseContext ctx, FuseName target, ulong parent, FuseName name, ref FuseEntry entry)
     {
         using var p = Use(parent);
         if (Libc.SymlinkAt(target.Pointer, p.Fd, name.Pointer) != 0) return Fail();
-        return Created(ctx, p.Fd, name.Pointer, Libc.S_IFLNK | 0x1FF, ref entry);
+        return Created(ctx, parent, p.Fd, name, Libc.S_IFLNK | 0x1FF, ref entry, target);
     }
 
-    private int Created(in FuseContext ctx, int parentFd, byte* name, uint mode, ref FuseEntry entry)
+    private int Created(in FuseContext ctx, ulong parent, int parentFd, FuseName name, uint mode, ref FuseEntry entry, FuseName? linkTarget = null)
     {
-        var res = GiveToCaller(ctx, parentFd, parentFd, name, 0, mode);
+        var res = GiveToCaller(ctx, parentFd, parentFd, name.Pointer, 0, mode);
         if (res != 0)
         {
             // Do not leave a root-owned file behind for the caller.
-            Libc.UnlinkAt(parentFd, name, Attr.IsDir(mode) ? Libc.AT_REMOVEDIR : 0);
+            Libc.UnlinkAt(parentFd, name.Pointer, Attr.IsDir(mode) ? Libc.AT_REMOVEDIR : 0);
             return res;
         }
-        return LookupEntry(parentFd, name, ref entry);
+        NameChanged(parent, name, linkTarget);
+        return LookupEntry(parentFd, name.Pointer, ref entry);
     }
 
     public int Link(in FuseContext ctx, ulong ino, ulong newParent, FuseName newName, ref FuseEntry entry)
@@ -62,6 +63,7 @@ public sealed unsafe partial class OverlayFileSystem
         using var node = Use(ino);
         using var p = Use(newParent);
         if (Libc.LinkAt(node.Fd, EmptyPath, p.Fd, newName.Pointer, Libc.AT_EMPTY_PATH) != 0) return Fail();
+        NameChanged(newParent, newName);
         return LookupEntry(p.Fd, newName.Pointer, ref entry);
     }
 
@@ -71,13 +73,16 @@ public sealed unsafe partial class OverlayFileSystem
         var removed = BeforeRemoval(p.Fd, name.Pointer);
         if (Libc.UnlinkAt(p.Fd, name.Pointer, 0) != 0) return Fail();
         AfterRemoval(removed);
+        NameChanged(parent, name);
         return 0;
     }
 
     public int RmDir(in FuseContext ctx, ulong parent, FuseName name)
     {
         using var p = Use(parent);
-        return Libc.UnlinkAt(p.Fd, name.Pointer, Libc.AT_REMOVEDIR) == 0 ? 0 : Fail();
+        if (Libc.UnlinkAt(p.Fd, name.Pointer, Libc.AT_REMOVEDIR) != 0) return Fail();
+        NameChanged(parent, name);
+        return 0;
     }
 
     public int Rename(in FuseContext ctx, ulong parent, FuseName name, ulong newParent, FuseName newName, uint flags)
@@ -89,6 +94,8 @@ public sealed unsafe partial class OverlayFileSystem
         if (replaced is { } r && SameInode(from.Fd, name.Pointer, r)) replaced = null; // two names of one file
         if (Libc.RenameAt2(from.Fd, name.Pointer, to.Fd, newName.Pointer, flags) != 0) return Fail();
         AfterRemoval(replaced);
+        NameChanged(parent, name);
+        NameChanged(newParent, newName);
         return 0;
     }
 

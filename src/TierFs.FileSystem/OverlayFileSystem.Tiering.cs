@@ -17,11 +17,9 @@ public sealed unsafe partial class OverlayFileSystem
     }
 
     /// <summary>Data is about to change through an open handle: an archived copy becomes stale.</summary>
-    private void DataChanging(ulong nodeId, int fh)
+    private void DataChanging(Inode? node, int fh)
     {
-        if (_gate is null) return;
-        var node = _table.Get(nodeId);
-        if (node is not null) _gate.DataChanging(fh, node.Dev, node.Ino);
+        if (_gate is not null && node is not null) _gate.DataChanging(fh, node.Dev, node.Ino);
     }
 
     /// <summary>After a metadata change through the mount on a node (ctime moves).</summary>

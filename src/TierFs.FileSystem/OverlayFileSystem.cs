@@ -35,10 +35,12 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
 
     /// <param name="rootFd">An O_PATH descriptor of the backing root, opened before mounting; owned from here on.</param>
     /// <param name="gate">The tiering layer's answers on stubs; null for a plain passthrough mount.</param>
-    public OverlayFileSystem(int rootFd, OverlayOptions options, IStubGate? gate = null)
+    /// <param name="observer">Told of every change to names and attributes (the index keeper); null: nobody.</param>
+    public OverlayFileSystem(int rootFd, OverlayOptions options, IStubGate? gate = null, INamespaceObserver? observer = null)
     {
         _options = options;
         _gate = gate;
+        _observer = observer;
         StatX st;
         if (Libc.Statx(rootFd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0)
             throw new IOException($"cannot stat the backing root: errno {Libc.Errno()}");
@@ -53,6 +55,7 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         var nodeFds = options.MaxNodeDescriptors > 0 ? options.MaxNodeDescriptors : (int)Math.Min(limit / 2, 1 << 22);
         _table = new InodeTable(rootFd, st.Dev, st.Ino, st.Mode, nodeFds);
         Log.Info(Source, $"at most {nodeFds} inode descriptors open; past that, inodes are reopened by file handle");
+        observer?.Attach(_table);
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using TierFs.Cli.Tiering;
 using TierFs.Common;
 using TierFs.Index;
 using TierFs.Remote;
+using TierFs.Scan;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
@@ -60,7 +61,10 @@ public sealed class MountHost(MountSettings settings)
         await using var remote = RemoteStore.Create(RemoteFromConfig.Options(config.Remote, stateDir));
         CheckRemote(remote);
 
+        using var index = TierIndex.Open(Path.Combine(stateDir, "index.db"));
         var rootFd = OverlayFileSystem.OpenBacking(backing);
+        // Disposed explicitly once the FUSE loop is over (its last changes applied), before the overlay.
+        using var keeper = new IndexKeeper(index, rootFd);
         var networkBacking = TierFs.Posix.BackingFsType.IsNetwork(rootFd);
         var defaultTimeout = MountSettings.DefaultTimeout(settings.InPlace, networkBacking);
         var gate = new EngineGate();
@@ -72,7 +76,7 @@ public sealed class MountHost(MountSettings settings)
             KeepCache = settings.KeepCache,
             FlushOnClose = settings.FlushOnClose ?? networkBacking,
             MaxNodeDescriptors = (int)settings.MaxInodeFds,
-        }, gate);
+        }, gate, keeper);
         var fuseOptions = new FuseMountOptions
         {
             FsName = backing,
@@ -93,7 +97,6 @@ public sealed class MountHost(MountSettings settings)
         fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
 
         using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e));
-        using var index = TierIndex.Open(Path.Combine(stateDir, "index.db"));
         var journal = new IndexJournal(index);
         using var engine = new TierEngine(rootFd, config, remote, new MountView(fs, session), journal);
         gate.Engine = engine;
@@ -121,8 +124,10 @@ public sealed class MountHost(MountSettings settings)
         }
         RuntimeFiles.Write(new MountRecord(Environment.ProcessId, backing, mountPoint, stateDir, logFile));
         Ready?.Invoke();
+        keeper.ScanIfEmpty();
 
         loop.Join();
+        keeper.Dispose();
         control.Dispose(); // no more commands; running ones are cancelled
         background.Cancel();
         try { await deleter.ConfigureAwait(false); } catch (OperationCanceledException) { }

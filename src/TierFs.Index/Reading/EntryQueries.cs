@@ -86,12 +86,6 @@ internal sealed class EntryQueries : IDisposable
         return rows;
     }
 
-    private SqliteCommand Create(string sql, params (string Name, SqliteType Type)[] parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, type) in parameters) command.Parameters.Add(name, type);
-        command.Prepare();
-        return command;
-    }
+    private SqliteCommand Create(string sql, params (string Name, SqliteType Type)[] parameters) =>
+        _connection.Prepare(sql, parameters);
 }

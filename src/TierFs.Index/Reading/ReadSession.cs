@@ -98,12 +98,6 @@ internal sealed class ReadSession : IDisposable
         _connection.Dispose();
     }
 
-    private SqliteCommand Create(string sql, params (string Name, SqliteType Type)[] parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, type) in parameters) command.Parameters.Add(name, type);
-        command.Prepare();
-        return command;
-    }
+    private SqliteCommand Create(string sql, params (string Name, SqliteType Type)[] parameters) =>
+        _connection.Prepare(sql, parameters);
 }

@@ -1,0 +1,58 @@
+using Microsoft.Data.Sqlite;
+using TierFs.Index.Storage;
+
+namespace TierFs.Index.Reading;
+
+/// <summary>
+/// Point lookups of committed entries on a reader connection of its own, for one thread that
+/// keeps the namespace current between scans (the mount's live updates): the row at a place, the
+/// rows of an inode, a row's path. Not thread-safe.
+/// </summary>
+public sealed class EntryLookup : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly EntryQueries _queries;
+    private readonly SqliteCommand _at;
+    private readonly SqliteCommand _path;
+
+    internal EntryLookup(SqliteConnection connection)
+    {
+        _connection = connection;
+        _queries = new EntryQueries(connection);
+        _at = connection.Prepare($"SELECT {EntryColumns.SelectList} FROM entries WHERE parent_id = $p AND name = $n",
+            ("$p", SqliteType.Integer), ("$n", SqliteType.Text));
+        _path = connection.Prepare("SELECT path($id)", ("$id", SqliteType.Integer));
+    }
+
+    /// <summary>The row named <paramref name="name"/> in the directory <paramref name="parentId"/>.</summary>
+    public EntryRow? At(long parentId, string name)
+    {
+        _at.Parameters[0].Value = parentId;
+        _at.Parameters[1].Value = name;
+        using var r = _at.ExecuteReader();
+        return r.Read() ? EntryColumns.Read(r) : null;
+    }
+
+    public EntryRow? Get(long id) => _queries.Get(id);
+
+    /// <summary>A directory's rows.</summary>
+    public List<EntryRow> Children(long parentId) => _queries.Children(parentId);
+
+    /// <summary>Every row of an inode (several for hard links; parked rows included).</summary>
+    public List<EntryRow> Of(FileKey key) => _queries.ByKey(key);
+
+    /// <summary>The row's path from the root ("." for the root), or null if it has none.</summary>
+    public string? PathOf(long id)
+    {
+        _path.Parameters[0].Value = id;
+        return _path.ExecuteScalar() as string;
+    }
+
+    public void Dispose()
+    {
+        _at.Dispose();
+        _path.Dispose();
+        _queries.Dispose();
+        _connection.Dispose();
+    }
+}

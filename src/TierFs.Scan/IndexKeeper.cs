@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using TierFs.Common;
+using TierFs.FileSystem;
+using TierFs.Index;
+using TierFs.Index.Reading;
+using TierFs.Posix;
+using TierFs.Scan.Live;
+
+namespace TierFs.Scan;
+
+/// <summary>
+/// Keeps a mount's index in step with its backing tree: the mount tells it of every change made
+/// through it (<see cref="INamespaceObserver"/>), and about every <see cref="ApplyPeriod"/> the
+/// changes collected are looked at again in the tree and written in one batch. Full scans run
+/// through <see cref="Scan"/>, never at the same time as a batch: while one runs, changes are
+/// collected and applied after it. Thread-safe. Dispose after the mount has stopped serving (its
+/// last changes are applied then) and before the index.
+/// </summary>
+public sealed class IndexKeeper : INamespaceObserver, IDisposable
+{
+    private const string Source = "index";
+
+    /// <summary>How long changes are collected before a batch applies them: every change is in the index within about twice this.</summary>
+    public static readonly TimeSpan ApplyPeriod = TimeSpan.FromMilliseconds(300);
+
+    private readonly TierIndex _index;
+    private readonly int _rootFd;
+    private readonly ChangeLog _log;
+    /// <summary>Held by a batch or a scan: they never write the same rows at once.</summary>
+    private readonly Lock _exclusive = new();
+    private readonly ManualResetEventSlim _wake = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Thread _applier;
+    private readonly EntryLookup _lookup;
+    private InodeTable? _nodes;
+    private Task? _firstScan;
+    private long _generation;
+    private long _batches;
+    private int _disposed;
+
+    /// <param name="index">The index to keep (outlives the keeper).</param>
+    /// <param name="backingRootFd">A descriptor of the backing tree's root (O_PATH is enough), opened before mounting; the keeper uses a duplicate.</param>
+    public IndexKeeper(TierIndex index, int backingRootFd)
+        : this(index, backingRootFd, ChangeLog.DefaultMaxNames)
+    {
+    }
+
+    internal IndexKeeper(TierIndex index, int backingRootFd, int maxPendingNames)
+    {
+        _index = index;
+        _rootFd = Libc.Dup(backingRootFd);
+        if (_rootFd < 0) throw new IOException($"cannot duplicate the backing root's descriptor: errno {Libc.Errno()}");
+        _log = new ChangeLog(maxPendingNames);
+        _lookup = index.OpenEntryLookup();
+        var stats = index.EntryStats();
+        _generation = stats.LastScan;
+        IndexWasEmpty = stats.Entries == 0;
+        _applier = new Thread(ApplyLoop) { Name = "index-keeper", IsBackground = true };
+        _applier.Start();
+    }
+
+    /// <summary>The index had no entries when the keeper was made (nothing to keep until a scan).</summary>
+    public bool IndexWasEmpty { get; }
+
+    /// <summary>Batches applied so far (tests).</summary>
+    internal long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>
+    /// Runs a full incremental scan of the backing tree into the index (see <see cref="Scanner"/>)
+    /// and returns its counts. Live changes are not applied while it runs; they are collected and
+    /// applied after it. Scans asked for at the same time run one after the other. Blocks until
+    /// done; a cancelled scan (<see cref="ScanOptions.Cancellation"/>) deletes nothing.
+    /// </summary>
+    public ScanResult Scan(ScanOptions? options = null)
+    {
+        lock (_exclusive)
+        {
+            var result = new Scanner(_index, options).Scan(_rootFd);
+            Interlocked.Exchange(ref _generation, result.Generation);
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// When the index had no entries, starts one full scan in the background, so that a fresh
+    /// mount has an index without anyone asking; its summary line is logged.
+    /// </summary>
+    public void ScanIfEmpty()
+    {
+        if (!IndexWasEmpty || _firstScan is not null) return;
+        Log.Info(Source, "the index has no entries yet: scanning the backing tree in the background");
+        _firstScan = Task.Run(() =>
+        {
+            try
+            {
+                var result = Scan(new ScanOptions { Cancellation = _stopping.Token });
+                Log.Info(Source, $"first scan done: {result}");
+            }
+            catch (Exception e) when (e is IOException or IndexException or InvalidOperationException)
+            {
+                Log.Error(Source, "the first scan failed; run `tierfs scan` to build the index", e);
+            }
+        });
+    }
+
+    /// <summary>Applies every change told so far, and waits until it is committed.</summary>
+    public void Flush()
+    {
+        lock (_exclusive) ApplyPending();
+    }
+
+    void INamespaceObserver.Attach(InodeTable nodes) => _nodes = nodes;
+
+    void INamespaceObserver.NameChanged(Inode parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> linkTarget)
+    {
+        var wake = _log.AddName(new FileKey(parent.Dev, parent.Ino), name, linkTarget);
+        if (parent.ReportChange()) _log.AddNode(parent);
+        if (wake) _wake.Set();
+    }
+
+    void INamespaceObserver.NodeChanged(Inode node)
+    {
+        if (_log.AddNode(node)) _wake.Set();
+    }
+
+    private void ApplyLoop()
+    {
+        var stop = _stopping.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                _wake.Wait(stop);
+                _wake.Reset();
+                // Collect for a while: a burst of changes is one batch, not one per change.
+                stop.WaitHandle.WaitOne(ApplyPeriod);
+                lock (_exclusive) ApplyPending();
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>One batch (under the exclusive lock): what was collected is looked at and written, then committed.</summary>
+    private void ApplyPending()
+    {
+        var changes = _log.Take();
+        if (!changes.IsEmpty) Apply(changes);
+    }
+
+    private void Apply(Changes changes)
+    {
+        if (changes.Overflowed)
+        {
+            // More names than kept: a scan finds what they named, and more.
+            Log.Warn(Source, $"more than {_log.MaxNames} changes waited; rescanning instead");
+            RescanLocked();
+            return;
+        }
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            using var batch = new LiveBatch(_index, _lookup, _nodes, _rootFd, Interlocked.Read(ref _generation));
+            batch.Apply(changes);
+            _index.Flush();
+            Interlocked.Increment(ref _batches);
+            Log.Debug(Source, $"applied {changes.Names.Count} names, {changes.Nodes.Count} nodes: {batch.Writes} writes, " +
+                              $"{batch.Skipped} left for the next scan, in {clock.ElapsedMilliseconds} ms");
+        }
+        catch (Exception e) when (e is IndexException or IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            // The changes are lost to the index: the truth is in the tree, so scan it.
+            Log.Error(Source, "applying the mount's changes to the index failed; rescanning", e);
+            RescanLocked();
+        }
+    }
+
+    private void RescanLocked()
+    {
+        try
+        {
+            var result = new Scanner(_index, new ScanOptions { Cancellation = _stopping.Token }).Scan(_rootFd);
+            Interlocked.Exchange(ref _generation, result.Generation);
+        }
+        catch (Exception e) when (e is IndexException or IOException or InvalidOperationException)
+        {
+            Log.Error(Source, "the rescan failed; the index stays behind until the next scan", e);
+        }
+    }
+
+    /// <summary>Stops collecting and applying: what was told is applied and committed first.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _stopping.Cancel();
+        _applier.Join();
+        try { _firstScan?.Wait(); } catch (AggregateException) { }
+        lock (_exclusive)
+        {
+            var pending = _log.Take();
+            if (pending.Overflowed) Log.Warn(Source, "too many changes waited at unmount; the next scan catches the index up");
+            else if (!pending.IsEmpty) Apply(pending);
+        }
+        _lookup.Dispose();
+        _wake.Dispose();
+        _stopping.Dispose();
+        Libc.Close(_rootFd);
+    }
+}

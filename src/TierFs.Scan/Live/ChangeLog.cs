@@ -1,0 +1,71 @@
+using TierFs.FileSystem;
+using TierFs.Index;
+
+namespace TierFs.Scan.Live;
+
+/// <summary>A name in a directory that changed: the directory's inode, the name's raw bytes (names need not be UTF-8), and the target of a symlink made there.</summary>
+internal readonly record struct NameChange(FileKey Parent, byte[] Name, byte[]? LinkTarget = null);
+
+/// <summary>What one collection took: names in the order they changed, nodes once each.</summary>
+internal sealed record Changes(List<NameChange> Names, List<Inode> Nodes, bool Overflowed)
+{
+    public bool IsEmpty => Names.Count == 0 && Nodes.Count == 0 && !Overflowed;
+}
+
+/// <summary>
+/// The changes told by the mount and not applied yet. Adding is a short lock and a list append
+/// (nodes come once per collection, see <see cref="Inode.ReportChange"/>). While applying is paused
+/// (a full scan runs) the names pile up: past <see cref="MaxNames"/> they are dropped and the log
+/// says so, and the keeper rescans instead (the scan finds everything they named).
+/// </summary>
+internal sealed class ChangeLog(int maxNames)
+{
+    public const int DefaultMaxNames = 1_000_000;
+
+    private readonly Lock _lock = new();
+    private List<NameChange> _names = [];
+    private List<Inode> _nodes = [];
+    private bool _overflowed;
+
+    public int MaxNames { get; } = maxNames;
+
+    /// <summary>Returns true when the log was empty before (the applier is to be woken).</summary>
+    public bool AddName(FileKey parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> linkTarget)
+    {
+        var change = new NameChange(parent, name.ToArray(), linkTarget.IsEmpty ? null : linkTarget.ToArray());
+        lock (_lock)
+        {
+            var wasEmpty = IsEmptyLocked();
+            if (_names.Count < MaxNames) _names.Add(change);
+            else _overflowed = true;
+            return wasEmpty;
+        }
+    }
+
+    public bool AddNode(Inode node)
+    {
+        lock (_lock)
+        {
+            var wasEmpty = IsEmptyLocked();
+            _nodes.Add(node);
+            return wasEmpty;
+        }
+    }
+
+    /// <summary>Everything collected so far; the nodes' flags are cleared first, so a change from now on is told again.</summary>
+    public Changes Take()
+    {
+        Changes taken;
+        lock (_lock)
+        {
+            taken = new Changes(_names, _nodes, _overflowed);
+            _names = [];
+            _nodes = [];
+            _overflowed = false;
+        }
+        foreach (var node in taken.Nodes) node.ChangeCollected();
+        return taken;
+    }
+
+    private bool IsEmptyLocked() => _names.Count == 0 && _nodes.Count == 0 && !_overflowed;
+}

@@ -1,0 +1,316 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using TierFs.FileSystem;
+using TierFs.Index;
+using TierFs.Index.Reading;
+using TierFs.Posix;
+
+namespace TierFs.Scan.Live;
+
+/// <summary>
+/// Applies one collection of changes told by the mount: each changed name is looked at again in
+/// the backing tree (statx by its directory's descriptor and its name, symlinks not followed) and
+/// compared with its row, as a scan would for that one name; each changed node is stat'ed again and
+/// its rows (all its hard links) brought up to date. Only what differs is written: new rows, changed
+/// attributes, renames (the row keeps its id and its subtree: one write), deletions.
+/// What cannot be looked at (a directory not in the index, a node forgotten and unreachable) is left
+/// for the next scan; nothing is written from a guess.
+/// </summary>
+internal sealed unsafe class LiveBatch : IDisposable
+{
+    private static readonly byte* EmptyPath = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference("\0"u8));
+    private static readonly byte* DotPath = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(".\0"u8));
+
+    private readonly TierIndex _index;
+    private readonly BatchView _view;
+    private readonly InodeTable? _nodes;
+    private readonly int _rootFd;
+    private readonly long _generation;
+    private readonly List<NameChange> _work = [];
+    private readonly HashSet<(FileKey, string)> _seen = [];
+    /// <summary>Descriptors of the directories looked in (owned, closed at the end); -1: unreachable.</summary>
+    private readonly Dictionary<FileKey, int> _dirFds = [];
+    private readonly HashSet<long> _missing = [];
+    private readonly HashSet<long> _moved = [];
+    /// <summary>Inodes whose rows are to be brought up to date, with their stat when this batch already took it.</summary>
+    private readonly Dictionary<FileKey, StatX?> _refresh = [];
+
+    public LiveBatch(TierIndex index, EntryLookup lookup, InodeTable? nodes, int rootFd, long generation)
+    {
+        _index = index;
+        _view = new BatchView(index, lookup);
+        _nodes = nodes;
+        _rootFd = rootFd;
+        _generation = generation;
+    }
+
+    /// <summary>Names and nodes left for the next scan (their directory or node could not be reached).</summary>
+    public int Skipped { get; private set; }
+    public int Writes => _view.Writes;
+
+    /// <summary>Queues the batch's writes (the caller flushes them).</summary>
+    public void Apply(Changes changes)
+    {
+        _work.AddRange(changes.Names);
+        // In order: a directory made in this batch is in the view before the names made in it.
+        for (var i = 0; i < _work.Count; i++) Name(_work[i]);
+        foreach (var node in changes.Nodes)
+        {
+            var key = new FileKey(node.Dev, node.Ino);
+            if (_refresh.TryGetValue(key, out var known) && known is not null) continue;
+            _refresh[key] = StatNode(node);
+        }
+        foreach (var (key, st) in _refresh) Refresh(key, st);
+        // Last: a row renamed out of a deleted directory was moved above and survives.
+        foreach (var id in _missing) _view.DeleteTree(id);
+    }
+
+    private void Name(NameChange change)
+    {
+        var name = Encoding.UTF8.GetString(change.Name);
+        if (!_seen.Add((change.Parent, name))) return;
+        var dir = DirectoryRow(change.Parent);
+        var dirFd = dir is null ? -1 : DirFd(dir);
+        if (dirFd < 0)
+        {
+            Skipped++;
+            return;
+        }
+        StatX st;
+        int err;
+        fixed (byte* p = NullTerminated(change.Name))
+        {
+            err = Libc.Statx(dirFd, p, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) == 0 ? 0 : Libc.Errno();
+            var old = _view.At(dir!.Id, name);
+            if (err == Errno.ENOENT)
+            {
+                if (old is not null) Gone(old);
+                return;
+            }
+            if (err != 0)
+            {
+                Skipped++;
+                return;
+            }
+            Present(dir.Id, dirFd, p, name, change, st, old);
+        }
+    }
+
+    /// <summary>The name holds a node now: the same as its row, another node, or a new one.</summary>
+    private void Present(long dirId, int dirFd, byte* rawName, string name, NameChange change, StatX st, EntryRow? old)
+    {
+        var nameBytes = change.Name;
+        var key = EntryStat.KeyOf(st);
+        var type = EntryStat.TypeOf(st);
+        if (old is not null && old.Key == key && old.Type == type)
+        {
+            var row = EntryStat.Row(old.Id, dirId, name, st, old.Target, _generation);
+            if (!row.SameStat(old)) _view.Put(row, old);
+            _refresh[key] = st;
+            return;
+        }
+        if (old is not null)
+        {
+            // Another node took the name: park the old row (the place is unique) until the end
+            // shows whether it moved elsewhere or is gone.
+            _view.Put(old with { ParentId = -old.Id }, old);
+            Gone(old);
+        }
+        // A symlink made through the mount comes with its target; reading it here would move the link's atime.
+        var target = type != EntryRow.TypeSymlink ? null
+            : change.LinkTarget is { } t && (ulong)t.Length == st.Size ? Encoding.UTF8.GetString(t) : ReadLink(dirFd, rawName, ref st);
+        var moved = Renamed(key, type, st, dirId, name);
+        if (moved is not null)
+        {
+            _view.Put(EntryStat.Row(moved.Id, dirId, name, st, target ?? moved.Target, _generation), moved);
+            _moved.Add(moved.Id);
+            _missing.Remove(moved.Id);
+            // Its rows below came along; one level is checked against the listing, since a
+            // removed directory's inode number may be reused by a new one (no rename at all).
+            if (type == EntryRow.TypeDir) Verify(dirFd, nameBytes, key, moved.Id, isNew: false);
+        }
+        else
+        {
+            var id = _index.NewEntryId();
+            _view.Put(EntryStat.Row(id, dirId, name, st, target, _generation), null);
+            // A new directory may not be empty (made in this batch, or moved in from where the
+            // index did not see it): its names are looked at too.
+            if (type == EntryRow.TypeDir) Verify(dirFd, nameBytes, key, id, isNew: true);
+        }
+        _refresh[key] = st;
+    }
+
+    /// <summary>The row's name is gone (or taken): deleted at the end unless it turns up elsewhere; its other names change (nlink).</summary>
+    private void Gone(EntryRow old)
+    {
+        if (!_moved.Contains(old.Id)) _missing.Add(old.Id);
+        _refresh.TryAdd(old.Key, null);
+    }
+
+    /// <summary>
+    /// A row of the same inode elsewhere, which the new name replaces: a rename. Only for
+    /// directories and files with one link (a hard-linked file's new name may be a new link), as the scanner does.
+    /// </summary>
+    private EntryRow? Renamed(FileKey key, string type, in StatX st, long dirId, string name)
+    {
+        if (type != EntryRow.TypeDir && st.Nlink != 1) return null;
+        foreach (var row in _view.RowsOf(key))
+        {
+            if (row.Type != type || row.Id == EntryRow.RootId || _moved.Contains(row.Id)) continue;
+            if (row.ParentId == dirId && row.Name == name) continue;
+            return row;
+        }
+        return null;
+    }
+
+    /// <summary>Brings every row of the inode to its current attributes (hard links share them).</summary>
+    private void Refresh(FileKey key, StatX? known)
+    {
+        var rows = _view.RowsOf(key).Where(r => r.ParentId >= 0 && !_missing.Contains(r.Id)).ToList();
+        if (rows.Count == 0) return;
+        var st = known ?? StatKey(key, rows);
+        if (st is not { } s)
+        {
+            Skipped++;
+            return;
+        }
+        foreach (var row in rows)
+        {
+            var now = EntryStat.Row(row.Id, row.ParentId, row.Name, s, row.Target, _generation);
+            if (!now.SameStat(row)) _view.Put(now, row);
+        }
+    }
+
+    /// <summary>The inode's attributes: through the mount's node if the kernel still holds it, else through one of its names.</summary>
+    private StatX? StatKey(FileKey key, List<EntryRow> rows)
+    {
+        if (_nodes?.Find(key.Dev, key.Ino) is { } node && StatNode(node) is { } st) return st;
+        foreach (var row in rows)
+        {
+            if (row.Id == EntryRow.RootId || _view.Row(row.ParentId) is not { } dir) continue;
+            var dirFd = DirFd(dir);
+            if (dirFd < 0) continue;
+            StatX s;
+            fixed (byte* p = NullTerminated(Encoding.UTF8.GetBytes(row.Name)))
+                if (Libc.Statx(dirFd, p, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &s) != 0) continue;
+            if (EntryStat.KeyOf(s) == key) return s;
+        }
+        return RootStat(key);
+    }
+
+    private StatX? StatNode(Inode node)
+    {
+        var fd = _nodes?.Duplicate(node) ?? -1;
+        if (fd < 0) return null;
+        try
+        {
+            return FdStat(fd, new FileKey(node.Dev, node.Ino));
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
+    }
+
+    private StatX? RootStat(FileKey key) => FdStat(_rootFd, key);
+
+    private static StatX? FdStat(int fd, FileKey expected)
+    {
+        StatX st;
+        if (Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0) return null;
+        return EntryStat.KeyOf(st) == expected ? st : null;
+    }
+
+    /// <summary>The directory row of an inode as this batch sees it; null when the index does not have it (yet).</summary>
+    private EntryRow? DirectoryRow(FileKey key)
+    {
+        foreach (var row in _view.RowsOf(key))
+            if (row.Type == EntryRow.TypeDir && row.ParentId >= 0 && !_missing.Contains(row.Id)) return row;
+        return null;
+    }
+
+    /// <summary>
+    /// A descriptor of the directory: the mount's node if the kernel holds it, else opened by its
+    /// path as this batch sees it, and only if it is the same inode. -1 when neither works.
+    /// </summary>
+    private int DirFd(EntryRow dir)
+    {
+        if (_dirFds.TryGetValue(dir.Key, out var fd)) return fd;
+        fd = dir.Id == EntryRow.RootId ? Libc.Dup(_rootFd) : -1;
+        if (fd < 0 && _nodes?.Find(dir.Key.Dev, dir.Key.Ino) is { } node) fd = _nodes.Duplicate(node);
+        if (fd < 0 && _view.PathOf(dir.Id) is { } path) fd = OpenVerified(_rootFd, Encoding.UTF8.GetBytes(path), dir.Key);
+        _dirFds[dir.Key] = fd;
+        return fd;
+    }
+
+    /// <summary>
+    /// Compares a directory's listing with its rows: a name whose row holds another inode number
+    /// (or has no row) is looked at like a changed name, a row whose name is not listed is gone.
+    /// Names whose row has the listed inode number are not looked at (nor below them).
+    /// </summary>
+    private void Verify(int parentFd, byte[] name, FileKey key, long id, bool isNew)
+    {
+        var rows = isNew ? [] : _view.ChildrenOf(id).Where(r => r.ParentId == id).ToDictionary(r => r.Name, StringComparer.Ordinal);
+        var fd = OpenVerified(parentFd, name, key);
+        if (fd < 0) return;
+        _dirFds[key] = fd;
+        var listFd = Libc.OpenAt(fd, DotPath, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC | Libc.O_NOATIME, 0);
+        if (listFd < 0) return;
+        var dir = Libc.FdOpenDir(listFd);
+        if (dir == IntPtr.Zero)
+        {
+            Libc.Close(listFd);
+            return;
+        }
+        try
+        {
+            Dirent64* ent;
+            while ((ent = Libc.ReadDir(dir)) != null)
+            {
+                var entName = new ReadOnlySpan<byte>(ent->Name, 256);
+                entName = entName[..entName.IndexOf((byte)0)];
+                if (entName.SequenceEqual("."u8) || entName.SequenceEqual(".."u8)) continue;
+                if (rows.Remove(Encoding.UTF8.GetString(entName), out var row) && row.Key.Ino == ent->Ino) continue;
+                _work.Add(new NameChange(key, entName.ToArray()));
+            }
+        }
+        finally
+        {
+            Libc.CloseDir(dir);
+        }
+        foreach (var gone in rows.Values) Gone(gone);
+    }
+
+    /// <summary>An O_PATH descriptor of <paramref name="path"/> below <paramref name="dirFd"/> if it is the directory <paramref name="key"/>; else -1.</summary>
+    private static int OpenVerified(int dirFd, byte[] path, FileKey key)
+    {
+        int fd;
+        fixed (byte* p = NullTerminated(path))
+            fd = Libc.OpenAt(dirFd, p, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        if (fd < 0 || FdStat(fd, key) is not null) return fd;
+        Libc.Close(fd);
+        return -1;
+    }
+
+    /// <summary>A symlink's target; the link is stat'ed again after (reading it moved its atime), as the scanner does.</summary>
+    private static string? ReadLink(int dirFd, byte* name, ref StatX st)
+    {
+        var target = NativeEntry.ReadLink(dirFd, name);
+        if (NativeEntry.Stat(dirFd, name, out var after, out _) && after.Ino == st.Ino) st = after;
+        return target;
+    }
+
+    private static byte[] NullTerminated(byte[] name)
+    {
+        var z = new byte[name.Length + 1];
+        name.CopyTo(z, 0);
+        return z;
+    }
+
+    public void Dispose()
+    {
+        foreach (var fd in _dirFds.Values)
+            if (fd >= 0) Libc.Close(fd);
+    }
+}
