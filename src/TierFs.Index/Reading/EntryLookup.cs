@@ -12,25 +12,30 @@ public sealed class EntryLookup : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly EntryQueries _queries;
-    private readonly SqliteCommand _at;
+    private readonly RawStatement _at;
     private readonly SqliteCommand _path;
 
     internal EntryLookup(SqliteConnection connection)
     {
         _connection = connection;
         _queries = new EntryQueries(connection);
-        _at = connection.Prepare($"SELECT {EntryColumns.SelectList} FROM entries WHERE parent_id = $p AND name = $n",
-            ("$p", SqliteType.Integer), ("$n", SqliteType.Text));
+        _at = new RawStatement(connection, $"SELECT {EntryColumns.SelectList} FROM entries WHERE parent_id = ?1 AND name = ?2");
         _path = connection.Prepare("SELECT path($id)", ("$id", SqliteType.Integer));
     }
 
     /// <summary>The row named <paramref name="name"/> in the directory <paramref name="parentId"/>.</summary>
     public EntryRow? At(long parentId, string name)
     {
-        _at.Parameters[0].Value = parentId;
-        _at.Parameters[1].Value = name;
-        using var r = _at.ExecuteReader();
-        return r.Read() ? EntryColumns.Read(r) : null;
+        _at.Bind(0, parentId);
+        _at.Bind(1, name);
+        try
+        {
+            return _at.Next() ? EntryColumns.Read(_at) : null;
+        }
+        finally
+        {
+            _at.Reset();
+        }
     }
 
     public EntryRow? Get(long id) => _queries.Get(id);
