@@ -16,6 +16,7 @@ public static class Program
         {
             MountCommand.Create(),
             UmountCommand.Create(),
+            PolicyCommand.Create(),
         };
         foreach (var command in TierCommands.Create()) root.Add(command);
         try

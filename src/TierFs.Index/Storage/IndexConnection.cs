@@ -34,6 +34,7 @@ internal static class IndexConnection
             if (readOnly) Pragma(connection, "query_only = ON");
             // The files view needs it, and so does every query a user writes against entries.
             PathFunction.Register(connection);
+            TimeFunctions.Register(connection);
             return connection;
         }
         catch
