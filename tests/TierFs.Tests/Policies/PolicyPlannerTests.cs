@@ -185,4 +185,12 @@ public class PolicyPlannerTests : IDisposable
         Assert.InRange((long)row[0]!, Now, Now + 60 * 1_000_000_000L);
         Assert.Equal((Day, Day / 12, Day / 2), ((long)row[1]!, (long)row[2]!, (long)row[3]!));
     }
+
+    [Fact]
+    public void A_size_predicate_and_the_default_order_read_the_size_index_schema_3()
+    {
+        var plan = string.Join("\n", _index.Query("EXPLAIN QUERY PLAN SELECT id FROM files WHERE size >= 1073741824 ORDER BY size DESC").Rows.Select(r => r[^1]));
+        Assert.Contains("USING INDEX entries_size", plan);
+        Assert.DoesNotContain("TEMP B-TREE", plan); // no sort: rows come in size order
+    }
 }
