@@ -18,6 +18,7 @@ public static class Program
             UmountCommand.Create(),
             QueryCommand.Create(),
             ReportCommand.Create(),
+            PolicyCommand.Create(),
         };
         foreach (var command in TierCommands.Create()) root.Add(command);
         try

@@ -30,7 +30,7 @@ public static unsafe class Preflight
             RuntimeFiles.Remove(s.MountPoint);
         }
 
-        if (s.ConfigFile is { } config) TierFs.Tiering.Config.ConfigLoader.Load(config); // fails fast, naming the key
+        if (s.ConfigFile is { } config) TierFs.Policies.PolicyValidator.Load(config); // fails fast, naming the key (and a bad policy)
 
         RequireDirectory("BACKING", s.Backing);
         RequireDirectory("MOUNTPOINT", s.MountPoint);

@@ -16,6 +16,9 @@ internal sealed class ReadSession : IDisposable
     private readonly SqliteCommand _countDeletes;
     private readonly SqliteCommand _recent;
 
+    /// <summary>The connection itself, for queries built per call (policy candidates).</summary>
+    public SqliteConnection Connection => _connection;
+
     /// <summary>The namespace (entries) queries on the same connection.</summary>
     public EntryQueries Entries { get; }
 

@@ -37,6 +37,7 @@ internal static class IndexConnection
             else Pragma(connection, "page_size = 16384");
             // The files view needs it, and so does every query a user writes against entries.
             PathFunction.Register(connection);
+            TimeFunctions.Register(connection);
             return connection;
         }
         catch

@@ -35,6 +35,8 @@ public static class ConfigLoader
             ClusterId = top.String("cluster_id") ?? "local",
             Remote = ReadRemote(top),
             Pair = ReadPair(top),
+            Policies = PolicyReader.ReadPolicies(top),
+            Schedule = PolicyReader.ReadSchedule(top),
         };
         top.RejectUnknown();
         return config;

@@ -6,6 +6,9 @@ public sealed record TierFsConfig
     public string ClusterId { get; init; } = "local";
     public RemoteConfig Remote { get; init; } = new();
     public PairConfig? Pair { get; init; }
+    /// <summary>In file order; the planner runs them by <see cref="PolicyConfig.Priority"/>.</summary>
+    public IReadOnlyList<PolicyConfig> Policies { get; init; } = [];
+    public ScheduleConfig Schedule { get; init; } = new();
 }
 
 public enum RemoteType { Directory, S3 }

@@ -16,6 +16,9 @@ internal sealed class YamlSection
 
     public YamlSection(string file, string path, YamlMappingNode node) => (_file, _path, _node) = (file, path, node);
 
+    /// <summary>The line the mapping starts on.</summary>
+    public int Line => (int)_node.Start.Line;
+
     private string KeyPath(string key) => _path.Length == 0 ? key : $"{_path}.{key}";
 
     public ConfigException Error(string key, string problem, YamlNode? at = null)
@@ -63,6 +66,20 @@ internal sealed class YamlSection
         return n;
     }
 
+    /// <summary>A whole number, or null when absent.</summary>
+    public long? OptionalLong(string key, long min)
+    {
+        var v = Scalar(key);
+        if (v is null) return null;
+        if (!long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min)
+            throw Error(key, $"expected a whole number of at least {min}, got '{v}'", Get(key));
+        return n;
+    }
+
+    public int? OptionalInt(string key, int min, int max) => Scalar(key) is null ? null : Int(key, 0, min, max);
+
+    public long? OptionalSize(string key, long min) => Scalar(key) is null ? null : Size(key, 0, min);
+
     public TimeSpan Duration(string key, TimeSpan fallback)
     {
         var v = Scalar(key);
@@ -87,6 +104,17 @@ internal sealed class YamlSection
         if (node is null) return null;
         if (node is not YamlMappingNode m) throw Error(key, "expected a section (key: value lines)", node);
         return new YamlSection(_file, KeyPath(key), m);
+    }
+
+    /// <summary>A list of sections (<c>- key: value</c> items); empty when absent.</summary>
+    public IReadOnlyList<YamlSection> List(string key)
+    {
+        var node = Get(key);
+        if (node is null) return [];
+        if (node is not YamlSequenceNode seq) throw Error(key, "expected a list (lines starting with '- ')", node);
+        return seq.Children.Select((item, i) => item is YamlMappingNode m
+            ? new YamlSection(_file, $"{KeyPath(key)}[{i + 1}]", m)
+            : throw Error(key, $"item {i + 1}: expected key: value lines", item)).ToList();
     }
 
     /// <summary>Call after reading: any key nobody asked for is an error.</summary>

@@ -1,0 +1,16 @@
+namespace TierFs.Index.Policies;
+
+/// <summary>
+/// The conditions every policy's candidates get on top of its own where: regular files with data,
+/// not changed since <see cref="ChangedBeforeNs"/>, in one of <see cref="States"/> and without the
+/// flags listed for that state.
+/// </summary>
+public sealed record CandidateFilter
+{
+    /// <summary>The states of the files view (resident, dirty, archived, released, lost) and, for each, the flag bits that exclude a file.</summary>
+    public required IReadOnlyDictionary<string, int> States { get; init; }
+    /// <summary>mtime and ctime (unix ns) must both be older than this; long.MaxValue = no age limit.</summary>
+    public long ChangedBeforeNs { get; init; } = long.MaxValue;
+
+    public static readonly IReadOnlySet<string> KnownStates = new HashSet<string> { "resident", "dirty", "archived", "released", "lost" };
+}

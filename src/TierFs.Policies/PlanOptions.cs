@@ -1,0 +1,19 @@
+using TierFs.Index;
+using TierFs.Tiering.Config;
+
+namespace TierFs.Policies;
+
+/// <summary>What a planning run needs besides the policies.</summary>
+public sealed record PlanOptions
+{
+    public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
+    /// <summary>A file changed (mtime or ctime) after Now − MinAge is hot: not selected.</summary>
+    public TimeSpan MinAge { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>Files to pass over without counting them against any limit (open, waiting for a retry); null = none.</summary>
+    public Func<FileKey, bool>? Skip { get; init; }
+
+    public static PlanOptions From(ScheduleConfig schedule, DateTimeOffset now, Func<FileKey, bool>? skip = null) =>
+        new() { Now = now, MinAge = schedule.MinAge, Skip = skip };
+
+    internal long ChangedBeforeNs => (Now - MinAge).ToUnixTimeMilliseconds() * 1_000_000;
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using TierFs.Index;
+using TierFs.Index.Policies;
+using TierFs.Tiering.Config;
+using TierFs.Tiering.Stubs;
+
+namespace TierFs.Policies;
+
+/// <summary>
+/// Decides what a run moves: each policy's where, plus the conditions its action implies, read
+/// from the index in priority order; an inode claimed by one policy is passed over by the later
+/// ones (hard links: once). Reads only; the daemon does the moving.
+/// </summary>
+public static class PolicyPlanner
+{
+    private const int NoArchive = (int)TierFlags.NoArchive;
+    private const int NoRelease = (int)TierFlags.NoRelease;
+
+    /// <summary>
+    /// The states a file may be in for an action and, for each, the flags that exclude it: migrate
+    /// skips noarchive files and archived norelease ones (archiving them again would do nothing).
+    /// </summary>
+    public static IReadOnlyDictionary<string, int> StatesFor(PolicyAction action) => action switch
+    {
+        PolicyAction.Migrate => new Dictionary<string, int> { ["resident"] = NoArchive, ["dirty"] = NoArchive, ["archived"] = NoArchive | NoRelease },
+        PolicyAction.Archive => new Dictionary<string, int> { ["resident"] = NoArchive, ["dirty"] = NoArchive },
+        PolicyAction.Release => new Dictionary<string, int> { ["archived"] = NoRelease },
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
+    };
+
+    /// <summary>Plans one run of <paramref name="policies"/> (any order: run by priority, then file order).</summary>
+    public static PolicyPlan Plan(TierIndex index, IEnumerable<PolicyConfig> policies, PlanOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(policies);
+        ArgumentNullException.ThrowIfNull(options);
+        var claimed = new HashSet<FileKey>();
+        var entries = new List<PolicyPlanEntry>();
+        foreach (var policy in policies.OrderBy(p => p.Priority))
+        {
+            var clock = Stopwatch.StartNew();
+            var condition = PolicyCondition.Compile(policy.Where, policy.Order);
+            var files = new List<FileCandidate>();
+            long bytes = 0;
+            index.ReadCandidates(condition, Filter(policy.Action, options), c =>
+            {
+                if (claimed.Contains(c.Key) || options.Skip?.Invoke(c.Key) == true) return true;
+                // A file too large for what is left of max_bytes waits for a later run; smaller ones may still fit.
+                if (policy.MaxBytes is { } maxBytes && bytes + c.Size > maxBytes) return bytes < maxBytes;
+                claimed.Add(c.Key);
+                files.Add(c);
+                bytes += c.Size;
+                return policy.MaxFiles is not { } maxFiles || files.Count < maxFiles;
+            });
+            entries.Add(new PolicyPlanEntry(policy, WithPaths(index, files), clock.Elapsed));
+        }
+        return new PolicyPlan(entries);
+    }
+
+    /// <summary>
+    /// For the usage thresholds: archived files (not norelease, not hot, not skipped), least
+    /// recently accessed first, until their sizes reach <paramref name="bytesNeeded"/>.
+    /// </summary>
+    public static IReadOnlyList<FileCandidate> SelectForRelease(TierIndex index, long bytesNeeded, PlanOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(options);
+        if (bytesNeeded <= 0) return [];
+        var files = new List<FileCandidate>();
+        long bytes = 0;
+        index.ReadCandidates(ColdestFirst.Value, Filter(PolicyAction.Release, options), c =>
+        {
+            if (options.Skip?.Invoke(c.Key) == true) return true;
+            files.Add(c);
+            bytes += c.Size;
+            return bytes < bytesNeeded;
+        });
+        return WithPaths(index, files);
+    }
+
+    private static readonly Lazy<PolicyCondition> ColdestFirst = new(() => PolicyCondition.Compile("1", "atime ASC, size DESC"));
+
+    private static CandidateFilter Filter(PolicyAction action, PlanOptions options) =>
+        new() { States = StatesFor(action), ChangedBeforeNs = options.ChangedBeforeNs };
+
+    private static List<FileCandidate> WithPaths(TierIndex index, List<FileCandidate> files)
+    {
+        var paths = index.PathsOf(files.Select(f => f.EntryId).ToList());
+        return files.Select((f, i) => f with { Path = paths[i] }).ToList();
+    }
+}
