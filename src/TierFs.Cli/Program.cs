@@ -18,8 +18,10 @@ public static class Program
             UmountCommand.Create(),
             QueryCommand.Create(),
             ReportCommand.Create(),
-            PolicyCommand.Create(),
+            Commands.Background.ScanCommand.Create(),
+            Commands.Background.StatusCommand.Create(),
         };
+        root.Add(PolicyCommand.Create([.. Commands.Background.PolicyDaemonCommands.Create()]));
         foreach (var command in TierCommands.Create()) root.Add(command);
         try
         {

@@ -7,7 +7,7 @@ namespace TierFs.Policies;
 public sealed record PlanOptions
 {
     public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
-    /// <summary>A file changed (mtime or ctime) after Now − MinAge is hot: not selected.</summary>
+    /// <summary>A file whose data changed (mtime) after Now − MinAge is hot: not selected.</summary>
     public TimeSpan MinAge { get; init; } = TimeSpan.FromHours(1);
     /// <summary>Files to pass over without counting them against any limit (open, waiting for a retry); null = none.</summary>
     public Func<FileKey, bool>? Skip { get; init; }

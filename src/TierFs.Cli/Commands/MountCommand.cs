@@ -14,7 +14,7 @@ public static class MountCommand
         var options = new Option<string[]>("--options", "-o")
         {
             Description = "Comma-separated mount options: attr_timeout=S, entry_timeout=S, negative_timeout=S, threads=N, idle_threads=N, " +
-                          "read_ahead_kb=N, max_inode_fds=N, state_dir=DIR, no_keep_cache, flush, noflush, noacl, ro, debug, and the kernel's nosuid, nodev, noexec, noatime, ...",
+                          "read_ahead_kb=N, max_inode_fds=N, state_dir=DIR, nodaemon, no_keep_cache, flush, noflush, noacl, ro, debug, and the kernel's nosuid, nodev, noexec, noatime, ...",
             AllowMultipleArgumentsPerToken = false,
         };
         var config = new Option<string?>("--config", "-c") { Description = "The YAML configuration: remote tier and pair (see README). Default: the embedded directory archive in the state directory." };
@@ -25,11 +25,12 @@ public static class MountCommand
         var threads = new Option<uint?>("--threads") { Description = "Most FUSE worker threads (default 64)." };
         var readAhead = new Option<uint?>("--read-ahead-kb") { Description = "Kernel read-ahead for the mount in KiB (default 1024)." };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => LogLevel.Info };
-        var child = new Option<bool>(Daemon.ChildFlag) { Hidden = true };
+        var noDaemon = new Option<bool>("--no-daemon") { Description = "Do not run the tiering daemon (periodic scans and policies); tierfs commands still work. Same as -o nodaemon." };
+        var child = new Option<bool>(Daemonize.ChildFlag) { Hidden = true };
 
         var cmd = new Command("mount", "Mount BACKING on MOUNTPOINT through FUSE. Returns once the mount is usable; the daemon keeps serving in the background until unmounted (tierfs umount, umount, fusermount3 -u, SIGTERM).")
         {
-            backing, mountPoint, foreground, options, config, stateDir, attrTimeout, entryTimeout, negativeTimeout, threads, readAhead, logLevel, child,
+            backing, mountPoint, foreground, options, config, stateDir, attrTimeout, entryTimeout, negativeTimeout, threads, readAhead, logLevel, noDaemon, child,
         };
         cmd.SetAction(parse =>
         {
@@ -42,6 +43,7 @@ public static class MountCommand
             if (parse.GetValue(negativeTimeout) is { } nt) settings.ApplyOptions($"negative_timeout={nt.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
             if (parse.GetValue(threads) is { } th) settings.ApplyOptions($"threads={th}");
             if (parse.GetValue(readAhead) is { } ra) settings.ApplyOptions($"read_ahead_kb={ra}");
+            if (parse.GetValue(noDaemon)) settings.RunDaemon = false;
             Log.Level = parse.GetValue(logLevel);
 
             if (!parse.GetValue(foreground))
@@ -50,14 +52,14 @@ public static class MountCommand
                 // warnings (a stale mount cleared) go to the admin's terminal.
                 Log.AddSink(Console.Error);
                 Preflight.Check(settings);
-                return Daemon.StartDetached(Program.Arguments);
+                return Daemonize.StartDetached(Program.Arguments);
             }
             Log.AddSink(Console.Error);
             var host = new MountHost(settings);
             if (parse.GetValue(child))
             {
-                Daemon.DetachFromTerminal();
-                host.Ready = Daemon.ReportReady;
+                Daemonize.DetachFromTerminal();
+                host.Ready = Daemonize.ReportReady;
             }
             return host.Run();
         });

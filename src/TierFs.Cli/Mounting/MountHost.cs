@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using TierFs.Cli.Tiering;
 using TierFs.Common;
+using TierFs.Daemon;
 using TierFs.Index;
 using TierFs.Remote;
 using TierFs.Scan;
@@ -98,10 +99,13 @@ public sealed class MountHost(MountSettings settings)
 
         using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e));
         var journal = new IndexJournal(index);
-        using var engine = new TierEngine(rootFd, config, remote, new MountView(fs, session), journal);
+        var mountView = new MountView(fs, session);
+        using var engine = new TierEngine(rootFd, config, remote, mountView, journal);
         gate.Engine = engine;
+        using var daemon = new TieringDaemon(config, index, new IndexPlanner(index, config.Schedule), new TreeScanner(keeper),
+            new EngineMover(engine, mountView), new BackingUsage(rootFd));
         // Before mounting: a socket that cannot be made mounts nothing.
-        using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), engine);
+        using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), new MountCommands(engine, daemon));
         using var background = new CancellationTokenSource();
         var deleter = new RemoteDeleter(remote, journal, TimeSpan.FromSeconds(settings.DeleteIntervalSeconds)).RunAsync(background.Token);
         session.Mount(mountPoint);
@@ -123,12 +127,14 @@ public sealed class MountHost(MountSettings settings)
             throw new CommandException($"the mount on {mountPoint} did not become ready (see {logFile})");
         }
         RuntimeFiles.Write(new MountRecord(Environment.ProcessId, backing, mountPoint, stateDir, logFile));
+        if (settings.RunDaemon) daemon.Start();
         Ready?.Invoke();
         keeper.ScanIfEmpty();
 
         loop.Join();
-        keeper.Dispose();
         control.Dispose(); // no more commands; running ones are cancelled
+        daemon.Dispose(); // the run under way is cancelled; its files stay as they are
+        keeper.Dispose();
         background.Cancel();
         try { await deleter.ConfigureAwait(false); } catch (OperationCanceledException) { }
         RuntimeFiles.Remove(mountPoint);

@@ -34,6 +34,8 @@ public sealed class MountSettings
     public bool FuseDebug { get; set; }
     /// <summary>Enforce POSIX ACLs in the kernel (off: mode bits only, ACLs left to the backing tree).</summary>
     public bool PosixAcl { get; set; } = true;
+    /// <summary>Run the tiering daemon's periodic scans and policies (off: only commands move files).</summary>
+    public bool RunDaemon { get; set; } = true;
     /// <summary>Kernel mount flags passed through to libfuse (nosuid, nodev, noatime, ...).</summary>
     public List<string> KernelOptions { get; } = [];
 
@@ -80,6 +82,7 @@ public sealed class MountSettings
                 case "debug": FuseDebug = true; break;
                 case "acl": PosixAcl = true; break;
                 case "noacl": PosixAcl = false; break;
+                case "nodaemon": RunDaemon = false; break;
                 default:
                     if (KernelFlags.Contains(key) && value is null) KernelOptions.Add(key);
                     else if (Ignored.Contains(key) || key.StartsWith("x-", StringComparison.Ordinal) || key == "comment") { }

@@ -9,7 +9,11 @@ public sealed record CandidateFilter
 {
     /// <summary>The states of the files view (resident, dirty, archived, released, lost) and, for each, the flag bits that exclude a file.</summary>
     public required IReadOnlyDictionary<string, int> States { get; init; }
-    /// <summary>mtime and ctime (unix ns) must both be older than this; long.MaxValue = no age limit.</summary>
+    /// <summary>
+    /// The data (mtime, unix ns) must be older than this; long.MaxValue = no age limit. Not ctime:
+    /// TierFs's own record writes move it (an archived file would look hot to a release policy),
+    /// and so does a chmod, which does not make the data hot.
+    /// </summary>
     public long ChangedBeforeNs { get; init; } = long.MaxValue;
 
     public static readonly IReadOnlySet<string> KnownStates = new HashSet<string> { "resident", "dirty", "archived", "released", "lost" };

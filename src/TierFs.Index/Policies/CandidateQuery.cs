@@ -28,7 +28,7 @@ internal static class CandidateQuery
     public static string Build(string where, string order, CandidateFilter filter)
     {
         var sql = new StringBuilder(WhereOnly(where));
-        sql.Append($" AND type = 'f' AND size > 0 AND mtime < {ChangedBefore} AND ctime < {ChangedBefore} AND (");
+        sql.Append($" AND type = 'f' AND size > 0 AND mtime < {ChangedBefore} AND (");
         var first = true;
         foreach (var (state, flags) in filter.States.OrderBy(s => s.Key, StringComparer.Ordinal))
         {

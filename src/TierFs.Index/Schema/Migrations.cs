@@ -17,6 +17,7 @@ internal static class Migrations
         Migration.Sql(1, "tier records, pending remote deletions, operation log", V1),
         Migration.Sql(2, "the namespace: entries, the files view, scan history", V2),
         Migration.Sql(3, "policy predicates: entries by size", V3),
+        Migration.Sql(4, "the daemon: job history, files to retry", V4),
     ];
 
     public static int Latest => All[^1].Version;
@@ -137,5 +138,36 @@ internal static class Migrations
     // integration/bench/indexbench). Costs ~15 bytes per row.
     private const string V3 = """
         CREATE INDEX entries_size ON entries(size);
+        """;
+
+    // One row per policy (or usage release) per daemon run; times are unix ms. A failed file is
+    // retried after a growing delay, a bounded number of times, or at once if its data changed
+    // (mtime differs from the one that failed).
+    private const string V4 = """
+        CREATE TABLE jobs (
+            id           INTEGER PRIMARY KEY,
+            run          INTEGER NOT NULL,
+            kind         TEXT    NOT NULL,
+            policy       TEXT,
+            action       TEXT    NOT NULL,
+            started      INTEGER NOT NULL,
+            finished     INTEGER NOT NULL DEFAULT 0,
+            planned      INTEGER NOT NULL DEFAULT 0,
+            files        INTEGER NOT NULL DEFAULT 0,
+            bytes        INTEGER NOT NULL DEFAULT 0,
+            skipped      INTEGER NOT NULL DEFAULT 0,
+            failed       INTEGER NOT NULL DEFAULT 0,
+            status       TEXT    NOT NULL
+        );
+
+        CREATE TABLE retries (
+            dev          INTEGER NOT NULL,
+            ino          INTEGER NOT NULL,
+            mtime        INTEGER NOT NULL,
+            attempts     INTEGER NOT NULL,
+            next_try     INTEGER NOT NULL,
+            last_error   TEXT,
+            PRIMARY KEY (dev, ino)
+        ) WITHOUT ROWID;
         """;
 }

@@ -10,6 +10,10 @@ namespace TierFs.Index.Writing;
 internal sealed class WriteStatements : IDisposable
 {
     private readonly SqliteCommand[] _all;
+    private readonly SqliteConnection _connection;
+    // Statements of rare writes (the daemon's jobs and retries), prepared on first use.
+    private readonly Dictionary<string, SqliteCommand> _adhoc = [];
+    private SqliteTransaction? _tx;
 
     public readonly SqliteCommand Upsert;
     public readonly SqliteParameter[] UpsertArgs;
@@ -25,6 +29,7 @@ internal sealed class WriteStatements : IDisposable
 
     public WriteStatements(SqliteConnection connection)
     {
+        _connection = connection;
         Upsert = Create(connection, TierColumns.UpsertSql);
         UpsertArgs = TierColumns.AddParameters(Upsert);
         Remove = Create(connection, "DELETE FROM tier WHERE dev = $dev AND ino = $ino", ("$dev", SqliteType.Integer), ("$ino", SqliteType.Integer));
@@ -62,13 +67,32 @@ internal sealed class WriteStatements : IDisposable
     /// <summary>Every statement runs in the batch's transaction.</summary>
     public void Enlist(SqliteTransaction? tx)
     {
+        _tx = tx;
         foreach (var command in _all) command.Transaction = tx;
+        foreach (var command in _adhoc.Values) command.Transaction = tx;
+    }
+
+    /// <summary>A rarely used statement with positional parameters $1..$n, prepared once, in the batch's transaction.</summary>
+    public SqliteCommand Adhoc(string sql, int parameters)
+    {
+        if (!_adhoc.TryGetValue(sql, out var command))
+        {
+            command = _connection.CreateCommand();
+            command.CommandText = sql;
+            // No declared type: each is bound as what its value is (text or integer).
+            for (var i = 1; i <= parameters; i++) command.Parameters.AddWithValue($"${i}", DBNull.Value);
+            command.Prepare();
+            _adhoc[sql] = command;
+        }
+        command.Transaction = _tx;
+        return command;
     }
 
     public void Dispose()
     {
         foreach (var command in _all) command.Dispose();
         PutEntry.Dispose();
+        foreach (var command in _adhoc.Values) command.Dispose();
     }
 
     private static SqliteCommand Create(SqliteConnection connection, string sql, params (string Name, SqliteType Type)[] parameters)

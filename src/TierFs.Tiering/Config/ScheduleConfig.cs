@@ -12,7 +12,7 @@ public sealed record ScheduleConfig
     public int? UsageHigh { get; init; }
     /// <summary>…until it is below this. Set together with <see cref="UsageHigh"/>, lower than it.</summary>
     public int? UsageLow { get; init; }
-    /// <summary>A file changed (mtime or ctime) more recently than this is hot and skipped.</summary>
+    /// <summary>A file whose data changed (mtime) more recently than this is hot and skipped.</summary>
     public TimeSpan MinAge { get; init; } = TimeSpan.FromHours(1);
     /// <summary>A failed file is retried at most this many times…</summary>
     public int Retries { get; init; } = 3;

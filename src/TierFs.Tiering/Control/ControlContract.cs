@@ -1,15 +1,25 @@
 namespace TierFs.Tiering.Control;
 
-/// <summary>What `tierfs state|archive|release|migrate|recall` asks the mount process to do.</summary>
-public enum TierOp { State, Archive, Release, Migrate, Recall }
+/// <summary>
+/// What a `tierfs` command asks the mount process to do: an operation on files
+/// (state|archive|release|migrate|recall), or one of the daemon's (scan, policy list|run, status).
+/// </summary>
+public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status }
 
 /// <summary>
 /// One command: an operation on paths relative to the mount's root ("" is the root itself).
 /// Recursive: directories stand for every regular file below them. With State, SetFlags and
-/// ClearFlags change the files' noarchive/norelease flags first.
+/// ClearFlags change the files' noarchive/norelease flags first. The daemon's operations take
+/// no paths: PolicyRun runs <paramref name="Policy"/> (all when null), only planning with
+/// <paramref name="DryRun"/>; Scan uses <paramref name="Threads"/> (0: the default).
 /// </summary>
 public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool Recursive,
-    Stubs.TierFlags SetFlags = Stubs.TierFlags.None, Stubs.TierFlags ClearFlags = Stubs.TierFlags.None);
+    Stubs.TierFlags SetFlags = Stubs.TierFlags.None, Stubs.TierFlags ClearFlags = Stubs.TierFlags.None,
+    string? Policy = null, bool DryRun = false, int Threads = 0)
+{
+    /// <summary>An operation of the daemon (scan, policies, status), not on named files.</summary>
+    public bool IsDaemonOp => Op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status;
+}
 
 /// <summary>The outcome for one file: its state afterwards ("released", "archived,norelease"...) or why it failed.</summary>
 public sealed record FileResult(string Path, bool Ok, string? State, string? Error);
@@ -28,6 +38,9 @@ public interface IControlSink
     /// covers once directories are expanded, so that the client shows an overall total.
     /// </summary>
     void Planned(int files, long bytes) { }
+
+    /// <summary>A daemon operation's report: <paramref name="kind"/> names it, <paramref name="json"/> is one JSON object.</summary>
+    void Data(string kind, string json) { }
 }
 
 /// <summary>The engine behind the control socket (implemented by the tiering service).</summary>

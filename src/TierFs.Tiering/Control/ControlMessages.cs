@@ -12,6 +12,9 @@ public sealed record ProgressMessage(string Path, long Done, long Total) : Contr
 /// <summary>One file is finished, successfully or not.</summary>
 public sealed record ResultMessage(FileResult Result) : ControlMessage;
 
+/// <summary>A daemon operation's report (scan progress, a plan, the status): one JSON object of a named kind.</summary>
+public sealed record DataMessage(string Kind, string Json) : ControlMessage;
+
 /// <summary>The last line of a request that ran to its end.</summary>
 public sealed record EndMessage(int Failed) : ControlMessage;
 

@@ -14,7 +14,12 @@ public static class ControlProtocol
     /// <summary>Longest line either side accepts (a request naming many paths stays far below).</summary>
     public const int MaxLineBytes = 16 << 20;
 
-    public static string OpName(TierOp op) => op.ToString().ToLowerInvariant();
+    public static string OpName(TierOp op) => op switch
+    {
+        TierOp.PolicyList => "policy-list",
+        TierOp.PolicyRun => "policy-run",
+        _ => op.ToString().ToLowerInvariant(),
+    };
 
     public static byte[] EncodeRequest(ControlRequest request) => Line(w =>
     {
@@ -25,6 +30,9 @@ public static class ControlProtocol
         w.WriteBoolean("recursive", request.Recursive);
         WriteFlags(w, "set", request.SetFlags);
         WriteFlags(w, "clear", request.ClearFlags);
+        if (request.Policy is not null) w.WriteString("policy", request.Policy);
+        if (request.DryRun) w.WriteBoolean("dryRun", true);
+        if (request.Threads > 0) w.WriteNumber("threads", request.Threads);
     });
 
     private static readonly (string Name, Stubs.TierFlags Flag)[] FlagNames =
@@ -62,15 +70,18 @@ public static class ControlProtocol
         var opName = RequiredString(root, "op", "request");
         var op = Enum.GetValues<TierOp>().Where(o => OpName(o) == opName).Cast<TierOp?>().FirstOrDefault()
             ?? throw new ControlException($"unknown op \"{opName}\" (expected {string.Join(", ", Enum.GetValues<TierOp>().Select(OpName))})");
-        if (!root.TryGetProperty("paths", out var paths) || paths.ValueKind != JsonValueKind.Array)
-            throw new ControlException("the request has no \"paths\" array");
+        var daemonOp = new ControlRequest(op, [], false).IsDaemonOp;
         var list = new List<string>();
-        foreach (var p in paths.EnumerateArray())
+        if (root.TryGetProperty("paths", out var paths) && paths.ValueKind == JsonValueKind.Array)
         {
-            if (p.ValueKind != JsonValueKind.String) throw new ControlException("\"paths\" must hold strings only");
-            list.Add(CheckRelative(p.GetString()!));
+            foreach (var p in paths.EnumerateArray())
+            {
+                if (p.ValueKind != JsonValueKind.String) throw new ControlException("\"paths\" must hold strings only");
+                list.Add(CheckRelative(p.GetString()!));
+            }
         }
-        if (list.Count == 0) throw new ControlException("\"paths\" is empty");
+        else if (!daemonOp) throw new ControlException("the request has no \"paths\" array");
+        if (list.Count == 0 && !daemonOp) throw new ControlException("\"paths\" is empty");
         var recursive = root.TryGetProperty("recursive", out var r) && r.ValueKind switch
         {
             JsonValueKind.True => true,
@@ -80,7 +91,12 @@ public static class ControlProtocol
         var set = ReadFlags(root, "set");
         var clear = ReadFlags(root, "clear");
         if ((set | clear) != Stubs.TierFlags.None && op != TierOp.State) throw new ControlException("flags are set with the state op only");
-        return new ControlRequest(op, list, recursive, set, clear);
+        var policy = OptionalString(root, "policy");
+        var dryRun = root.TryGetProperty("dryRun", out var d) && d.ValueKind == JsonValueKind.True;
+        var threads = 0;
+        if (root.TryGetProperty("threads", out var t) && !(t.ValueKind == JsonValueKind.Number && t.TryGetInt32(out threads) && threads is >= 0 and <= 1024))
+            throw new ControlException("\"threads\" must be a number from 0 to 1024");
+        return new ControlRequest(op, list, recursive, set, clear, policy, dryRun, threads);
     }
 
     public static byte[] EncodeMessage(ControlMessage message)
@@ -116,6 +132,12 @@ public static class ControlProtocol
                     w.WriteString("state", r.State);
                     w.WriteString("error", r.Error);
                     break;
+                case DataMessage m:
+                    w.WriteString("type", "data");
+                    w.WriteString("kind", m.Kind);
+                    w.WritePropertyName("data");
+                    w.WriteRawValue(m.Json);
+                    break;
                 case EndMessage m:
                     w.WriteString("type", "end");
                     w.WriteNumber("failed", m.Failed);
@@ -146,6 +168,10 @@ public static class ControlProtocol
                 root.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True,
                 OptionalString(root, "state"),
                 OptionalString(root, "error"))),
+            "data" => new DataMessage(RequiredString(root, "kind", "data"),
+                root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+                    ? data.GetRawText()
+                    : throw new ControlException("malformed data: \"data\" must be an object")),
             "end" => new EndMessage(Count(root, "failed")),
             "error" => new ErrorMessage(OptionalString(root, "message") ?? "unknown error"),
             _ => null,

@@ -20,6 +20,8 @@ public sealed class StreamingSink(TimeSpan progressInterval) : IControlSink
 
     public void Planned(int files, long bytes) => _queue.Writer.TryWrite(new PlanMessage(files, bytes));
 
+    public void Data(string kind, string json) => _queue.Writer.TryWrite(new DataMessage(kind, json));
+
     public void Progress(string path, long done, long total)
     {
         if (_throttle.ShouldSend(path, done, total)) _queue.Writer.TryWrite(new ProgressMessage(path, done, total));

@@ -29,6 +29,23 @@ public class ControlProtocolTests
         Assert.Equal(request.Recursive, back.Recursive);
     }
 
+    [Theory]
+    [InlineData(TierOp.Scan, "scan")]
+    [InlineData(TierOp.PolicyList, "policy-list")]
+    [InlineData(TierOp.PolicyRun, "policy-run")]
+    [InlineData(TierOp.Status, "status")]
+    public void Daemon_requests_take_no_paths_and_round_trip(TierOp op, string wire)
+    {
+        var request = new ControlRequest(op, [], false, Policy: "cold large", DryRun: true, Threads: 3);
+        var line = Text(ControlProtocol.EncodeRequest(request));
+        Assert.Contains($"\"op\":\"{wire}\"", line);
+        var back = ControlProtocol.DecodeRequest(line.TrimEnd('\n'));
+        Assert.True(back.IsDaemonOp);
+        Assert.Equal((op, "cold large", true, 3), (back.Op, back.Policy, back.DryRun, back.Threads));
+        Assert.Equal(TierOp.Status, ControlProtocol.DecodeRequest("{\"op\":\"status\"}").Op);
+        Assert.Throws<ControlException>(() => ControlProtocol.DecodeRequest("{\"op\":\"scan\",\"threads\":-1}"));
+    }
+
     [Fact]
     public void Recursive_is_optional_and_unknown_keys_are_ignored()
     {
@@ -78,6 +95,7 @@ public class ControlProtocolTests
         new ResultMessage(new FileResult("b\nnewline", false, null, "remote store unreachable")),
         new EndMessage(0),
         new ErrorMessage("the mount is shutting down"),
+        new DataMessage("status", "{\"running\":null,\"jobs\":[{\"id\":1}]}"),
     ];
 
     [Theory]

@@ -78,8 +78,8 @@ public class PolicyPlannerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(PolicyAction.Migrate, new[] { "d/norelease", "d/archived", "d/dirty", "d/resident" })]
-    [InlineData(PolicyAction.Archive, new[] { "d/norelease", "d/dirty", "d/resident" })]
+    [InlineData(PolicyAction.Migrate, new[] { "d/hot-ctime", "d/norelease", "d/archived", "d/dirty", "d/resident" })]
+    [InlineData(PolicyAction.Archive, new[] { "d/hot-ctime", "d/norelease", "d/dirty", "d/resident" })]
     [InlineData(PolicyAction.Release, new[] { "d/archived-noarchive", "d/archived" })]
     public void Each_action_adds_its_own_conditions_regular_files_with_data_not_hot(PolicyAction action, string[] expected)
     {
@@ -96,7 +96,8 @@ public class PolicyPlannerTests : IDisposable
         var recent = new PlanOptions { MinAge = TimeSpan.FromMinutes(5) };
         var names = Names(Plan(recent, Policy("all", "name LIKE 'hot%'")).Entries[0]);
         Assert.Equal(["d/hot-ctime", "d/hot-mtime"], names);
-        Assert.Empty(Plan(Policy("all", "name LIKE 'hot%'")).Entries[0].Files);
+        // Only the data counts: a recent ctime alone (a chmod, TierFs's own record) is not hot.
+        Assert.Equal(["d/hot-ctime"], Names(Plan(Policy("all", "name LIKE 'hot%'")).Entries[0]));
         // Planned as of two hours from now, with the default hour, they have cooled down.
         var later = new PlanOptions { Now = DateTimeOffset.UtcNow.AddHours(2) };
         Assert.Equal(2, Plan(later, Policy("all", "name LIKE 'hot%'")).Entries[0].Files.Count);

@@ -9,7 +9,7 @@ namespace TierFs.Cli.Mounting;
 /// fork a .NET process), relay its messages until it reports READY, then return. The child
 /// leaves the terminal's session and, once ready, lets go of the parent's pipes.
 /// </summary>
-public static partial class Daemon
+public static partial class Daemonize
 {
     public const string ChildFlag = "--daemon-child";
     private const string ReadyLine = "TIERFS-READY";

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Text.Json;
+using TierFs.Cli.Commands.Tier;
+using TierFs.Tiering.Control;
+
+namespace TierFs.Cli.Commands.Background;
+
+/// <summary>`tierfs status MOUNTPOINT`: the daemon's schedule, the job under way with progress, the queue, the last jobs.</summary>
+public static class StatusCommand
+{
+    public static Command Create()
+    {
+        var mount = new Argument<string>("MOUNTPOINT") { Description = "A TierFs mountpoint (or any path on the mount)." };
+        var json = new Option<bool>("--json") { Description = "Print the status as one JSON object." };
+        var cmd = new Command("status", "Show the tiering daemon: schedule and next run, the job under way with its progress, the jobs queued behind it, and the last jobs.") { mount, json };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            string? text = null;
+            var status = await DaemonRequest.RunAsync(parse.GetValue(mount)!, new ControlRequest(TierOp.Status, [], false), message =>
+            {
+                if (message is DataMessage { Kind: "status" } m) text = m.Json;
+            }, ct);
+            if (text is null) return status == 0 ? 1 : status;
+            if (parse.GetValue(json)) Console.WriteLine(text);
+            else
+            {
+                using var doc = JsonDocument.Parse(text);
+                Print(doc.RootElement, Console.Out);
+            }
+            return status;
+        });
+        return cmd;
+    }
+
+    internal static void Print(JsonElement s, TextWriter w)
+    {
+        var window = s.GetProperty("window").GetString();
+        var periodic = s.GetProperty("periodic").GetBoolean();
+        w.WriteLine(periodic
+            ? $"daemon: every {s.GetProperty("interval").GetString()}{(window is null ? "" : $" within {window}")}, " +
+              $"{s.GetProperty("policies").GetInt32()} policies, {s.GetProperty("workers").GetInt32()} workers; next run {Time(s.GetProperty("nextRun"))}"
+            : "daemon: off (--no-daemon); tierfs policy run runs the policies");
+        if (s.GetProperty("lastScan").GetString() is { } scan) w.WriteLine($"last scan: {scan}");
+        if (s.GetProperty("running") is { ValueKind: JsonValueKind.Object } run)
+        {
+            w.WriteLine($"running: run {run.GetProperty("run").GetInt64()} since {Time(run.GetProperty("started"))}, {run.GetProperty("phase").GetString()}");
+            if (run.GetProperty("job") is { ValueKind: JsonValueKind.Object } job)
+            {
+                var planned = job.GetProperty("plannedBytes").GetInt64();
+                var bytes = job.GetProperty("bytes").GetInt64();
+                w.WriteLine($"  job {job.GetProperty("id").GetInt64()} {job.GetProperty("policy").GetString()} ({job.GetProperty("action").GetString()}): " +
+                            $"{job.GetProperty("files").GetInt64()}/{job.GetProperty("planned").GetInt64()} files, " +
+                            $"{ByteSize.Format(bytes)}/{ByteSize.Format(planned)} ({(planned > 0 ? 100.0 * bytes / planned : 100):0}%), " +
+                            $"{job.GetProperty("skipped").GetInt64()} skipped, {job.GetProperty("failed").GetInt64()} failed");
+            }
+            foreach (var q in run.GetProperty("queue").EnumerateArray())
+                w.WriteLine($"  queued: {q.GetProperty("policy").GetString()}: {q.GetProperty("files").GetInt64()} files, {ByteSize.Format(q.GetProperty("bytes").GetInt64())}");
+        }
+        else w.WriteLine("running: nothing");
+        var jobs = s.GetProperty("jobs").EnumerateArray().ToList();
+        if (jobs.Count == 0)
+        {
+            w.WriteLine("last jobs: none yet");
+            return;
+        }
+        w.WriteLine("last jobs:");
+        foreach (var j in jobs) w.WriteLine($"  {Time(j.GetProperty("started"))}  {PolicyDaemonCommands.JobLine(j)}");
+    }
+
+    private static string Time(JsonElement ms) => ms.ValueKind == JsonValueKind.Number
+        ? DateTimeOffset.FromUnixTimeMilliseconds(ms.GetInt64()).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss")
+        : "-";
+}

@@ -1,0 +1,57 @@
+using TierFs.Posix;
+using TierFs.Tiering.Control;
+
+namespace TierFs.Tiering.Engine;
+
+/// <summary>What became of one file the daemon worked on.</summary>
+public enum PolicyOutcome { Done, Skipped, Failed }
+
+/// <summary>The outcome, why (for skipped and failed), and the bytes moved.</summary>
+public sealed record PolicyFileResult(PolicyOutcome Outcome, string? Reason, long Bytes, string? State = null)
+{
+    public static PolicyFileResult Skip(string reason) => new(PolicyOutcome.Skipped, reason, 0);
+}
+
+// The daemon's way in: one file a policy selected, checked again now (the index may be old).
+public sealed partial class TierEngine
+{
+    /// <summary>
+    /// Archives, releases or migrates one file selected from the index. Skipped (not failed) when
+    /// the file is not what the index said any more (moved, replaced, not a regular file), is open
+    /// through the mount, or its data changed less than <paramref name="minAge"/> ago. The caller
+    /// cancels <paramref name="ct"/> when a user opens the file meanwhile: the migration is then
+    /// abandoned (an upload is dropped, nothing is released).
+    /// </summary>
+    public async Task<PolicyFileResult> RunForPolicyAsync(string path, FileKey expected, TierOp op, TimeSpan minAge,
+        IProgress<long>? progress, CancellationToken ct)
+    {
+        if (op is not (TierOp.Archive or TierOp.Release or TierOp.Migrate)) throw new ArgumentOutOfRangeException(nameof(op));
+        var fd = OpenUnderRoot(path, out var error);
+        if (fd < 0) return PolicyFileResult.Skip($"gone since the scan ({error})");
+        var st = StubStore.Stat(fd);
+        var key = new FileKey(st.Dev, st.Ino);
+        if ((st.Mode & Libc.S_IFMT) != Libc.S_IFREG || key != expected)
+        {
+            Libc.Close(fd);
+            return PolicyFileResult.Skip("replaced since the scan");
+        }
+        using var f = new TierFile(path, fd, key, st);
+        if (_mount.OpenHandles(key) > 0) return PolicyFileResult.Skip("in use (open through the mount)");
+        var changedNs = NowNs() - StubStore.Ns(st.Mtime);
+        if (changedNs < minAge.Ticks * 100) return PolicyFileResult.Skip($"changed {TimeSpan.FromTicks(Math.Max(0, changedNs / 100)).TotalSeconds:0}s ago (hot)");
+
+        var sink = progress is null ? NoSink : new ProgressSink(progress);
+        var result = await RunOneAsync(new ControlRequest(op, [path], false), f, sink, ct).ConfigureAwait(false);
+        if (ct.IsCancellationRequested) return PolicyFileResult.Skip("opened by a user during the migration (abandoned)");
+        if (!result.Ok) return new PolicyFileResult(PolicyOutcome.Failed, result.Error, 0, result.State);
+        return new PolicyFileResult(PolicyOutcome.Done, null, f.Size, result.State);
+    }
+
+    private static readonly IControlSink NoSink = new ProgressSink(null);
+
+    private sealed class ProgressSink(IProgress<long>? progress) : IControlSink
+    {
+        public void Progress(string path, long done, long total) => progress?.Report(done);
+        public void Result(FileResult result) { }
+    }
+}
