@@ -32,8 +32,11 @@ public class MountModeTests
             Assert.True(m.IsMounted);
             Assert.Equal(m.Backing, m.MountPoint);
 
+            // A symlink's atime may move once: the mount's first scan reads its target (as ls -l
+            // would), and relatime then updates it. Everything else is exactly as before.
             foreach (var (n, st) in before)
-                Assert.Equal(st.Full, Px.Stat(m.M(n)).Full);
+                Assert.Equal(st.IsLink ? (st with { Atime = default }).Full : st.Full,
+                    st.IsLink ? (Px.Stat(m.M(n)) with { Atime = default }).Full : Px.Stat(m.M(n)).Full);
             Assert.Equal("written before mounting\n", File.ReadAllText(m.M("before.txt")));
             Assert.Equal("nested", File.ReadAllText(m.M("link")));
 

@@ -53,6 +53,7 @@ public sealed partial class TieringDaemon
             ct.ThrowIfCancellationRequested();
         }
         state.Phase = "planning";
+        _index.Flush(); // plan on every record the engine wrote so far
         var jobs = _planner.Plan(policies, _clock.GetUtcNow()).Select(p => new PlannedJob(p.Policy.Name, "policy", p.Policy.Action, p.Files)).ToList();
         if (dryRun)
         {
@@ -92,6 +93,7 @@ public sealed partial class TieringDaemon
     private PlannedJob? UsageRelease()
     {
         if (Schedule is not { UsageHigh: { } high, UsageLow: { } low }) return null;
+        _index.Flush(); // what the policies just archived is releasable now
         var usage = _usage.Usage();
         var need = UsageTarget.BytesToFree(usage, high, low);
         if (need == 0) return null;

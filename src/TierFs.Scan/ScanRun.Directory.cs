@@ -96,7 +96,9 @@ internal sealed unsafe partial class ScanRun
             isNew = false;
             if (!EntryStat.Same(prev, st))
             {
-                var target = type == EntryRow.TypeSymlink ? ReadLink(fd, rawName, ref st) : prev.Target;
+                // A symlink's target never changes (a new target is a new inode): not read again,
+                // which would move its atime.
+                var target = type == EntryRow.TypeSymlink && prev.Target is null ? ReadLink(fd, rawName, ref st) : prev.Target;
                 _index.PutEntry(EntryStat.Row(id, dir.Id, name, st, target, _generation));
                 counts.Writes++;
                 counts.Changed++;
