@@ -38,7 +38,7 @@ public static class StatusCommand
         var periodic = s.GetProperty("periodic").GetBoolean();
         w.WriteLine(periodic
             ? $"daemon: every {s.GetProperty("interval").GetString()}{(window is null ? "" : $" within {window}")}, " +
-              $"{s.GetProperty("policies").GetInt32()} policies, {s.GetProperty("workers").GetInt32()} workers; next run {Time(s.GetProperty("nextRun"))}"
+              $"{Count(s.GetProperty("policies").GetInt32(), "policy", "policies")}, {Count(s.GetProperty("workers").GetInt32(), "worker", "workers")}; next run {Time(s.GetProperty("nextRun"))}"
             : "daemon: off (--no-daemon); tierfs policy run runs the policies");
         if (s.GetProperty("lastScan").GetString() is { } scan) w.WriteLine($"last scan: {scan}");
         if (s.GetProperty("running") is { ValueKind: JsonValueKind.Object } run)
@@ -66,6 +66,8 @@ public static class StatusCommand
         w.WriteLine("last jobs:");
         foreach (var j in jobs) w.WriteLine($"  {Time(j.GetProperty("started"))}  {PolicyDaemonCommands.JobLine(j)}");
     }
+
+    private static string Count(int n, string one, string many) => $"{n} {(n == 1 ? one : many)}";
 
     private static string Time(JsonElement ms) => ms.ValueKind == JsonValueKind.Number
         ? DateTimeOffset.FromUnixTimeMilliseconds(ms.GetInt64()).ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss")
