@@ -16,6 +16,9 @@ public static partial class Daemonize
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>In the parent: start the child and wait for it. Returns the exit status.</summary>
+    public const string Gen0SizeVariable = "DOTNET_GCgen0size";
+    public const string Gen0Size = "1000000"; // hex: 16 MiB
+
     public static int StartDetached(IReadOnlyList<string> args)
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath!)
@@ -29,6 +32,11 @@ public static partial class Daemonize
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
             psi.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
         foreach (var a in args) psi.ArgumentList.Add(a);
+        // A small young-generation budget (16 MiB) keeps a long-lived daemon that allocates in
+        // bursts (a scan of a million files) near its working set: measured 137 MB instead of
+        // 171 MB resident with 1M files indexed (integration/bench/daemon-rss.sh). Only settable
+        // from the environment; an administrator's own value wins.
+        psi.Environment.TryAdd(Gen0SizeVariable, Gen0Size);
         psi.ArgumentList.Add("--foreground");
         psi.ArgumentList.Add(ChildFlag);
 
