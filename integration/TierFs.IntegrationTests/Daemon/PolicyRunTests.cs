@@ -53,6 +53,10 @@ public class PolicyRunTests
         Assert.Contains("  y", r.Stdout);
         Assert.Equal("x=resident y=resident", States(m));
         Assert.Empty(Jobs(m));
+
+        var unknown = Tierfs("policy", "run", m.MountPoint, "nosuch");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("no policy named 'nosuch'", unknown.Stderr);
     }
 
     [Fact]
