@@ -62,6 +62,7 @@ public sealed unsafe partial class OverlayFileSystem
         using var node = Use(ino);
         using var p = Use(newParent);
         if (Libc.LinkAt(node.Fd, EmptyPath, p.Fd, newName.Pointer, Libc.AT_EMPTY_PATH) != 0) return Fail();
+        NameMetadataChanged(p.Fd, newName.Pointer);
         return LookupEntry(p.Fd, newName.Pointer, ref entry);
     }
 
@@ -89,6 +90,8 @@ public sealed unsafe partial class OverlayFileSystem
         if (replaced is { } r && SameInode(from.Fd, name.Pointer, r)) replaced = null; // two names of one file
         if (Libc.RenameAt2(from.Fd, name.Pointer, to.Fd, newName.Pointer, flags) != 0) return Fail();
         AfterRemoval(replaced);
+        NameMetadataChanged(to.Fd, newName.Pointer);
+        if ((flags & RenameExchange) != 0) NameMetadataChanged(from.Fd, name.Pointer);
         return 0;
     }
 
