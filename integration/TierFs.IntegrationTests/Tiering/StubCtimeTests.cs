@@ -1,3 +1,4 @@
+using System.Text.Json;
 using TierFs.IntegrationTests.Harness;
 using static TierFs.IntegrationTests.Tiering.TierHarness;
 
@@ -34,6 +35,28 @@ public class StubCtimeTests
         Step("link", ".moved", ".link", Px.Link);
         Assert.Equal("released", State(m.M("stub.moved"))); // no recall for a name change
         Assert.Equal(Px.Stat(m.M("stub.moved")).Ctime, Px.Stat(m.M("stub.link")).Ctime);
+    }
+
+    [Fact]
+    public void A_ctime_change_after_a_remount_keeps_the_records_crc()
+    {
+        using var m = TestMount.Start();
+        File.WriteAllText(m.M("f"), Text(2000, "crc"));
+        Migrate(m.M("f"));
+        var crc = Crc(m);
+        Assert.NotNull(crc);
+        // Remounted, the mount knows the stub from its index, which does not keep the CRC.
+        Assert.Equal(0, m.Unmount().ExitCode);
+        m.Mount();
+        Assert.Equal(0, Px.Chmod(m.M("f"), 0x180));
+        Assert.Equal("released", State(m.M("f")));
+        Assert.Equal(crc, Crc(m));
+    }
+
+    private static string? Crc(TestMount m)
+    {
+        Assert.Equal(0, Px.TryGetXattr(m.B("f"), S3TierMount.StubXattr, out var value));
+        return JsonDocument.Parse(value).RootElement.TryGetProperty("crc", out var crc) ? crc.GetString() : null;
     }
 
     /// <summary>Waits (bounded) until a new file's ctime on the backing filesystem is later than <paramref name="after"/>.</summary>
