@@ -64,6 +64,7 @@ public sealed unsafe partial class OverlayFileSystem
         using var p = Use(newParent);
         if (Libc.LinkAt(node.Fd, EmptyPath, p.Fd, newName.Pointer, Libc.AT_EMPTY_PATH) != 0) return Fail();
         NameChanged(newParent, newName);
+        NameMetadataChanged(p.Fd, newName.Pointer);
         return LookupEntry(p.Fd, newName.Pointer, ref entry);
     }
 
@@ -96,6 +97,8 @@ public sealed unsafe partial class OverlayFileSystem
         AfterRemoval(replaced);
         NameChanged(parent, name);
         NameChanged(newParent, newName);
+        NameMetadataChanged(to.Fd, newName.Pointer);
+        if ((flags & RenameExchange) != 0) NameMetadataChanged(from.Fd, name.Pointer);
         return 0;
     }
 

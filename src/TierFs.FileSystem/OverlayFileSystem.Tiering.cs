@@ -31,6 +31,19 @@ public sealed unsafe partial class OverlayFileSystem
         if (node.MayBeTiered || _gate.MayBeTiered(st.Dev, st.Ino, st)) _gate.MetadataChanged(fd, st);
     }
 
+    /// <summary>After a rename or link through the mount: the file now under <paramref name="name"/> got a new ctime.</summary>
+    private void NameMetadataChanged(int dirFd, byte* name)
+    {
+        if (_gate is null) return;
+        StatX st;
+        if (Libc.Statx(dirFd, name, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0) return;
+        if (!Attr.IsRegular(st.Mode) || !_gate.MayBeTiered(st.Dev, st.Ino, st)) return;
+        var fd = Libc.OpenAt(dirFd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        if (fd < 0) return;
+        _gate.MetadataChanged(fd, st);
+        Libc.Close(fd);
+    }
+
     /// <summary>
     /// Before a name is removed (unlink, or replaced by rename): if it is the last name of a
     /// tiered file, returns its identity so that <see cref="AfterRemoval"/> can let its remote copy go.

@@ -78,6 +78,13 @@ public static unsafe partial class Libc
     [LibraryImport(L, EntryPoint = "fdatasync", SetLastError = true)]
     public static partial int Fdatasync(int fd);
 
+    /// <summary>sync_file_range: start writeback of the dirty pages in the range, do not wait for it.</summary>
+    public const uint SYNC_FILE_RANGE_WRITE = 2;
+
+    /// <summary>Writeback control only: makes nothing durable (no metadata, no disk cache flush); fsync does.</summary>
+    [LibraryImport(L, EntryPoint = "sync_file_range", SetLastError = true)]
+    public static partial int SyncFileRange(int fd, long offset, long nbytes, uint flags);
+
     [LibraryImport(L, EntryPoint = "mkdirat", SetLastError = true)]
     public static partial int MkdirAt(int dirfd, byte* path, uint mode);
 

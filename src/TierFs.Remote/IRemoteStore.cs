@@ -25,20 +25,21 @@ public interface IRemoteStore : IAsyncDisposable
     /// <summary>
     /// Copies bytes [0, length) of <paramref name="source"/> (read positionally; the handle may be a
     /// borrowed raw fd) to the object <paramref name="key"/>, replacing it. On S3 each part goes with
-    /// its Content-MD5, so the server verifies it. Progress reports the bytes done so far.
+    /// its Content-MD5, so the server verifies it. Returns both checksums of the bytes sent. Progress reports the bytes done so far.
     /// </summary>
     Task<UploadResult> UploadAsync(string key, SafeFileHandle source, long length,
         IReadOnlyDictionary<string, string> attributes, IProgress<long>? progress, CancellationToken ct);
 
     /// <summary>
     /// Writes the object into bytes [0, length) of <paramref name="target"/> (positionally; the file
-    /// is not truncated) and returns the <see cref="ChunkedChecksum"/> of the bytes written, for the
-    /// caller to compare with the one recorded at upload. Throws
+    /// is not truncated) and returns the checksum of kind <paramref name="checksum"/> of the bytes
+    /// written, for the caller to compare with the one recorded at upload. Writeback of each part
+    /// to disk is started as it completes (the caller's fsync has little left). Throws
     /// <see cref="RemoteObjectMissingException"/> if there is no such object and
     /// <see cref="RemoteDataException"/> if its length is not <paramref name="expectedLength"/>.
     /// On failure the target may hold partial data: cleaning it is the caller's job.
     /// </summary>
-    Task<DownloadResult> DownloadAsync(string key, SafeFileHandle target, long expectedLength,
+    Task<DownloadResult> DownloadAsync(string key, SafeFileHandle target, long expectedLength, ChecksumKind checksum,
         IProgress<long>? progress, CancellationToken ct);
 
     /// <summary>The object's length, attributes, ETag and time, or null when it does not exist.</summary>

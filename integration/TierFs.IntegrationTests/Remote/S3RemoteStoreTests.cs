@@ -44,6 +44,7 @@ public sealed class S3RemoteStoreTests : IClassFixture<S3ServerFixture>, IDispos
 
         var up = await Upload(store, "small.dat", data);
         Assert.Equal(ChunkedChecksum.Compute(data, 8 * MiB), up.Checksum);
+        Assert.Equal(CompositeCrc32C.Compute(data, 8 * MiB), up.Crc32C);
         Assert.EndsWith("-1", up.Checksum);
         Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)), up.ETag); // a single PUT's ETag is the plain MD5
         Assert.Single(recorder.Requests, r => r.Method == "PUT");
@@ -62,6 +63,7 @@ public sealed class S3RemoteStoreTests : IClassFixture<S3ServerFixture>, IDispos
         Assert.Equal(ChunkedChecksum.Compute([], 8 * MiB), up.Checksum);
         var (down, bytes) = await Download(store, "empty", 0);
         Assert.Equal(up.Checksum, down.Checksum);
+        Assert.Equal(up.Crc32C, (await Download(store, "empty", 0, ChecksumKind.CompositeCrc32C)).Result.Checksum);
         Assert.Empty(bytes);
     }
 
@@ -75,6 +77,7 @@ public sealed class S3RemoteStoreTests : IClassFixture<S3ServerFixture>, IDispos
 
         var up = await Upload(store, "dir/big.dat", data, new SyncProgress(progress.Add));
         Assert.Equal(ChunkedChecksum.Compute(data, 8 * MiB), up.Checksum);
+        Assert.Equal(CompositeCrc32C.Compute(data, 8 * MiB), up.Crc32C);
         Assert.EndsWith("-6", up.Checksum);
         Assert.Equal(8 * MiB, up.PartSize);
         Assert.Equal(data.Length, progress[^1]);
@@ -85,8 +88,8 @@ public sealed class S3RemoteStoreTests : IClassFixture<S3ServerFixture>, IDispos
         Assert.Equal(8 * MiB, info.PartSize);
 
         progress.Clear();
-        var (down, bytes) = await Download(store, "dir/big.dat", data.Length, new SyncProgress(progress.Add));
-        Assert.Equal(up.Checksum, down.Checksum);
+        var (down, bytes) = await Download(store, "dir/big.dat", data.Length, ChecksumKind.CompositeCrc32C, new SyncProgress(progress.Add));
+        Assert.Equal(up.Crc32C, down.Checksum);
         Assert.Equal(data.Length, progress[^1]);
         Assert.True(progress.SequenceEqual(progress.Order()), "progress went backwards");
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(bytes));
@@ -277,12 +280,13 @@ public sealed class S3RemoteStoreTests : IClassFixture<S3ServerFixture>, IDispos
         return await store.UploadAsync(key, handle, data.Length, Pair, progress, Ct);
     }
 
-    private async Task<(DownloadResult Result, byte[] Bytes)> Download(IRemoteStore store, string key, long length, IProgress<long>? progress = null)
+    private async Task<(DownloadResult Result, byte[] Bytes)> Download(IRemoteStore store, string key, long length,
+        ChecksumKind kind = ChecksumKind.ChunkedMd5, IProgress<long>? progress = null)
     {
         var path = Path.Combine(_dir, "down-" + Guid.NewGuid().ToString("N"));
         DownloadResult result;
         using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite))
-            result = await store.DownloadAsync(key, handle, length, progress, Ct);
+            result = await store.DownloadAsync(key, handle, length, kind, progress, Ct);
         return (result, await File.ReadAllBytesAsync(path, Ct));
     }
 

@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json.Nodes;
 using TierFs.IntegrationTests.Harness;
 using TierFs.IntegrationTests.Remote;
 using static TierFs.IntegrationTests.Tiering.TierHarness;
@@ -45,30 +47,64 @@ public sealed class S3RecallIntegrityTests(S3ServerFixture fixture) : IClassFixt
     public void An_object_with_other_bytes_fails_the_open_with_EIO_keeps_the_stub_and_recovers_when_repaired()
     {
         using var t = S3TierMount.Start(_s3, "integrity-checksum/");
-        var m = t.M;
-        var data = Content(1_500_000, seed: 72);
-        File.WriteAllBytes(m.M("bent.bin"), data);
-        Migrate(m.M("bent.bin"));
-        var key = t.ObjectKeyOf("bent.bin");
-        var meta = t.Head(key)!.Value.Meta;
-        var record = t.Record("bent.bin")!.Value.GetRawText();
-        var before = Px.Stat(m.M("bent.bin"));
+        var data = Migrated(t, "bent.bin", Content(1_500_000, seed: 72));
+        // Archived now: the record carries the CRC that recalls verify instead of the MD5 form.
+        var crc = t.Record("bent.bin")!.Value.GetProperty("crc").GetString()!;
+        Assert.Matches("^[0-9a-f]{8}-1$", crc);
 
-        // Same length, same metadata, one byte different.
+        RefusedWhileBentThenRecalled(t, "bent.bin", data, verifiedBy: crc);
+    }
+
+    [Fact]
+    public void A_stub_recorded_before_the_crc_is_verified_by_its_md5()
+    {
+        using var t = S3TierMount.Start(_s3, "integrity-md5/");
+        var data = Migrated(t, "old.bin", Content(1_200_000, seed: 73));
+        // The record as an older TierFs wrote it: no "crc". Rewritten while unmounted, so the mount reads it anew.
+        Assert.Equal(0, t.M.Unmount().ExitCode);
+        var old = JsonNode.Parse(t.Record("old.bin")!.Value.GetRawText())!.AsObject();
+        Assert.True(old.Remove("crc"));
+        Assert.Equal(0, Px.SetXattr(t.M.B("old.bin"), S3TierMount.StubXattr, Encoding.UTF8.GetBytes(old.ToJsonString())));
+        t.Mount();
+
+        RefusedWhileBentThenRecalled(t, "old.bin", data, verifiedBy: old["sum"]!.GetValue<string>());
+        Assert.False(t.Record("old.bin")!.Value.TryGetProperty("crc", out _));
+    }
+
+    private static byte[] Migrated(S3TierMount t, string name, byte[] data)
+    {
+        File.WriteAllBytes(t.M.M(name), data);
+        Migrate(t.M.M(name));
+        return data;
+    }
+
+    /// <summary>
+    /// The object gets other bytes (same length, same metadata): the open fails with EIO, the stub and
+    /// its record stay byte-identical, the log names the recorded checksum it was verified by; once
+    /// repaired, the open recalls.
+    /// </summary>
+    private static void RefusedWhileBentThenRecalled(S3TierMount t, string name, byte[] data, string verifiedBy)
+    {
+        var m = t.M;
+        var key = t.ObjectKeyOf(name);
+        var meta = t.Head(key)!.Value.Meta;
+        var record = t.Record(name)!.Value.GetRawText();
+        var before = Px.Stat(m.M(name));
+
         var bent = (byte[])data.Clone();
         bent[1_000_000] ^= 0x55;
         t.Put(key, bent, meta);
 
-        Assert.Equal(Px.EIO, OpenErrno(m.M("bent.bin")));
-        Assert.Equal("released", State(m.M("bent.bin")));
-        Assert.Equal(record, t.Record("bent.bin")!.Value.GetRawText());
-        Assert.True(t.BackingBlocks("bent.bin") <= StubBlocks, $"the stub holds {t.BackingBlocks("bent.bin")} blocks after a refused recall");
-        Assert.Equal(Kept(before), Kept(Px.Stat(m.M("bent.bin"))));
-        Assert.Contains(m.Log.Split('\n'), l => l.Contains("bent.bin") && l.Contains("checksum"));
+        Assert.Equal(Px.EIO, OpenErrno(m.M(name)));
+        Assert.Equal("released", State(m.M(name)));
+        Assert.Equal(record, t.Record(name)!.Value.GetRawText());
+        Assert.True(t.BackingBlocks(name) <= StubBlocks, $"the stub holds {t.BackingBlocks(name)} blocks after a refused recall");
+        Assert.Equal(Kept(before), Kept(Px.Stat(m.M(name))));
+        Assert.Contains(m.Log.Split('\n'), l => l.Contains(name) && l.Contains("checksum mismatch") && l.Contains($"archived as {verifiedBy}"));
 
         t.Put(key, data, meta);
-        Assert.Equal(data, File.ReadAllBytes(m.M("bent.bin")));
-        Assert.Equal("archived", State(m.M("bent.bin")));
+        Assert.Equal(data, File.ReadAllBytes(m.M(name)));
+        Assert.Equal("archived", State(m.M(name)));
     }
 
     [Fact]

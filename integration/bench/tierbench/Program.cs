@@ -146,7 +146,7 @@ static async Task WarmLib(IRemoteStore store, string key)
         using (var file = File.OpenHandle(scratch, FileMode.Open, FileAccess.ReadWrite))
         {
             await store.UploadAsync(warm, file, 4096, new Dictionary<string, string>(), null, CancellationToken.None);
-            await store.DownloadAsync(warm, file, 4096, null, CancellationToken.None);
+            await store.DownloadAsync(warm, file, 4096, ChecksumKind.CompositeCrc32C, null, CancellationToken.None);
         }
         await store.DeleteAsync(warm, CancellationToken.None);
     }
@@ -344,7 +344,7 @@ static async Task<(long, long)> LibDownload(IRemoteStore store, string key, stri
     var head = await store.HeadAsync(key, CancellationToken.None) ?? throw new IOException($"no object {key}");
     using var file = File.OpenHandle(path, FileMode.Create, FileAccess.Write);
     RandomAccess.SetLength(file, head.Length);
-    await store.DownloadAsync(key, file, head.Length, null, CancellationToken.None);
+    await store.DownloadAsync(key, file, head.Length, ChecksumKind.CompositeCrc32C, null, CancellationToken.None);
     return (head.Length, 0);
 }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using TierFs.Common;
 using TierFs.Remote.Transfer;
@@ -62,20 +61,20 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
         var temp = AtomicFiles.TempPath(directory);
         try
         {
-            var digests = new byte[plan.Count][];
+            var digests = new PartDigests(plan.Count);
             using (var data = AtomicFiles.CreateTemp(temp))
             {
                 if (length == 0)
-                    digests[0] = MD5.HashData(ReadOnlySpan<byte>.Empty);
+                    digests.Set(0, PartDigest.Of([]));
                 else
                     await PartRunner.RunAsync(plan.Count, _options.Concurrency, async (i, token) =>
-                        digests[i] = await FileRanges.CopyAndHashAsync(source, data, plan.OffsetOf(i), plan.LengthOf(i), counter.Add, token), ct);
+                        digests.Set(i, await FileRanges.CopyAndHashAsync(source, data, plan.OffsetOf(i), plan.LengthOf(i), PartHash.Both(), counter.Add, token)), ct);
                 RandomAccess.FlushToDisk(data);
             }
-            var checksum = ChunkedChecksum.Combine(digests);
+            var checksum = digests.Md5Checksum;
             AtomicFiles.Commit(path, temp, new Sidecar(length, plan.PartSize, checksum, new(attributes, StringComparer.Ordinal)));
             Log.Debug(LogSource, $"{Description}: stored '{key}', {length} bytes, checksum {checksum}");
-            return new UploadResult(checksum, plan.PartSize, checksum, length);
+            return new UploadResult(checksum, digests.Crc32CChecksum, plan.PartSize, checksum, length);
         }
         finally
         {
@@ -83,7 +82,7 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
         }
     }
 
-    public async Task<DownloadResult> DownloadAsync(string key, SafeFileHandle target, long expectedLength,
+    public async Task<DownloadResult> DownloadAsync(string key, SafeFileHandle target, long expectedLength, ChecksumKind checksum,
         IProgress<long>? progress, CancellationToken ct)
     {
         var path = ObjectPath(key);
@@ -99,13 +98,13 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
             throw new RemoteDataException($"{Description}: download '{key}': the recorded part size {partSize} does not fit {length} bytes");
         var plan = new PartPlan(length, partSize);
         var counter = new ProgressCounter(progress);
-        var digests = new byte[plan.Count][];
+        var digests = new PartDigests(plan.Count);
         if (length == 0)
-            digests[0] = MD5.HashData(ReadOnlySpan<byte>.Empty);
+            digests.Set(0, PartDigest.Of([]));
         else
             await PartRunner.RunAsync(plan.Count, _options.Concurrency, async (i, token) =>
-                digests[i] = await FileRanges.CopyAndHashAsync(data, target, plan.OffsetOf(i), plan.LengthOf(i), counter.Add, token), ct);
-        return new DownloadResult(ChunkedChecksum.Combine(digests), length, plan.PartSize);
+                digests.Set(i, await FileRanges.CopyAndHashAsync(data, target, plan.OffsetOf(i), plan.LengthOf(i), PartHash.For(checksum), counter.Add, token)), ct);
+        return new DownloadResult(digests.Checksum(checksum), checksum, length, plan.PartSize);
     }
 
     public Task<RemoteObjectInfo?> HeadAsync(string key, CancellationToken ct)

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Amazon.S3.Model;
 using Microsoft.Win32.SafeHandles;
 using TierFs.Common;
@@ -12,7 +11,7 @@ internal sealed partial class S3RemoteStore
     /// <summary>Attempts of one ranged GET whose body broke off (the SDK retries failed requests itself).</summary>
     private const int PartAttempts = 2;
 
-    public async Task<DownloadResult> DownloadAsync(string key, SafeFileHandle target, long expectedLength,
+    public async Task<DownloadResult> DownloadAsync(string key, SafeFileHandle target, long expectedLength, ChecksumKind checksum,
         IProgress<long>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -23,17 +22,17 @@ internal sealed partial class S3RemoteStore
             throw new RemoteDataException($"{Where("download", key)}: the object has {head.Length} bytes, expected {expectedLength}");
         var plan = PlanFor(key, head);
         var counter = new ProgressCounter(progress);
-        var digests = new byte[plan.Count][];
+        var digests = new PartDigests(plan.Count);
 
         if (plan.Length == 0)
-            digests[0] = MD5.HashData(ReadOnlySpan<byte>.Empty);
+            digests.Set(0, PartDigest.Of([]));
         else
             await PartRunner.RunAsync(plan.Count, _options.Concurrency,
-                async (i, token) => digests[i] = await DownloadPartAsync(key, head.ETag, plan, i, target, counter, token), ct);
+                async (i, token) => digests.Set(i, await DownloadPartAsync(key, head.ETag, plan, i, target, checksum, counter, token)), ct);
 
-        var checksum = ChunkedChecksum.Combine(digests);
-        Log.Debug(LogSource, $"{Description}: downloaded '{key}', {plan.Length} bytes in {plan.Count} part(s), checksum {checksum}");
-        return new DownloadResult(checksum, plan.Length, plan.PartSize);
+        var sum = digests.Checksum(checksum);
+        Log.Debug(LogSource, $"{Description}: downloaded '{key}', {plan.Length} bytes in {plan.Count} part(s), checksum {sum}");
+        return new DownloadResult(sum, checksum, plan.Length, plan.PartSize);
     }
 
     /// <summary>The cut the object was uploaded with, so that the checksums compare; the configured one for foreign objects.</summary>
@@ -46,12 +45,13 @@ internal sealed partial class S3RemoteStore
     }
 
     /// <summary>
-    /// One ranged GET streamed into the target at the part's offset, hashed on the way. If-Match on
+    /// One ranged GET streamed into the target at the part's offset, hashed on the way, then its
+    /// writeback started. If-Match on
     /// the ETag seen by HEAD: an object replaced meanwhile fails instead of mixing two versions.
     /// A body that breaks off is fetched again once; progress counts each byte once.
     /// </summary>
-    private async Task<byte[]> DownloadPartAsync(string key, string? etag, PartPlan plan, int index,
-        SafeFileHandle target, ProgressCounter counter, CancellationToken ct)
+    private async Task<PartDigest> DownloadPartAsync(string key, string? etag, PartPlan plan, int index,
+        SafeFileHandle target, ChecksumKind checksum, ProgressCounter counter, CancellationToken ct)
     {
         var offset = plan.OffsetOf(index);
         var length = plan.LengthOf(index);
@@ -64,7 +64,7 @@ internal sealed partial class S3RemoteStore
             {
                 try
                 {
-                    return await Call(what, key, async d =>
+                    var digest = await Call(what, key, async d =>
                     {
                         using var response = await _s3.GetObjectAsync(new GetObjectRequest
                         {
@@ -75,7 +75,7 @@ internal sealed partial class S3RemoteStore
                         }, d.Token);
                         if (response.ContentLength != length)
                             throw new RemoteDataException($"{Where(what, key)}: asked for {length} bytes at {offset}, the server sends {response.ContentLength}");
-                        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+                        using var hash = PartHash.For(checksum);
                         await using var body = response.ResponseStream;
                         long done = 0;
                         while (done < length)
@@ -83,7 +83,7 @@ internal sealed partial class S3RemoteStore
                             var n = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - done)), d.Token);
                             if (n == 0) throw new IOException($"the response ended after {done} of {length} bytes");
                             d.Touch();
-                            md5.AppendData(buffer.AsSpan(0, n));
+                            hash.Append(buffer.AsSpan(0, n));
                             await RandomAccess.WriteAsync(target, buffer.AsMemory(0, n), offset + done, ct);
                             done += n;
                             if (done > reported)
@@ -92,8 +92,10 @@ internal sealed partial class S3RemoteStore
                                 reported = done;
                             }
                         }
-                        return md5.GetHashAndReset();
+                        return hash.Finish();
                     }, ct);
+                    Writeback.Start(target, offset, length);
+                    return digest;
                 }
                 catch (RemoteUnavailableException e) when (attempt < PartAttempts && e.InnerException is IOException or HttpRequestException)
                 {

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using Amazon.S3.Model;
 using Microsoft.Win32.SafeHandles;
 using TierFs.Common;
@@ -37,33 +35,15 @@ internal sealed partial class S3RemoteStore
         Dictionary<string, string> metadata, ProgressCounter counter, CancellationToken ct)
     {
         var length = (int)plan.Length;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        try
-        {
-            await FileRanges.ReadExactlyAsync(source, buffer.AsMemory(0, length), 0, ct);
-            var md5 = MD5.HashData(buffer.AsSpan(0, length));
-            var response = await Call("put", key, d =>
-            {
-                var request = new PutObjectRequest
-                {
-                    BucketName = _options.Bucket,
-                    Key = _prefix + key,
-                    InputStream = new TouchingReadStream(buffer, length, d.Touch),
-                    MD5Digest = Convert.ToBase64String(md5),
-                    ContentType = "application/octet-stream",
-                    UseChunkEncoding = false,
-                    AutoCloseStream = true,
-                };
-                foreach (var (k, v) in metadata) request.Metadata[k] = v;
-                return _s3.PutObjectAsync(request, d.Token);
-            }, ct);
-            counter.Add(length);
-            return new UploadResult(ChunkedChecksum.Combine([md5]), plan.PartSize, Unquote(response.ETag), plan.Length);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using var lease = _partBuffers.Rent(length);
+        var buffer = lease.Array;
+        await FileRanges.ReadExactlyAsync(source, buffer.AsMemory(0, length), 0, ct);
+        var digest = PartDigest.Of(buffer.AsSpan(0, length));
+        var response = await PutSmallAsync(key, buffer, length, digest.Md5!, metadata, ct);
+        counter.Add(length);
+        var digests = new PartDigests(1);
+        digests.Set(0, digest);
+        return new UploadResult(digests.Md5Checksum, digests.Crc32CChecksum, plan.PartSize, Unquote(response.ETag), plan.Length);
     }
 
     /// <summary>
@@ -89,35 +69,29 @@ internal sealed partial class S3RemoteStore
         var uploadId = created.UploadId;
         try
         {
-            var digests = new byte[plan.Count][];
+            var digests = new PartDigests(plan.Count);
             var etags = new string[plan.Count];
-            var concurrency = (int)Math.Clamp(MaxBufferedBytes / plan.PartSize, 1, _options.Concurrency);
-            await PartRunner.RunAsync(plan.Count, concurrency, async (i, token) =>
+            await PartRunner.RunAsync(plan.Count, UploadConcurrency(plan.PartSize), async (i, token) =>
             {
                 var length = (int)plan.LengthOf(i);
-                var buffer = ArrayPool<byte>.Shared.Rent(length);
-                try
+                using var lease = _partBuffers.Rent(length);
+                var buffer = lease.Array;
+                await FileRanges.ReadExactlyAsync(source, buffer.AsMemory(0, length), plan.OffsetOf(i), token);
+                var digest = PartDigest.Of(buffer.AsSpan(0, length));
+                digests.Set(i, digest);
+                var response = await Call($"upload part {i + 1}/{plan.Count} of", key, d => _s3.UploadPartAsync(new UploadPartRequest
                 {
-                    await FileRanges.ReadExactlyAsync(source, buffer.AsMemory(0, length), plan.OffsetOf(i), token);
-                    digests[i] = MD5.HashData(buffer.AsSpan(0, length));
-                    var response = await Call($"upload part {i + 1}/{plan.Count} of", key, d => _s3.UploadPartAsync(new UploadPartRequest
-                    {
-                        BucketName = _options.Bucket,
-                        Key = _prefix + key,
-                        UploadId = uploadId,
-                        PartNumber = i + 1,
-                        PartSize = length,
-                        InputStream = new TouchingReadStream(buffer, length, d.Touch),
-                        MD5Digest = Convert.ToBase64String(digests[i]),
-                        UseChunkEncoding = false,
-                    }, d.Token), token);
-                    etags[i] = response.ETag;
-                    counter.Add(length);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
+                    BucketName = _options.Bucket,
+                    Key = _prefix + key,
+                    UploadId = uploadId,
+                    PartNumber = i + 1,
+                    PartSize = length,
+                    InputStream = new TouchingReadStream(buffer, length, d.Touch),
+                    MD5Digest = Convert.ToBase64String(digest.Md5!),
+                    UseChunkEncoding = false,
+                }, d.Token), token);
+                etags[i] = response.ETag;
+                counter.Add(length);
             }, ct);
 
             var completed = await Call("complete multipart upload", key, d => _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
@@ -127,7 +101,7 @@ internal sealed partial class S3RemoteStore
                 UploadId = uploadId,
                 PartETags = [.. etags.Select((etag, i) => new PartETag(i + 1, etag))],
             }, d.Token), ct);
-            return new UploadResult(ChunkedChecksum.Combine(digests), plan.PartSize, Unquote(completed.ETag), plan.Length);
+            return new UploadResult(digests.Md5Checksum, digests.Crc32CChecksum, plan.PartSize, Unquote(completed.ETag), plan.Length);
         }
         catch
         {
@@ -135,6 +109,9 @@ internal sealed partial class S3RemoteStore
             throw;
         }
     }
+
+    /// <summary>Parts in flight in one upload: the configured concurrency, fewer when parts are huge.</summary>
+    private int UploadConcurrency(long partSize) => (int)Math.Clamp(MaxBufferedBytes / partSize, 1, _options.Concurrency);
 
     /// <summary>Best effort, bounded by the request timeout, even when the caller has cancelled.</summary>
     private async Task AbortQuietlyAsync(string key, string uploadId)

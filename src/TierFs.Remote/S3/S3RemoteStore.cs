@@ -19,6 +19,7 @@ internal sealed partial class S3RemoteStore : IRemoteStore
     private readonly S3StoreOptions _options;
     private readonly IAmazonS3 _s3;
     private readonly string _prefix;
+    private readonly PartBuffers _partBuffers;
 
     public S3RemoteStore(S3StoreOptions options)
     {
@@ -26,6 +27,7 @@ internal sealed partial class S3RemoteStore : IRemoteStore
         _options = options;
         _prefix = RemoteKey.NormalizePrefix(options.Prefix);
         _s3 = S3ClientFactory.Create(options);
+        _partBuffers = new PartBuffers(options.PartSize, UploadConcurrency(options.PartSize));
         Description = $"s3://{options.Bucket}/{_prefix} ({options.Endpoint ?? "AWS " + options.Region})";
     }
 
@@ -119,16 +121,20 @@ internal sealed partial class S3RemoteStore : IRemoteStore
     }
 
     /// <summary>One PutObject of a body in memory, its MD5 verified by the server.</summary>
-    private async Task<PutObjectResponse> PutSmallAsync(string key, byte[] body, IReadOnlyDictionary<string, string> metadata, CancellationToken ct)
+    private Task<PutObjectResponse> PutSmallAsync(string key, byte[] body, IReadOnlyDictionary<string, string> metadata, CancellationToken ct) =>
+        PutSmallAsync(key, body, body.Length, MD5.HashData(body), metadata, ct);
+
+    /// <summary>One PutObject of the first <paramref name="length"/> bytes of a buffer whose MD5 is known.</summary>
+    private async Task<PutObjectResponse> PutSmallAsync(string key, byte[] body, int length, byte[] md5,
+        IReadOnlyDictionary<string, string> metadata, CancellationToken ct)
     {
-        var md5 = MD5.HashData(body);
         return await Call("put", key, d =>
         {
             var request = new PutObjectRequest
             {
                 BucketName = _options.Bucket,
                 Key = _prefix + key,
-                InputStream = new TouchingReadStream(body, body.Length, d.Touch),
+                InputStream = new TouchingReadStream(body, length, d.Touch),
                 MD5Digest = Convert.ToBase64String(md5),
                 ContentType = "application/octet-stream",
                 UseChunkEncoding = false,

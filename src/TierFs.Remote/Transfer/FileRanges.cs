@@ -44,13 +44,14 @@ internal static class FileRanges
     }
 
     /// <summary>
-    /// Copies a range between two files (same offset in both) and returns the MD5 of the bytes
-    /// written; each chunk is reported to <paramref name="onChunk"/>.
+    /// Copies a range between two files (same offset in both), hashing the bytes written with
+    /// <paramref name="hash"/> (disposed here), then starts the range's writeback; each chunk is reported to
+    /// <paramref name="onChunk"/>.
     /// </summary>
-    public static async Task<byte[]> CopyAndHashAsync(SafeFileHandle from, SafeFileHandle to, long offset, long length,
-        Action<long> onChunk, CancellationToken ct)
+    public static async Task<PartDigest> CopyAndHashAsync(SafeFileHandle from, SafeFileHandle to, long offset, long length,
+        PartHash hash, Action<long> onChunk, CancellationToken ct)
     {
-        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        using var owned = hash;
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(ChunkSize, Math.Max(length, 1)));
         try
         {
@@ -58,12 +59,13 @@ internal static class FileRanges
             {
                 var chunk = buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - done));
                 await ReadExactlyAsync(from, chunk, offset + done, ct);
-                md5.AppendData(chunk.Span);
+                hash.Append(chunk.Span);
                 await RandomAccess.WriteAsync(to, chunk, offset + done, ct);
                 done += chunk.Length;
                 onChunk(chunk.Length);
             }
-            return md5.GetHashAndReset();
+            Writeback.Start(to, offset, length);
+            return hash.Finish();
         }
         finally
         {

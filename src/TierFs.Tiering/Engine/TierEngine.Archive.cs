@@ -69,6 +69,7 @@ public sealed partial class TierEngine
                 Generation = generation,
                 ObjectKey = objectKey,
                 Checksum = upload.Checksum,
+                Crc32C = upload.Crc32C,
                 PartSize = upload.PartSize,
                 Size = size,
                 MtimeNs = StubStore.Ns(before.Mtime),

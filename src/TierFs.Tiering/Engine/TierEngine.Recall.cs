@@ -28,10 +28,13 @@ public sealed partial class TierEngine
             StubStore.DropData(wfd, record.Size);
             using (var handle = new SafeFileHandle(wfd, ownsHandle: false))
             {
-                var result = _remote.DownloadAsync(record.ObjectKey!, handle, record.Size, progress, ct).GetAwaiter().GetResult();
-                if (result.Checksum != record.Checksum)
-                    throw new RemoteDataException($"checksum mismatch: object {record.ObjectKey} has {result.Checksum}, the file was archived as {record.Checksum}");
+                // The CRC costs a twentieth of the MD5; records older than it have only the MD5 form.
+                var (kind, expected) = record.Crc32C is { } crc ? (ChecksumKind.CompositeCrc32C, crc) : (ChecksumKind.ChunkedMd5, record.Checksum);
+                var result = _remote.DownloadAsync(record.ObjectKey!, handle, record.Size, kind, progress, ct).GetAwaiter().GetResult();
+                if (result.Checksum != expected)
+                    throw new RemoteDataException($"checksum mismatch: object {record.ObjectKey} has {result.Checksum}, the file was archived as {expected}");
             }
+            // The download started each part's writeback; this waits for the rest. Durable before the record changes.
             if (Libc.Fsync(wfd) != 0) throw new IOException($"fsync failed: errno {Libc.Errno()}");
             StubStore.RestoreTimes(wfd, record.AtimeNs, record.MtimeNs);
             var st = StubStore.Stat(wfd);

@@ -151,10 +151,15 @@ public sealed partial class TierEngine : IDisposable
     /// </summary>
     public void MetadataChanged(int pathFd, FileKey key, in StatX st)
     {
-        if (!Cache.TryGet(key, out var record) || !TierCache.ShowsRecordCtime(record, st)) return;
-        var touched = record with { CtimeNs = NowNs() };
-        try { StubStore.Write(pathFd, touched); }
-        catch (IOException e) { Log.Warn(Source, $"{key}: cannot update its ctime: {e.Message}"); return; }
+        if (!Cache.TryGet(key, out var cached) || !TierCache.ShowsRecordCtime(cached, st)) return;
+        StubRecord touched;
+        try
+        {
+            // Rewritten from the xattr, not the cache: a record loaded from the index lacks the CRC.
+            touched = (StubStore.Read(pathFd) ?? cached) with { CtimeNs = NowNs() };
+            StubStore.Write(pathFd, touched);
+        }
+        catch (Exception e) when (e is IOException or CorruptStubException) { Log.Warn(Source, $"{key}: cannot update its ctime: {e.Message}"); return; }
         Cache.Set(key, touched);
     }
 

@@ -21,6 +21,11 @@ public sealed record StubRecord
     [JsonPropertyName("gen")] public int Generation { get; init; } = 1;
     [JsonPropertyName("key")] public string? ObjectKey { get; init; }
     [JsonPropertyName("sum")] public string? Checksum { get; init; }
+    /// <summary>
+    /// The object's CompositeCrc32C (same part cut), which a recall verifies instead of the MD5 form;
+    /// records written before it existed lack it and are verified by <see cref="Checksum"/>.
+    /// </summary>
+    [JsonPropertyName("crc")] public string? Crc32C { get; init; }
     [JsonPropertyName("part")] public long PartSize { get; init; }
     /// <summary>The data version archived: size and mtime (ns since the epoch).</summary>
     [JsonPropertyName("size")] public long Size { get; init; }

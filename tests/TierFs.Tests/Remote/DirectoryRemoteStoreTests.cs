@@ -42,6 +42,7 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
             up = await _store.UploadAsync("dir/file.dat", handle, data.Length, Pair, new SyncProgress(progress.Add), Ct);
 
         Assert.Equal(ChunkedChecksum.Compute(data, PartSize), up.Checksum);
+        Assert.Equal(CompositeCrc32C.Compute(data, PartSize), up.Crc32C);
         Assert.EndsWith("-5", up.Checksum);
         Assert.Equal(PartSize, up.PartSize);
         Assert.Equal(data.Length, up.Length);
@@ -52,8 +53,14 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
         var target = Path.Combine(_root, "target");
         DownloadResult down;
         using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
-            down = await _store.DownloadAsync("dir/file.dat", handle, data.Length, null, Ct);
+            down = await _store.DownloadAsync("dir/file.dat", handle, data.Length, ChecksumKind.ChunkedMd5, null, Ct);
         Assert.Equal(up.Checksum, down.Checksum);
+        Assert.Equal(data, File.ReadAllBytes(target));
+
+        File.Delete(target);
+        using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
+            down = await _store.DownloadAsync("dir/file.dat", handle, data.Length, ChecksumKind.CompositeCrc32C, null, Ct);
+        Assert.Equal((up.Crc32C, ChecksumKind.CompositeCrc32C), (down.Checksum, down.Kind));
         Assert.Equal(data, File.ReadAllBytes(target));
     }
 
@@ -228,7 +235,7 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
     private async Task<DownloadResult> Download(string key, long expectedLength)
     {
         using var handle = File.OpenHandle(Path.Combine(_root, "down-" + Guid.NewGuid().ToString("N")), FileMode.CreateNew, FileAccess.ReadWrite);
-        return await _store.DownloadAsync(key, handle, expectedLength, null, Ct);
+        return await _store.DownloadAsync(key, handle, expectedLength, ChecksumKind.ChunkedMd5, null, Ct);
     }
 
     private async Task<List<string>> Keys(string prefix)

@@ -11,6 +11,7 @@ public class StubRecordTests
         FileId = "0f8fad5b-d9cb-469f-a165-70867728950e",
         ObjectKey = "data/0f/0f8fad5b-d9cb-469f-a165-70867728950e/1",
         Checksum = "9e107d9d372bb6826bd81d3542a419d6-1",
+        Crc32C = "52e15a41-1",
         PartSize = 16 << 20,
         Size = 12345,
         MtimeNs = 1_700_000_000_123_456_789,
@@ -51,6 +52,17 @@ public class StubRecordTests
         var r = new StubRecord { State = StubRecord.StateNone, FileId = "x", Flags = TierFlags.NoArchive };
         Assert.Equal(TierState.Resident, StubXattr.Decode(StubXattr.Encode(r)).StateFor(10, 10));
         Assert.Equal("resident,noarchive", TierStateNames.Describe(TierState.Resident, r.Flags));
+    }
+
+    [Fact]
+    public void A_record_written_before_the_crc_existed_stays_valid_without_it()
+    {
+        var old = "{\"v\":1,\"state\":\"released\",\"id\":\"x\",\"key\":\"data/x/1\",\"sum\":\"9e107d9d372bb6826bd81d3542a419d6-1\",\"part\":16777216,\"size\":5}";
+        var record = StubXattr.Decode(Encoding.UTF8.GetBytes(old));
+        Assert.Null(record.Crc32C);
+        Assert.Equal("9e107d9d372bb6826bd81d3542a419d6-1", record.Checksum);
+        Assert.DoesNotContain("crc", Encoding.UTF8.GetString(StubXattr.Encode(record)));
+        Assert.Contains("\"crc\":\"52e15a41-1\"", Encoding.UTF8.GetString(StubXattr.Encode(Archived())));
     }
 
     [Theory]
