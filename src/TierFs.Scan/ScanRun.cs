@@ -48,6 +48,8 @@ internal sealed unsafe partial class ScanRun
 
         _rootDirFd = OpenDirectory(_rootFd, ".");
         if (_rootDirFd < 0) throw new IOException($"cannot read the tree's root directory: errno {Libc.Errno()}");
+        // Into an empty index, rows are loaded without the entries' secondary indexes, built after.
+        var load = _indexWasEmpty ? _index.BeginEntryLoad() : null;
         try
         {
             using var progress = StartProgress();
@@ -60,6 +62,7 @@ internal sealed unsafe partial class ScanRun
         finally
         {
             Libc.Close(_rootDirFd);
+            load?.Dispose();
         }
 
         var cancelled = _options.Cancellation.IsCancellationRequested;
