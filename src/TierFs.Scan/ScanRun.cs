@@ -89,11 +89,12 @@ internal sealed unsafe partial class ScanRun
 
     private void Work()
     {
+        var old = new DirRows();
         while (_queue.TryTake(out var dir))
         {
             try
             {
-                ReadDirectory(dir);
+                ReadDirectory(dir, old);
             }
             catch (Exception e) when (e is IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or IndexException)
             {
