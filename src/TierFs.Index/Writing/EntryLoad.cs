@@ -10,13 +10,16 @@ namespace TierFs.Index.Writing;
 /// </summary>
 internal sealed class EntryLoad : IDisposable
 {
-    /// <summary>The page cache while loading, and the sorter's memory for the builds (KiB).</summary>
-    private const int CacheKib = 32 * 1024;
+    /// <summary>
+    /// The page cache while loading, and the sorter's memory for the builds, which spill beyond it
+    /// to temporary files (KiB). Measured: 8 MiB costs less CPU than the default 2 MiB; 32 MiB with
+    /// in-memory temporary files was no faster and raised the peak RSS of a 1M-entry scan by ~40 MB.
+    /// </summary>
+    private const int CacheKib = 8 * 1024;
 
     private readonly BatchWriter _writer;
     private readonly long _autoCheckpoint;
     private readonly long _cacheSize;
-    private readonly long _tempStore;
     private int _ended;
 
     private EntryLoad(BatchWriter writer, SqliteConnection connection)
@@ -24,7 +27,6 @@ internal sealed class EntryLoad : IDisposable
         _writer = writer;
         _autoCheckpoint = SchemaMigrator.Scalar(connection, null, "PRAGMA wal_autocheckpoint");
         _cacheSize = SchemaMigrator.Scalar(connection, null, "PRAGMA cache_size");
-        _tempStore = SchemaMigrator.Scalar(connection, null, "PRAGMA temp_store");
     }
 
     /// <summary>Starts a load if the entries table is empty; null (nothing changed) if it has rows.</summary>
@@ -44,7 +46,6 @@ internal sealed class EntryLoad : IDisposable
             // A checkpoint in mid-load copies pages the load is still filling; one at the end copies each once.
             Pragma(connection, "wal_autocheckpoint = 0");
             Pragma(connection, $"cache_size = {-CacheKib}");
-            Pragma(connection, "temp_store = MEMORY");
         });
         return load;
     }
@@ -65,7 +66,6 @@ internal sealed class EntryLoad : IDisposable
             {
                 Pragma(connection, $"wal_autocheckpoint = {_autoCheckpoint}");
                 Pragma(connection, $"cache_size = {_cacheSize}");
-                Pragma(connection, $"temp_store = {_tempStore}");
             }
             Pragma(connection, "wal_checkpoint(PASSIVE)");
         });
