@@ -58,7 +58,7 @@ internal static class EntryIndexes
 
     private static IReadOnlyList<(string, string)> Read()
     {
-        using var connection = new SqliteConnection("Data Source=:memory:");
+        using var connection = new SqliteConnection("Data Source=:memory:;Pooling=False"); // closed for good once read
         connection.Open();
         using (var tx = connection.BeginTransaction())
         {
