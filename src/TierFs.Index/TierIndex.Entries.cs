@@ -28,6 +28,17 @@ public sealed partial class TierIndex
     /// <summary>A directory's entries as committed (one query).</summary>
     public IReadOnlyList<EntryRow> Children(long parentId) => _readers.Use(s => s.Entries.Children(parentId));
 
+    /// <summary>A directory's entries as committed, what a rescan compares of each (one query, no row objects).</summary>
+    public void ChildStamps(long parentId, ChildStampVisitor visit)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        _readers.Use(s =>
+        {
+            s.Entries.ChildStamps(parentId, visit);
+            return 0;
+        });
+    }
+
     /// <summary>Every name of an inode (one, or several for hard links).</summary>
     public IReadOnlyList<EntryRow> EntriesOf(FileKey key) => _readers.Use(s => s.Entries.ByKey(key));
 

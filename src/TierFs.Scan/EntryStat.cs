@@ -40,7 +40,7 @@ internal static class EntryStat
     /// The row holds what statx says now: nothing to write. Compares what <see cref="Row"/> would
     /// build, without building it; place (parent, name), target and scan are not compared.
     /// </summary>
-    public static bool Same(EntryRow row, in StatX st) =>
+    public static bool Same(in EntryStamp row, in StatX st) =>
         row.Type == TypeOf(st) && row.Key == KeyOf(st) && row.Nlink == st.Nlink && row.Mode == st.Mode &&
         row.Uid == st.Uid && row.Gid == st.Gid && row.Size == (long)st.Size && row.Blocks == (long)st.Blocks &&
         row.AtimeNs == Ns(st.Atime) && row.MtimeNs == Ns(st.Mtime) && row.CtimeNs == Ns(st.Ctime);

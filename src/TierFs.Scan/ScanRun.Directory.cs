@@ -11,9 +11,10 @@ internal sealed unsafe partial class ScanRun
 {
     /// <summary>
     /// Reads one directory and compares each entry with the row the index has under this parent
-    /// and name (one query for the whole directory): same inode and attributes, nothing to write.
+    /// and name (one query for the whole directory, into <paramref name="old"/>): same inode and
+    /// attributes, nothing to write.
     /// </summary>
-    private void ReadDirectory(DirWork dir)
+    private void ReadDirectory(DirWork dir, DirRows old)
     {
         var fd = OpenDirectory(_rootDirFd, dir.Path);
         if (fd < 0)
@@ -34,10 +35,11 @@ internal sealed unsafe partial class ScanRun
         {
             var self = StubStore.Stat(fd);
             if (self.Dev != dir.Key.Dev || self.Ino != dir.Key.Ino) return; // replaced since its parent was read
-            var old = dir.IsNew ? [] : _index.Children(dir.Id).ToDictionary(r => r.Name, StringComparer.Ordinal);
+            old.Clear();
+            if (!dir.IsNew) _index.ChildStamps(dir.Id, old.Add);
             ReadEntries(dir, fd, handle, old);
             // Not seen here: deleted, unless another directory turns out to hold it (renamed).
-            foreach (var gone in old.Values) _moves.Missing(gone.Id);
+            foreach (var gone in old.Untaken()) _moves.Missing(gone);
         }
         finally
         {
@@ -46,7 +48,7 @@ internal sealed unsafe partial class ScanRun
     }
 
     /// <summary>Every entry of the open directory; the counts are added once for the directory, not bumped per entry by every thread.</summary>
-    private void ReadEntries(DirWork dir, int fd, IntPtr handle, Dictionary<string, EntryRow> old)
+    private void ReadEntries(DirWork dir, int fd, IntPtr handle, DirRows old)
     {
         var counts = new DirCounts();
         try
@@ -72,7 +74,7 @@ internal sealed unsafe partial class ScanRun
         }
     }
 
-    private void Entry(DirWork dir, int fd, byte* rawName, Dictionary<string, EntryRow> old, ref DirCounts counts)
+    private void Entry(DirWork dir, int fd, byte* rawName, DirRows old, ref DirCounts counts)
     {
         if (!NativeEntry.Stat(fd, rawName, out var st, out var errno))
         {
@@ -81,7 +83,7 @@ internal sealed unsafe partial class ScanRun
         }
         var nameLength = 0;
         while (rawName[nameLength] != 0) nameLength++;
-        var name = Encoding.UTF8.GetString(rawName, nameLength);
+        var rawSpan = new ReadOnlySpan<byte>(rawName, nameLength);
         var type = EntryStat.TypeOf(st);
         var key = EntryStat.KeyOf(st);
         counts.Entries++;
@@ -89,16 +91,19 @@ internal sealed unsafe partial class ScanRun
 
         long id;
         bool isNew;
-        if (old.Remove(name, out var prev) && prev.Key == key && prev.Type == type)
+        string? name = null;
+        var found = old.TryTake(rawSpan, out var prev);
+        if (found && prev.Key == key && prev.Type == type)
         {
             // The same node: write it only if an attribute changed.
             id = prev.Id;
             isNew = false;
             if (!EntryStat.Same(prev, st))
             {
-                // A symlink's target never changes (a new target is a new inode): not read again,
-                // which would move its atime.
-                var target = type == EntryRow.TypeSymlink && prev.Target is null ? ReadLink(fd, rawName, ref st) : prev.Target;
+                name = Encoding.UTF8.GetString(rawSpan);
+                // A symlink's target never changes (a new target is a new inode): it is taken from
+                // its row, not read again, which would move the link's atime.
+                var target = type == EntryRow.TypeSymlink ? _index.GetEntry(prev.Id)?.Target ?? ReadLink(fd, rawName, ref st) : null;
                 _index.PutEntry(EntryStat.Row(id, dir.Id, name, st, target, _generation));
                 counts.Writes++;
                 counts.Changed++;
@@ -109,7 +114,8 @@ internal sealed unsafe partial class ScanRun
         {
             // Another node took the name: park the old row (the name is unique) until the walk
             // shows whether it was renamed elsewhere or deleted.
-            if (prev is not null) _moves.Missing(prev.Id, () => Put(prev with { ParentId = -prev.Id }));
+            name = Encoding.UTF8.GetString(rawSpan);
+            if (found) _moves.Missing(prev.Id, () => Park(prev.Id));
             var target = type == EntryRow.TypeSymlink ? ReadLink(fd, rawName, ref st) : null;
             var moved = FindRenamed(key, type, dir.Id, name, st, target);
             isNew = moved is null;
@@ -124,7 +130,13 @@ internal sealed unsafe partial class ScanRun
         }
 
         // A mountpoint is recorded, never entered.
-        if (type == EntryRow.TypeDir && st.Dev == _rootDev) _queue.Add(new DirWork(id, dir.Child(name), key, isNew));
+        if (type == EntryRow.TypeDir && st.Dev == _rootDev) _queue.Add(new DirWork(id, dir.Child(name ?? Encoding.UTF8.GetString(rawSpan)), key, isNew));
+    }
+
+    /// <summary>Moves a row whose name another node took out of the way (the name is unique), as it was committed.</summary>
+    private void Park(long id)
+    {
+        if (_index.GetEntry(id) is { } row) Put(row with { ParentId = -id });
     }
 
     /// <summary>

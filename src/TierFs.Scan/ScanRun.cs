@@ -48,6 +48,8 @@ internal sealed unsafe partial class ScanRun
 
         _rootDirFd = OpenDirectory(_rootFd, ".");
         if (_rootDirFd < 0) throw new IOException($"cannot read the tree's root directory: errno {Libc.Errno()}");
+        // Into an empty index, rows are loaded without the entries' secondary indexes, built after.
+        var load = _indexWasEmpty ? _index.BeginEntryLoad() : null;
         try
         {
             using var progress = StartProgress();
@@ -60,6 +62,7 @@ internal sealed unsafe partial class ScanRun
         finally
         {
             Libc.Close(_rootDirFd);
+            load?.Dispose();
         }
 
         var cancelled = _options.Cancellation.IsCancellationRequested;
@@ -86,11 +89,12 @@ internal sealed unsafe partial class ScanRun
 
     private void Work()
     {
+        var old = new DirRows();
         while (_queue.TryTake(out var dir))
         {
             try
             {
-                ReadDirectory(dir);
+                ReadDirectory(dir, old);
             }
             catch (Exception e) when (e is IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or IndexException)
             {

@@ -8,6 +8,7 @@ internal sealed class EntryQueries : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly RawStatement _children;
+    private readonly RawStatement _childStamps;
     private readonly RawStatement _get;
     private readonly RawStatement _byKey;
     private readonly SqliteCommand _countTree;
@@ -18,6 +19,7 @@ internal sealed class EntryQueries : IDisposable
         _connection = connection;
         // The scanner reads every directory's rows on a rescan: these run through SQLite's own API.
         _children = new RawStatement(connection, $"SELECT {EntryColumns.SelectList} FROM entries WHERE parent_id = ?1");
+        _childStamps = new RawStatement(connection, $"SELECT {EntryColumns.StampSelectList} FROM entries WHERE parent_id = ?1");
         _get = new RawStatement(connection, $"SELECT {EntryColumns.SelectList} FROM entries WHERE id = ?1");
         _byKey = new RawStatement(connection, $"SELECT {EntryColumns.SelectList} FROM entries WHERE dev = ?1 AND ino = ?2");
         _countTree = Create(
@@ -31,6 +33,19 @@ internal sealed class EntryQueries : IDisposable
     {
         _children.Bind(0, parentId);
         return ReadAll(_children);
+    }
+
+    public void ChildStamps(long parentId, ChildStampVisitor visit)
+    {
+        _childStamps.Bind(0, parentId);
+        try
+        {
+            while (_childStamps.Next()) visit(EntryColumns.ReadStamp(_childStamps), _childStamps.Bytes(EntryColumns.StampName));
+        }
+        finally
+        {
+            _childStamps.Reset();
+        }
     }
 
     public EntryRow? Get(long id)
@@ -68,7 +83,7 @@ internal sealed class EntryQueries : IDisposable
 
     public void Dispose()
     {
-        foreach (var statement in new[] { _children, _get, _byKey }) statement.Dispose();
+        foreach (var statement in new[] { _children, _childStamps, _get, _byKey }) statement.Dispose();
         foreach (var command in new[] { _countTree, _stats }) command.Dispose();
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using TierFs.Common;
 
 namespace TierFs.Index.Schema;
 
@@ -26,6 +27,10 @@ internal static class SchemaMigrator
             step.Apply(connection, tx);
             Execute(connection, tx, $"PRAGMA user_version = {step.Version}");
         }
+        // A first scan loads entries without these and builds them at its end: a process that
+        // died in between left them missing.
+        foreach (var name in EntryIndexes.CreateMissing(connection, tx))
+            Log.Warn("index", $"{path}: rebuilt the missing index {name} (a first scan was interrupted)");
         Execute(connection, tx, $"PRAGMA application_id = {Migrations.ApplicationId}");
         tx.Commit();
         return Migrations.Latest;
@@ -44,7 +49,7 @@ internal static class SchemaMigrator
         return Convert.ToInt64(command.ExecuteScalar() ?? 0L);
     }
 
-    private static void Execute(SqliteConnection connection, SqliteTransaction tx, string sql)
+    internal static void Execute(SqliteConnection connection, SqliteTransaction? tx, string sql)
     {
         using var command = connection.CreateCommand();
         command.Transaction = tx;

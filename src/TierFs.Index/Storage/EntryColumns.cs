@@ -59,6 +59,26 @@ internal static class EntryColumns
         Scan = s.Long(16),
     };
 
+    /// <summary>The columns of <see cref="EntryStamp"/>, and the name, in the order <see cref="ReadStamp"/> reads them.</summary>
+    public const string StampSelectList = "id, type, dev, ino, nlink, mode, uid, gid, size, blocks, atime, mtime, ctime, name";
+
+    /// <summary>The column of <see cref="StampSelectList"/> holding the name.</summary>
+    public const int StampName = 13;
+
+    /// <summary>Reads the current row of a statement selecting <see cref="StampSelectList"/>; the type without making a string.</summary>
+    public static EntryStamp ReadStamp(RawStatement s) => new(
+        s.Long(0), TypeOf(s.Bytes(1)), new FileKey(Db.Key(s.Long(2)), Db.Key(s.Long(3))), s.Long(4), s.Long(5), s.Long(6),
+        s.Long(7), s.Long(8), s.Long(9), s.Long(10), s.Long(11), s.Long(12));
+
+    private static string TypeOf(ReadOnlySpan<byte> type) => type.Length != 1 ? System.Text.Encoding.UTF8.GetString(type) : type[0] switch
+    {
+        (byte)'f' => EntryRow.TypeFile,
+        (byte)'d' => EntryRow.TypeDir,
+        (byte)'l' => EntryRow.TypeSymlink,
+        (byte)'o' => EntryRow.TypeOther,
+        _ => System.Text.Encoding.UTF8.GetString(type),
+    };
+
     /// <summary>The interned type constant: one string for every row rather than one per row read.</summary>
     private static string TypeOf(string type) => type switch
     {

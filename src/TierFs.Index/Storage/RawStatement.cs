@@ -67,6 +67,9 @@ internal sealed class RawStatement : IDisposable
 
     public bool IsNull(int column) => raw.sqlite3_column_type(_stmt, column) == raw.SQLITE_NULL;
 
+    /// <summary>A column's bytes as stored (text is UTF-8, no terminator), valid until the next step or reset.</summary>
+    public ReadOnlySpan<byte> Bytes(int column) => raw.sqlite3_column_blob(_stmt, column);
+
     public string? Text(int column) => IsNull(column) ? null : raw.sqlite3_column_text(_stmt, column).utf8_to_string();
 
     public void Dispose() => _stmt.Dispose();

@@ -22,6 +22,7 @@ internal sealed class BatchWriter : IDisposable
     private readonly string _path;
     private readonly List<IndexWrite> _batch = [];
     private readonly List<FlushRequest> _flushes = [];
+    private ConnectionTask? _task;
     private readonly Task _loop;
     private Exception? _failureSinceFlush;
     private long _transactions;
@@ -71,6 +72,17 @@ internal sealed class BatchWriter : IDisposable
         request.Done.Task.GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> on the writer's connection, outside any transaction, once
+    /// every write queued before it is committed, and waits for it (its exception is rethrown).
+    /// </summary>
+    public void Run(Action<SqliteConnection> action)
+    {
+        var task = new ConnectionTask(action);
+        Enqueue(task);
+        task.Done.Task.GetAwaiter().GetResult();
+    }
+
     /// <summary>Commits what is queued, then stops the loop.</summary>
     public void Dispose()
     {
@@ -89,6 +101,7 @@ internal sealed class BatchWriter : IDisposable
             {
                 await GatherAsync(reader).ConfigureAwait(false);
                 if (_batch.Count > 0) Commit();
+                RunTask();
                 ReleaseFlushes();
             }
         }
@@ -100,12 +113,16 @@ internal sealed class BatchWriter : IDisposable
             _queue.Writer.TryComplete(e);
             var failure = new IndexException($"{_path}: the index writer failed: {e.Message}", e);
             foreach (var flush in _flushes) flush.Done.TrySetException(failure);
+            _task?.Done.TrySetException(failure);
             while (reader.TryRead(out var write))
+            {
                 if (write is FlushRequest flush) flush.Done.TrySetException(failure);
+                if (write is ConnectionTask task) task.Done.TrySetException(failure);
+            }
         }
     }
 
-    /// <summary>Takes writes into the batch until it is full, its time is up, a flush asks for it, or the queue closes.</summary>
+    /// <summary>Takes writes into the batch until it is full, its time is up, a flush or a task asks for it, or the queue closes.</summary>
     private async Task GatherAsync(ChannelReader<IndexWrite> reader)
     {
         var deadline = Environment.TickCount64 + (long)_options.MaxDelay.TotalMilliseconds;
@@ -116,6 +133,11 @@ internal sealed class BatchWriter : IDisposable
                 if (write is FlushRequest flush)
                 {
                     _flushes.Add(flush);
+                    return;
+                }
+                if (write is ConnectionTask task)
+                {
+                    _task = task;
                     return;
                 }
                 _batch.Add(write);
@@ -186,6 +208,21 @@ internal sealed class BatchWriter : IDisposable
         finally
         {
             _statements.Enlist(null);
+        }
+    }
+
+    private void RunTask()
+    {
+        if (_task is not { } task) return;
+        _task = null;
+        try
+        {
+            task.Action(_connection);
+            task.Done.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            task.Done.TrySetException(e);
         }
     }
 

@@ -74,3 +74,12 @@ internal sealed class FlushRequest : IndexWrite
     public override void Apply(WriteStatements s) { }
     public override string ToString() => "flush";
 }
+
+/// <summary>Not a change: work on the writer's connection between transactions (see <see cref="BatchWriter.Run"/>).</summary>
+internal sealed class ConnectionTask(Action<SqliteConnection> action) : IndexWrite
+{
+    public readonly Action<SqliteConnection> Action = action;
+    public readonly TaskCompletionSource Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public override void Apply(WriteStatements s) { }
+    public override string ToString() => "connection task";
+}

@@ -169,4 +169,20 @@ public class ScannerTests : IDisposable
         Assert.Equal(result.Counts.Entries, seen[^1]);
         Assert.Contains("entries:", result.ToString());
     }
+
+    [Fact]
+    public void A_cancelled_first_scan_leaves_the_index_whole_and_the_next_scan_completes_it()
+    {
+        for (var d = 0; d < 20; d++) _tree.File($"d{d}/f.txt");
+        using var index = _tree.OpenIndex();
+        // Cancelled before it starts: the load begins (root row written), the walk stops at once.
+        var options = new TierFs.Scan.ScanOptions { Threads = 1, Cancellation = new CancellationToken(canceled: true) };
+        var cancelled = new TierFs.Scan.Scanner(index, options).Scan(_tree.Root);
+        Assert.True(cancelled.Cancelled);
+        var indexes = index.Query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries' ORDER BY name").Rows.Select(r => (string)r[0]!);
+        Assert.Equal(["entries_inode", "entries_parent_name", "entries_size"], indexes);
+
+        _tree.Scan(index);
+        Assert.Equal(_tree.Walk(), ScanTestTree.IndexedPaths(index));
+    }
 }
