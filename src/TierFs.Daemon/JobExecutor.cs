@@ -53,7 +53,6 @@ internal sealed class JobExecutor(TierIndex index, IFileMover mover, Tiering.Con
 
     private async Task<PolicyFileResult> MoveAsync(PolicyCandidate file, TierOp op, JobProgress progress, CancellationToken ct)
     {
-        if (mover.InUse(file.Key)) return PolicyFileResult.Skip("in use");
         using var userWins = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // The engine sees no opens made through the mount while it uploads: watch for them.
         using var watch = new Timer(_ =>

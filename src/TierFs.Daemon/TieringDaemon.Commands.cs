@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TierFs.Scan;
 using TierFs.Tiering.Control;
+using TierFs.Tiering.Config;
 
 namespace TierFs.Daemon;
 
@@ -112,7 +113,7 @@ public sealed partial class TieringDaemon : ITierCommands
         return JsonSerializer.Serialize(new
         {
             periodic = Periodic,
-            interval = Durations.Format(Schedule.Interval),
+            interval = Units.FormatDuration(Schedule.Interval),
             window = Schedule.Window?.ToString(),
             workers = Schedule.Workers,
             policies = Policies.Count,
@@ -139,7 +140,7 @@ public sealed partial class TieringDaemon : ITierCommands
                 },
                 queue = current.Queue.Select(q => new { policy = q.Name, files = q.Files, bytes = q.Bytes }).ToList(),
             },
-            jobs = _index.RecentJobs(10).Select(j => JsonDocument.Parse(JobJson(j)).RootElement).ToList(),
+            jobs = _index.RecentJobs(10).Select(JobView).ToList(),
         });
     }
 }

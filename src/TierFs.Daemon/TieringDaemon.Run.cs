@@ -149,7 +149,10 @@ public sealed partial class TieringDaemon
             paths = job.Files.Select(f => f.Path).ToList(),
         });
 
-    internal static string JobJson(JobRow j) => JsonSerializer.Serialize(new
+    internal static string JobJson(JobRow j) => JsonSerializer.Serialize(JobView(j));
+
+    /// <summary>A job as `tierfs policy run` and `tierfs status` show it.</summary>
+    private static object JobView(JobRow j) => new
     {
         id = j.Id,
         run = j.Run,
@@ -165,7 +168,7 @@ public sealed partial class TieringDaemon
         bytes = j.Bytes,
         skipped = j.Skipped,
         failed = j.Failed,
-    });
+    };
 
     private sealed record PlannedJob(string Name, string Kind, PolicyAction Action, IReadOnlyList<PolicyCandidate> Files);
 }

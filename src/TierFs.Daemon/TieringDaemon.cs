@@ -56,7 +56,7 @@ public sealed partial class TieringDaemon : IDisposable
     {
         Periodic = true;
         _loop = Task.Run(LoopAsync);
-        Log.Info(Source, $"started: every {Durations.Format(Schedule.Interval)}{(Schedule.Window is { } w ? $" within {w}" : "")}, " +
+        Log.Info(Source, $"started: every {Units.FormatDuration(Schedule.Interval)}{(Schedule.Window is { } w ? $" within {w}" : "")}, " +
                          $"{Policies.Count} policies, {Schedule.Workers} workers" +
                          (Schedule.UsageHigh is { } h ? $", release above {h}% until {Schedule.UsageLow}%" : ""));
     }

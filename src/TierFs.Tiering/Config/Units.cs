@@ -29,6 +29,14 @@ public static partial class Units
         return true;
     }
 
+    /// <summary>A duration as the config writes it, the largest whole unit: "10m", "1h", "90s", "250ms".</summary>
+    public static string FormatDuration(TimeSpan t)
+    {
+        foreach (var (unit, size) in new[] { ("d", TimeSpan.FromDays(1)), ("h", TimeSpan.FromHours(1)), ("m", TimeSpan.FromMinutes(1)), ("s", TimeSpan.FromSeconds(1)) })
+            if (t >= size && t.Ticks % size.Ticks == 0) return (t.Ticks / size.Ticks).ToString(CultureInfo.InvariantCulture) + unit;
+        return ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
+    }
+
     /// <summary>Sizes are binary: 1K = 1024 bytes, 1M = 1048576 (K, KB, KiB alike).</summary>
     public static bool TryParseSize(string text, out long value)
     {

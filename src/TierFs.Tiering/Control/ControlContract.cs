@@ -18,7 +18,9 @@ public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool
     string? Policy = null, bool DryRun = false, int Threads = 0)
 {
     /// <summary>An operation of the daemon (scan, policies, status), not on named files.</summary>
-    public bool IsDaemonOp => Op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status;
+    public bool IsDaemonOp => IsDaemon(Op);
+
+    public static bool IsDaemon(TierOp op) => op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status;
 }
 
 /// <summary>The outcome for one file: its state afterwards ("released", "archived,norelease"...) or why it failed.</summary>

@@ -70,7 +70,7 @@ public static class ControlProtocol
         var opName = RequiredString(root, "op", "request");
         var op = Enum.GetValues<TierOp>().Where(o => OpName(o) == opName).Cast<TierOp?>().FirstOrDefault()
             ?? throw new ControlException($"unknown op \"{opName}\" (expected {string.Join(", ", Enum.GetValues<TierOp>().Select(OpName))})");
-        var daemonOp = new ControlRequest(op, [], false).IsDaemonOp;
+        var daemonOp = ControlRequest.IsDaemon(op);
         var list = new List<string>();
         if (root.TryGetProperty("paths", out var paths) && paths.ValueKind == JsonValueKind.Array)
         {

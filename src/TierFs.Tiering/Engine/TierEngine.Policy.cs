@@ -42,7 +42,8 @@ public sealed partial class TierEngine
 
         var sink = progress is null ? NoSink : new ProgressSink(progress);
         var result = await RunOneAsync(new ControlRequest(op, [path], false), f, sink, ct).ConfigureAwait(false);
-        if (ct.IsCancellationRequested) return PolicyFileResult.Skip("opened by a user during the migration (abandoned)");
+        // Cancelled (a user opened the file, or the mount is stopping): not a failure to retry.
+        if (ct.IsCancellationRequested) return PolicyFileResult.Skip("cancelled");
         if (!result.Ok) return new PolicyFileResult(PolicyOutcome.Failed, result.Error, 0, result.State);
         return new PolicyFileResult(PolicyOutcome.Done, null, f.Size, result.State);
     }

@@ -126,7 +126,7 @@ public sealed class TieringDaemonTests : IDisposable
         Assert.Equal(expected, UsageTarget.BytesToFree((used, size), high, low));
 }
 
-public class DurationsTests
+public class DurationFormatTests
 {
     [Theory]
     [InlineData(600, "10m")]
@@ -135,5 +135,5 @@ public class DurationsTests
     [InlineData(0.25, "250ms")]
     [InlineData(172800, "2d")]
     public void Durations_print_as_the_config_writes_them(double seconds, string text) =>
-        Assert.Equal(text, Durations.Format(TimeSpan.FromSeconds(seconds)));
+        Assert.Equal(text, Units.FormatDuration(TimeSpan.FromSeconds(seconds)));
 }
