@@ -23,8 +23,8 @@ QUIET_WAIT=${QUIET_WAIT:-30}
 TIERFS_BIN=${TIERFS_BIN:-$REPO/src/TierFs.Cli/bin/Release/net10.0/}
 RESULTS=$HERE/results
 
-die() { echo "index-run.sh: $*" >&2; exit 1; }
-log() { echo "[$(date +%T)] $*" >&2; }
+# shellcheck source=common.sh
+. "$HERE/common.sh"
 
 [[ -f $TIERFS_BIN/TierFs.Policies.dll ]] || die "$TIERFS_BIN has no TierFs build: cd $REPO && dotnet build TierFs.sln -c Release"
 OUT=$(mktemp -d)
@@ -35,12 +35,7 @@ dotnet build "$HERE/indexbench/indexbench.csproj" -c Release -o "$OUT/indexbench
     -nodeReuse:false -p:UseSharedCompilation=false -p:TierFsBin="$TIERFS_BIN" >"$OUT/build.out" 2>&1 ||
     die "cannot build indexbench: $(grep -E 'error' "$OUT/build.out" | head -5)"
 
-load1() { awk '{print $1}' /proc/loadavg; }
-for ((i = 0; i < QUIET_WAIT; i += 5)); do
-    awk -v l="$(load1)" 'BEGIN {exit !(l < 1.0)}' && break
-    ((i == 0)) && log "load average $(load1): waiting up to ${QUIET_WAIT}s for the machine to quieten"
-    sleep 5
-done
+wait_for_quiet
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 TABLE=$(dotnet "$OUT/indexbench/indexbench.dll" --files "$FILES" --reps "$REPS" --dir "$BENCH_DIR")
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -35,8 +35,8 @@ BINDFS_OPTS=${BINDFS_OPTS:---multithreaded -o big_writes}
 WITH_LL=${WITH_LL:-0}
 RESULTS=$HERE/results
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-log() { echo "[$(date +%T)] $*" >&2; }
+# shellcheck source=common.sh
+. "$HERE/common.sh"
 
 # ---------------------------------------------------------------- preflight
 [[ $(id -u) == 0 ]] || die "run as root (FUSE mounts with allow_other, drop_caches, bdi read_ahead_kb)"
@@ -60,20 +60,9 @@ LL_BIN=$ROOT/passthrough_ll
 BINDFS_PID= TIERFS_PID= LL_PID=
 mkdir -p "$BACK" "$MNT_BINDFS" "$MNT_TIERFS" "$STATE" "$RESULTS"
 # Run a private copy of the build: a rebuild in the tree during the run must not change what is measured.
-TIERFS_BUILT=$(date -u -r "$TIERFS.dll" +'%Y-%m-%d %H:%M UTC' 2>/dev/null || date -u -r "$TIERFS" +'%Y-%m-%d %H:%M UTC')
-cp -a "$(dirname "$TIERFS")" "$ROOT/tierfs-bin"
-TIERFS=$ROOT/tierfs-bin/$(basename "$TIERFS")
+private_copy_of_build "$ROOT/tierfs-bin"
 
 # ---------------------------------------------------------------- mounts and cleanup
-# From the mount table, not stat(2): a mount whose daemon died fails every stat.
-is_mounted() { findmnt -n --mountpoint "$1" >/dev/null 2>&1; }
-
-wait_gone() { # PID SECONDS
-    local i
-    for ((i = 0; i < $2 * 10; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-    return 1
-}
-
 umount_tierfs() {
     if is_mounted "$MNT_TIERFS"; then
         "$TIERFS" umount "$MNT_TIERFS" >/dev/null 2>&1 || umount -l "$MNT_TIERFS" 2>/dev/null || true
@@ -308,12 +297,7 @@ add_row "$R_FDS" fds
 
 # Other work on this machine (builds, test runs) skews the numbers: wait a while for quiet.
 QUIET_WAIT=${QUIET_WAIT:-120}
-load1() { awk '{print $1}' /proc/loadavg; }
-for ((i = 0; i < QUIET_WAIT; i += 5)); do
-    awk -v l="$(load1)" 'BEGIN {exit !(l < 1.0)}' && break
-    ((i == 0)) && log "load average $(load1): waiting up to ${QUIET_WAIT}s for the machine to quieten"
-    sleep 5
-done
+wait_for_quiet
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 OTHER_FUSE=$(grep -c ' fuse' /proc/mounts || true)
 started=$(date +%s)

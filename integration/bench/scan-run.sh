@@ -31,8 +31,8 @@ RESULTS=$HERE/results
 SCANBENCH=$HERE/scanbench/bin/Release/net10.0/scanbench
 TREES=$BENCH_DIR/tierfs-scanbench
 
-die() { echo "scan-run.sh: $*" >&2; exit 1; }
-log() { echo "[$(date +%T)] $*" >&2; }
+# shellcheck source=common.sh
+. "$HERE/common.sh"
 
 # ---------------------------------------------------------------- preflight
 command -v dotnet >/dev/null || die "dotnet is missing"
@@ -58,11 +58,6 @@ tree() { # NAME TOP SUB FILES
     echo "$dir"
 }
 
-wait_quiet() {
-    local waited=0
-    while (( waited < QUIET_WAIT )) && awk '{exit !($1 >= 1)}' /proc/loadavg; do sleep 5; waited=$((waited + 5)); done
-}
-
 now() { date +%s.%N; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p; s/^$1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
@@ -70,7 +65,7 @@ median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2
 SMALL=$(tree tree-200k 20 99 100)
 ENTRIES=$(find "$SMALL" | wc -l) # also the first warming pass
 find "$SMALL" -printf '%i %n %m %U %G %s %b %A@ %T@ %C@ %y %p\n' >/dev/null
-wait_quiet
+wait_for_quiet
 LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
 RAW=$WORK/raw.log
 : >"$RAW"

@@ -35,8 +35,8 @@ RESULTS=$HERE/results
 BUCKET=tierbench
 PREFIX=p/
 
-die() { echo "tier-run.sh: $*" >&2; exit 1; }
-log() { echo "[$(date +%T)] $*" >&2; }
+# shellcheck source=common.sh
+. "$HERE/common.sh"
 
 bytes_of() { # 16M -> bytes (K/M/G binary)
     local v=${1^^}
@@ -77,19 +77,9 @@ TLOG=$STATE/tierfs.log
 S3RVER_PID='' TIERFS_PID=''
 mkdir -p "$S3DIR" "$BACK" "$MNT" "$STATE" "$PEER" "$RESULTS"
 # A private copy of the build: a rebuild in the tree during the run must not change what is measured.
-TIERFS_BUILT=$(date -u -r "$TIERFS.dll" +'%Y-%m-%d %H:%M UTC' 2>/dev/null || date -u -r "$TIERFS" +'%Y-%m-%d %H:%M UTC')
-cp -a "$(dirname "$TIERFS")" "$ROOT/tierfs-bin"
-TIERFS=$ROOT/tierfs-bin/$(basename "$TIERFS")
+private_copy_of_build "$ROOT/tierfs-bin"
 
 # ---------------------------------------------------------------- processes and cleanup
-is_mounted() { findmnt -n --mountpoint "$1" >/dev/null 2>&1; }
-
-wait_gone() { # PID SECONDS
-    local i
-    for ((i = 0; i < $2 * 10; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-    return 1
-}
-
 umount_tierfs() {
     if is_mounted "$MNT"; then
         "$TIERFS" umount "$MNT" >/dev/null 2>&1 || umount -l "$MNT" 2>/dev/null || true
@@ -354,12 +344,7 @@ rotate() { # REP ITEMS... -> the items rotated by REP
 }
 
 # ---------------------------------------------------------------- measuring
-load1() { awk '{print $1}' /proc/loadavg; }
-for ((i = 0; i < QUIET_WAIT; i += 5)); do
-    awk -v l="$(load1)" 'BEGIN {exit !(l < 1.0)}' && break
-    ((i == 0)) && log "load average $(load1): waiting up to ${QUIET_WAIT}s for the machine to quieten"
-    sleep 5
-done
+wait_for_quiet
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date +%s)
 
