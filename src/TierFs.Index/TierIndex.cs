@@ -45,6 +45,8 @@ public sealed partial class TierIndex : IDisposable
     /// <summary>Transactions the writer committed: tests check that writes are batched.</summary>
     internal long CommittedTransactions => _writer.Transactions;
     internal long CommittedWrites => _writer.Committed;
+    /// <summary>See <see cref="BatchWriter.WhenIdle"/> (tests queue their own).</summary>
+    internal void WhenIdle(Action<Microsoft.Data.Sqlite.SqliteConnection> action) => _writer.WhenIdle(action);
 
     /// <summary>
     /// Opens the index at <paramref name="dbPath"/>, creating its directory and schema if needed and

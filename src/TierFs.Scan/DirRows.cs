@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TierFs.Index;
 
 namespace TierFs.Scan;
@@ -33,6 +34,7 @@ internal sealed class DirRows
     }
 
     /// <summary>Takes the row of <paramref name="name"/> (once: a taken row is not <see cref="Untaken"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     public bool TryTake(ReadOnlySpan<byte> name, out EntryStamp row)
     {
         var mask = _slots.Length - 1;
@@ -55,6 +57,7 @@ internal sealed class DirRows
             if (!_taken[i]) yield return _rows[i].Id;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     private void AddRow(in EntryStamp row, ReadOnlySpan<byte> name)
     {
         if (_count == _rows.Length) Grow();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TierFs.Index;
 using TierFs.Posix;
 
@@ -16,6 +17,7 @@ internal static class EntryStat
 
     public static FileKey KeyOf(in StatX st) => new(st.Dev, st.Ino);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     public static EntryRow Row(long id, long parentId, string name, in StatX st, string? target, long scan) => new()
     {
         Id = id,
@@ -40,6 +42,7 @@ internal static class EntryStat
     /// The row holds what statx says now: nothing to write. Compares what <see cref="Row"/> would
     /// build, without building it; place (parent, name), target and scan are not compared.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     public static bool Same(in EntryStamp row, in StatX st) =>
         row.Type == TypeOf(st) && row.Key == KeyOf(st) && row.Nlink == st.Nlink && row.Mode == st.Mode &&
         row.Uid == st.Uid && row.Gid == st.Gid && row.Size == (long)st.Size && row.Blocks == (long)st.Blocks &&

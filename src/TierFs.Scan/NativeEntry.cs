@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using TierFs.Posix;
@@ -32,6 +33,7 @@ internal static unsafe partial class NativeEntry
     private static readonly byte[] StubName = Encoding.ASCII.GetBytes(Tiering.Stubs.StubXattr.Name + "\0");
 
     /// <summary>statx without following a symlink; false when the entry vanished since readdir (or cannot be stat'ed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     public static bool Stat(int dirFd, byte* name, out StatX st, out int errno)
     {
         fixed (StatX* p = &st)
@@ -57,6 +59,7 @@ internal static unsafe partial class NativeEntry
     /// The raw stub record xattr of the entry; null when it has none. Throws on other errors. Most
     /// files have none: the first call asks only for the size, so the kernel allocates no buffer.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     public static byte[]? ReadStubXattr(int dirFd, byte* name, int nameLength)
     {
         if (!_haveGetXattrAt) return ReadStubXattrByProc(dirFd, name, nameLength);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using TierFs.Common;
 using TierFs.Index;
@@ -48,6 +49,7 @@ internal sealed unsafe partial class ScanRun
     }
 
     /// <summary>Every entry of the open directory; the counts are added once for the directory, not bumped per entry by every thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     private void ReadEntries(DirWork dir, int fd, IntPtr handle, DirRows old)
     {
         var counts = new DirCounts();
@@ -74,6 +76,7 @@ internal sealed unsafe partial class ScanRun
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     private void Entry(DirWork dir, int fd, byte* rawName, DirRows old, ref DirCounts counts)
     {
         if (!NativeEntry.Stat(fd, rawName, out var st, out var errno))

@@ -6,6 +6,12 @@ using TierFs.Posix;
 namespace TierFs.Scan;
 
 /// <summary>One scan: the shared state of its threads, the walk, and the deletions at the end.</summary>
+/// <remarks>
+/// The code run per entry (here, in the index's statements and in the native calls) is marked
+/// AggressiveOptimization: a first scan in a fresh process is over in about the time tiered
+/// compilation takes to replace its quick first compilation, so most entries ran unoptimized
+/// code (measured: 6-9% of a 200,000-entry scan's time).
+/// </remarks>
 internal sealed unsafe partial class ScanRun
 {
     private const string Source = "scan";

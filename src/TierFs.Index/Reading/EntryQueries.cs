@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using TierFs.Index.Storage;
 
@@ -35,6 +36,7 @@ internal sealed class EntryQueries : IDisposable
         return ReadAll(_children);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     public void ChildStamps(long parentId, ChildStampVisitor visit)
     {
         _childStamps.Bind(0, parentId);

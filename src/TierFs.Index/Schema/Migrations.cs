@@ -18,6 +18,7 @@ internal static class Migrations
         Migration.Sql(2, "the namespace: entries, the files view, scan history", V2),
         Migration.Sql(3, "policy predicates: entries by size", V3),
         Migration.Sql(4, "the daemon: job history, files to retry", V4),
+        Migration.Sql(5, "entries by inode: the inode number first", V5),
     ];
 
     public static int Latest => All[^1].Version;
@@ -169,5 +170,14 @@ internal static class Migrations
             last_error   TEXT,
             PRIMARY KEY (dev, ino)
         ) WITHOUT ROWID;
+        """;
+
+    // The same lookups (dev = ? AND ino = ?), the columns swapped: dev is the same on nearly
+    // every row, so with it first every comparison of a sort or a search fell through to the
+    // second column. A first scan builds this index with one sort: 0.08 s against 0.035 s per
+    // 200,000 rows (measured with sqlite3 on a scanned index).
+    private const string V5 = """
+        DROP INDEX IF EXISTS entries_inode;
+        CREATE INDEX entries_inode ON entries(ino, dev);
         """;
 }

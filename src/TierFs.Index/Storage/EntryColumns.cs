@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace TierFs.Index.Storage;
 
 /// <summary>The entries table's columns in one order, shared by the statement that writes a row and the ones that read it.</summary>
@@ -17,6 +18,7 @@ internal static class EntryColumns
         $"ON CONFLICT (id) DO UPDATE SET {string.Join(", ", Names.Skip(1).Select(n => $"{n} = excluded.{n}"))}";
 
     /// <summary>Binds a row to <see cref="UpsertSql"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     public static void Bind(RawStatement s, EntryRow row)
     {
         s.Bind(0, row.Id);
@@ -66,6 +68,7 @@ internal static class EntryColumns
     public const int StampName = 13;
 
     /// <summary>Reads the current row of a statement selecting <see cref="StampSelectList"/>; the type without making a string.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     public static EntryStamp ReadStamp(RawStatement s) => new(
         s.Long(0), TypeOf(s.Bytes(1)), new FileKey(Db.Key(s.Long(2)), Db.Key(s.Long(3))), s.Long(4), s.Long(5), s.Long(6),
         s.Long(7), s.Long(8), s.Long(9), s.Long(10), s.Long(11), s.Long(12));

@@ -14,6 +14,8 @@ internal sealed class BatchWriter : IDisposable
 {
     private const string Source = "index";
     private const int BatchAttempts = 3;
+    /// <summary>An idle task waits at most this long for the queue to empty, then runs between two batches.</summary>
+    private const long IdleWaitMs = 1000;
 
     private readonly SqliteConnection _connection;
     private readonly WriteStatements _statements;
@@ -23,6 +25,7 @@ internal sealed class BatchWriter : IDisposable
     private readonly List<IndexWrite> _batch = [];
     private readonly List<FlushRequest> _flushes = [];
     private ConnectionTask? _task;
+    private readonly Queue<IdleTask> _idle = new();
     private readonly Task _loop;
     private Exception? _failureSinceFlush;
     private long _transactions;
@@ -83,6 +86,13 @@ internal sealed class BatchWriter : IDisposable
         task.Done.Task.GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// Queues <paramref name="action"/> to run on the writer's connection, outside any transaction,
+    /// once no write is waiting (or after a second at the latest), without waiting for it; its
+    /// failure is logged. For housekeeping nobody should wait for, such as a checkpoint.
+    /// </summary>
+    public void WhenIdle(Action<SqliteConnection> action) => Enqueue(new IdleTask(action));
+
     /// <summary>Commits what is queued, then stops the loop.</summary>
     public void Dispose()
     {
@@ -103,6 +113,7 @@ internal sealed class BatchWriter : IDisposable
                 if (_batch.Count > 0) Commit();
                 RunTask();
                 ReleaseFlushes();
+                RunIdleTasks(reader);
             }
         }
         catch (Exception e)
@@ -139,6 +150,11 @@ internal sealed class BatchWriter : IDisposable
                 {
                     _task = task;
                     return;
+                }
+                if (write is IdleTask idle)
+                {
+                    _idle.Enqueue(idle);
+                    continue;
                 }
                 _batch.Add(write);
             }
@@ -223,6 +239,23 @@ internal sealed class BatchWriter : IDisposable
         catch (Exception e)
         {
             task.Done.TrySetException(e);
+        }
+    }
+
+    private void RunIdleTasks(ChannelReader<IndexWrite> reader)
+    {
+        while (_idle.TryPeek(out var idle))
+        {
+            if (reader.TryPeek(out _) && Environment.TickCount64 - idle.QueuedAtMs < IdleWaitMs) return;
+            _idle.Dequeue();
+            try
+            {
+                idle.Action(_connection);
+            }
+            catch (Exception e) when (e is SqliteException or InvalidOperationException)
+            {
+                Log.Warn(Source, $"{_path}: {e.Message}");
+            }
         }
     }
 

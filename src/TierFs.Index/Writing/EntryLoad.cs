@@ -50,25 +50,46 @@ internal sealed class EntryLoad : IDisposable
         return load;
     }
 
-    /// <summary>Builds the indexes (in one transaction), checkpoints, and puts the connection's settings back.</summary>
+    /// <summary>
+    /// Builds the indexes (in one transaction) and puts the page cache back. The checkpoint that
+    /// copies the loaded pages into the file, and the automatic checkpoints after it, wait until the
+    /// writer is idle: the index is whole and readable from the WAL meanwhile, and the caller
+    /// (a scan finishing) does not wait for that copy.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _ended, 1) != 0) return;
-        _writer.Run(connection =>
+        try
+        {
+            _writer.Run(connection =>
+            {
+                try
+                {
+                    using var tx = connection.BeginTransaction(deferred: false);
+                    EntryIndexes.CreateMissing(connection, tx);
+                    tx.Commit();
+                }
+                finally
+                {
+                    Pragma(connection, $"cache_size = {_cacheSize}");
+                }
+            });
+        }
+        finally
         {
             try
             {
-                using var tx = connection.BeginTransaction(deferred: false);
-                EntryIndexes.CreateMissing(connection, tx);
-                tx.Commit();
+                _writer.WhenIdle(connection =>
+                {
+                    Pragma(connection, "wal_checkpoint(PASSIVE)");
+                    Pragma(connection, $"wal_autocheckpoint = {_autoCheckpoint}");
+                });
             }
-            finally
+            catch (ObjectDisposedException)
             {
-                Pragma(connection, $"wal_autocheckpoint = {_autoCheckpoint}");
-                Pragma(connection, $"cache_size = {_cacheSize}");
+                // The index is closed: closing its last connection checkpointed it.
             }
-            Pragma(connection, "wal_checkpoint(PASSIVE)");
-        });
+        }
     }
 
     private static void Pragma(SqliteConnection connection, string pragma) =>

@@ -83,3 +83,12 @@ internal sealed class ConnectionTask(Action<SqliteConnection> action) : IndexWri
     public override void Apply(WriteStatements s) { }
     public override string ToString() => "connection task";
 }
+
+/// <summary>Not a change: work on the writer's connection once nothing is queued (see <see cref="BatchWriter.WhenIdle"/>).</summary>
+internal sealed class IdleTask(Action<SqliteConnection> action) : IndexWrite
+{
+    public readonly Action<SqliteConnection> Action = action;
+    public readonly long QueuedAtMs = Environment.TickCount64;
+    public override void Apply(WriteStatements s) { }
+    public override string ToString() => "idle task";
+}

@@ -67,6 +67,32 @@ public class BatchingTests : IDisposable
     }
 
     [Fact]
+    public async Task An_idle_task_runs_once_nothing_is_queued_and_a_flush_does_not_wait_for_it()
+    {
+        using var index = _files.Open(IndexTestFiles.HoldWrites);
+        using var gate = new ManualResetEventSlim();
+        var seen = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var row = SampleRows.Stub(1);
+        index.Upsert(row);
+        index.WhenIdle(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM tier";
+            seen.SetResult((long)command.ExecuteScalar()!);
+            gate.Wait(TimeSpan.FromSeconds(30));
+        });
+        index.Upsert(SampleRows.Stub(2));
+
+        // Both writes are committed and the flush released while the idle task holds the writer.
+        // (a TimeoutException if the flush waited for the idle task, or the task never ran)
+        await Task.Run(index.Flush).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, await seen.Task.WaitAsync(TimeSpan.FromSeconds(10))); // the write queued after it too
+        gate.Set();
+        index.Flush();
+        Assert.NotNull(index.Get(SampleRows.Stub(2).Key));
+    }
+
+    [Fact]
     public void Writes_in_order_apply_in_order_within_a_batch()
     {
         using var index = _files.Open(IndexTestFiles.HoldWrites);

@@ -56,6 +56,36 @@ public class EntryLoadTests : IDisposable
     }
 
     [Fact]
+    public async Task After_a_load_its_pages_reach_the_database_file_without_anyone_waiting()
+    {
+        using var index = _files.Open();
+        using (index.BeginEntryLoad())
+            for (var i = 2; i < 5002; i++) index.PutEntry(Row(i, 1, $"file-{i}"));
+        index.Flush();
+        // The load turned automatic checkpoints off; the checkpoint queued for when the writer is
+        // idle copies the rows into the file (until then they are in the WAL only) and turns them on.
+        var file = new FileInfo(_files.DbPath);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (file.Length < 500_000 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+            file.Refresh();
+        }
+        Assert.True(file.Length >= 500_000, $"the database file has {file.Length} bytes: the load was not checkpointed");
+        long autoCheckpoint = 0;
+        var read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        index.WhenIdle(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_autocheckpoint";
+            autoCheckpoint = (long)command.ExecuteScalar()!;
+            read.SetResult();
+        });
+        await read.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1000, autoCheckpoint);
+    }
+
+    [Fact]
     public void There_is_no_load_into_a_table_that_has_rows()
     {
         using var index = _files.Open();
