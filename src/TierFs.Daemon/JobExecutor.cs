@@ -18,24 +18,24 @@ internal sealed class JobExecutor(TierIndex index, IFileMover mover, Tiering.Con
 
     public async Task RunAsync(IReadOnlyList<PolicyCandidate> files, TierOp op, JobProgress progress, CancellationToken ct)
     {
-        var retries = index.Retries().ToDictionary(r => r.Key);
+        var retries = RetryGate.Load(index, schedule, clock.GetUtcNow());
         var options = new ParallelOptions { MaxDegreeOfParallelism = schedule.Workers, CancellationToken = ct };
         try
         {
             await Parallel.ForEachAsync(files, options, async (file, token) =>
             {
-                retries.TryGetValue(file.Key, out var retry);
-                if (retry is not null && retry.MtimeNs == file.MtimeNs)
+                // The planner passed these over already; a plan made before their failure may still hold them.
+                if (retries.Waits(file.Key, file.MtimeNs))
                 {
-                    if (retry.Attempts > schedule.Retries) { progress.Skip(); return; }
-                    if (retry.NextTryMs > NowMs()) { progress.Skip(); return; }
+                    progress.Skip();
+                    return;
                 }
                 var result = await MoveAsync(file, op, progress, token).ConfigureAwait(false);
                 switch (result.Outcome)
                 {
                     case PolicyOutcome.Done:
                         progress.Done(result.Bytes);
-                        if (retry is not null) index.ClearRetry(file.Key);
+                        if (retries.HasRow(file.Key)) index.ClearRetry(file.Key);
                         break;
                     case PolicyOutcome.Skipped:
                         progress.Skip();
@@ -43,7 +43,7 @@ internal sealed class JobExecutor(TierIndex index, IFileMover mover, Tiering.Con
                         break;
                     default:
                         progress.Fail();
-                        Failed(file, retry, result.Reason);
+                        Failed(file, retries.Previous(file.Key, file.MtimeNs), result.Reason);
                         break;
                 }
             }).ConfigureAwait(false);
@@ -89,7 +89,7 @@ internal sealed class JobExecutor(TierIndex index, IFileMover mover, Tiering.Con
 
     private void Failed(PolicyCandidate file, RetryRow? previous, string? reason)
     {
-        var attempts = previous is not null && previous.MtimeNs == file.MtimeNs ? previous.Attempts + 1 : 1;
+        var attempts = (previous?.Attempts ?? 0) + 1;
         var delay = schedule.RetryBackoff * Math.Pow(2, attempts - 1);
         var next = NowMs() + (long)delay.TotalMilliseconds;
         index.PutRetry(new RetryRow(file.Key, file.MtimeNs, attempts, next, reason));

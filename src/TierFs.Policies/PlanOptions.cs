@@ -1,4 +1,5 @@
 using TierFs.Index;
+using TierFs.Index.Policies;
 using TierFs.Tiering.Config;
 
 namespace TierFs.Policies;
@@ -9,10 +10,10 @@ public sealed record PlanOptions
     public DateTimeOffset Now { get; init; } = DateTimeOffset.UtcNow;
     /// <summary>A file whose data changed (mtime) after Now − MinAge is hot: not selected.</summary>
     public TimeSpan MinAge { get; init; } = TimeSpan.FromHours(1);
-    /// <summary>Files to pass over without counting them against any limit (open, waiting for a retry); null = none.</summary>
-    public Func<FileKey, bool>? Skip { get; init; }
+    /// <summary>Files to pass over without counting them against any limit (waiting for a retry); null = none.</summary>
+    public Func<FileCandidate, bool>? Skip { get; init; }
 
-    public static PlanOptions From(ScheduleConfig schedule, DateTimeOffset now, Func<FileKey, bool>? skip = null) =>
+    public static PlanOptions From(ScheduleConfig schedule, DateTimeOffset now, Func<FileCandidate, bool>? skip = null) =>
         new() { Now = now, MinAge = schedule.MinAge, Skip = skip };
 
     internal long ChangedBeforeNs => (Now - MinAge).ToUnixTimeMilliseconds() * 1_000_000;

@@ -44,7 +44,7 @@ public static class PolicyPlanner
             long bytes = 0;
             index.ReadCandidates(condition, Filter(policy.Action, options), c =>
             {
-                if (claimed.Contains(c.Key) || options.Skip?.Invoke(c.Key) == true) return true;
+                if (claimed.Contains(c.Key) || options.Skip?.Invoke(c) == true) return true;
                 // A file too large for what is left of max_bytes waits for a later run; smaller ones may still fit.
                 if (policy.MaxBytes is { } maxBytes && bytes + c.Size > maxBytes) return bytes < maxBytes;
                 claimed.Add(c.Key);
@@ -70,7 +70,7 @@ public static class PolicyPlanner
         long bytes = 0;
         index.ReadCandidates(ColdestFirst.Value, Filter(PolicyAction.Release, options), c =>
         {
-            if (options.Skip?.Invoke(c.Key) == true) return true;
+            if (options.Skip?.Invoke(c) == true) return true;
             files.Add(c);
             bytes += c.Size;
             return bytes < bytesNeeded;

@@ -158,7 +158,7 @@ public class PolicyPlannerTests : IDisposable
         File("open", 100);
         File("b", 50);
         File("c", 10);
-        var skip = new PlanOptions { Skip = key => key.Ino == 3 };
+        var skip = new PlanOptions { Skip = c => c.Key.Ino == 3 };
         Assert.Equal(["d/b"], Names(Plan(skip, Policy("p", maxFiles: 1)).Entries[0]));
     }
 
