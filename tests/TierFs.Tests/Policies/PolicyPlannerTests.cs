@@ -9,41 +9,19 @@ namespace TierFs.Tests.Policies;
 /// <summary>The planner on a real index: automatic conditions per action, priorities, claims, limits, order, min age, release by coldness.</summary>
 public class PolicyPlannerTests : IDisposable
 {
-    private const long Day = 86_400_000_000_000;
-    private static readonly long Now = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+    private const long Day = PlannerIndex.Day;
+    private static readonly long Now = PlannerIndex.Now;
 
-    private readonly IndexTestFiles _files = new();
+    private readonly PlannerIndex _db = new();
     private readonly TierIndex _index;
-    private long _nextId = 2;
 
-    public PolicyPlannerTests()
-    {
-        _index = _files.Open();
-        _index.PutEntry(new EntryRow { Id = 1, ParentId = 0, Name = "", Type = EntryRow.TypeDir, Key = new FileKey(1, 1) });
-        _index.PutEntry(new EntryRow { Id = 2, ParentId = 1, Name = "d", Type = EntryRow.TypeDir, Key = new FileKey(1, 2) });
-    }
+    public PolicyPlannerTests() => _index = _db.Index;
 
-    public void Dispose()
-    {
-        _index.Dispose();
-        _files.Dispose();
-    }
+    public void Dispose() => _db.Dispose();
 
-    /// <summary>A file in d/ (ino = its id unless given), old unless times are given, with a tier row when a state is given.</summary>
     private void File(string name, long size, long ageDays = 60, string? tier = null, bool dirty = false, TierFlags flags = 0,
-        ulong ino = 0, long? mtimeNs = null, long? ctimeNs = null, long uid = 1000)
-    {
-        var id = ++_nextId;
-        var key = new FileKey(1, ino == 0 ? (ulong)id : ino);
-        var mtime = mtimeNs ?? Now - ageDays * Day;
-        _index.PutEntry(new EntryRow
-        {
-            Id = id, ParentId = 2, Name = name, Type = EntryRow.TypeFile, Key = key, Nlink = 1, Mode = 0x81a4, Uid = uid,
-            Size = size, AtimeNs = Now - ageDays * Day, MtimeNs = mtime, CtimeNs = ctimeNs ?? mtime,
-        });
-        if (tier is not null || flags != 0)
-            _index.Upsert(new TierRow { Key = key, FileId = $"f{key.Ino}", State = tier ?? TierRow.StateNone, Dirty = dirty, Flags = (int)flags, Size = size, MtimeNs = mtime });
-    }
+        ulong ino = 0, long? mtimeNs = null, long? ctimeNs = null, long uid = 1000) =>
+        _db.File(name, size, ageDays, tier, dirty, flags, ino, mtimeNs, ctimeNs, uid);
 
     private static PolicyConfig Policy(string name, string where = "1", PolicyAction action = PolicyAction.Migrate, int priority = 100,
         string order = "size DESC", long? maxFiles = null, long? maxBytes = null) =>
@@ -73,8 +51,8 @@ public class PolicyPlannerTests : IDisposable
         File("empty", 0);
         File("hot-mtime", 800, mtimeNs: Now - Day / 24 / 6);
         File("hot-ctime", 900, ctimeNs: Now - Day / 24 / 6);
-        _index.PutEntry(new EntryRow { Id = ++_nextId, ParentId = 2, Name = "subdir", Type = EntryRow.TypeDir, Key = new FileKey(1, 99), Size = 4096 });
-        _index.PutEntry(new EntryRow { Id = ++_nextId, ParentId = 2, Name = "link", Type = EntryRow.TypeSymlink, Key = new FileKey(1, 98), Size = 10, Target = "x" });
+        _index.PutEntry(new EntryRow { Id = _db.NextId(), ParentId = 2, Name = "subdir", Type = EntryRow.TypeDir, Key = new FileKey(1, 99), Size = 4096 });
+        _index.PutEntry(new EntryRow { Id = _db.NextId(), ParentId = 2, Name = "link", Type = EntryRow.TypeSymlink, Key = new FileKey(1, 98), Size = 10, Target = "x" });
     }
 
     [Theory]
