@@ -123,6 +123,16 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
         if (_log.AddNode(node)) _wake.Set();
     }
 
+    /// <summary>
+    /// The inode was changed by TierFs itself, not through the mount (the engine archived, released
+    /// or recalled it: its blocks, its ctime): its rows are looked at again with the next batch.
+    /// Only notes it: never blocks, never throws.
+    /// </summary>
+    public void InodeChanged(FileKey key)
+    {
+        if (_log.AddKey(key)) _wake.Set();
+    }
+
     private void ApplyLoop()
     {
         var stop = _stopping.Token;

@@ -98,7 +98,7 @@ public sealed class MountHost(MountSettings settings)
         fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
 
         using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e));
-        var journal = new IndexJournal(index);
+        var journal = new IndexJournal(index, keeper);
         var mountView = new MountView(fs, session);
         using var engine = new TierEngine(rootFd, config, remote, mountView, journal);
         gate.Engine = engine;

@@ -7,15 +7,26 @@ using TierKey = TierFs.Tiering.Engine.FileKey;
 
 namespace TierFs.Cli.Tiering;
 
-/// <summary>The engine's journal kept in the SQLite index (records, pending remote deletions, the operation log).</summary>
-public sealed class IndexJournal(TierIndex index) : ITierJournal
+/// <summary>
+/// The engine's journal kept in the SQLite index (records, pending remote deletions, the operation
+/// log). A record written or removed changed the file too (its ctime; a release its blocks): the
+/// keeper looks at its entry again.
+/// </summary>
+public sealed class IndexJournal(TierIndex index, IndexKeeper keeper) : ITierJournal
 {
     private static IndexKey Key(TierKey k) => new(k.Dev, k.Ino);
 
-    public void Recorded(TierKey key, StubRecord r, string? path) =>
+    public void Recorded(TierKey key, StubRecord r, string? path)
+    {
         index.Upsert(TierRecords.Row(Key(key), r, path ?? index.Get(Key(key))?.Path));
+        keeper.InodeChanged(Key(key));
+    }
 
-    public void Forgotten(TierKey key) => index.Remove(Key(key));
+    public void Forgotten(TierKey key)
+    {
+        index.Remove(Key(key));
+        keeper.InodeChanged(Key(key));
+    }
 
     public IEnumerable<(TierKey Key, StubRecord Record, string? Path)> Load()
     {

@@ -6,10 +6,10 @@ namespace TierFs.Scan.Live;
 /// <summary>A name in a directory that changed: the directory's inode, the name's raw bytes (names need not be UTF-8), and the target of a symlink made there.</summary>
 internal readonly record struct NameChange(FileKey Parent, byte[] Name, byte[]? LinkTarget = null);
 
-/// <summary>What one collection took: names in the order they changed, nodes once each.</summary>
-internal sealed record Changes(List<NameChange> Names, List<Inode> Nodes, bool Overflowed)
+/// <summary>What one collection took: names in the order they changed, nodes once each, inodes changed behind the mount.</summary>
+internal sealed record Changes(List<NameChange> Names, List<Inode> Nodes, List<FileKey> Keys, bool Overflowed)
 {
-    public bool IsEmpty => Names.Count == 0 && Nodes.Count == 0 && !Overflowed;
+    public bool IsEmpty => Names.Count == 0 && Nodes.Count == 0 && Keys.Count == 0 && !Overflowed;
 }
 
 /// <summary>
@@ -25,6 +25,7 @@ internal sealed class ChangeLog(int maxNames)
     private readonly Lock _lock = new();
     private List<NameChange> _names = [];
     private List<Inode> _nodes = [];
+    private List<FileKey> _keys = [];
     private bool _overflowed;
 
     public int MaxNames { get; } = maxNames;
@@ -52,20 +53,32 @@ internal sealed class ChangeLog(int maxNames)
         }
     }
 
+    /// <summary>An inode changed by TierFs itself, not through the mount (its rows are looked at again, as a node's).</summary>
+    public bool AddKey(FileKey key)
+    {
+        lock (_lock)
+        {
+            var wasEmpty = IsEmptyLocked();
+            _keys.Add(key);
+            return wasEmpty;
+        }
+    }
+
     /// <summary>Everything collected so far; the nodes' flags are cleared first, so a change from now on is told again.</summary>
     public Changes Take()
     {
         Changes taken;
         lock (_lock)
         {
-            taken = new Changes(_names, _nodes, _overflowed);
+            taken = new Changes(_names, _nodes, _keys, _overflowed);
             _names = [];
             _nodes = [];
+            _keys = [];
             _overflowed = false;
         }
         foreach (var node in taken.Nodes) node.ChangeCollected();
         return taken;
     }
 
-    private bool IsEmptyLocked() => _names.Count == 0 && _nodes.Count == 0 && !_overflowed;
+    private bool IsEmptyLocked() => _names.Count == 0 && _nodes.Count == 0 && _keys.Count == 0 && !_overflowed;
 }

@@ -61,6 +61,8 @@ internal sealed unsafe class LiveBatch : IDisposable
             if (_refresh.TryGetValue(key, out var known) && known is not null) continue;
             _refresh[key] = StatNode(node);
         }
+        // Stat'ed through the mount's node if the kernel holds it, else through one of their names.
+        foreach (var key in changes.Keys) _refresh.TryAdd(key, null);
         foreach (var (key, st) in _refresh) Refresh(key, st);
         // Last: a row renamed out of a deleted directory was moved above and survives.
         foreach (var id in _missing) _view.DeleteTree(id);
