@@ -12,6 +12,15 @@ public sealed record EntryRow
     public const string TypeSymlink = "l";
     public const string TypeOther = "o";
 
+    /// <summary>The type a node's st_mode gives it (the type bits, S_IFMT).</summary>
+    public static string TypeOfMode(long mode) => (mode & 0xF000) switch
+    {
+        0x8000 => TypeFile,
+        0x4000 => TypeDir,
+        0xA000 => TypeSymlink,
+        _ => TypeOther,
+    };
+
     /// <summary>The root of the tree is always this id; its parent is 0 and its name empty.</summary>
     public const long RootId = 1;
 

@@ -71,6 +71,7 @@ internal sealed class DirRows
         Insert(i, name);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     private void Insert(int i, ReadOnlySpan<byte> name)
     {
         var mask = _slots.Length - 1;
@@ -90,6 +91,7 @@ internal sealed class DirRows
         for (var i = 0; i < _count; i++) Insert(i, _names.AsSpan(_nameStart[i], _nameLength[i]));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
     private static int Hash(ReadOnlySpan<byte> name)
     {
         var hash = new HashCode();

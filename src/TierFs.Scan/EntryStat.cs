@@ -7,13 +7,7 @@ namespace TierFs.Scan;
 /// <summary>An index row from what statx says of a node.</summary>
 internal static class EntryStat
 {
-    public static string TypeOf(in StatX st) => (st.Mode & Libc.S_IFMT) switch
-    {
-        Libc.S_IFREG => EntryRow.TypeFile,
-        Libc.S_IFDIR => EntryRow.TypeDir,
-        Libc.S_IFLNK => EntryRow.TypeSymlink,
-        _ => EntryRow.TypeOther,
-    };
+    public static string TypeOf(in StatX st) => EntryRow.TypeOfMode(st.Mode);
 
     public static FileKey KeyOf(in StatX st) => new(st.Dev, st.Ino);
 

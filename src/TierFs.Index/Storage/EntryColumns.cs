@@ -61,26 +61,29 @@ internal static class EntryColumns
         Scan = s.Long(16),
     };
 
-    /// <summary>The columns of <see cref="EntryStamp"/>, and the name, in the order <see cref="ReadStamp"/> reads them.</summary>
-    public const string StampSelectList = "id, type, dev, ino, nlink, mode, uid, gid, size, blocks, atime, mtime, ctime, name";
+    /// <summary>
+    /// The columns of <see cref="EntryStamp"/>, and the name, in the order <see cref="ReadStamp"/>
+    /// reads them. Every column read is a call into SQLite (each taking the connection's lock), for
+    /// every entry of a rescan: two pairs of 32-bit values come packed in one column each, and the
+    /// type is not read, it follows from the mode's type bits as it did when the row was written.
+    /// </summary>
+    public const string StampSelectList = "id, dev, ino, (nlink << 32) | mode, (uid << 32) | gid, size, blocks, atime, mtime, ctime, name";
 
     /// <summary>The column of <see cref="StampSelectList"/> holding the name.</summary>
-    public const int StampName = 13;
+    public const int StampName = 10;
 
-    /// <summary>Reads the current row of a statement selecting <see cref="StampSelectList"/>; the type without making a string.</summary>
+    /// <summary>Reads the current row of a statement selecting <see cref="StampSelectList"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)
-    public static EntryStamp ReadStamp(RawStatement s) => new(
-        s.Long(0), TypeOf(s.Bytes(1)), new FileKey(Db.Key(s.Long(2)), Db.Key(s.Long(3))), s.Long(4), s.Long(5), s.Long(6),
-        s.Long(7), s.Long(8), s.Long(9), s.Long(10), s.Long(11), s.Long(12));
-
-    private static string TypeOf(ReadOnlySpan<byte> type) => type.Length != 1 ? System.Text.Encoding.UTF8.GetString(type) : type[0] switch
+    public static EntryStamp ReadStamp(RawStatement s)
     {
-        (byte)'f' => EntryRow.TypeFile,
-        (byte)'d' => EntryRow.TypeDir,
-        (byte)'l' => EntryRow.TypeSymlink,
-        (byte)'o' => EntryRow.TypeOther,
-        _ => System.Text.Encoding.UTF8.GetString(type),
-    };
+        var nlinkMode = (ulong)s.Long(3);
+        var uidGid = (ulong)s.Long(4);
+        var mode = (long)(nlinkMode & uint.MaxValue);
+        return new EntryStamp(
+            s.Long(0), EntryRow.TypeOfMode(mode), new FileKey(Db.Key(s.Long(1)), Db.Key(s.Long(2))),
+            (long)(nlinkMode >> 32), mode, (long)(uidGid >> 32), (long)(uidGid & uint.MaxValue),
+            s.Long(5), s.Long(6), s.Long(7), s.Long(8), s.Long(9));
+    }
 
     /// <summary>The interned type constant: one string for every row rather than one per row read.</summary>
     private static string TypeOf(string type) => type switch
