@@ -79,9 +79,17 @@ run_find() {
     echo "find wall=$(printf '%.3f' "$(echo "$t1 - $t0" | bc)") cpu=$(awk '{printf "%.3f", $1 + $2}' "$WORK/find.time")" >>"$RAW"
 }
 
-run_scans() { # the full scan into a new index, then the rescan of the unchanged tree
+# The full scan into a new index, then in the same process two rescans of the unchanged tree: one
+# right after (the load's checkpoint, deferred until the index writer is idle, runs beside it) and
+# one as the mount daemon's rescans every interval (a process that has scanned before); then a
+# rescan in a fresh process (as the first scan of a daemon started on an existing index).
+run_scans() {
+    local out
     rm -f "$WORK"/index.db*
-    echo "full $("$SCANBENCH" scan "$SMALL" "$WORK/index.db" "$THREADS")" >>"$RAW"
+    out=$("$SCANBENCH" scan "$SMALL" "$WORK/index.db" "$THREADS" again)
+    echo "full $(sed -n 1p <<<"$out")" >>"$RAW"
+    echo "next $(sed -n 2p <<<"$out")" >>"$RAW"
+    echo "warm $(sed -n 3p <<<"$out")" >>"$RAW"
     echo "rescan $("$SCANBENCH" scan "$SMALL" "$WORK/index.db" "$THREADS")" >>"$RAW"
 }
 
@@ -92,11 +100,11 @@ done
 LOAD_END=$(cut -d' ' -f1 /proc/loadavg)
 
 col() { grep "^$1 " "$RAW" | while read -r line; do field "$2" "$line"; done | median; }
-FIND_S=$(col find wall); FULL_S=$(col full wall); RESCAN_S=$(col rescan wall)
-FIND_CPU=$(col find cpu); FULL_CPU=$(col full cpu); RESCAN_CPU=$(col rescan cpu)
+FIND_S=$(col find wall); FULL_S=$(col full wall); RESCAN_S=$(col rescan wall); WARM_S=$(col warm wall); NEXT_S=$(col next wall)
+FIND_CPU=$(col find cpu); FULL_CPU=$(col full cpu); RESCAN_CPU=$(col rescan cpu); WARM_CPU=$(col warm cpu); NEXT_CPU=$(col next cpu)
 BYTES=$(col full index_bytes)
 rate() { echo "$ENTRIES / $1" | bc; }
-FIND_RATE=$(rate "$FIND_S"); FULL_RATE=$(rate "$FULL_S"); RESCAN_RATE=$(rate "$RESCAN_S")
+FIND_RATE=$(rate "$FIND_S"); FULL_RATE=$(rate "$FULL_S"); RESCAN_RATE=$(rate "$RESCAN_S"); WARM_RATE=$(rate "$WARM_S"); NEXT_RATE=$(rate "$NEXT_S")
 ERRORS=$(grep -v "^find" "$RAW" | grep -vc " errors=0 " || true)
 
 # ---------------------------------------------------------------- 1M files: peak RSS
@@ -123,7 +131,9 @@ medians of $REPS interleaved runs; load average $LOAD_START at start, $LOAD_END 
 | Row | TierFs scanner | Peer: find -printf | Target | Notes |
 |---|---|---|---|---|
 | Full scan (empty index) | $FULL_S s, $FULL_RATE entries/s | $FIND_S s, $FIND_RATE entries/s | ≥ peer | $(ratio "$FULL_RATE" "$FIND_RATE")× the peer's rate; CPU $FULL_CPU s (peer $FIND_CPU s) |
-| Rescan of the unchanged tree | $RESCAN_S s, $RESCAN_RATE entries/s | | ≥ 2× faster than the full scan | $(ratio "$FULL_S" "$RESCAN_S")× faster; CPU $RESCAN_CPU s |
+| Rescan of the unchanged tree in a process that has scanned before (as the daemon's rescans every interval) | $WARM_S s, $WARM_RATE entries/s | | ≥ 2× faster than the full scan | $(ratio "$FULL_S" "$WARM_S")× faster; CPU $WARM_CPU s |
+| Rescan right after the full scan, same process (the load's deferred checkpoint runs beside it) | $NEXT_S s, $NEXT_RATE entries/s | | ≥ 2× faster than the full scan | $(ratio "$FULL_S" "$NEXT_S")× faster; CPU $NEXT_CPU s |
+| Rescan of the unchanged tree, in a fresh process (as a daemon's first scan of an existing index) | $RESCAN_S s, $RESCAN_RATE entries/s | | ≥ 2× faster than the full scan | $(ratio "$FULL_S" "$RESCAN_S")× faster; CPU $RESCAN_CPU s |
 | Index size | $(( ${BYTES%.*} / ENTRIES )) bytes/entry | | ≤ 300 | $BYTES bytes |
 ${BIG_ROWS%$'\n'}
 EOF
