@@ -116,7 +116,11 @@ public class QueryReportTests
     {
         using var m = MountScannedTree();
         Migrate(m.M("proj/a.bin"));
-        Assert.True(Proc.WaitUntil(() => Csv(m, "SELECT count(*) AS n FROM tier") == "n\n1\n", TimeSpan.FromSeconds(10)));
+        // The index has all of the migration once the tier row and the entry (the keeper's batch
+        // after the engine's change: the backing file's new ctime) are in.
+        var ctime = Px.Stat(m.B("proj/a.bin")).Ctime;
+        var settled = $"SELECT count(*) AS n FROM files WHERE path = 'proj/a.bin' AND state = 'released' AND ctime = {ctime.Sec * 1_000_000_000 + ctime.Nsec}";
+        Assert.True(Proc.WaitUntil(() => Csv(m, settled) == "n\n1\n", TimeSpan.FromSeconds(10)), Csv(m, "SELECT path, state, ctime FROM files"));
         var before = IndexFiles(m);
 
         var r = Query(m, sql);

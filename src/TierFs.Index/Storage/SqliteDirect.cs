@@ -60,6 +60,8 @@ internal static unsafe class SqliteDirect
     {
         try
         {
+            // Another provider (a system SQLite) would leave this library loaded but unused.
+            if (raw.GetNativeLibraryName() != Library) return Refuse($"the provider uses {raw.GetNativeLibraryName()}");
             if (LibVersionNumber() != raw.sqlite3_libversion_number()) return Refuse("a different SQLite version");
             var copies = File.ReadLines("/proc/self/maps")
                 .Select(line => line.IndexOf('/', StringComparison.Ordinal) is var at and >= 0 ? line[at..] : "")
