@@ -23,12 +23,14 @@ public sealed partial class TierIndex : IDisposable
     private readonly BatchWriter _writer;
     private readonly ReadPool _readers;
     private readonly SqliteConnection _writerConnection;
+    private readonly IndexOptions _options;
 
     private TierIndex(string path, int schemaVersion, SqliteConnection writerConnection, IndexOptions options)
     {
         Path = path;
         SchemaVersion = schemaVersion;
         _writerConnection = writerConnection;
+        _options = options;
         _writer = new BatchWriter(writerConnection, options, path);
         _readers = new ReadPool(path, options.BusyTimeout);
         _lastEntryId = _readers.Use(s => s.Entries.Stats().MaxId);

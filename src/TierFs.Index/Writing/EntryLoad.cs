@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using TierFs.Common;
 using TierFs.Index.Schema;
 
 namespace TierFs.Index.Writing;
@@ -18,24 +19,26 @@ internal sealed class EntryLoad : IDisposable
     private const int CacheKib = 8 * 1024;
 
     private readonly BatchWriter _writer;
+    private readonly Func<SqliteConnection> _openSide;
     private readonly long _autoCheckpoint;
     private readonly long _cacheSize;
     private int _ended;
 
-    private EntryLoad(BatchWriter writer, SqliteConnection connection)
+    private EntryLoad(BatchWriter writer, Func<SqliteConnection> openSide, SqliteConnection connection)
     {
         _writer = writer;
+        _openSide = openSide;
         _autoCheckpoint = SchemaMigrator.Scalar(connection, null, "PRAGMA wal_autocheckpoint");
         _cacheSize = SchemaMigrator.Scalar(connection, null, "PRAGMA cache_size");
     }
 
     /// <summary>Starts a load if the entries table is empty; null (nothing changed) if it has rows.</summary>
-    public static EntryLoad? Begin(BatchWriter writer)
+    public static EntryLoad? Begin(BatchWriter writer, Func<SqliteConnection> openSide)
     {
         EntryLoad? load = null;
         writer.Run(connection =>
         {
-            var settings = new EntryLoad(writer, connection);
+            var settings = new EntryLoad(writer, openSide, connection);
             using (var tx = connection.BeginTransaction(deferred: false))
             {
                 if (SchemaMigrator.Scalar(connection, tx, "SELECT EXISTS (SELECT 1 FROM entries)") != 0) return;
@@ -51,14 +54,17 @@ internal sealed class EntryLoad : IDisposable
     }
 
     /// <summary>
-    /// Builds the indexes (in one transaction) and puts the page cache back. The checkpoint that
-    /// copies the loaded pages into the file, and the automatic checkpoints after it, wait until the
-    /// writer is idle: the index is whole and readable from the WAL meanwhile, and the caller
-    /// (a scan finishing) does not wait for that copy.
+    /// Builds the indexes (in one transaction) and puts the page cache back. The loaded rows are
+    /// copied into the file meanwhile, on another connection; what the builds wrote, and the
+    /// automatic checkpoints after it, wait until the writer is idle: the index is whole and
+    /// readable from the WAL meanwhile, and the caller (a scan finishing) does not wait for that copy.
     /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _ended, 1) != 0) return;
+        // While the writer builds the indexes on one core, the loaded rows are copied into the
+        // file on another (a checkpoint never blocks the writer): less is left for the idle one.
+        var copy = Task.Run(CopyLoadedRows);
         try
         {
             _writer.Run(connection =>
@@ -77,6 +83,7 @@ internal sealed class EntryLoad : IDisposable
         }
         finally
         {
+            copy.GetAwaiter().GetResult();
             try
             {
                 _writer.WhenIdle(connection =>
@@ -89,6 +96,19 @@ internal sealed class EntryLoad : IDisposable
             {
                 // The index is closed: closing its last connection checkpointed it.
             }
+        }
+    }
+
+    private void CopyLoadedRows()
+    {
+        try
+        {
+            using var side = _openSide();
+            Pragma(side, "wal_checkpoint(PASSIVE)");
+        }
+        catch (SqliteException e)
+        {
+            Log.Warn("index", $"copying a first scan's rows into the index file: {e.Message}; the checkpoint when idle copies them");
         }
     }
 
