@@ -15,10 +15,10 @@ public static partial class Daemonize
     private const string ReadyLine = "TIERFS-READY";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>In the parent: start the child and wait for it. Returns the exit status.</summary>
-    public const string Gen0SizeVariable = "DOTNET_GCgen0size";
-    public const string Gen0Size = "1000000"; // hex: 16 MiB
+    private const string Gen0SizeVariable = "DOTNET_GCgen0size";
+    private const string Gen0Size = "1000000"; // hex: 16 MiB
 
+    /// <summary>In the parent: start the child and wait for it. Returns the exit status.</summary>
     public static int StartDetached(IReadOnlyList<string> args)
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath!)
