@@ -113,19 +113,31 @@ public sealed partial class TierIndex : IDisposable
     // ---- remote objects to delete ----
 
     /// <summary>Queues the deletion of a remote object once <paramref name="dueMs"/> (unix ms) has passed.</summary>
-    public void EnqueueDelete(string objectKey, long dueMs, string reason, string? fileId)
+    public void EnqueueDelete(string objectKey, long dueMs, string reason, string? fileId, string? remote = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(objectKey);
         ArgumentNullException.ThrowIfNull(reason);
-        _writer.Enqueue(new EnqueueDelete(objectKey, dueMs, reason, fileId));
+        _writer.Enqueue(new EnqueueDelete(objectKey, dueMs, reason, fileId, remote));
     }
 
-    /// <summary>The deletions due at <paramref name="nowMs"/>, earliest first, at most <paramref name="limit"/>.</summary>
-    public IReadOnlyList<PendingDelete> DueDeletes(long nowMs, int limit)
+    /// <summary>
+    /// The deletions due at <paramref name="nowMs"/>, earliest first, at most <paramref name="limit"/>;
+    /// with <paramref name="remote"/>, only those on that remote tier (or on none recorded).
+    /// </summary>
+    public IReadOnlyList<PendingDelete> DueDeletes(long nowMs, int limit, string? remote = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        return limit == 0 ? [] : _readers.Use(s => s.DueDeletes(nowMs, limit));
+        return limit == 0 ? [] : _readers.Use(s => s.DueDeletes(nowMs, limit, remote));
     }
+
+    /// <summary>
+    /// A tier record that references <paramref name="objectKey"/> (an archive or a stub of it), or null:
+    /// a remote object any record refers to is never deleted.
+    /// </summary>
+    public TierRow? ReferenceTo(string objectKey) => _readers.Use(s => s.ReferenceTo(objectKey));
+
+    /// <summary>The remote tiers other than <paramref name="remote"/> that tier records (archives and stubs) name, with how many each.</summary>
+    public IReadOnlyList<(string Remote, long Count)> ForeignRemotes(string remote) => _readers.Use(s => s.ForeignRemotes(remote));
 
     /// <summary>The object is gone (or no longer to be deleted): forget it.</summary>
     public void CompleteDelete(string objectKey) => _writer.Enqueue(new CompleteDelete(objectKey));

@@ -37,6 +37,12 @@ public sealed record TierRow
     public long ArchivedAtMs { get; init; }
     public long ReleasedAtMs { get; init; }
     public long RecalledAtMs { get; init; }
+    /// <summary>The remote tier the object was archived to (null: a record older than the field).</summary>
+    public string? Remote { get; init; }
+    /// <summary>What the store reported for the object at upload.</summary>
+    public string? ETag { get; init; }
+    /// <summary>A recall was writing the file's data (see the stub record).</summary>
+    public bool Recalling { get; init; }
     /// <summary>Last known path relative to the mount root: a hint for reports, never an identity.</summary>
     public string? Path { get; init; }
 

@@ -172,6 +172,7 @@ public static unsafe partial class Libc
 
     public const int FALLOC_FL_KEEP_SIZE = 1;
     public const int FALLOC_FL_PUNCH_HOLE = 2;
+    public const int SEEK_DATA = 3;
     public const int O_NOATIME = 0x40000;
 
     [LibraryImport(L, EntryPoint = "fdopendir", SetLastError = true)]

@@ -8,6 +8,8 @@ public sealed record DirectoryStoreOptions : RemoteStoreOptions
 {
     public required string Path { get; init; }
 
+    public override string Identity => $"directory:{System.IO.Path.GetFullPath(Path).TrimEnd('/')}/{RemoteKey.NormalizePrefix(Prefix)}";
+
     /// <summary>Small parts are allowed here (they make multi-part tests cheap); S3 needs 5 MiB.</summary>
     internal override long MinPartSize => 4096;
 

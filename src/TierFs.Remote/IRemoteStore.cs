@@ -16,6 +16,9 @@ public interface IRemoteStore : IAsyncDisposable
     /// <summary>"s3://bucket/prefix (http://127.0.0.1:4568)" or "directory /srv/archive".</summary>
     string Description { get; }
 
+    /// <summary>Which remote tier this is (<see cref="RemoteStoreOptions.Identity"/>): what a stub record names.</summary>
+    string Identity { get; }
+
     /// <summary>
     /// Reachable, bucket (directory) exists, writable: puts and deletes a probe object.
     /// Otherwise throws <see cref="RemoteConfigurationException"/> naming the endpoint and bucket.

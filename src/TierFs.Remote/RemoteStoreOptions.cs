@@ -12,6 +12,13 @@ public abstract record RemoteStoreOptions
     /// <summary>How many parts of one transfer are in flight at once.</summary>
     public int Concurrency { get; init; } = 4;
 
+    /// <summary>
+    /// Which remote tier this is, as a stub record names it: the store type, the bucket or the
+    /// directory, and the prefix ("s3://bucket/east/", "directory:/srv/archive/east/"). Not the
+    /// endpoint, which may change (a new address, a proxy) while the objects stay the same.
+    /// </summary>
+    public abstract string Identity { get; }
+
     /// <summary>The smallest part size this kind of store accepts.</summary>
     internal abstract long MinPartSize { get; }
 

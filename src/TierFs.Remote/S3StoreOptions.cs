@@ -32,6 +32,8 @@ public sealed record S3StoreOptions : RemoteStoreOptions
     /// <summary>The last word on the SDK configuration (a proxy, a custom HTTP handler), applied after TierFs's settings.</summary>
     public Action<AmazonS3Config>? ConfigureClient { get; init; }
 
+    public override string Identity => $"s3://{Bucket}/{RemoteKey.NormalizePrefix(Prefix)}";
+
     /// <summary>S3's minimum for all parts but the last.</summary>
     internal override long MinPartSize => 5 * PartPlan.MiB;
 

@@ -27,6 +27,9 @@ public static class TierRecords
         Pair = r.Pair,
         ArchivedAtMs = r.ArchivedAtMs,
         ReleasedAtMs = r.ReleasedAtMs,
+        Remote = r.Remote,
+        ETag = r.ETag,
+        Recalling = r.Recalling,
         Path = path,
     };
 
@@ -47,5 +50,8 @@ public static class TierRecords
         ArchivedAtMs = row.ArchivedAtMs,
         ReleasedAtMs = row.ReleasedAtMs,
         Dirty = row.Dirty,
+        Remote = row.Remote,
+        ETag = row.ETag,
+        Recalling = row.Recalling,
     };
 }

@@ -14,10 +14,10 @@ public static class MountCommand
         var options = new Option<string[]>("--options", "-o")
         {
             Description = "Comma-separated mount options: attr_timeout=S, entry_timeout=S, negative_timeout=S, threads=N, idle_threads=N, " +
-                          "read_ahead_kb=N, max_inode_fds=N, state_dir=DIR, nodaemon, no_keep_cache, flush, noflush, noacl, ro, debug, and the kernel's nosuid, nodev, noexec, noatime, ...",
+                          "read_ahead_kb=N, max_inode_fds=N, state_dir=DIR, config=FILE, delete_interval=S, nodaemon, allow_foreign, no_keep_cache, flush, noflush, noacl, ro, debug, and the kernel's nosuid, nodev, noexec, noatime, ...",
             AllowMultipleArgumentsPerToken = false,
         };
-        var config = new Option<string?>("--config", "-c") { Description = "The YAML configuration: remote tier and pair (see README). Default: the embedded directory archive in the state directory." };
+        var config = new Option<string?>("--config", "-c") { Description = "The YAML configuration: remote tier, pair, policies (see README). Default: $TIERFS_CONFIG if set, else /etc/tierfs/tierfs.yaml if it exists, else the embedded directory archive in the state directory." };
         var stateDir = new Option<string?>("--state-dir") { Description = "TierFs's own state (log, later the index). Default: /var/lib/tierfs/NAME, NAME from the mountpoint." };
         var attrTimeout = new Option<double?>("--attr-timeout") { Description = "Seconds the kernel caches attributes (default 1)." };
         var entryTimeout = new Option<double?>("--entry-timeout") { Description = "Seconds the kernel caches names (default 1)." };
@@ -44,6 +44,7 @@ public static class MountCommand
             if (parse.GetValue(threads) is { } th) settings.ApplyOptions($"threads={th}");
             if (parse.GetValue(readAhead) is { } ra) settings.ApplyOptions($"read_ahead_kb={ra}");
             if (parse.GetValue(noDaemon)) settings.RunDaemon = false;
+            settings.ConfigFile ??= DefaultConfig.Find();
             Log.Level = parse.GetValue(logLevel);
 
             if (!parse.GetValue(foreground))

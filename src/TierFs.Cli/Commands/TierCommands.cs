@@ -18,8 +18,8 @@ public static class TierCommands
     [
         Create(TierOp.State, "state",
             "Print each file's tier state as STATE[,flag...] PATH. States: resident (never archived), archived (the remote copy equals the data), " +
-            "dirty (archived, then changed), released (a stub: data only remote), lost (a stub whose remote copy is missing); " +
-            "flags: noarchive, norelease. Never recalls data."),
+            "dirty (archived, then changed), released (a stub: data only remote), lost (a stub whose remote copy was found missing by tierfs check), " +
+            "mismatch (a stub changed behind the mount: see tierfs resolve); flags: noarchive, norelease. Why a stub cannot be recalled is said on stderr. Never recalls data."),
         Create(TierOp.Archive, "archive",
             "Copy each file to the remote tier; the local data stays (state archived)."),
         Create(TierOp.Release, "release",
@@ -28,6 +28,13 @@ public static class TierCommands
             "Forward migration: archive, then release each file. Path, size, mode, owner and times stay; the first open brings the data back."),
         Create(TierOp.Recall, "recall",
             "Reverse migration: bring the data of released files back from the remote tier now, rather than at the first open."),
+        Create(TierOp.Check, "check",
+            "Ask the remote tier whether each archived file's remote copy is there (size, and the ETag it had at upload). " +
+            "A stub whose copy is missing is marked lost; a lost stub whose copy is there again is released again; an archived file whose copy " +
+            "is missing becomes dirty (the next archive uploads it again). Each file whose copy is not right fails with the reason."),
+        Create(TierOp.Resolve, "resolve",
+            "Make a stub that was changed behind the mount (state mismatch) one file again: --keep-local keeps the backing file as it is now " +
+            "(the archive is dropped after the grace period), --keep-remote brings the archived data back and drops what was written behind the mount."),
     ];
 
     private static Command Create(TierOp op, string name, string description)
@@ -50,10 +57,20 @@ public static class TierCommands
         Option<string[]>? set = null, clear = null;
         if (op == TierOp.State)
         {
-            set = new Option<string[]>("--set") { Description = "Set a flag on each file first: noarchive (never archived), norelease (never released). Repeatable." };
-            clear = new Option<string[]>("--clear") { Description = "Clear a flag on each file first (noarchive, norelease). Repeatable." };
+            set = new Option<string[]>("--set") { Description = "Set a flag on each file first: noarchive (never archived), norelease (never released), lost (mark a stub lost). Repeatable." };
+            clear = new Option<string[]>("--clear") { Description = "Clear a flag on each file first (noarchive, norelease, lost: a lost stub is released again and its next open asks the remote tier). Repeatable." };
             cmd.Add(set);
             cmd.Add(clear);
+        }
+        Option<bool>? keepLocal = null, keepRemote = null, force = null;
+        if (op == TierOp.Resolve)
+        {
+            keepLocal = new Option<bool>("--keep-local") { Description = "The backing file as it is now is the file; its archive is dropped (after the grace period)." };
+            keepRemote = new Option<bool>("--keep-remote") { Description = "The archived data is the file; what was written behind the mount is dropped." };
+            force = new Option<bool>("--force") { Description = "With --keep-remote: drop data written behind the mount too; with --keep-local: keep a file that holds no data (zeros). Without it both are refused." };
+            cmd.Add(keepLocal);
+            cmd.Add(keepRemote);
+            cmd.Add(force);
         }
         Option<bool>? verbose = null;
         if (op != TierOp.State)
@@ -63,12 +80,27 @@ public static class TierCommands
         }
         cmd.SetAction(async (parse, ct) =>
         {
+            var setWords = set is null ? [] : parse.GetValue(set) ?? [];
+            var clearWords = clear is null ? [] : parse.GetValue(clear) ?? [];
+            bool? lost = setWords.Contains("lost") ? true : clearWords.Contains("lost") ? false : null;
+            if (setWords.Contains("lost") && clearWords.Contains("lost")) throw new Mounting.UsageException("--set lost and --clear lost together");
+            var resolve = ResolveChoice.None;
+            if (op == TierOp.Resolve)
+            {
+                var (local, remote) = (parse.GetValue(keepLocal!), parse.GetValue(keepRemote!));
+                if (local == remote) throw new Mounting.UsageException("resolve needs exactly one of --keep-local and --keep-remote");
+
+                resolve = local ? ResolveChoice.KeepLocal : ResolveChoice.KeepRemote;
+            }
             var view = ProgressView.For(op);
             var runner = new TierRunner(op, parse.GetValue(recursive), verbose is not null && parse.GetValue(verbose),
                 new TierPathResolver(), RuntimeFiles.SocketPath, view)
             {
-                SetFlags = ParseFlags(set is null ? null : parse.GetValue(set)),
-                ClearFlags = ParseFlags(clear is null ? null : parse.GetValue(clear)),
+                SetFlags = ParseFlags(setWords.Where(w => w != "lost")),
+                ClearFlags = ParseFlags(clearWords.Where(w => w != "lost")),
+                Lost = lost,
+                Resolve = resolve,
+                Force = force is not null && parse.GetValue(force),
             };
             try
             {
@@ -83,15 +115,15 @@ public static class TierCommands
         return cmd;
     }
 
-    private static TierFs.Tiering.Stubs.TierFlags ParseFlags(string[]? words)
+    private static TierFs.Tiering.Stubs.TierFlags ParseFlags(IEnumerable<string> words)
     {
         var flags = TierFs.Tiering.Stubs.TierFlags.None;
-        foreach (var w in words ?? [])
+        foreach (var w in words)
             flags |= w switch
             {
                 "noarchive" => TierFs.Tiering.Stubs.TierFlags.NoArchive,
                 "norelease" => TierFs.Tiering.Stubs.TierFlags.NoRelease,
-                _ => throw new Mounting.UsageException($"unknown flag '{w}' (noarchive or norelease)"),
+                _ => throw new Mounting.UsageException($"unknown flag '{w}' (noarchive, norelease or lost)"),
             };
         return flags;
     }

@@ -57,9 +57,20 @@ public static partial class Daemonize
         }
         if (ready.Result) return 0;
         child.WaitForExit(10_000);
-        var text = errors.Wait(5000) ? errors.Result.Trim() : "";
+        var text = errors.Wait(5000) ? WhatFailed(errors.Result) : "";
         Console.Error.WriteLine(text.Length > 0 ? text : "tierfs: the mount daemon exited before it was ready");
         return child.HasExited && child.ExitCode != 0 ? child.ExitCode : 1;
+    }
+
+    /// <summary>
+    /// What the child said before it failed, for the admin's terminal: its warnings, errors and last
+    /// line, not its progress (INFO and DEBUG log lines are in the log file).
+    /// </summary>
+    internal static string WhatFailed(string stderr)
+    {
+        static bool Progress(string line) =>
+            line.Length > 25 && line[4] == '-' && line[10] == 'T' && (line[25..].StartsWith("INFO ", StringComparison.Ordinal) || line[25..].StartsWith("DEBUG", StringComparison.Ordinal));
+        return string.Join('\n', stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !Progress(l)));
     }
 
     /// <summary>In the child, first thing: leave the parent's session and terminal.</summary>

@@ -43,6 +43,23 @@ public sealed class MountHost(MountSettings settings)
         }
     }
 
+    /// <summary>
+    /// A tree is bound to its remote tier: when the index holds records of another remote (a
+    /// remount without --config, a mistyped prefix), the mount is refused unless allow_foreign is
+    /// given; those stubs then fail with EIO, naming both remotes, and are never marked lost.
+    /// </summary>
+    private void RefuseForeignStubs(TierIndex index, IRemoteStore remote, string stateDir)
+    {
+        var foreign = index.ForeignRemotes(remote.Identity);
+        if (foreign.Count == 0) return;
+        var what = string.Join(", ", foreign.Select(f => $"{f.Count} archived to {f.Remote}"));
+        var message = $"the tree holds tiered files of another remote tier ({what}; the index in {stateDir} says so), " +
+                      $"but this mount's remote tier is {remote.Identity}";
+        if (!settings.AllowForeign)
+            throw new CommandException($"{message}: was --config forgotten, or its prefix changed? Mount with -o allow_foreign to serve them anyway (their stubs fail with EIO)");
+        Log.Warn(Source, $"{message}: mounted with allow_foreign; those stubs fail with EIO until the tree is mounted with their remote");
+    }
+
     private async Task<int> RunAsync()
     {
         Preflight.Check(settings);
@@ -62,8 +79,10 @@ public sealed class MountHost(MountSettings settings)
         await using var remote = RemoteStore.Create(RemoteFromConfig.Options(config.Remote, stateDir));
         CheckRemote(remote);
 
-        using var index = TierIndex.Open(Path.Combine(stateDir, "index.db"));
         var rootFd = OverlayFileSystem.OpenBacking(backing);
+        using var treeLock = BackingLock.Take(rootFd, backing, mountPoint);
+        using var index = TierIndex.Open(Path.Combine(stateDir, "index.db"));
+        RefuseForeignStubs(index, remote, stateDir);
         // Disposed explicitly once the FUSE loop is over (its last changes applied), before the overlay.
         using var keeper = new IndexKeeper(index, rootFd);
         var networkBacking = TierFs.Posix.BackingFsType.IsNetwork(rootFd);

@@ -39,6 +39,9 @@ public sealed class MountSettings
     /// <summary>Kernel mount flags passed through to libfuse (nosuid, nodev, noatime, ...).</summary>
     public List<string> KernelOptions { get; } = [];
 
+    /// <summary>Mount even when the index holds records of another remote tier (their stubs fail with EIO).</summary>
+    public bool AllowForeign { get; set; }
+
     public bool InPlace => Path.GetFullPath(Backing).TrimEnd('/') == Path.GetFullPath(MountPoint).TrimEnd('/');
 
     public string ResolvedStateDir => Path.GetFullPath(StateDir ?? Path.Combine("/var/lib/tierfs", MountName.For(MountPoint)));
@@ -83,6 +86,7 @@ public sealed class MountSettings
                 case "acl": PosixAcl = true; break;
                 case "noacl": PosixAcl = false; break;
                 case "nodaemon": RunDaemon = false; break;
+                case "allow_foreign": AllowForeign = true; break;
                 default:
                     if (KernelFlags.Contains(key) && value is null) KernelOptions.Add(key);
                     else if (Ignored.Contains(key) || key.StartsWith("x-", StringComparison.Ordinal) || key == "comment") { }

@@ -38,6 +38,59 @@ public static unsafe class Preflight
         var mountPoint = Path.GetFullPath(s.MountPoint).TrimEnd('/') + "/";
         if (mountPoint.StartsWith(backing, StringComparison.Ordinal) && mountPoint != backing)
             throw new CommandException($"MOUNTPOINT {s.MountPoint} is inside BACKING {s.Backing}: the mount would contain itself (mount in place with the same path twice, or elsewhere)");
+        RefuseSecondMountOfTree(s, backing);
+    }
+
+    /// <summary>
+    /// One tree, one mount: a TierFs mount over a TierFs mount, a second mount of a tree another
+    /// mount serves (by any path to it), or of a tree inside or around one, would have two daemons
+    /// each thinking they own the same files' state.
+    /// </summary>
+    private static void RefuseSecondMountOfTree(MountSettings s, string backing)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(s.Backing + "\0");
+        StatX st;
+        fixed (byte* p = bytes)
+            if (Libc.Statx(Libc.AT_FDCWD, p, 0, StatX.BasicStats, &st) != 0) return; // RequireDirectory said it is there; a race is caught by the lock
+        var (major, minor) = (st.DevMajor, st.DevMinor);
+        if (MountTable.Read().LastOrDefault(m => m.FsType == "fuse.tierfs" && m.Major == major && m.Minor == minor) is { } stacked)
+            throw new CommandException($"BACKING {s.Backing} is on the TierFs mount {stacked.MountPoint}: a TierFs mount over a TierFs mount would serve its files twice; " +
+                                       $"mount that mount's backing tree ({stacked.Source}) instead");
+        foreach (var other in RuntimeFiles.All())
+        {
+            var theirs = Path.GetFullPath(other.Backing).TrimEnd('/') + "/";
+            if (Path.GetFullPath(other.MountPoint).TrimEnd('/') == Path.GetFullPath(s.MountPoint).TrimEnd('/')) continue; // its own stale record
+            if (!IsAlive(other.Pid)) continue;
+            if (theirs == backing || theirs.StartsWith(backing, StringComparison.Ordinal) || backing.StartsWith(theirs, StringComparison.Ordinal))
+                throw new CommandException($"BACKING {s.Backing} {(theirs == backing ? "is" : "overlaps")} the tree {other.Backing} that the TierFs mount on {other.MountPoint} serves: " +
+                                           "one tree, one mount (two daemons would each think they own its files' state)");
+        }
+        var fd = OverlayOpen(s.Backing);
+        if (fd < 0) return;
+        try
+        {
+            if (BackingLock.Holder(fd) is { } holder)
+                throw new CommandException($"{s.Backing} is already served by the TierFs mount on {holder}: one tree, one mount " +
+                                           "(two daemons would each think they own its files' state); unmount that one first");
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
+    }
+
+    private static int OverlayOpen(string path)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes) return Libc.OpenAt(Libc.AT_FDCWD, p, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+    }
+
+    /// <summary>A running process (a zombie, dead but not yet reaped, is not).</summary>
+    private static bool IsAlive(int pid)
+    {
+        if (pid <= 0) return false;
+        try { return !File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].TrimStart().StartsWith('Z'); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     private static void RequireDirectory(string what, string path)

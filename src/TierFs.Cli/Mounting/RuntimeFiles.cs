@@ -29,6 +29,22 @@ public static class RuntimeFiles
         catch (JsonException) { return null; }
     }
 
+    /// <summary>The records of every mount that left one (running, or a daemon that died without removing it).</summary>
+    public static IReadOnlyList<MountRecord> All()
+    {
+        var records = new List<MountRecord>();
+        if (!Directory.Exists(RunDir)) return records;
+        foreach (var file in Directory.EnumerateFiles(RunDir, "*.json"))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize<MountRecord>(File.ReadAllText(file)) is { } r) records.Add(r);
+            }
+            catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException) { }
+        }
+        return records;
+    }
+
     public static void Remove(string mountPoint)
     {
         try { File.Delete(RecordPath(mountPoint)); } catch (IOException) { }

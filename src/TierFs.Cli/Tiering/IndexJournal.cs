@@ -18,7 +18,7 @@ public sealed class IndexJournal(TierIndex index, IndexKeeper keeper) : ITierJou
 
     public void Recorded(TierKey key, StubRecord r, string? path)
     {
-        index.Upsert(TierRecords.Row(Key(key), r, path ?? index.Get(Key(key))?.Path));
+        index.Upsert(TierRecords.Row(Key(key), r, path)); // no path: the row keeps the one it has
         keeper.InodeChanged(Key(key));
     }
 
@@ -35,14 +35,19 @@ public sealed class IndexJournal(TierIndex index, IndexKeeper keeper) : ITierJou
                 yield return (new TierKey(row.Key.Dev, row.Key.Ino), TierRecords.Record(row), row.Path);
     }
 
-    public void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId) =>
-        index.EnqueueDelete(objectKey, due.ToUnixTimeMilliseconds(), reason, fileId);
+    public void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId, string remote) =>
+        index.EnqueueDelete(objectKey, due.ToUnixTimeMilliseconds(), reason, fileId, remote);
 
-    public IReadOnlyList<(string ObjectKey, int Attempts)> DueDeletes(DateTimeOffset now, int limit)
+    public IReadOnlyList<(string ObjectKey, int Attempts)> DueDeletes(DateTimeOffset now, int limit, string remote)
     {
-        index.Flush(); // deletions queued a moment ago count too
-        return index.DueDeletes(now.ToUnixTimeMilliseconds(), limit).Select(d => (d.ObjectKey, d.Attempts)).ToList();
+        index.Flush(); // deletions queued a moment ago count too, and so do records written a moment ago
+        return index.DueDeletes(now.ToUnixTimeMilliseconds(), limit, remote).Select(d => (d.ObjectKey, d.Attempts)).ToList();
     }
+
+    public string? ReferenceTo(string objectKey) =>
+        index.ReferenceTo(objectKey) is { } row ? row.Path ?? $"inode {row.Key}" : null;
+
+    public void Flush() => index.Flush();
 
     public void DeleteDone(string objectKey) => index.CompleteDelete(objectKey);
 

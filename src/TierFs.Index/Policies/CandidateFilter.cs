@@ -16,5 +16,5 @@ public sealed record CandidateFilter
     /// </summary>
     public long ChangedBeforeNs { get; init; } = long.MaxValue;
 
-    public static readonly IReadOnlySet<string> KnownStates = new HashSet<string> { "resident", "dirty", "archived", "released", "lost" };
+    public static readonly IReadOnlySet<string> KnownStates = new HashSet<string> { "resident", "dirty", "archived", "released", "lost", "mismatch" };
 }

@@ -15,6 +15,8 @@ internal sealed class ReadSession : IDisposable
     private readonly SqliteCommand _due;
     private readonly SqliteCommand _countDeletes;
     private readonly SqliteCommand _recent;
+    private readonly SqliteCommand _reference;
+    private readonly SqliteCommand _countForeign;
 
     /// <summary>The connection itself, for queries built per call (policy candidates).</summary>
     public SqliteConnection Connection => _connection;
@@ -29,9 +31,11 @@ internal sealed class ReadSession : IDisposable
             ("$dev", SqliteType.Integer), ("$ino", SqliteType.Integer));
         _byState = Create($"SELECT {TierColumns.SelectList} FROM tier WHERE state = $state", ("$state", SqliteType.Text));
         _due = Create(
-            "SELECT object_key, due, reason, file_id, attempts, last_error FROM pending_deletes " +
-            "WHERE due <= $now ORDER BY due, object_key LIMIT $limit",
-            ("$now", SqliteType.Integer), ("$limit", SqliteType.Integer));
+            "SELECT object_key, due, reason, file_id, attempts, last_error, remote FROM pending_deletes " +
+            "WHERE due <= $now AND ($remote IS NULL OR remote IS NULL OR remote = $remote) ORDER BY due, object_key LIMIT $limit",
+            ("$now", SqliteType.Integer), ("$limit", SqliteType.Integer), ("$remote", SqliteType.Text));
+        _reference = Create($"SELECT {TierColumns.SelectList} FROM tier WHERE object_key = $key AND state <> 'none' LIMIT 1", ("$key", SqliteType.Text));
+        _countForeign = Create("SELECT remote, count(*) FROM tier WHERE remote IS NOT NULL AND remote <> $remote AND state <> 'none' GROUP BY remote ORDER BY remote", ("$remote", SqliteType.Text));
         _countDeletes = Create("SELECT count(*) FROM pending_deletes");
         // The newest n, returned oldest first, as `tail` shows them.
         _recent = Create(
@@ -58,15 +62,32 @@ internal sealed class ReadSession : IDisposable
         return rows;
     }
 
-    public List<PendingDelete> DueDeletes(long nowMs, int limit)
+    public List<PendingDelete> DueDeletes(long nowMs, int limit, string? remote)
     {
         _due.Parameters[0].Value = nowMs;
         _due.Parameters[1].Value = limit;
+        _due.Parameters[2].Value = Db.Text(remote);
         using var r = _due.ExecuteReader();
         var due = new List<PendingDelete>();
         while (r.Read())
-            due.Add(new PendingDelete(r.GetString(0), r.GetInt64(1), r.GetString(2), Db.Text(r, 3), r.GetInt32(4), Db.Text(r, 5)));
+            due.Add(new PendingDelete(r.GetString(0), r.GetInt64(1), r.GetString(2), Db.Text(r, 3), r.GetInt32(4), Db.Text(r, 5), Db.Text(r, 6)));
         return due;
+    }
+
+    public TierRow? ReferenceTo(string objectKey)
+    {
+        _reference.Parameters[0].Value = objectKey;
+        using var r = _reference.ExecuteReader();
+        return r.Read() ? TierColumns.Read(r) : null;
+    }
+
+    public List<(string Remote, long Count)> ForeignRemotes(string remote)
+    {
+        _countForeign.Parameters[0].Value = remote;
+        using var r = _countForeign.ExecuteReader();
+        var found = new List<(string, long)>();
+        while (r.Read()) found.Add((r.GetString(0), r.GetInt64(1)));
+        return found;
     }
 
     public long CountPendingDeletes() => (long)_countDeletes.ExecuteScalar()!;
@@ -97,7 +118,7 @@ internal sealed class ReadSession : IDisposable
     public void Dispose()
     {
         Entries.Dispose();
-        foreach (var command in new[] { _get, _byState, _due, _countDeletes, _recent }) command.Dispose();
+        foreach (var command in new[] { _get, _byState, _due, _countDeletes, _recent, _reference, _countForeign }) command.Dispose();
         _connection.Dispose();
     }
 

@@ -19,6 +19,7 @@ internal static class Migrations
         Migration.Sql(3, "policy predicates: entries by size", V3),
         Migration.Sql(4, "the daemon: job history, files to retry", V4),
         Migration.Sql(5, "entries by inode: the inode number first", V5),
+        Migration.Sql(6, "remote identity of records and deletions, records by object key, stubs changed behind the mount", V6),
     ];
 
     public static int Latest => All[^1].Version;
@@ -179,5 +180,36 @@ internal static class Migrations
     private const string V5 = """
         DROP INDEX IF EXISTS entries_inode;
         CREATE INDEX entries_inode ON entries(ino, dev);
+        """;
+
+    // Trust: a record names the remote tier it was archived to, and so does a queued deletion
+    // (a mount deletes only on its own remote); the delete pass looks up whether any record still
+    // references an object (by key, hence the index); a released stub whose size or mtime is no
+    // longer the recorded one was changed behind the mount ('mismatch', as StubRecord.StateFor),
+    // unless a recall of ours was interrupted (recalling).
+    private const string V6 = """
+        ALTER TABLE tier ADD COLUMN remote TEXT;
+        ALTER TABLE tier ADD COLUMN etag TEXT;
+        ALTER TABLE tier ADD COLUMN recalling INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE pending_deletes ADD COLUMN remote TEXT;
+        CREATE INDEX tier_object_key ON tier(object_key);
+
+        DROP VIEW files;
+        CREATE VIEW files AS
+        SELECT
+            path(e.parent_id, e.name) AS path,
+            e.name, e.type, e.ino AS inode, e.dev, e.nlink, e.size, e.blocks, e.mode, e.uid, e.gid,
+            e.atime, e.mtime, e.ctime, e.target, e.id, e.parent_id, e.scan,
+            CASE
+                WHEN t.state IS NULL OR t.state = 'none' THEN 'resident'
+                WHEN t.state = 'released' AND NOT t.recalling AND (t.size <> e.size OR t.mtime_ns <> e.mtime) THEN 'mismatch'
+                WHEN t.state = 'archived' AND (t.dirty OR t.size <> e.size OR t.mtime_ns <> e.mtime) THEN 'dirty'
+                ELSE t.state
+            END AS state,
+            coalesce(t.flags, 0) AS flags, t.pair, t.object_key, t.file_id, t.generation, t.checksum,
+            t.archived_at, t.released_at, t.recalled_at, t.remote
+        FROM entries e
+        LEFT JOIN tier t ON e.type = 'f' AND t.dev = e.dev AND t.ino = e.ino
+        WHERE e.parent_id >= 0;
         """;
 }

@@ -9,15 +9,18 @@ internal static class TierColumns
     [
         "dev", "ino", "file_id", "state", "dirty", "flags", "object_key", "generation", "checksum",
         "part_size", "size", "mtime_ns", "atime_ns", "ctime_ns", "pair", "archived_at", "released_at",
-        "recalled_at", "path",
+        "recalled_at", "path", "remote", "etag", "recalling",
     ];
 
     public static readonly string SelectList = string.Join(", ", Names);
 
-    /// <summary>Insert or replace the whole row for its inode.</summary>
+    /// <summary>
+    /// Insert or replace the whole row for its inode; a row written without a path keeps the one
+    /// known (a recall on open names none, and the write that named it may not be committed yet).
+    /// </summary>
     public static readonly string UpsertSql =
         $"INSERT INTO tier ({SelectList}) VALUES ({string.Join(", ", Names.Select(n => "$" + n))}) " +
-        $"ON CONFLICT (dev, ino) DO UPDATE SET {string.Join(", ", Names.Skip(2).Select(n => $"{n} = excluded.{n}"))}";
+        $"ON CONFLICT (dev, ino) DO UPDATE SET {string.Join(", ", Names.Skip(2).Select(n => n == "path" ? "path = coalesce(excluded.path, tier.path)" : $"{n} = excluded.{n}"))}";
 
     public static SqliteParameter[] AddParameters(SqliteCommand command) =>
         Names.Select(n => command.Parameters.Add("$" + n, TypeOf(n))).ToArray();
@@ -43,6 +46,9 @@ internal static class TierColumns
         p[16].Value = row.ReleasedAtMs;
         p[17].Value = row.RecalledAtMs;
         p[18].Value = Db.Text(row.Path);
+        p[19].Value = Db.Text(row.Remote);
+        p[20].Value = Db.Text(row.ETag);
+        p[21].Value = row.Recalling ? 1L : 0L;
     }
 
     /// <summary>Reads a row selected with <see cref="SelectList"/>.</summary>
@@ -66,8 +72,11 @@ internal static class TierColumns
         ReleasedAtMs = r.GetInt64(16),
         RecalledAtMs = r.GetInt64(17),
         Path = Db.Text(r, 18),
+        Remote = Db.Text(r, 19),
+        ETag = Db.Text(r, 20),
+        Recalling = r.GetInt64(21) != 0,
     };
 
     private static SqliteType TypeOf(string name) =>
-        name is "file_id" or "state" or "object_key" or "checksum" or "pair" or "path" ? SqliteType.Text : SqliteType.Integer;
+        name is "file_id" or "state" or "object_key" or "checksum" or "pair" or "path" or "remote" or "etag" ? SqliteType.Text : SqliteType.Integer;
 }

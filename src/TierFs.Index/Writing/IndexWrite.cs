@@ -41,9 +41,9 @@ internal sealed class SetPair(FileKey key, string? pair) : IndexWrite
     public override string ToString() => $"set pair {key} {pair ?? "(none)"}";
 }
 
-internal sealed class EnqueueDelete(string objectKey, long dueMs, string reason, string? fileId) : IndexWrite
+internal sealed class EnqueueDelete(string objectKey, long dueMs, string reason, string? fileId, string? remote) : IndexWrite
 {
-    public override void Apply(WriteStatements s) => Run(s.Enqueue, objectKey, dueMs, reason, Db.Text(fileId));
+    public override void Apply(WriteStatements s) => Run(s.Enqueue, objectKey, dueMs, reason, Db.Text(fileId), Db.Text(remote));
     public override string ToString() => $"enqueue delete {objectKey}";
 }
 

@@ -37,9 +37,9 @@ internal sealed class WriteStatements : IDisposable
             ("$dev", SqliteType.Integer), ("$ino", SqliteType.Integer), ("$pair", SqliteType.Text));
         // A second unlink of the same object moves its due time; its failure history stays.
         Enqueue = Create(connection,
-            "INSERT INTO pending_deletes (object_key, due, reason, file_id) VALUES ($key, $due, $reason, $file_id) " +
-            "ON CONFLICT (object_key) DO UPDATE SET due = excluded.due, reason = excluded.reason, file_id = excluded.file_id",
-            ("$key", SqliteType.Text), ("$due", SqliteType.Integer), ("$reason", SqliteType.Text), ("$file_id", SqliteType.Text));
+            "INSERT INTO pending_deletes (object_key, due, reason, file_id, remote) VALUES ($key, $due, $reason, $file_id, $remote) " +
+            "ON CONFLICT (object_key) DO UPDATE SET due = excluded.due, reason = excluded.reason, file_id = excluded.file_id, remote = excluded.remote",
+            ("$key", SqliteType.Text), ("$due", SqliteType.Integer), ("$reason", SqliteType.Text), ("$file_id", SqliteType.Text), ("$remote", SqliteType.Text));
         Complete = Create(connection, "DELETE FROM pending_deletes WHERE object_key = $key", ("$key", SqliteType.Text));
         Reschedule = Create(connection,
             "UPDATE pending_deletes SET due = $due, attempts = attempts + 1, last_error = $error WHERE object_key = $key",

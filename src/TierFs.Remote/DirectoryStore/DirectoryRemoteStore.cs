@@ -30,6 +30,8 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
 
     public string Description { get; }
 
+    public string Identity => _options.Identity;
+
     public Task CheckAsync(CancellationToken ct)
     {
         if (!Directory.Exists(_root))

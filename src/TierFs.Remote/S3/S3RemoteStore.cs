@@ -33,6 +33,8 @@ internal sealed partial class S3RemoteStore : IRemoteStore
 
     public string Description { get; }
 
+    public string Identity => _options.Identity;
+
     public async Task CheckAsync(CancellationToken ct)
     {
         var probe = $"{RemoteKey.ReservedSegmentPrefix}probe-{Guid.NewGuid():N}";

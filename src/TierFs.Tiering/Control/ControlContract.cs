@@ -4,18 +4,24 @@ namespace TierFs.Tiering.Control;
 /// What a `tierfs` command asks the mount process to do: an operation on files
 /// (state|archive|release|migrate|recall), or one of the daemon's (scan, policy list|run, status).
 /// </summary>
-public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status }
+public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status, Check, Resolve }
+
+/// <summary>Which version of a stub changed behind the mount `tierfs resolve` keeps.</summary>
+public enum ResolveChoice { None, KeepLocal, KeepRemote }
 
 /// <summary>
 /// One command: an operation on paths relative to the mount's root ("" is the root itself).
 /// Recursive: directories stand for every regular file below them. With State, SetFlags and
-/// ClearFlags change the files' noarchive/norelease flags first. The daemon's operations take
+/// ClearFlags change the files' noarchive/norelease flags first, and <paramref name="Lost"/> sets
+/// (true) or clears (false) a stub's lost mark. Resolve keeps <paramref name="Resolve"/>'s version of
+/// a stub changed behind the mount (<paramref name="Force"/>: even over data written there). The daemon's operations take
 /// no paths: PolicyRun runs <paramref name="Policy"/> (all when null), only planning with
 /// <paramref name="DryRun"/>; Scan uses <paramref name="Threads"/> (0: the default).
 /// </summary>
 public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool Recursive,
     Stubs.TierFlags SetFlags = Stubs.TierFlags.None, Stubs.TierFlags ClearFlags = Stubs.TierFlags.None,
-    string? Policy = null, bool DryRun = false, int Threads = 0)
+    string? Policy = null, bool DryRun = false, int Threads = 0,
+    bool? Lost = null, ResolveChoice Resolve = ResolveChoice.None, bool Force = false)
 {
     /// <summary>An operation of the daemon (scan, policies, status), not on named files.</summary>
     public bool IsDaemonOp => IsDaemon(Op);
@@ -23,8 +29,12 @@ public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool
     public static bool IsDaemon(TierOp op) => op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status;
 }
 
-/// <summary>The outcome for one file: its state afterwards ("released", "archived,norelease"...) or why it failed.</summary>
-public sealed record FileResult(string Path, bool Ok, string? State, string? Error);
+/// <summary>
+/// The outcome for one file: its state afterwards ("released", "archived,norelease"...) or why it
+/// failed; <paramref name="Note"/> says what an administrator should know of the state (why a stub
+/// cannot be recalled as it is).
+/// </summary>
+public sealed record FileResult(string Path, bool Ok, string? State, string? Error, string? Note = null);
 
 /// <summary>Where the engine reports while it works (the control server forwards each call to the client).</summary>
 public interface IControlSink

@@ -33,7 +33,12 @@ public static class ControlProtocol
         if (request.Policy is not null) w.WriteString("policy", request.Policy);
         if (request.DryRun) w.WriteBoolean("dryRun", true);
         if (request.Threads > 0) w.WriteNumber("threads", request.Threads);
+        if (request.Lost is { } lost) w.WriteBoolean("lost", lost);
+        if (request.Resolve != ResolveChoice.None) w.WriteString("resolve", ResolveName(request.Resolve));
+        if (request.Force) w.WriteBoolean("force", true);
     });
+
+    private static string ResolveName(ResolveChoice c) => c == ResolveChoice.KeepLocal ? "keep-local" : "keep-remote";
 
     private static readonly (string Name, Stubs.TierFlags Flag)[] FlagNames =
         [("noarchive", Stubs.TierFlags.NoArchive), ("norelease", Stubs.TierFlags.NoRelease)];
@@ -96,7 +101,24 @@ public static class ControlProtocol
         var threads = 0;
         if (root.TryGetProperty("threads", out var t) && !(t.ValueKind == JsonValueKind.Number && t.TryGetInt32(out threads) && threads is >= 0 and <= 1024))
             throw new ControlException("\"threads\" must be a number from 0 to 1024");
-        return new ControlRequest(op, list, recursive, set, clear, policy, dryRun, threads);
+        bool? lost = root.TryGetProperty("lost", out var l) ? l.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.Null => null,
+            _ => throw new ControlException("\"lost\" must be true or false"),
+        } : null;
+        if (lost is not null && op != TierOp.State) throw new ControlException("the lost mark is set with the state op only");
+        var resolve = OptionalString(root, "resolve") switch
+        {
+            null => ResolveChoice.None,
+            "keep-local" => ResolveChoice.KeepLocal,
+            "keep-remote" => ResolveChoice.KeepRemote,
+            var other => throw new ControlException($"unknown resolve choice \"{other}\" (expected keep-local or keep-remote)"),
+        };
+        if ((resolve != ResolveChoice.None) != (op == TierOp.Resolve)) throw new ControlException("resolve needs a choice, and only resolve takes one");
+        var force = root.TryGetProperty("force", out var fo) && fo.ValueKind == JsonValueKind.True;
+        return new ControlRequest(op, list, recursive, set, clear, policy, dryRun, threads, lost, resolve, force);
     }
 
     public static byte[] EncodeMessage(ControlMessage message)
@@ -131,6 +153,7 @@ public static class ControlProtocol
                     w.WriteBoolean("ok", r.Ok);
                     w.WriteString("state", r.State);
                     w.WriteString("error", r.Error);
+                    if (r.Note is not null) w.WriteString("note", r.Note);
                     break;
                 case DataMessage m:
                     w.WriteString("type", "data");
@@ -167,7 +190,8 @@ public static class ControlProtocol
                 RequiredString(root, "path", "result"),
                 root.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.True,
                 OptionalString(root, "state"),
-                OptionalString(root, "error"))),
+                OptionalString(root, "error"),
+                OptionalString(root, "note"))),
             "data" => new DataMessage(RequiredString(root, "kind", "data"),
                 root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
                     ? data.GetRawText()

@@ -23,9 +23,16 @@ public interface ITierJournal
     void Forgotten(FileKey key);
     /// <summary>Records loaded at start (the stubs the mount must recognise without reading every file).</summary>
     IEnumerable<(FileKey Key, Stubs.StubRecord Record, string? Path)> Load();
-    void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId);
-    IReadOnlyList<(string ObjectKey, int Attempts)> DueDeletes(DateTimeOffset now, int limit);
+    /// <summary>Queues the deletion of an object on the remote tier <paramref name="remote"/> (an identity).</summary>
+    void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId, string remote);
+    /// <summary>The deletions due on the remote tier <paramref name="remote"/> (and those queued before remotes were recorded).</summary>
+    IReadOnlyList<(string ObjectKey, int Attempts)> DueDeletes(DateTimeOffset now, int limit, string remote);
+    /// <summary>Where a record that still references the object lives (its path or inode), or null when none does.</summary>
+    string? ReferenceTo(string objectKey);
+    /// <summary>The object is deleted, or is not to be deleted any more: it leaves the queue.</summary>
     void DeleteDone(string objectKey);
     void DeleteFailed(string objectKey, DateTimeOffset retryAt, string error);
     void Log(string op, string? path, string fileId, long bytes, TimeSpan took, string? error);
+    /// <summary>Waits until what was recorded so far is durable in the index (a crash after it finds it there).</summary>
+    void Flush();
 }

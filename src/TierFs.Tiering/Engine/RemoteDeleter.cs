@@ -5,7 +5,9 @@ namespace TierFs.Tiering.Engine;
 
 /// <summary>
 /// The mount's background work on remote objects no file needs any more (unlinked, superseded,
-/// recalled under a pair): deletes those whose grace period is over, retrying with backoff.
+/// recalled under a pair, abandoned uploads): deletes those whose grace period is over, retrying with
+/// backoff. Only objects of its own remote tier, and never one that a record still references
+/// (a copy of a stub made behind the mount, a file restored from a backup): that deletion is dropped.
 /// </summary>
 public sealed class RemoteDeleter(IRemoteStore remote, ITierJournal journal, TimeSpan interval)
 {
@@ -29,8 +31,14 @@ public sealed class RemoteDeleter(IRemoteStore remote, ITierJournal journal, Tim
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var done = 0;
-        foreach (var (key, attempts) in journal.DueDeletes(DateTimeOffset.UtcNow, 100))
+        foreach (var (key, attempts) in journal.DueDeletes(DateTimeOffset.UtcNow, 100, remote.Identity))
         {
+            if (journal.ReferenceTo(key) is { } holder)
+            {
+                journal.DeleteDone(key);
+                Log.Warn(Source, $"kept remote object {key}: the tier record of {holder} references it (its deletion is dropped)");
+                continue;
+            }
             try
             {
                 await remote.DeleteAsync(key, ct).ConfigureAwait(false);

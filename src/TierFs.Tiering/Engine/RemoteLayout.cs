@@ -12,7 +12,15 @@ public static class RemoteLayout
     public const string ForwardAttribute = "ltr_local_to_remote";
     public const string ReverseAttribute = "rtl_remote_to_local";
 
-    public static string DataKey(string fileId, int generation) => $"data/{fileId[..2]}/{fileId}/{generation}";
+    /// <summary>
+    /// The key of one upload of a file: its generation and a token of that attempt. An attempt that
+    /// is abandoned (the file changed meanwhile) queues its object for deletion; the token makes the
+    /// next attempt's key another one, so that deletion can never hit the object that replaces it.
+    /// </summary>
+    public static string DataKey(string fileId, int generation, string attempt) => $"data/{fileId[..2]}/{fileId}/{generation}.{attempt}";
+
+    /// <summary>A fresh attempt token: 64 random bits in hex.</summary>
+    public static string NewAttempt() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
 
     /// <summary>The metadata record of a file (pairs with remote_role gpeer: the remote side lists and serves it).</summary>
     public static string MetaKey(string fileId) => $"meta/{fileId[..2]}/{fileId}.json";

@@ -50,15 +50,27 @@ public static unsafe class StubStore
     }
 
     /// <summary>
-    /// Drops a file's data but keeps its size (a sparse file of 0 blocks): one punch-hole call
-    /// where the filesystem has it, else truncate to 0 and back.
+    /// Drops a file's data but keeps its size (a sparse file that holds no data extent): one
+    /// punch-hole call where the filesystem has it, else truncate to 0 and back. The punch covers
+    /// whole blocks past the end: a punch of [0, size) leaves a partial last block allocated (ext4).
     /// </summary>
     public static void DropData(int writeFd, long size)
     {
         if (size == 0) return;
-        if (Libc.Fallocate(writeFd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, 0, size) == 0) return;
+        var st = Stat(writeFd);
+        var block = Math.Max(st.BlkSize, 64 * 1024);
+        var span = (size + block - 1) / block * block;
+        if (Libc.Fallocate(writeFd, Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, 0, span) == 0 && !HoldsData(writeFd)) return;
         if (Libc.Ftruncate(writeFd, 0) != 0 || Libc.Ftruncate(writeFd, size) != 0)
             throw new IOException($"cannot drop the file's data: errno {Libc.Errno()}");
+    }
+
+    /// <summary>True when the file has a data extent anywhere (SEEK_DATA finds one); false for a file of holes only.</summary>
+    public static bool HoldsData(int fd)
+    {
+        var at = Libc.Lseek(fd, 0, Libc.SEEK_DATA);
+        // ENXIO: no data at or after 0. A filesystem without SEEK_DATA reports all of the file as data.
+        return at >= 0 || Libc.Errno() != Errno.ENXIO;
     }
 
     /// <summary>Puts back atime and mtime (ns since the epoch) that our own writes moved.</summary>

@@ -22,6 +22,7 @@ public sealed partial class TierEngine
         NameOf(f.Key, f.Path);
         var existing = StubStore.Read(f.PathFd);
         if (existing is not null && existing.Flags.HasFlag(TierFlags.NoArchive)) return "noarchive is set";
+        if (existing is not null && existing.IsForeign(_remoteId) && existing.State != StubRecord.StateNone) return Foreign(existing);
         if (existing?.State == StubRecord.StateLost) return "lost: its remote copy is missing";
         if (existing is { IsStub: true }) return null; // released: the remote copy is the data
         var before = f.Stat;
@@ -32,7 +33,8 @@ public sealed partial class TierEngine
         // A record without an archive (flags only, or kept after a pair recall) may carry the
         // generation of an object deleted meanwhile: never reuse that key.
         var generation = existing is null ? 1 : existing.Generation + 1;
-        var objectKey = RemoteLayout.DataKey(fileId, generation);
+        // A key of this attempt alone: an abandoned attempt's deletion can never hit a later one's object.
+        var objectKey = RemoteLayout.DataKey(fileId, generation, RemoteLayout.NewAttempt());
         var size = (long)before.Size;
 
         UploadResult upload;
@@ -58,7 +60,7 @@ public sealed partial class TierEngine
                           || after.Ctime.Sec != before.Ctime.Sec || after.Ctime.Nsec != before.Ctime.Nsec;
             if (changed || _mount.OpenWriters(f.Key) > 0)
             {
-                _journal.EnqueueDelete(objectKey, DateTimeOffset.UtcNow, "archive abandoned (file in use)", fileId);
+                _journal.EnqueueDelete(objectKey, DateTimeOffset.UtcNow, "archive abandoned (file in use)", fileId, _remoteId);
                 return Failed("archive", f.Path, fileId, started,
                     changed ? "changed while it was being copied (hot); try again later" : "open for writing (hot); try again later");
             }
@@ -78,13 +80,15 @@ public sealed partial class TierEngine
                 Pair = _config.Pair?.Name,
                 Flags = existing?.Flags ?? TierFlags.None,
                 ArchivedAtMs = NowMs(),
+                Remote = _remoteId,
+                ETag = upload.ETag,
             };
             StubStore.Write(f.PathFd, record);
             Cache.Set(f.Key, record);
             _journal.Recorded(f.Key, record, f.Path);
             // The previous generation's object is stale now.
             if (existing?.ObjectKey is { } old && old != objectKey)
-                _journal.EnqueueDelete(old, DateTimeOffset.UtcNow + _config.Remote.DeleteGrace, "superseded", fileId);
+                _journal.EnqueueDelete(old, DateTimeOffset.UtcNow + _config.Remote.DeleteGrace, "superseded", fileId, existing.Remote ?? _remoteId);
         }
         if (_config.Pair is { RemoteRole: RemoteRole.Gpeer } pair)
             await PutPeerMetadataAsync(f, fileId, size, before, pair, ct).ConfigureAwait(false);
@@ -92,6 +96,10 @@ public sealed partial class TierEngine
         _journal.Log("archive", f.Path, fileId, size, DateTime.UtcNow - started, null);
         return null;
     }
+
+    /// <summary>Why a file archived to another remote tier is not worked on by this mount.</summary>
+    private string Foreign(StubRecord record) =>
+        $"archived to the remote tier {record.Remote}, but this mount's remote tier is {_remoteId}: not touched (mount with that remote, or recall it there first)";
 
     /// <summary>gpeer: the peer manages the same files, so forward migration updates its metadata record too.</summary>
     private async Task PutPeerMetadataAsync(TierFile f, string fileId, long size, StatX st, PairConfig pair, CancellationToken ct)

@@ -21,7 +21,7 @@ public sealed partial class TierEngine : ITierCommands
             var inodes = files.GroupBy(f => f.Key).Select(g => g.ToList()).ToList();
             // Large files first, so small ones are not stuck behind them at the end.
             inodes.Sort((a, b) => b[0].Size.CompareTo(a[0].Size));
-            sink.Planned(files.Count, request.Op is TierOp.State or TierOp.Release ? 0 : inodes.Sum(g => g[0].Size));
+            sink.Planned(files.Count, request.Op is TierOp.State or TierOp.Release or TierOp.Check ? 0 : inodes.Sum(g => g[0].Size));
             await Parallel.ForEachAsync(inodes, new ParallelOptions { MaxDegreeOfParallelism = FilesInParallel, CancellationToken = ct },
                 async (names, token) =>
                 {
@@ -44,22 +44,25 @@ public sealed partial class TierEngine : ITierCommands
         {
             var error = op switch
             {
-                TierOp.State when (request.SetFlags | request.ClearFlags) != Stubs.TierFlags.None =>
-                    await SetFlagsAsync(f, request.SetFlags, request.ClearFlags, ct).ConfigureAwait(false),
+                TierOp.State when (request.SetFlags | request.ClearFlags) != Stubs.TierFlags.None || request.Lost is not null =>
+                    await SetFlagsAsync(f, request.SetFlags, request.ClearFlags, request.Lost, ct).ConfigureAwait(false),
                 TierOp.State => null,
                 TierOp.Archive => await ArchiveAsync(f, progress, ct).ConfigureAwait(false),
                 TierOp.Release => await ReleaseAsync(f, ct).ConfigureAwait(false),
                 TierOp.Migrate => await ArchiveAsync(f, progress, ct).ConfigureAwait(false) ?? await ReleaseAsync(f, ct).ConfigureAwait(false),
                 TierOp.Recall => await RecallCommandAsync(f, progress, ct).ConfigureAwait(false),
+                TierOp.Check => await CheckAsync(f, ct).ConfigureAwait(false),
+                TierOp.Resolve => await ResolveAsync(f, request.Resolve, request.Force, progress, ct).ConfigureAwait(false),
                 _ => "unknown operation",
             };
-            return new FileResult(f.Path, error is null, Describe(f), error);
+            var (state, note) = Describe(f);
+            return new FileResult(f.Path, error is null, state, error, note);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             return new FileResult(f.Path, false, null, "cancelled");
         }
-        catch (Exception e) when (e is IOException or Stubs.CorruptStubException)
+        catch (Exception e) when (e is IOException or Stubs.CorruptStubException or Remote.RemoteException)
         {
             Log.Error(Source, $"{op} of {f.Path} failed", e);
             return new FileResult(f.Path, false, null, e.Message);

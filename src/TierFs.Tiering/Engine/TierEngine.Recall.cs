@@ -11,36 +11,93 @@ namespace TierFs.Tiering.Engine;
 public sealed partial class TierEngine
 {
     /// <summary>
+    /// Recalls the file behind <paramref name="pathFd"/> if it is a stub, or joins the recall of it
+    /// that is already running: every caller gets that one recall's outcome (null, or what went
+    /// wrong). An opener's recall is never cancelled; a command's <paramref name="ct"/> only stops
+    /// its own wait once the recall is shared.
+    /// </summary>
+    private Task<string?> RecallShared(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct)
+    {
+        // The recall may outlive this caller's wait: it works on a descriptor of its own.
+        var fd = Libc.Dup(pathFd);
+        if (fd < 0) return Task.FromResult<string?>($"cannot duplicate the file's descriptor: errno {Libc.Errno()}");
+        var task = _recalls.Join(key, async () =>
+        {
+            try { return await RecallUnderLockAsync(fd, key, path, reason, progress, ct).ConfigureAwait(false); }
+            finally { Libc.Close(fd); }
+        }, out var started);
+        if (!started) Libc.Close(fd);
+        return task.WaitAsync(ct);
+    }
+
+    /// <summary>Under the file's lock: reads the record again (another recall may have finished) and recalls a stub.</summary>
+    private async Task<string?> RecallUnderLockAsync(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct)
+    {
+        using (await _locks.EnterAsync(key, ct).ConfigureAwait(false))
+        {
+            StubRecord? record;
+            try { record = StubStore.Read(pathFd); }
+            catch (Exception e) when (e is IOException or CorruptStubException)
+            {
+                Log.Error(Source, $"{NameOf(key, path)}: cannot read its tier record, refusing access", e);
+                return $"cannot read its tier record: {e.Message}";
+            }
+            if (record is null)
+            {
+                Cache.Remove(key);
+                return null;
+            }
+            Cache.Set(key, record);
+            if (!record.IsStub) return null;
+            return await RecallAsync(pathFd, key, record, path, reason, progress, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Downloads a stub's data into its own inode and verifies it. The caller holds the file's
     /// lock. Returns null, or what went wrong; on failure the file is a stub again (no partial
-    /// data is ever left for a reader).
+    /// data is ever left for a reader) and its record is as it was: a failure is an error for this
+    /// recall only, never a conclusion about the remote copy (`tierfs check` concludes `lost`).
     /// </summary>
-    private string? Recall(int pathFd, FileKey key, StubRecord record, string? path, string reason, IProgress<long>? progress, CancellationToken ct)
+    private async Task<string?> RecallAsync(int pathFd, FileKey key, StubRecord record, string? path, string reason, IProgress<long>? progress, CancellationToken ct)
     {
         var started = DateTime.UtcNow;
         var name = NameOf(key, path);
+        StatX st;
+        try { st = StubStore.Stat(pathFd); }
+        catch (IOException e) { return Failed("recall", name, record.FileId, started, e.Message); }
+        if (RefuseRecall(record, st) is { } refused) return Failed("recall", name, record.FileId, started, refused);
+
         int wfd;
         try { wfd = StubStore.Reopen(pathFd, Libc.O_WRONLY); }
         catch (IOException e) { return Failed("recall", name, record.FileId, started, e.Message); }
         try
         {
+            // Marked first, and the mark in the index before any data is written: a crash from
+            // here on leaves data blocks and a moved mtime that the next mount knows to be ours.
+            var recalling = record with { Recalling = true };
+            StubStore.Write(pathFd, recalling);
+            Cache.Set(key, recalling);
+            _journal.Recorded(key, recalling, KnownPath(key, path));
+            _journal.Flush();
+
             // Leftovers of an interrupted recall go first: start from an empty sparse file.
             StubStore.DropData(wfd, record.Size);
             using (var handle = new SafeFileHandle(wfd, ownsHandle: false))
             {
                 // The CRC costs a twentieth of the MD5; records older than it have only the MD5 form.
                 var (kind, expected) = record.Crc32C is { } crc ? (ChecksumKind.CompositeCrc32C, crc) : (ChecksumKind.ChunkedMd5, record.Checksum);
-                var result = _remote.DownloadAsync(record.ObjectKey!, handle, record.Size, kind, progress, ct).GetAwaiter().GetResult();
+                var result = await _remote.DownloadAsync(record.ObjectKey!, handle, record.Size, kind, progress, ct).ConfigureAwait(false);
                 if (result.Checksum != expected)
                     throw new RemoteDataException($"checksum mismatch: object {record.ObjectKey} has {result.Checksum}, the file was archived as {expected}");
             }
             // The download started each part's writeback; this waits for the rest. Durable before the record changes.
             if (Libc.Fsync(wfd) != 0) throw new IOException($"fsync failed: errno {Libc.Errno()}");
             StubStore.RestoreTimes(wfd, record.AtimeNs, record.MtimeNs);
-            var st = StubStore.Stat(wfd);
-            if ((long)st.Size != record.Size) throw new IOException($"size is {st.Size} after recall, expected {record.Size}");
+            var after = StubStore.Stat(wfd);
+            if ((long)after.Size != record.Size) throw new IOException($"size is {after.Size} after recall, expected {record.Size}");
             // An open names no path: the peer's metadata record keeps the last one known (not null).
-            FinishRecall(pathFd, key, record, KnownPath(key, path), st);
+            await FinishRecallAsync(pathFd, key, record, KnownPath(key, path), after).ConfigureAwait(false);
             _mount.Invalidate(key, wait: reason == "command");
             Log.Info(Source, $"recalled {name} ({reason}): {record.Size} bytes in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
             _journal.Log("recall", name, record.FileId, record.Size, DateTime.UtcNow - started, null);
@@ -49,8 +106,8 @@ public sealed partial class TierEngine
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             var why = e is AggregateException { InnerException: { } inner } ? inner : e;
-            TryBackToStub(wfd, key, record, why is RemoteObjectMissingException ? pathFd : -1);
-            return Failed("recall", name, record.FileId, started, why.Message);
+            BackToStub(pathFd, wfd, key, record);
+            return Failed("recall", name, record.FileId, started, why is OperationCanceledException ? "cancelled" : why.Message);
         }
         finally
         {
@@ -72,24 +129,71 @@ public sealed partial class TierEngine
         _journal.Recorded(key, archived, path);
     }
 
-    /// <summary>After a failed recall: drop what was written, so the file is a clean stub; a missing object makes it lost.</summary>
-    private void TryBackToStub(int wfd, FileKey key, StubRecord record, int pathFdIfLost)
+    /// <summary>After a failed recall: drop what was written and put the record back as it was, so the file is a clean stub.</summary>
+    private void BackToStub(int pathFd, int wfd, FileKey key, StubRecord record)
     {
         try
         {
             StubStore.DropData(wfd, record.Size);
             StubStore.RestoreTimes(wfd, record.AtimeNs, record.MtimeNs);
-            if (pathFdIfLost >= 0)
-            {
-                var lost = record with { State = StubRecord.StateLost };
-                StubStore.Write(pathFdIfLost, lost);
-                Cache.Set(key, lost);
-                _journal.Recorded(key, lost, null);
-            }
+            StubStore.Write(pathFd, record);
+            Cache.Set(key, record);
+            _journal.Recorded(key, record, null);
         }
         catch (IOException e)
         {
+            // The record still says recalling: the next mount (or open) starts from an empty file again.
             Log.Error(Source, $"{key}: could not put the stub back after a failed recall", e);
+        }
+    }
+
+    /// <summary>
+    /// At start: a recall that a crash interrupted left data blocks (and a moved mtime) in a stub
+    /// whose record says recalling. They are dropped, the times put back, the mark cleared.
+    /// </summary>
+    private void RepairInterruptedRecall(FileKey key, StubRecord indexed, string? path)
+    {
+        var fd = path is null ? -1 : OpenUnderRoot(path, out _);
+        if (fd < 0)
+        {
+            Log.Warn(Source, $"{path ?? key.ToString()}: a recall was interrupted, and the file is not at that path any more; its data is dropped when it is next opened");
+            return;
+        }
+        try
+        {
+            var st = StubStore.Stat(fd);
+            if (new FileKey(st.Dev, st.Ino) != key) return;
+            var record = StubStore.Read(fd);
+            if (record is null || !record.Recalling || !record.IsStub)
+            {
+                // The recall finished (or the file changed) before the index heard of it: the file is the truth.
+                if (record is null) { Cache.Remove(key); _journal.Forgotten(key); }
+                else { Cache.Set(key, record); _journal.Recorded(key, record, path); }
+                return;
+            }
+            var stub = record with { Recalling = false };
+            var wfd = StubStore.Reopen(fd, Libc.O_WRONLY);
+            try
+            {
+                StubStore.DropData(wfd, stub.Size);
+                StubStore.RestoreTimes(wfd, stub.AtimeNs, stub.MtimeNs);
+            }
+            finally
+            {
+                Libc.Close(wfd);
+            }
+            StubStore.Write(fd, stub);
+            Cache.Set(key, stub);
+            _journal.Recorded(key, stub, path);
+            Log.Warn(Source, $"{path}: a recall was interrupted (the mount stopped during it); the partly recalled data is dropped, the file is a stub again");
+        }
+        catch (Exception e) when (e is IOException or CorruptStubException)
+        {
+            Log.Error(Source, $"{path}: cannot repair an interrupted recall", e);
+        }
+        finally
+        {
+            Libc.Close(fd);
         }
     }
 
@@ -99,9 +203,9 @@ public sealed partial class TierEngine
     /// without uploading). gfs: delete the remote object. gpeer: delete the data but keep the
     /// file's metadata record on the remote side, marked with the reverse-migration attribute.
     /// </summary>
-    private void FinishRecall(int pathFd, FileKey key, StubRecord record, string? path, in Posix.StatX st)
+    private async Task FinishRecallAsync(int pathFd, FileKey key, StubRecord record, string? path, StatX st)
     {
-        var archived = record with { State = StubRecord.StateArchived, ReleasedAtMs = 0, Dirty = false };
+        var archived = record with { State = StubRecord.StateArchived, ReleasedAtMs = 0, Dirty = false, Recalling = false };
         if (_config.Pair is not { } pair)
         {
             KeepArchived(pathFd, key, archived, path);
@@ -113,7 +217,7 @@ public sealed partial class TierEngine
             var meta = RemoteLayout.MetaRecord(record.FileId, path, record.Size, st.Mode, st.Uid, st.Gid, record.MtimeNs, record.CtimeNs, "local");
             try
             {
-                _remote.PutRecordAsync(RemoteLayout.MetaKey(record.FileId), meta, attributes, CancellationToken.None).GetAwaiter().GetResult();
+                await _remote.PutRecordAsync(RemoteLayout.MetaKey(record.FileId), meta, attributes, CancellationToken.None).ConfigureAwait(false);
             }
             catch (RemoteException e)
             {
@@ -140,6 +244,6 @@ public sealed partial class TierEngine
             Cache.Remove(key);
             _journal.Forgotten(key);
         }
-        _journal.EnqueueDelete(record.ObjectKey!, DateTimeOffset.UtcNow, $"recalled ({pair.RemoteRole.ToString().ToLowerInvariant()})", record.FileId);
+        _journal.EnqueueDelete(record.ObjectKey!, DateTimeOffset.UtcNow, $"recalled ({pair.RemoteRole.ToString().ToLowerInvariant()})", record.FileId, record.Remote ?? _remoteId);
     }
 }

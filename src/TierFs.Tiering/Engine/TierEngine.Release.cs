@@ -8,8 +8,9 @@ namespace TierFs.Tiering.Engine;
 public sealed partial class TierEngine
 {
     /// <summary>
-    /// Releases an archived, unchanged, unopened file to a stub: the record says "released"
-    /// first, then the data is dropped (size kept, 0 blocks) and atime/mtime put back.
+    /// Releases an archived, unchanged, unopened file to a stub: the remote copy is confirmed to be
+    /// there first (size, and the ETag the store gave at upload), then the record says "released",
+    /// then the data is dropped (size kept, no data blocks) and atime/mtime put back.
     /// Returns null or why it was not released.
     /// </summary>
     private async Task<string?> ReleaseAsync(TierFile f, CancellationToken ct)
@@ -20,11 +21,21 @@ public sealed partial class TierEngine
             var record = StubStore.Read(f.PathFd);
             if (record is null || !record.HasArchive) return "not archived (archive it first, or use migrate)";
             if (record.IsStub) return null;
+            if (record.IsForeign(_remoteId)) return Foreign(record);
             if (record.Flags.HasFlag(TierFlags.NoRelease)) return "norelease is set";
             var st = StubStore.Stat(f.PathFd);
             if (record.StateFor((long)st.Size, StubStore.Ns(st.Mtime)) != TierState.Archived)
                 return "changed since it was archived (dirty); archive it again first";
             if (_mount.OpenHandles(f.Key) > 0) return "in use (open through the mount); try again later";
+            if (await RemoteCopyProblemAsync(record, ct).ConfigureAwait(false) is { } problem)
+            {
+                // The archive is no copy: the next archive (or migrate) uploads the file again.
+                var stale = record with { Dirty = true };
+                StubStore.Write(f.PathFd, stale);
+                Cache.Set(f.Key, stale);
+                _journal.Recorded(f.Key, stale, f.Path);
+                return Failed("release", f.Path, record.FileId, started, $"{problem}: not released, the file stays local (`tierfs migrate` archives it again)");
+            }
 
             var released = record with
             {
@@ -57,36 +68,49 @@ public sealed partial class TierEngine
         return null;
     }
 
-    /// <summary>Explicit recall (`tierfs recall`): like an open, with progress, and cancellable.</summary>
-    private async Task<string?> RecallCommandAsync(TierFile f, IProgress<long>? progress, CancellationToken ct)
+    /// <summary>
+    /// Whether the remote copy a record names is there as archived: null when it is, else why not.
+    /// Throws <see cref="Remote.RemoteException"/> when the remote cannot say (unreachable): nothing is concluded then.
+    /// </summary>
+    private async Task<string?> RemoteCopyProblemAsync(StubRecord record, CancellationToken ct)
     {
-        using (await _locks.EnterAsync(f.Key, ct).ConfigureAwait(false))
-        {
-            var record = StubStore.Read(f.PathFd);
-            if (record is null || !record.IsStub) return null;
-            if (record.State == StubRecord.StateLost) return "lost: its remote copy is missing";
-            // Recall blocks its thread until the download is done; on a thread of its own, it does
-            // not hold one of the pool's few workers that the download's own continuations need
-            // (on 2 cores that cost ~0.3 s per GiB while the pool grew).
-            return await Task.Factory.StartNew(() => Recall(f.PathFd, f.Key, record, f.Path, "command", progress, ct),
-                ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
-        }
+        var head = await _remote.HeadAsync(record.ObjectKey!, ct).ConfigureAwait(false);
+        if (head is null) return $"its remote copy {record.ObjectKey} is missing";
+        if (head.Length != record.Size) return $"its remote copy {record.ObjectKey} has {head.Length} bytes, not the {record.Size} archived";
+        if (record.ETag is not null && head.ETag is not null && head.ETag != record.ETag)
+            return $"its remote copy {record.ObjectKey} was replaced (ETag {head.ETag}, archived as {record.ETag})";
+        if (head.Attributes.TryGetValue("file_id", out var id) && id != record.FileId)
+            return $"its remote copy {record.ObjectKey} belongs to another file ({id})";
+        return null;
     }
 
-    /// <summary>"STATE[,flag...]" of a file, as `tierfs state` prints it.</summary>
-    private static string Describe(TierFile f)
+    /// <summary>Explicit recall (`tierfs recall`): like an open (and joining one under way), with progress, and cancellable.</summary>
+    private Task<string?> RecallCommandAsync(TierFile f, IProgress<long>? progress, CancellationToken ct) =>
+        RecallShared(f.PathFd, f.Key, f.Path, "command", progress, ct);
+
+    /// <summary>"STATE[,flag...]" of a file, as `tierfs state` prints it, and why a stub cannot be recalled as it is (or null).</summary>
+    private (string State, string? Note) Describe(TierFile f)
     {
         var record = StubStore.Read(f.PathFd);
-        if (record is null) return TierStateNames.Describe(TierState.Resident, TierFlags.None);
+        if (record is null) return (TierStateNames.Describe(TierState.Resident, TierFlags.None), null);
         var st = StubStore.Stat(f.PathFd);
-        return TierStateNames.Describe(record.StateFor((long)st.Size, StubStore.Ns(st.Mtime)), record.Flags);
+        var state = record.StateFor((long)st.Size, StubStore.Ns(st.Mtime));
+        var note = state == TierState.Mismatch ? StubMismatch.Describe(record, st)
+            : record.IsForeign(_remoteId) && record.State != StubRecord.StateNone ? $"archived to the remote tier {record.Remote}, not this mount's ({_remoteId})"
+            : null;
+        return (TierStateNames.Describe(state, record.Flags), note);
     }
 
-    /// <summary>`tierfs state --set/--clear`: the flags live in the file's record (a flag-only record for an untiered file).</summary>
-    private async Task<string?> SetFlagsAsync(TierFile f, TierFlags set, TierFlags clear, CancellationToken ct)
+    /// <summary>
+    /// `tierfs state --set/--clear`: the flags live in the file's record (a flag-only record for an
+    /// untiered file); `lost` is the administrator's mark on a stub (as Lustre's hsm_set/hsm_clear --lost).
+    /// </summary>
+    private async Task<string?> SetFlagsAsync(TierFile f, TierFlags set, TierFlags clear, bool? lost, CancellationToken ct)
     {
         using (await _locks.EnterAsync(f.Key, ct).ConfigureAwait(false))
         {
+            if (lost is { } mark && MarkLost(f, mark) is { } refused) return refused;
+            if ((set | clear) == TierFlags.None) return null;
             var record = StubStore.Read(f.PathFd) ?? new StubRecord { State = StubRecord.StateNone, FileId = Guid.NewGuid().ToString("N") };
             var flags = (record.Flags | set) & ~clear;
             if (flags == record.Flags) return null;

@@ -22,6 +22,8 @@ public sealed partial class TierEngine : IDisposable
     private readonly IMountView _mount;
     private readonly ITierJournal _journal;
     private readonly FileLocks _locks = new();
+    private readonly InFlightRecalls _recalls = new();
+    private readonly string _remoteId;
 
     // The last path a command named each tiered file by: the mount itself knows only inodes,
     // and a log line about a recall should say which file it was.
@@ -49,11 +51,15 @@ public sealed partial class TierEngine : IDisposable
         _remote = remote;
         _mount = mount;
         _journal = journal;
+        _remoteId = remote.Identity;
+        var interrupted = new List<(FileKey, StubRecord, string?)>();
         foreach (var (key, record, path) in journal.Load())
         {
             Cache.Set(key, record);
             if (path is not null) _paths[key] = path;
+            if (record.Recalling) interrupted.Add((key, record, path));
         }
+        foreach (var (key, record, path) in interrupted) RepairInterruptedRecall(key, record, path);
         Log.Info(Source, $"remote tier {remote.Description}; {Cache.Count} tiered files known from the index" +
                          (config.Pair is { } p ? $"; pair {p.Name} ({p.RemoteRole.ToString().ToLowerInvariant()})" : "; no pair"));
     }
@@ -81,13 +87,16 @@ public sealed partial class TierEngine : IDisposable
 
     /// <summary>
     /// Before an open (or a truncate) of a file: if it is a stub, bring its data back (or, when
-    /// the caller truncates it to zero anyway, just drop the stub). Blocks until done.
+    /// the caller truncates it to zero anyway, just drop the stub). Blocks until done; callers that
+    /// come while a recall of the file runs wait for that recall and share its outcome.
     /// Returns 0 or a negative errno (EIO when the data cannot be had; the stub stays intact).
     /// </summary>
     public int MakeLocal(int pathFd, FileKey key, in StatX st, bool truncatingToZero)
     {
         var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
         if (!cachedStub && !StubStore.MayBeStub(st)) return 0;
+        if (!truncatingToZero) return RecallShared(pathFd, key, null, "open", null, CancellationToken.None).GetAwaiter().GetResult() is null ? 0 : -Errno.EIO;
+
         _locks.TryEnter(key, Timeout.InfiniteTimeSpan, out var held);
         using (held)
         {
@@ -104,15 +113,21 @@ public sealed partial class TierEngine : IDisposable
                 return 0;
             }
             Cache.Set(key, record);
-            if (!record.IsStub) return 0;
-            if (truncatingToZero) return DropStub(pathFd, key, record);
-            if (record.State == StubRecord.StateLost)
-            {
-                Log.Error(Source, $"{key}: its remote object {record.ObjectKey} is lost; open refused");
-                return -Errno.EIO;
-            }
-            return Recall(pathFd, key, record, null, "open", null, CancellationToken.None) is null ? 0 : -Errno.EIO;
+            return record.IsStub ? DropStub(pathFd, key, record) : 0;
         }
+    }
+
+    /// <summary>
+    /// Why a stub cannot be recalled by this mount before anything is downloaded, or null: it was
+    /// archived to another remote tier, or its backing file was changed behind the mount.
+    /// </summary>
+    private string? RefuseRecall(StubRecord record, in StatX st)
+    {
+        if (record.IsForeign(_remoteId))
+            return $"archived to the remote tier {record.Remote}, but this mount's remote tier is {_remoteId} (was the mount's --config forgotten, or its prefix changed?); not recalled";
+        if (record.StateFor((long)st.Size, StubStore.Ns(st.Mtime)) == TierState.Mismatch)
+            return StubMismatch.Describe(record, st);
+        return null;
     }
 
     /// <summary>An open with O_TRUNC (or truncate to 0) of a stub: nothing to download; the archive is stale.</summary>
@@ -146,17 +161,22 @@ public sealed partial class TierEngine : IDisposable
     }
 
     /// <summary>
-    /// A metadata change through the mount (chmod, chown, link, rename, xattr) on a file whose
-    /// shown ctime comes from its record: the record's ctime moves to now, as the file's would.
+    /// A metadata change through the mount (chmod, chown, link, rename, xattr, times) on a file
+    /// whose shown ctime comes from its record: the record's ctime moves to now, as the file's
+    /// would. A stub's times set through the mount (touch) are the user's: its record takes them,
+    /// so the stub still matches its record and a recall puts those times back.
     /// </summary>
     public void MetadataChanged(int pathFd, FileKey key, in StatX st)
     {
-        if (!Cache.TryGet(key, out var cached) || !TierCache.ShowsRecordCtime(cached, st)) return;
+        if (!Cache.TryGet(key, out var cached) || !(cached.IsStub || TierCache.ShowsRecordCtime(cached, st))) return;
         StubRecord touched;
         try
         {
             // Rewritten from the xattr, not the cache: a record loaded from the index lacks the CRC.
-            touched = (StubStore.Read(pathFd) ?? cached) with { CtimeNs = NowNs() };
+            var record = StubStore.Read(pathFd) ?? cached;
+            touched = record with { CtimeNs = NowNs() };
+            if (record.IsStub && !record.Recalling && (long)st.Size == record.Size)
+                touched = touched with { MtimeNs = StubStore.Ns(st.Mtime), AtimeNs = StubStore.Ns(st.Atime) };
             StubStore.Write(pathFd, touched);
         }
         catch (Exception e) when (e is IOException or CorruptStubException) { Log.Warn(Source, $"{key}: cannot update its ctime: {e.Message}"); return; }
@@ -173,7 +193,8 @@ public sealed partial class TierEngine : IDisposable
         Cache.Remove(key);
         _paths.TryRemove(key, out _);
         _journal.Forgotten(key);
+        // Queued on the remote it lives on: a mount of another remote never deletes it.
         if (record.ObjectKey is { } objectKey)
-            _journal.EnqueueDelete(objectKey, DateTimeOffset.UtcNow + _config.Remote.DeleteGrace, "unlinked", record.FileId);
+            _journal.EnqueueDelete(objectKey, DateTimeOffset.UtcNow + _config.Remote.DeleteGrace, "unlinked", record.FileId, record.Remote ?? _remoteId);
     }
 }

@@ -39,6 +39,19 @@ public sealed record StubRecord
     [JsonPropertyName("released")] public long ReleasedAtMs { get; init; }
     /// <summary>Set when a change through the mount made the archive stale.</summary>
     [JsonPropertyName("dirty")] public bool Dirty { get; init; }
+    /// <summary>
+    /// The remote tier the object was archived to (<c>IRemoteStore.Identity</c>: store type, bucket or
+    /// path, prefix; not the endpoint). A mount whose remote differs never recalls, releases or deletes
+    /// for this record. Records written before it existed lack it and are taken as the mount's own.
+    /// </summary>
+    [JsonPropertyName("remote")] public string? Remote { get; init; }
+    /// <summary>What the store reported for the object at upload (S3 ETag, the directory store's checksum): a release checks it is still there.</summary>
+    [JsonPropertyName("etag")] public string? ETag { get; init; }
+    /// <summary>
+    /// Set (on a released record) while a recall writes the file's data: after a crash, the data
+    /// blocks and the moved mtime are the recall's leftovers, not a change made behind the mount.
+    /// </summary>
+    [JsonPropertyName("recalling")] public bool Recalling { get; init; }
 
     public const string StateArchived = "archived";
     public const string StateReleased = "released";
@@ -49,9 +62,17 @@ public sealed record StubRecord
     [JsonIgnore] public bool IsStub => State is StateReleased or StateLost;
     [JsonIgnore] public bool HasArchive => ObjectKey is not null && State != StateNone;
 
-    /// <summary>The state, given the file's current size and mtime (a changed archived file is dirty).</summary>
+    /// <summary>True when the record names another remote tier than <paramref name="identity"/> (a record without one names none).</summary>
+    public bool IsForeign(string identity) => Remote is not null && Remote != identity;
+
+    /// <summary>
+    /// The state, given the file's current size and mtime: a changed archived file is dirty; a stub
+    /// whose size or mtime is no longer the recorded one was changed behind the mount (mismatch),
+    /// unless a recall of ours was interrupted (its own writes moved the mtime).
+    /// </summary>
     public TierState StateFor(long currentSize, long currentMtimeNs) => State switch
     {
+        StateReleased when !Recalling && (currentSize != Size || currentMtimeNs != MtimeNs) => TierState.Mismatch,
         StateReleased => TierState.Released,
         StateLost => TierState.Lost,
         StateArchived when Dirty || currentSize != Size || currentMtimeNs != MtimeNs => TierState.Dirty,

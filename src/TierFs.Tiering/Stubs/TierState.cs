@@ -11,8 +11,10 @@ public enum TierState
     Dirty,
     /// <summary>A stub: the data is only remote.</summary>
     Released,
-    /// <summary>A stub whose remote object is missing.</summary>
+    /// <summary>A stub whose remote object was found missing by an explicit check (tierfs check).</summary>
     Lost,
+    /// <summary>A stub whose backing file was changed behind the mount: it matches its record no more (tierfs resolve).</summary>
+    Mismatch,
 }
 
 [Flags]

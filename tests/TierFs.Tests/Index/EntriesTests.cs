@@ -59,12 +59,27 @@ public class EntriesTests(ITestOutputHelper output) : IDisposable
         index.PutEntry(Row(1, 0, "", EntryRow.TypeDir));
         index.PutEntry(Row(2, 1, "plain", ino: 500));
         index.PutEntry(Row(3, 1, "stub", ino: 501, size: 100_501));
-        index.Upsert(SampleRows.Stub(501) with { Key = new FileKey(0x803, 501) });
+        index.Upsert(SampleRows.Stub(501) with { Key = new FileKey(0x803, 501), MtimeNs = 1_700_000_000_000_000_000 });
         index.Flush();
 
         var rows = index.Query("SELECT name, state, pair FROM files WHERE type = 'f' ORDER BY name").Rows;
         Assert.Equal(["plain", "resident", null], rows[0]);
         Assert.Equal(["stub", "released", "heb"], rows[1]);
+    }
+
+    [Theory]
+    [InlineData(100_502L, 1_700_000_000_000_000_000L, false, "mismatch")] // appended to behind the mount
+    [InlineData(100_501L, 1_700_000_000_000_000_001L, false, "mismatch")] // written behind the mount
+    [InlineData(100_501L, 1_700_000_000_000_000_001L, true, "released")]  // a recall of ours was interrupted
+    public void The_files_view_shows_a_stub_changed_behind_the_mount_as_mismatch(long recordSize, long recordMtime, bool recalling, string state)
+    {
+        using var index = _files.Open();
+        index.PutEntry(Row(1, 0, "", EntryRow.TypeDir));
+        index.PutEntry(Row(3, 1, "stub", ino: 501, size: 100_501));
+        index.Upsert(SampleRows.Stub(501) with { Key = new FileKey(0x803, 501), Size = recordSize, MtimeNs = recordMtime, Recalling = recalling });
+        index.Flush();
+
+        Assert.Equal(state, index.Query("SELECT state FROM files WHERE name = 'stub'").Rows[0][0]);
     }
 
     [Fact]

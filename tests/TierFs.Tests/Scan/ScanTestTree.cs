@@ -98,6 +98,13 @@ internal sealed class ScanTestTree : IDisposable
         ArchivedAtMs = 1_763_700_000_000,
     };
 
+    /// <summary>The file's mtime in ns, as a stub record holds it (a stub's record and file agree on it).</summary>
+    public static long MtimeNs(string path)
+    {
+        var st = StatOf(path);
+        return st.Mtime.Sec * 1_000_000_000 + st.Mtime.Nsec;
+    }
+
     public static FileKey KeyOf(string path)
     {
         var st = StatOf(path);

@@ -127,7 +127,7 @@ public class ScannerTests : IDisposable
         Build();
         _tree.SetRecord("a/one.txt", ScanTestTree.Record(StubRecord.StateArchived, "11111111-aaaa", 1) with { MtimeNs = 0 });
         using (var stub = File.Create(_tree["b/released.h5"])) stub.SetLength(10 << 20); // sparse: no data
-        _tree.SetRecord("b/released.h5", ScanTestTree.Record(StubRecord.StateReleased, "22222222-bbbb", 10 << 20));
+        _tree.SetRecord("b/released.h5", ScanTestTree.Record(StubRecord.StateReleased, "22222222-bbbb", 10 << 20) with { MtimeNs = ScanTestTree.MtimeNs(_tree["b/released.h5"]) });
 
         List<string> dump;
         using (var index = _tree.OpenIndex())

@@ -38,12 +38,31 @@ public class StubRecordTests
         Assert.Equal(expected, (Archived() with { Dirty = dirtyMark }).StateFor(size, mtime));
 
     [Fact]
-    public void Released_and_lost_ignore_the_local_size()
+    public void A_stub_is_released_while_the_file_has_its_recorded_size_and_mtime_lost_whatever_it_has()
     {
-        Assert.Equal(TierState.Released, (Archived() with { State = StubRecord.StateReleased }).StateFor(0, 0));
+        var released = Archived() with { State = StubRecord.StateReleased };
+        Assert.Equal(TierState.Released, released.StateFor(12345, 1_700_000_000_123_456_789));
         Assert.Equal(TierState.Lost, (Archived() with { State = StubRecord.StateLost }).StateFor(0, 0));
-        Assert.True((Archived() with { State = StubRecord.StateReleased }).IsStub);
+        Assert.True(released.IsStub);
         Assert.False(Archived().IsStub);
+    }
+
+    [Theory]
+    [InlineData(12354L, 1_700_000_000_123_456_789L, false, TierState.Mismatch)] // appended to while unmounted
+    [InlineData(12345L, 1_700_000_000_999_999_999L, false, TierState.Mismatch)] // written or touched behind the mount
+    [InlineData(0L, 1_700_000_000_123_456_789L, false, TierState.Mismatch)]     // truncated behind the mount
+    [InlineData(12345L, 1_700_000_000_999_999_999L, true, TierState.Released)]  // our own recall, interrupted
+    public void A_stub_whose_file_was_changed_behind_the_mount_is_a_mismatch(long size, long mtime, bool recalling, TierState expected) =>
+        Assert.Equal(expected, (Archived() with { State = StubRecord.StateReleased, Recalling = recalling }).StateFor(size, mtime));
+
+    [Fact]
+    public void A_record_names_its_remote_tier_and_one_without_it_is_taken_as_the_mounts_own()
+    {
+        var record = Archived() with { Remote = "s3://tier/east/" };
+        Assert.False(record.IsForeign("s3://tier/east/"));
+        Assert.True(record.IsForeign("s3://tier/eats/"));
+        Assert.False(Archived().IsForeign("directory:/var/lib/tierfs/x/archive/"));
+        Assert.Equal(record, StubXattr.Decode(StubXattr.Encode(record)));
     }
 
     [Fact]

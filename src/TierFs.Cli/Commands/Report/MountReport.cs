@@ -32,7 +32,7 @@ public sealed record MountReport(
     IReadOnlyList<PairTotal> Remote,
     DeleteQueue PendingDeletes)
 {
-    public static readonly string[] AllStates = ["resident", "archived", "dirty", "released", "lost"];
+    public static readonly string[] AllStates = ["resident", "archived", "dirty", "released", "lost", "mismatch"];
 
     public static MountReport Collect(ReadOnlyIndex index, int depth, int top, DateTimeOffset now)
     {

@@ -44,7 +44,7 @@ public class ProgressView(TextWriter stdout, TextWriter stderr)
     /// <summary>No progress for `state`; a bar when stderr is a terminal; else a line every few seconds.</summary>
     public static ProgressView For(TierOp op)
     {
-        if (op == TierOp.State) return new ProgressView(Console.Out, Console.Error);
+        if (op is TierOp.State or TierOp.Check) return new ProgressView(Console.Out, Console.Error);
         if (!Console.IsErrorRedirected && ProgressBarView.TryCreate(op) is { } bar) return bar;
         return new PeriodicLinesView(op, Console.Out, Console.Error);
     }

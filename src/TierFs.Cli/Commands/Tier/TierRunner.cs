@@ -12,6 +12,11 @@ public sealed class TierRunner(TierOp op, bool recursive, bool verbose, TierPath
     /// <summary>With state: flags to set and to clear on every file first.</summary>
     public TierFs.Tiering.Stubs.TierFlags SetFlags { get; init; }
     public TierFs.Tiering.Stubs.TierFlags ClearFlags { get; init; }
+    /// <summary>With state: set (true) or clear (false) the lost mark.</summary>
+    public bool? Lost { get; init; }
+    /// <summary>With resolve: which version to keep, and whether over data written behind the mount.</summary>
+    public ResolveChoice Resolve { get; init; }
+    public bool Force { get; init; }
 
     public TimeSpan ConnectTimeout { get; init; } = ControlClient.DefaultConnectTimeout;
 
@@ -39,7 +44,8 @@ public sealed class TierRunner(TierOp op, bool recursive, bool verbose, TierPath
     private async Task<int> RunOnMountAsync(string mountPoint, IReadOnlyList<ResolvedPath> paths, CancellationToken ct)
     {
         var names = new DisplayPaths(mountPoint, paths);
-        var request = new ControlRequest(op, paths.Select(p => p.Relative!).ToList(), recursive, SetFlags, ClearFlags);
+        var request = new ControlRequest(op, paths.Select(p => p.Relative!).ToList(), recursive, SetFlags, ClearFlags,
+            Lost: Lost, Resolve: Resolve, Force: Force);
         view.Expect(recursive ? null : paths.Count);
         var failed = 0;
         try
@@ -64,6 +70,9 @@ public sealed class TierRunner(TierOp op, bool recursive, bool verbose, TierPath
                         }
                         else if (op == TierOp.State || verbose)
                             view.Out($"{r.State ?? "unknown"} {names.For(r.Path)}");
+                        // Why a stub cannot be recalled as it is: said once, on stderr, not a failure.
+                        if (r.Ok && r.Note is not null && (op == TierOp.State || verbose))
+                            view.Error($"tierfs: {names.For(r.Path)}: {r.Note}");
                         break;
                     case ErrorMessage m:
                         failed++;

@@ -1,0 +1,53 @@
+namespace TierFs.Tiering.Engine;
+
+/// <summary>
+/// The recall running for each file, so that everyone who needs the file's data while it comes
+/// back (openers, `tierfs recall`) waits for that one recall and gets its outcome: twenty openers
+/// of a stub on a hanging remote all fail within one request timeout, not one after another.
+/// A recall that has ended is forgotten: the next opener starts a new one (a plain retry).
+/// </summary>
+internal sealed class InFlightRecalls
+{
+    private readonly Dictionary<FileKey, Task<string?>> _running = [];
+
+    /// <summary>
+    /// The recall under way for <paramref name="key"/>, or a new one made by <paramref name="start"/>
+    /// (<paramref name="started"/> says which; a <paramref name="start"/> not used is never called).
+    /// </summary>
+    public Task<string?> Join(FileKey key, Func<Task<string?>> start, out bool started)
+    {
+        TaskCompletionSource<string?> mine;
+        lock (_running)
+        {
+            started = false;
+            if (_running.TryGetValue(key, out var running)) return running;
+            started = true;
+            mine = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _running[key] = mine.Task;
+        }
+        _ = RunAsync(key, start, mine);
+        return mine.Task;
+    }
+
+    public int Count
+    {
+        get { lock (_running) return _running.Count; }
+    }
+
+    private async Task RunAsync(FileKey key, Func<Task<string?>> start, TaskCompletionSource<string?> outcome)
+    {
+        string? result;
+        try
+        {
+            // On a thread of its own: the caller may be a FUSE worker that blocks on the outcome.
+            result = await Task.Factory.StartNew(start, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                .Unwrap().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            result = e is AggregateException { InnerException: { } inner } ? inner.Message : e.Message;
+        }
+        lock (_running) _running.Remove(key);
+        outcome.SetResult(result);
+    }
+}
