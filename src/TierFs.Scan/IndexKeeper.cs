@@ -85,7 +85,7 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
     /// When the index had no entries, starts one full scan in the background, so that a fresh
     /// mount has an index without anyone asking; its summary line is logged.
     /// </summary>
-    public void ScanIfEmpty()
+    public void ScanIfEmpty(Action? done = null)
     {
         if (!IndexWasEmpty || _firstScan is not null) return;
         Log.Info(Source, "the index has no entries yet: scanning the backing tree in the background");
@@ -95,6 +95,7 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
             {
                 var result = Scan(new ScanOptions { Cancellation = _stopping.Token });
                 Log.Info(Source, $"first scan done: {result}");
+                done?.Invoke();
             }
             catch (Exception e) when (e is IOException or IndexException or InvalidOperationException)
             {

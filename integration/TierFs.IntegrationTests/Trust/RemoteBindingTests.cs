@@ -83,6 +83,9 @@ public sealed class RemoteBindingTests(S3ServerFixture fixture) : IClassFixture<
         var fresh = Path.Combine(m.Root, "fresh-state");
         r = TierfsEnv(NoDefaultConfig, "mount", m.Backing, m.MountPoint, "--state-dir", fresh, "--config", typo);
         Assert.True(r.ExitCode == 0, r.ToString());
+        var freshLog = Path.Combine(fresh, "tierfs.log");
+        Assert.True(Proc.WaitUntil(() => File.ReadAllLines(freshLog).Any(l => l.Contains("WARN") && l.Contains("1 tiered files archived to the remote tier") && l.Contains("binding-prefix/")), TimeSpan.FromSeconds(20)),
+            "the first scan did not warn of the stub of another remote:\n" + File.ReadAllText(freshLog));
         Assert.Equal(Px.EIO, OpenErrno(m.M("p.bin")));
         Assert.Equal("released", State(m.M("p.bin")));
         r = Tierfs("check", m.M("p.bin"));

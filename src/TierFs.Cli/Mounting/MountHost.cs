@@ -60,6 +60,13 @@ public sealed class MountHost(MountSettings settings)
         Log.Warn(Source, $"{message}: mounted with allow_foreign; those stubs fail with EIO until the tree is mounted with their remote");
     }
 
+    private static void WarnForeignStubs(TierIndex index, IRemoteStore remote)
+    {
+        foreach (var (other, count) in index.ForeignRemotes(remote.Identity))
+            Log.Warn(Source, $"the tree holds {count} tiered files archived to the remote tier {other}, but this mount's remote tier is {remote.Identity}: " +
+                             "their stubs fail with EIO (was --config forgotten, or its prefix changed?)");
+    }
+
     private async Task<int> RunAsync()
     {
         Preflight.Check(settings);
@@ -148,7 +155,8 @@ public sealed class MountHost(MountSettings settings)
         RuntimeFiles.Write(new MountRecord(Environment.ProcessId, backing, mountPoint, stateDir, logFile));
         if (settings.RunDaemon) daemon.Start();
         Ready?.Invoke();
-        keeper.ScanIfEmpty();
+        // A new index knew no records when the mount checked: the first scan finds them.
+        keeper.ScanIfEmpty(() => WarnForeignStubs(index, remote));
 
         loop.Join();
         control.Dispose(); // no more commands; running ones are cancelled
