@@ -17,6 +17,9 @@ public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool
     Stubs.TierFlags SetFlags = Stubs.TierFlags.None, Stubs.TierFlags ClearFlags = Stubs.TierFlags.None,
     string? Policy = null, bool DryRun = false, int Threads = 0)
 {
+    /// <summary>Who asked, as the kernel says (set by the control server, never read from the wire); null inside the daemon.</summary>
+    public Caller? Caller { get; init; }
+
     /// <summary>An operation of the daemon (scan, policies, status), not on named files.</summary>
     public bool IsDaemonOp => IsDaemon(Op);
 

@@ -50,7 +50,7 @@ public sealed partial class TierEngine : ITierCommands
                 TierOp.Archive => await ArchiveAsync(f, progress, ct).ConfigureAwait(false),
                 TierOp.Release => await ReleaseAsync(f, ct).ConfigureAwait(false),
                 TierOp.Migrate => await ArchiveAsync(f, progress, ct).ConfigureAwait(false) ?? await ReleaseAsync(f, ct).ConfigureAwait(false),
-                TierOp.Recall => await RecallCommandAsync(f, progress, ct).ConfigureAwait(false),
+                TierOp.Recall => await RecallCommandAsync(f, progress, ct, request.Caller?.Description).ConfigureAwait(false),
                 _ => "unknown operation",
             };
             return new FileResult(f.Path, error is null, Describe(f), error);

@@ -15,7 +15,8 @@ public sealed partial class TierEngine
     /// lock. Returns null, or what went wrong; on failure the file is a stub again (no partial
     /// data is ever left for a reader).
     /// </summary>
-    private string? Recall(int pathFd, FileKey key, StubRecord record, string? path, string reason, IProgress<long>? progress, CancellationToken ct)
+    /// <param name="by">Who caused it ("pid=… uid=… comm=…"), for the log line.</param>
+    private string? Recall(int pathFd, FileKey key, StubRecord record, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by = null)
     {
         var started = DateTime.UtcNow;
         var name = NameOf(key, path);
@@ -42,7 +43,7 @@ public sealed partial class TierEngine
             // An open names no path: the peer's metadata record keeps the last one known (not null).
             FinishRecall(pathFd, key, record, KnownPath(key, path), st);
             _mount.Invalidate(key, wait: reason == "command");
-            Log.Info(Source, $"recalled {name} ({reason}): {record.Size} bytes in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
+            Log.Info(Source, $"recalled {name} ({reason}{(by is null ? "" : " by " + by)}): {record.Size} bytes in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
             _journal.Log("recall", name, record.FileId, record.Size, DateTime.UtcNow - started, null);
             return null;
         }

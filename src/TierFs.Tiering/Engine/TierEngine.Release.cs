@@ -58,7 +58,7 @@ public sealed partial class TierEngine
     }
 
     /// <summary>Explicit recall (`tierfs recall`): like an open, with progress, and cancellable.</summary>
-    private async Task<string?> RecallCommandAsync(TierFile f, IProgress<long>? progress, CancellationToken ct)
+    private async Task<string?> RecallCommandAsync(TierFile f, IProgress<long>? progress, CancellationToken ct, string? by = null)
     {
         using (await _locks.EnterAsync(f.Key, ct).ConfigureAwait(false))
         {
@@ -68,7 +68,7 @@ public sealed partial class TierEngine
             // Recall blocks its thread until the download is done; on a thread of its own, it does
             // not hold one of the pool's few workers that the download's own continuations need
             // (on 2 cores that cost ~0.3 s per GiB while the pool grew).
-            return await Task.Factory.StartNew(() => Recall(f.PathFd, f.Key, record, f.Path, "command", progress, ct),
+            return await Task.Factory.StartNew(() => Recall(f.PathFd, f.Key, record, f.Path, "command", progress, ct, by),
                 ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
     }

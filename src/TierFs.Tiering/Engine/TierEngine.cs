@@ -84,7 +84,7 @@ public sealed partial class TierEngine : IDisposable
     /// the caller truncates it to zero anyway, just drop the stub). Blocks until done.
     /// Returns 0 or a negative errno (EIO when the data cannot be had; the stub stays intact).
     /// </summary>
-    public int MakeLocal(int pathFd, FileKey key, in StatX st, bool truncatingToZero)
+    public int MakeLocal(int pathFd, FileKey key, in StatX st, bool truncatingToZero, Opener? opener = null)
     {
         var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
         if (!cachedStub && !StubStore.MayBeStub(st)) return 0;
@@ -111,7 +111,7 @@ public sealed partial class TierEngine : IDisposable
                 Log.Error(Source, $"{key}: its remote object {record.ObjectKey} is lost; open refused");
                 return -Errno.EIO;
             }
-            return Recall(pathFd, key, record, null, "open", null, CancellationToken.None) is null ? 0 : -Errno.EIO;
+            return Recall(pathFd, key, record, null, "open", null, CancellationToken.None, opener?.Describe()) is null ? 0 : -Errno.EIO;
         }
     }
 
