@@ -1,0 +1,60 @@
+using TierFs.IntegrationTests.Harness;
+
+namespace TierFs.IntegrationTests.Tiering;
+
+/// <summary>No secret reaches the log or the terminal: not from the endpoint URL, not from the AWS environment.</summary>
+public class SecretTests
+{
+    private static (RunResult Result, TestMount Mount) MountWith(string yaml, IReadOnlyDictionary<string, string> env, params string[] extra)
+    {
+        var m = TestMount.Create();
+        var config = TierHarness.WriteConfig(m.Root, yaml);
+        return (ProcEnv.Run(Proc.Tierfs, ["mount", "--config", config, m.Backing, m.MountPoint, "--state-dir", m.StateDir, .. extra], env), m);
+    }
+
+    [Fact]
+    public void Credentials_in_the_endpoint_url_are_refused_at_config_load_and_never_shown()
+    {
+        using var s3 = S3Server.Launch("tier");
+        var endpoint = s3.Endpoint.Replace("http://", "http://S3RVER:url-s3cr3t@");
+        var (r, m) = MountWith($"remote:\n  type: s3\n  endpoint: {endpoint}\n  bucket: tier\n", S3TierMount.AwsEnv, "--log-level", "debug");
+        using (m)
+        {
+            Assert.True(r.ExitCode == 2, r.ToString());
+            Assert.Matches(@"^tierfs: \S+/tierfs\.yaml:\d+: remote\.endpoint: must not hold credentials \(user:secret@host\)", r.Stderr);
+            Assert.Single(r.Stderr.Trim().Split('\n'));
+            Assert.DoesNotContain("url-s3cr3t", r.Stderr + r.Stdout + m.Log);
+            Assert.False(m.IsMounted);
+        }
+    }
+
+    [Fact]
+    public void Keys_from_the_environment_never_reach_the_log_whether_they_work_or_not()
+    {
+        using var s3 = S3Server.Launch("tier");
+        var yaml = $"remote:\n  type: s3\n  endpoint: {s3.Endpoint}\n  bucket: tier\n  request_timeout: 5s\n";
+
+        // Keys the server does not know: the mount may fail, but names neither.
+        var wrong = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "AKIDTIERFSTESTKEY", ["AWS_SECRET_ACCESS_KEY"] = "env-s3cr3t-TIERFS", ["AWS_REGION"] = "us-east-1" };
+        var (r, m) = MountWith(yaml, wrong, "--log-level", "debug");
+        using (m)
+        {
+            var seen = r.Stdout + r.Stderr + m.Log;
+            Assert.DoesNotContain("env-s3cr3t-TIERFS", seen);
+            Assert.DoesNotContain("AKIDTIERFSTESTKEY", seen);
+        }
+
+        // Keys that work, a whole migration and recall at debug level: the log never holds them.
+        var (ok, m2) = MountWith(yaml, S3TierMount.AwsEnv, "--log-level", "debug");
+        using (m2)
+        {
+            Assert.True(ok.ExitCode == 0, $"{ok}\nlog: {m2.Log}");
+            File.WriteAllBytes(m2.M("f.bin"), TierHarness.Content(200_000, 7));
+            TierHarness.Migrate(m2.M("f.bin"));
+            Assert.Equal(TierHarness.Content(200_000, 7), File.ReadAllBytes(m2.M("f.bin")));
+            Assert.Contains("DEBUG", m2.Log);
+            Assert.Contains("recalled", m2.Log);
+            Assert.DoesNotContain(S3Server.SecretKey, m2.Log);
+        }
+    }
+}
