@@ -56,7 +56,7 @@ public class LogFileTests
     public void The_logrotate_postrotate_script_makes_every_daemon_reopen_its_log()
     {
         using var m = TestMount.Start();
-        var conf = File.ReadAllText(FindRepoFile("mount-scripts/tierfs.logrotate"));
+        var conf = File.ReadAllText(MountHelperFixture.FindRepoFile("mount-scripts/tierfs.logrotate"));
         var script = Regex.Match(conf, @"postrotate\n(.*?)\n\s*endscript", RegexOptions.Singleline).Groups[1].Value;
         Assert.Contains("kill -HUP", script);
         // Only this test's daemon: a run directory holding its record alone.
@@ -91,18 +91,34 @@ public class LogFileTests
         Assert.Contains("DEBUG", File.ReadAllText(m.LogFile + ".1") + File.ReadAllText(m.LogFile + ".2"));
     }
 
-    [Fact]
-    public async Task Under_systemd_stderr_has_no_time_of_its_own_and_a_priority_prefix()
+    // As systemd starts a service: stderr a socket whose device and inode JOURNAL_STREAM names.
+    private const string AsJournal = """
+        import os, socket, subprocess, sys
+        mine, theirs = socket.socketpair()
+        st = os.fstat(theirs.fileno())
+        env = dict(os.environ, JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
+        child = subprocess.Popen(sys.argv[1:], stderr=theirs.fileno(), stdout=subprocess.DEVNULL, env=env)
+        theirs.close()
+        with mine.makefile("rb") as lines:
+            for line in lines:
+                sys.stdout.buffer.write(line)
+        sys.exit(child.wait())
+        """;
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Under_systemd_stderr_has_no_time_of_its_own_and_a_priority_prefix(bool journal)
     {
         using var m = TestMount.Create();
-        var psi = new ProcessStartInfo(Proc.Tierfs, ["mount", "--foreground", m.Backing, m.MountPoint, "--state-dir", m.StateDir])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        psi.Environment["JOURNAL_STREAM"] = "8:12345";
+        string[] mount = [Proc.Tierfs, "mount", "--foreground", m.Backing, m.MountPoint, "--state-dir", m.StateDir];
+        // Not the journal: JOURNAL_STREAM inherited from a service, stderr a pipe: the usual lines.
+        var psi = journal ? new ProcessStartInfo("python3", ["-c", AsJournal, .. mount]) : new ProcessStartInfo(mount[0], mount[1..]);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        if (!journal) psi.Environment["JOURNAL_STREAM"] = "8:12345";
         using var daemon = Process.Start(psi)!;
-        var stderr = daemon.StandardError.ReadToEndAsync();
+        var output = (journal ? daemon.StandardOutput : daemon.StandardError).ReadToEndAsync();
         try
         {
             Assert.True(Proc.WaitUntil(() => m.IsMounted, Patience), "the foreground mount did not come up");
@@ -110,22 +126,19 @@ public class LogFileTests
         finally
         {
             m.Unmount();
-            if (!daemon.WaitForExit(Patience)) daemon.Kill();
+            if (!daemon.WaitForExit(Patience)) daemon.Kill(entireProcessTree: true);
         }
-        var lines = (await stderr.WaitAsync(Patience)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains(lines, l => l.StartsWith($"<6>INFO mount: mounted {m.Backing} on {m.MountPoint}", StringComparison.Ordinal));
-        Assert.All(lines, l => Assert.Matches(@"^<[3467]>(DEBUG|INFO|WARN|ERROR) \S+: ", l));
+        var lines = (await output.WaitAsync(Patience)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (journal)
+        {
+            Assert.Contains(lines, l => l.StartsWith($"<6>INFO mount: mounted {m.Backing} on {m.MountPoint}", StringComparison.Ordinal));
+            Assert.All(lines, l => Assert.Matches(@"^<[3467]>(DEBUG|INFO|WARN|ERROR) \S+: ", l));
+        }
+        else
+        {
+            Assert.Contains(lines, l => l.Contains($"Z INFO  mount: mounted {m.Backing} on {m.MountPoint}", StringComparison.Ordinal));
+        }
         // The file keeps its own format, with the time.
         Assert.Matches(@"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  mount: mounted ", m.Log);
-    }
-
-    private static string FindRepoFile(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, relative);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new FileNotFoundException($"{relative} not found above {AppContext.BaseDirectory}");
     }
 }

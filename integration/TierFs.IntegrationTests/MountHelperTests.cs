@@ -39,7 +39,8 @@ public sealed class MountHelperFixture : IDisposable
             try { File.Delete(InstalledHelper); } catch (IOException) { }
     }
 
-    private static string FindRepoFile(string relative)
+    /// <summary>A file of this repository, found above the test binaries.</summary>
+    public static string FindRepoFile(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

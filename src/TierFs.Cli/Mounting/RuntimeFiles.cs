@@ -25,15 +25,7 @@ public static class RuntimeFiles
     public static string SocketPath(string mountPoint) => Path.Combine(RunDir, MountName.For(mountPoint) + ".sock");
 
     /// <summary>In the mount daemon, before anything is put there: the directory exists, is root's and 0755.</summary>
-    public static void PrepareDirectory()
-    {
-        Directory.CreateDirectory(RunDir, DirMode);
-        if (new DirectoryInfo(RunDir).LinkTarget is not null)
-            throw new CommandException($"{RunDir} is a symlink; it must be a directory of root's");
-        File.SetUnixFileMode(RunDir, DirMode); // also mends the 0777 that older versions left
-        if (RootOwned.Problem(RunDir, RootOwned.Kind.Directory) is { } problem)
-            throw new CommandException($"cannot use the runtime directory: {problem}");
-    }
+    public static void PrepareDirectory() => StateDirectory.EnsureRootDirectory(RunDir, DirMode, "the runtime directory");
 
     public static void Write(MountRecord record)
     {

@@ -18,12 +18,7 @@ public static class StateDirectory
 
     public static void Prepare(string stateDir)
     {
-        Directory.CreateDirectory(stateDir, DirMode);
-        if (new DirectoryInfo(stateDir).LinkTarget is not null)
-            throw new CommandException($"the state directory {stateDir} is a symlink; give its real path");
-        File.SetUnixFileMode(stateDir, DirMode);
-        if (RootOwned.Problem(stateDir, RootOwned.Kind.Directory) is { } problem)
-            throw new CommandException($"cannot use the state directory: {problem}");
+        EnsureRootDirectory(stateDir, DirMode, "the state directory");
         // SQLite gives the -wal and -shm files the database file's mode: a 0600 index keeps them 0600.
         var index = Path.Combine(stateDir, IndexFile);
         if (!File.Exists(index))
@@ -31,5 +26,19 @@ public static class StateDirectory
         foreach (var file in Directory.EnumerateFiles(stateDir))
             if (Path.GetFileName(file) is var name && (name.StartsWith(IndexFile, StringComparison.Ordinal) || name.StartsWith("tierfs", StringComparison.Ordinal) && name.Contains(".log", StringComparison.Ordinal)))
                 File.SetUnixFileMode(file, FileMode);
+    }
+
+    /// <summary>
+    /// A directory of the daemon's own: created (parents too) or found, not a symlink, given
+    /// exactly <paramref name="mode"/> whatever the umask or an older version left, and root's.
+    /// </summary>
+    internal static void EnsureRootDirectory(string path, UnixFileMode mode, string what)
+    {
+        Directory.CreateDirectory(path, mode);
+        if (new DirectoryInfo(path).LinkTarget is not null)
+            throw new CommandException($"{what} {path} is a symlink; give its real path");
+        File.SetUnixFileMode(path, mode);
+        if (RootOwned.Problem(path, RootOwned.Kind.Directory) is { } problem)
+            throw new CommandException($"cannot use {what}: {problem}");
     }
 }

@@ -6,9 +6,9 @@ namespace TierFs.Common.Logging;
 
 /// <summary>
 /// TierFs's log line: "2026-11-21T12:00:00.123Z INFO  mount: message" (UTC, level padded to 5,
-/// source, the message on one line). For the journal (stderr of a systemd service, which sets
-/// JOURNAL_STREAM) the time is left out, the journal keeps its own, and the level is given as
-/// a syslog priority prefix ("&lt;3&gt;"), which journald turns into the entry's priority.
+/// source, the message on one line). For the journal (stderr of a systemd service) the time is
+/// left out, the journal keeps its own, and the level is given as a syslog priority prefix
+/// ("&lt;3&gt;"), which journald turns into the entry's priority.
 /// </summary>
 public sealed class LineFormat(bool journal) : ITextFormatter
 {
@@ -16,7 +16,19 @@ public sealed class LineFormat(bool journal) : ITextFormatter
     public const string MessageProperty = "Message";
 
     /// <summary>The format for stderr: the journal's when stderr is the journal.</summary>
-    public static LineFormat ForStderr() => new(Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 });
+    public static LineFormat ForStderr() => new(StderrIsJournal());
+
+    /// <summary>
+    /// systemd sets JOURNAL_STREAM=DEV:INO for a service whose stderr is the journal's socket; the
+    /// variable is inherited by programs started from such a service whose stderr is something
+    /// else, so, as systemd asks, it counts only when stderr is still that socket.
+    /// </summary>
+    public static bool StderrIsJournal()
+    {
+        if (Environment.GetEnvironmentVariable("JOURNAL_STREAM")?.Split(':') is not [_, var ino]) return false;
+        try { return new FileInfo("/proc/self/fd/2").LinkTarget == $"socket:[{ino}]"; }
+        catch (IOException) { return false; }
+    }
 
     public void Format(LogEvent e, TextWriter output)
     {
