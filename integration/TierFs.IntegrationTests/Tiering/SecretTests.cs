@@ -57,4 +57,36 @@ public class SecretTests
             Assert.DoesNotContain(S3Server.SecretKey, m2.Log);
         }
     }
+
+    [Fact]
+    public void Keys_from_a_credential_process_never_reach_the_log()
+    {
+        using var s3 = S3Server.Launch("tier");
+        var home = Directory.CreateTempSubdirectory("tierfs-it-home-").FullName;
+        try
+        {
+            // An AWS profile whose keys come from a program, as with a vault or SSO helper.
+            var helper = Path.Combine(home, "creds.sh");
+            File.WriteAllText(helper, $"#!/bin/sh\necho '{{\"Version\": 1, \"AccessKeyId\": \"{S3Server.AccessKey}\", \"SecretAccessKey\": \"{S3Server.SecretKey}\"}}'\n");
+            File.SetUnixFileMode(helper, (UnixFileMode)0b111_000_000);
+            Directory.CreateDirectory(Path.Combine(home, ".aws"));
+            File.WriteAllText(Path.Combine(home, ".aws", "config"), $"[default]\ncredential_process = {helper}\nregion = us-east-1\n");
+            var env = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["HOME"] = home, ["AWS_EC2_METADATA_DISABLED"] = "true" };
+
+            var (r, m) = MountWith($"remote:\n  type: s3\n  endpoint: {s3.Endpoint}\n  bucket: tier\n", env, "--log-level", "debug");
+            using (m)
+            {
+                Assert.True(r.ExitCode == 0, $"{r}\nlog: {m.Log}");
+                File.WriteAllBytes(m.M("f.bin"), TierHarness.Content(100_000, 8));
+                TierHarness.Migrate(m.M("f.bin"));
+                Assert.Equal(TierHarness.Content(100_000, 8), File.ReadAllBytes(m.M("f.bin")));
+                Assert.Contains("recalled", m.Log);
+                Assert.DoesNotContain(S3Server.SecretKey, m.Log + r.Stderr + r.Stdout);
+            }
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
 }
