@@ -12,6 +12,18 @@ public class SecretTests
         return (ProcEnv.Run(Proc.Tierfs, ["mount", "--config", config, m.Backing, m.MountPoint, "--state-dir", m.StateDir, .. extra], env), m);
     }
 
+    /// <summary>A whole migration and recall at debug level through a mount that came up; then the log must not hold the secret.</summary>
+    private static void MigrateAndReadBack(RunResult mounted, TestMount m)
+    {
+        Assert.True(mounted.ExitCode == 0, $"{mounted}\nlog: {m.Log}");
+        File.WriteAllBytes(m.M("f.bin"), TierHarness.Content(200_000, 7));
+        TierHarness.Migrate(m.M("f.bin"));
+        Assert.Equal(TierHarness.Content(200_000, 7), File.ReadAllBytes(m.M("f.bin")));
+        Assert.Contains("DEBUG", m.Log);
+        Assert.Contains("recalled", m.Log);
+        Assert.DoesNotContain(S3Server.SecretKey, m.Log + mounted.Stderr + mounted.Stdout);
+    }
+
     [Fact]
     public void Credentials_in_the_endpoint_url_are_refused_at_config_load_and_never_shown()
     {
@@ -46,16 +58,7 @@ public class SecretTests
 
         // Keys that work, a whole migration and recall at debug level: the log never holds them.
         var (ok, m2) = MountWith(yaml, S3TierMount.AwsEnv, "--log-level", "debug");
-        using (m2)
-        {
-            Assert.True(ok.ExitCode == 0, $"{ok}\nlog: {m2.Log}");
-            File.WriteAllBytes(m2.M("f.bin"), TierHarness.Content(200_000, 7));
-            TierHarness.Migrate(m2.M("f.bin"));
-            Assert.Equal(TierHarness.Content(200_000, 7), File.ReadAllBytes(m2.M("f.bin")));
-            Assert.Contains("DEBUG", m2.Log);
-            Assert.Contains("recalled", m2.Log);
-            Assert.DoesNotContain(S3Server.SecretKey, m2.Log);
-        }
+        using (m2) MigrateAndReadBack(ok, m2);
     }
 
     [Fact]
@@ -74,15 +77,7 @@ public class SecretTests
             var env = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["HOME"] = home, ["AWS_EC2_METADATA_DISABLED"] = "true" };
 
             var (r, m) = MountWith($"remote:\n  type: s3\n  endpoint: {s3.Endpoint}\n  bucket: tier\n", env, "--log-level", "debug");
-            using (m)
-            {
-                Assert.True(r.ExitCode == 0, $"{r}\nlog: {m.Log}");
-                File.WriteAllBytes(m.M("f.bin"), TierHarness.Content(100_000, 8));
-                TierHarness.Migrate(m.M("f.bin"));
-                Assert.Equal(TierHarness.Content(100_000, 8), File.ReadAllBytes(m.M("f.bin")));
-                Assert.Contains("recalled", m.Log);
-                Assert.DoesNotContain(S3Server.SecretKey, m.Log + r.Stderr + r.Stdout);
-            }
+            using (m) MigrateAndReadBack(r, m);
         }
         finally
         {
