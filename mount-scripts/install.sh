@@ -118,6 +118,15 @@ step "mount helper"
 install -m 755 "$repo/mount-scripts/mount.fuse.tierfs" "$helper"
 echo "installed $helper (mount -t fuse.tierfs, /etc/fstab)"
 
+# --- logrotate ----------------------------------------------------------------------------------
+step "logrotate"
+if [[ -d /etc/logrotate.d ]]; then
+    install -m 644 "$repo/mount-scripts/tierfs.logrotate" /etc/logrotate.d/tierfs
+    echo "installed /etc/logrotate.d/tierfs (weekly; SIGHUP makes the daemons reopen their logs)"
+else
+    echo "no /etc/logrotate.d: skipped (each daemon still rotates its log by size)"
+fi
+
 # --- systemd ------------------------------------------------------------------------------------
 step "systemd unit"
 if [[ -d $unit_dir ]]; then

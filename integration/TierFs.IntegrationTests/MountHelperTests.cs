@@ -39,7 +39,8 @@ public sealed class MountHelperFixture : IDisposable
             try { File.Delete(InstalledHelper); } catch (IOException) { }
     }
 
-    private static string FindRepoFile(string relative)
+    /// <summary>A file of this repository, found above the test binaries.</summary>
+    public static string FindRepoFile(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -254,6 +255,68 @@ public sealed class MountHelperTests(MountHelperFixture fixture) : IClassFixture
         {
             UmountQuietly(m);
         }
+    }
+
+    [Fact]
+    public void A_remount_keeps_nosuid_and_nodev_and_changes_only_what_it_names()
+    {
+        using var m = TestMount.Create();
+        try
+        {
+            // Mounted by `mount -t`: libfuse mounts with nosuid,nodev unless told otherwise.
+            var r = WithTierfs("mount", "-t", "fuse.tierfs", m.Backing, m.MountPoint, "-o", $"state_dir={m.StateDir}");
+            Assert.True(r.ExitCode == 0, $"mount: {r}\nlog: {m.Log}");
+            AssertFlags(m, ["rw", "nosuid", "nodev"]);
+            r = WithTierfs("mount", "-o", "remount,ro", m.MountPoint);
+            Assert.True(r.ExitCode == 0, $"mount -o remount,ro: {r}");
+            AssertFlags(m, ["ro", "nosuid", "nodev"]);
+            r = WithTierfs("mount", "-o", "remount,rw,noexec", m.MountPoint);
+            Assert.True(r.ExitCode == 0, $"mount -o remount,rw,noexec: {r}");
+            AssertFlags(m, ["rw", "nosuid", "nodev", "noexec"]);
+            // What is asked for explicitly still changes.
+            r = WithTierfs("mount", "-o", "remount,exec,suid", m.MountPoint);
+            Assert.True(r.ExitCode == 0, $"mount -o remount,exec,suid: {r}");
+            AssertFlags(m, ["rw", "nodev"], absent: ["nosuid", "noexec"]);
+            AssertUmountEndsDaemon(m, DaemonPid(m));
+        }
+        finally
+        {
+            UmountQuietly(m);
+        }
+    }
+
+    [Fact]
+    public void A_remount_of_an_fstab_line_keeps_nosuid_and_nodev()
+    {
+        // mount(8) reads /etc/fstab, also in the helper's own inner mount: in a mount namespace of
+        // its own, the test's fstab is bound over /etc/fstab (the machine's is never touched).
+        using var m = TestMount.Create();
+        var fstab = Path.Combine(m.Root, "fstab");
+        File.WriteAllText(fstab, $"{FstabEscape(m.Backing)} {FstabEscape(m.MountPoint)} fuse.tierfs defaults,_netdev,state_dir={FstabEscape(m.StateDir)} 0 0\n");
+        const string script = """
+            trap 'umount -l "$2" 2>/dev/null' EXIT
+            mount --bind "$1" /etc/fstab || exit 90
+            mount "$2" || exit 91
+            grep -F " $2 " /proc/self/mountinfo | cut -d' ' -f6
+            mount -o remount,ro "$2" || exit 92
+            grep -F " $2 " /proc/self/mountinfo | cut -d' ' -f6
+            umount "$2" || exit 93
+            """;
+        var r = WithTierfs("unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", fstab, m.MountPoint);
+        Assert.True(r.ExitCode == 0, $"{r}\nlog: {m.Log}");
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Subset(lines[0].Split(',').ToHashSet(), new HashSet<string> { "rw", "nosuid", "nodev" });
+        Assert.Subset(lines[1].Split(',').ToHashSet(), new HashSet<string> { "ro", "nosuid", "nodev" });
+    }
+
+    // The mount's own flags (mountinfo's per-mount options), as the kernel applies them.
+    private static void AssertFlags(TestMount m, string[] present, string[]? absent = null)
+    {
+        var line = File.ReadAllLines("/proc/self/mountinfo").Last(l => l.Split(' ')[4] == m.MountPoint);
+        var flags = line.Split(' ')[5].Split(',');
+        foreach (var f in present) Assert.True(flags.Contains(f), $"{f} missing from the mount's flags: {line}");
+        foreach (var f in absent ?? []) Assert.False(flags.Contains(f), $"{f} still among the mount's flags: {line}");
     }
 
     [Fact]

@@ -16,8 +16,9 @@ public interface IStubGate
     /// <summary>Adjusts what the kernel is shown of a tiered file (its ctime comes from its record).</summary>
     void Describe(int fd, in StatX st, ref FuseAttr attr);
 
-    /// <summary>Before an open or truncate: brings a stub's data back. 0 or a negative errno.</summary>
-    int MakeLocal(int fd, in StatX st, bool truncatingToZero);
+    /// <summary>Before an open or truncate: brings a stub's data back. 0 or a negative errno.
+    /// <paramref name="opener"/> is the request's caller (pid, uid), for the log.</summary>
+    int MakeLocal(int fd, in StatX st, bool truncatingToZero, in FuseContext opener);
 
     /// <summary>A write-like operation is about to change the data of a possibly archived file.</summary>
     void DataChanging(int fd, ulong dev, ulong ino);

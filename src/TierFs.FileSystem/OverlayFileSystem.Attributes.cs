@@ -22,7 +22,7 @@ public sealed unsafe partial class OverlayFileSystem
         var node = Node(ino);
         try
         {
-            return SetAttr(node, values, toSet, fi, ref attr, ref timeout);
+            return SetAttr(ctx, node, values, toSet, fi, ref attr, ref timeout);
         }
         finally
         {
@@ -30,7 +30,7 @@ public sealed unsafe partial class OverlayFileSystem
         }
     }
 
-    private int SetAttr(Inode node, in FuseAttr values, SetAttrFlags toSet, in FuseFileInfo fi, ref FuseAttr attr, ref double timeout)
+    private int SetAttr(in FuseContext ctx, Inode node, in FuseAttr values, SetAttrFlags toSet, in FuseFileInfo fi, ref FuseAttr attr, ref double timeout)
     {
         using var nfd = _table.Use(node);
         var fh = fi.HasHandle ? (int)fi.Fh : -1;
@@ -55,7 +55,7 @@ public sealed unsafe partial class OverlayFileSystem
             node.Opened(forWrite: true);
             try
             {
-                var local = MakeLocal(node, nfd.Fd, truncatingToZero: values.Size == 0);
+                var local = MakeLocal(ctx, node, nfd.Fd, truncatingToZero: values.Size == 0);
                 if (local != 0) return local;
                 _gate?.DataChanging(nfd.Fd, node.Dev, node.Ino);
                 var res = fh >= 0 ? Libc.Ftruncate(fh, (long)values.Size) : Libc.Truncate(path, (long)values.Size);

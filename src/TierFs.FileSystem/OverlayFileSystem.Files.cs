@@ -31,7 +31,7 @@ public sealed unsafe partial class OverlayFileSystem
         try
         {
             using var nfd = _table.Use(node);
-            var res = MakeLocal(node, nfd.Fd, truncatingToZero: write && (fi.Flags & Libc.O_TRUNC) != 0);
+            var res = MakeLocal(ctx, node, nfd.Fd, truncatingToZero: write && (fi.Flags & Libc.O_TRUNC) != 0);
             if (res != 0) return res;
             fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(nfd.Fd, path), BackingFlags(fi.Flags), 0);
             if (fd < 0) return Fail();

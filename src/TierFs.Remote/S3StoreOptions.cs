@@ -42,8 +42,12 @@ public sealed record S3StoreOptions : RemoteStoreOptions
         base.Validate();
         if (string.IsNullOrWhiteSpace(Bucket) || Bucket.Contains('/'))
             throw new ArgumentException($"bucket name '{Bucket}' is empty or contains '/'", nameof(Bucket));
-        if (Endpoint is not null && !(Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
-            throw new ArgumentException($"endpoint '{Endpoint}' is not an http(s) URL", nameof(Endpoint));
+        Uri? uri = null;
+        if (Endpoint is not null && !(Uri.TryCreate(Endpoint, UriKind.Absolute, out uri) && uri.Scheme is "http" or "https"))
+            throw new ArgumentException("endpoint is not an http(s) URL", nameof(Endpoint));
+        // The endpoint is shown in log lines and errors (the store's Description): it must hold no secret.
+        if (uri?.UserInfo.Length > 0)
+            throw new ArgumentException("endpoint must not hold credentials (user:secret@host); give them as Credentials", nameof(Endpoint));
         if (string.IsNullOrWhiteSpace(Region))
             throw new ArgumentException("region is empty", nameof(Region));
         if (RequestTimeout <= TimeSpan.Zero)

@@ -14,7 +14,7 @@ public static class MountCommand
         var options = new Option<string[]>("--options", "-o")
         {
             Description = "Comma-separated mount options: attr_timeout=S, entry_timeout=S, negative_timeout=S, threads=N, idle_threads=N, " +
-                          "read_ahead_kb=N, max_inode_fds=N, state_dir=DIR, config=FILE, delete_interval=S, nodaemon, allow_foreign, no_keep_cache, flush, noflush, noacl, ro, debug, and the kernel's nosuid, nodev, noexec, noatime, ...",
+                          "read_ahead_kb=N, max_inode_fds=N, state_dir=DIR, config=FILE, delete_interval=S, log_level=debug|info|warn|error, log_max_size=SIZE (0: never rotate), log_files=N, nodaemon, allow_foreign, no_keep_cache, flush, noflush, noacl, ro, debug, and the kernel's nosuid, nodev, noexec, noatime, ...",
             AllowMultipleArgumentsPerToken = false,
         };
         var config = new Option<string?>("--config", "-c") { Description = "The YAML configuration: remote tier, pair, policies (see README). Default: $TIERFS_CONFIG if set, else /etc/tierfs/tierfs.yaml if it exists, else the embedded directory archive in the state directory." };
@@ -24,7 +24,7 @@ public static class MountCommand
         var negativeTimeout = new Option<double?>("--negative-timeout") { Description = "Seconds the kernel caches a missing name (default 0)." };
         var threads = new Option<uint?>("--threads") { Description = "Most FUSE worker threads (default 64)." };
         var readAhead = new Option<uint?>("--read-ahead-kb") { Description = "Kernel read-ahead for the mount in KiB (default 1024)." };
-        var logLevel = new Option<LogLevel>("--log-level") { Description = "debug, info, warn or error.", DefaultValueFactory = _ => LogLevel.Info };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "debug, info, warn or error (default info; also -o log_level=).", DefaultValueFactory = _ => LogLevel.Info };
         var noDaemon = new Option<bool>("--no-daemon") { Description = "Do not run the tiering daemon (periodic scans and policies); tierfs commands still work. Same as -o nodaemon." };
         var child = new Option<bool>(Daemonize.ChildFlag) { Hidden = true };
 
@@ -45,17 +45,18 @@ public static class MountCommand
             if (parse.GetValue(readAhead) is { } ra) settings.ApplyOptions($"read_ahead_kb={ra}");
             if (parse.GetValue(noDaemon)) settings.RunDaemon = false;
             settings.ConfigFile ??= DefaultConfig.Find();
-            Log.Level = parse.GetValue(logLevel);
+            if (parse.GetResult(logLevel) is { Implicit: false } || settings.LogLevel is null) settings.LogLevel = parse.GetValue(logLevel);
+            Log.Level = settings.LogLevel!.Value;
 
             if (!parse.GetValue(foreground))
             {
                 // Check here too, so that bad input fails fast with the parent's own message;
                 // warnings (a stale mount cleared) go to the admin's terminal.
-                Log.AddSink(Console.Error);
+                Log.ToStderr();
                 Preflight.Check(settings);
                 return Daemonize.StartDetached(Program.Arguments);
             }
-            Log.AddSink(Console.Error);
+            Log.ToStderr();
             var host = new MountHost(settings);
             if (parse.GetValue(child))
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Data.Sqlite;
 using TierFs.Cli.Commands.Query;
 using TierFs.Cli.Mounting;
+using TierFs.Index;
 
 namespace TierFs.Cli.Commands;
 
@@ -18,22 +19,47 @@ public static class QueryCommand
                           "flags, pair, object_key...; path(id) gives an entry's path. Tables: entries, tier, pending_deletes, oplog, scans.",
         };
         var format = new Option<OutputFormat>("--format") { Description = "table (aligned columns), csv (RFC 4180 quoting) or json (an array of objects).", DefaultValueFactory = _ => OutputFormat.Table };
+        var timeout = new Option<double>("--timeout")
+        {
+            Description = "Seconds SQLite may spend on the query (not counting the writing of rows); 0: no limit. Default 60.",
+            DefaultValueFactory = _ => QueryLimits.DefaultTimeout.TotalSeconds,
+        };
+        var maxMemory = new Option<int>("--max-memory")
+        {
+            Description = $"MiB of memory SQLite may use for the query (default {QueryLimits.DefaultMaxMemory >> 20}); one value is at most {QueryLimits.DefaultMaxValue >> 20} MiB.",
+            DefaultValueFactory = _ => (int)(QueryLimits.DefaultMaxMemory >> 20),
+        };
         var cmd = new Command("query",
             "Run SQL against the mount's metadata index, read-only: a write, ATTACH, PRAGMA or a second statement is refused (exit status 2), " +
             "and the mount is never held up. Rows are printed as they are read, so any result size streams; the table format sizes its " +
-            "columns on the first 1000 rows. SQL errors: one line, exit status 2.") { mountPoint, sql, format };
-        cmd.SetAction(parse => Run(parse.GetValue(mountPoint)!, parse.GetValue(sql)!, parse.GetValue(format)));
+            "columns on the first 1000 rows. SQL errors, and a query that runs into --timeout or --max-memory: one line, exit status 2. Root only.")
+            { mountPoint, sql, format, timeout, maxMemory };
+        cmd.SetAction(parse => Run(parse.GetValue(mountPoint)!, parse.GetValue(sql)!, parse.GetValue(format), Limits(parse.GetValue(timeout), parse.GetValue(maxMemory))));
         return cmd;
     }
 
-    private static int Run(string mountPoint, string sql, OutputFormat format)
+    private static QueryLimits Limits(double timeoutSeconds, int maxMemoryMiB)
+    {
+        if (!(timeoutSeconds >= 0) || timeoutSeconds > TimeSpan.MaxValue.TotalSeconds / 2)
+            throw new UsageException("query: --timeout must be a number of seconds >= 0");
+        if (maxMemoryMiB < 16) throw new UsageException("query: --max-memory must be at least 16 (MiB)");
+        var maxMemory = (long)maxMemoryMiB << 20;
+        return new QueryLimits
+        {
+            Timeout = TimeSpan.FromSeconds(timeoutSeconds),
+            MaxMemoryBytes = maxMemory,
+            MaxValueBytes = (int)Math.Min(QueryLimits.DefaultMaxValue, maxMemory / 4),
+        };
+    }
+
+    private static int Run(string mountPoint, string sql, OutputFormat format, QueryLimits limits)
     {
         if (string.IsNullOrWhiteSpace(sql)) throw new UsageException("query: no SQL given");
         using var index = MountIndex.Open(mountPoint);
         using var stdout = Console.OpenStandardOutput();
         try
         {
-            using var cursor = index.Query(sql);
+            using var cursor = index.Query(sql, limits);
             var writer = RowWriter.For(format, stdout);
             writer.Begin(cursor.Columns);
             while (cursor.Read()) writer.Row(cursor.Values());

@@ -75,9 +75,9 @@ public sealed class MountHost(MountSettings settings)
         var mountPoint = Path.GetFullPath(settings.MountPoint);
         // A daemon must not pin the filesystem it was started from.
         Directory.SetCurrentDirectory("/");
-        Directory.CreateDirectory(stateDir);
+        StateDirectory.Prepare(stateDir);
         var logFile = Path.Combine(stateDir, "tierfs.log");
-        Log.AddFile(logFile);
+        Log.AddFile(logFile, settings.LogMaxBytes, settings.LogFiles);
 
         // The configuration and the remote tier are checked before anything is mounted.
         var config = settings.ConfigFile is { } file ? ConfigLoader.Load(file) : new TierFsConfig();
@@ -88,7 +88,7 @@ public sealed class MountHost(MountSettings settings)
 
         var rootFd = OverlayFileSystem.OpenBacking(backing);
         using var treeLock = BackingLock.Take(rootFd, backing, mountPoint);
-        using var index = TierIndex.Open(Path.Combine(stateDir, "index.db"));
+        using var index = TierIndex.Open(Path.Combine(stateDir, StateDirectory.IndexFile));
         RefuseForeignStubs(index, remote, stateDir);
         // Disposed explicitly once the FUSE loop is over (its last changes applied), before the overlay.
         using var keeper = new IndexKeeper(index, rootFd);
@@ -131,7 +131,9 @@ public sealed class MountHost(MountSettings settings)
         using var daemon = new TieringDaemon(config, index, new IndexPlanner(index, config.Schedule), new TreeScanner(keeper),
             new EngineMover(engine, mountView), new BackingUsage(rootFd));
         // Before mounting: a socket that cannot be made mounts nothing.
-        using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), new MountCommands(engine, daemon));
+        RuntimeFiles.PrepareDirectory();
+        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon));
+        using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), callers);
         using var background = new CancellationTokenSource();
         var deleter = new RemoteDeleter(remote, journal, TimeSpan.FromSeconds(settings.DeleteIntervalSeconds)).RunAsync(background.Token);
         session.Mount(mountPoint);
@@ -143,7 +145,7 @@ public sealed class MountHost(MountSettings settings)
 
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, session, "SIGTERM"));
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, session, "SIGINT"));
-        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; Log.Info(Source, "SIGHUP ignored"); });
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; ReopenLog(); });
 
         if (!WaitUntilServing(mountPoint, loop))
         {
@@ -167,6 +169,13 @@ public sealed class MountHost(MountSettings settings)
         RuntimeFiles.Remove(mountPoint);
         Log.Info(Source, $"unmounted {mountPoint} (loop ended with {loopResult})");
         return 0;
+    }
+
+    /// <summary>SIGHUP: logrotate moved the log away; continue in a new file of the same name.</summary>
+    private static void ReopenLog()
+    {
+        Log.Reopen();
+        Log.Info(Source, "SIGHUP: log reopened");
     }
 
     private static void Stop(PosixSignalContext c, FuseSession session, string why)

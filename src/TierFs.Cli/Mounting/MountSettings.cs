@@ -36,6 +36,12 @@ public sealed class MountSettings
     public bool PosixAcl { get; set; } = true;
     /// <summary>Run the tiering daemon's periodic scans and policies (off: only commands move files).</summary>
     public bool RunDaemon { get; set; } = true;
+    /// <summary>-o log_level= (null: --log-level or its default, info).</summary>
+    public TierFs.Common.LogLevel? LogLevel { get; set; }
+    /// <summary>The log file is rotated at this size (0: never, e.g. when logrotate handles it).</summary>
+    public long LogMaxBytes { get; set; } = TierFs.Common.Logging.RotatingFileSink.DefaultMaxBytes;
+    /// <summary>Rotated log files kept (tierfs.log.1 ... tierfs.log.N).</summary>
+    public int LogFiles { get; set; } = TierFs.Common.Logging.RotatingFileSink.DefaultKeep;
     /// <summary>Kernel mount flags passed through to libfuse (nosuid, nodev, noatime, ...).</summary>
     public List<string> KernelOptions { get; } = [];
 
@@ -87,6 +93,11 @@ public sealed class MountSettings
                 case "noacl": PosixAcl = false; break;
                 case "nodaemon": RunDaemon = false; break;
                 case "allow_foreign": AllowForeign = true; break;
+                case "log_level":
+                    LogLevel = TierFs.Common.Log.ParseLevel(Required(key, value)) ?? throw new UsageException($"mount option {raw}: expected debug, info, warn or error");
+                    break;
+                case "log_max_size": LogMaxBytes = Bytes(key, value); break;
+                case "log_files": LogFiles = (int)Count(key, value, 1, 100); break;
                 default:
                     if (KernelFlags.Contains(key) && value is null) KernelOptions.Add(key);
                     else if (Ignored.Contains(key) || key.StartsWith("x-", StringComparison.Ordinal) || key == "comment") { }
@@ -104,6 +115,17 @@ public sealed class MountSettings
         if (!double.TryParse(Required(key, value), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) || s < 0 || double.IsInfinity(s) || double.IsNaN(s))
             throw new UsageException($"mount option {key}={value}: expected seconds >= 0");
         return s;
+    }
+
+    // A size like 64M (binary units, as in the config) or a plain number of bytes.
+    private static long Bytes(string key, string? value)
+    {
+        var text = Required(key, value);
+        var unit = text[^1] switch { 'k' or 'K' => 1L << 10, 'm' or 'M' => 1L << 20, 'g' or 'G' => 1L << 30, _ => 1L };
+        var digits = unit == 1 ? text : text[..^1];
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > (1L << 40) / unit)
+            throw new UsageException($"mount option {key}={value}: expected a size like 64M (0: never rotate)");
+        return n * unit;
     }
 
     private static uint Count(string key, string? value, uint min, uint max)

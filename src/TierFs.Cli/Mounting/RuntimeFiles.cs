@@ -1,12 +1,22 @@
 using System.Text.Json;
+using TierFs.Posix;
 
 namespace TierFs.Cli.Mounting;
 
 /// <summary>What a running mount tells the other tierfs commands, in /run/tierfs/NAME.json.</summary>
 public sealed record MountRecord(int Pid, string Backing, string MountPoint, string StateDir, string LogFile);
 
+/// <summary>
+/// /run/tierfs: the mounts' records (0644) and control sockets, in a directory that is root's
+/// and 0755, so that no user can move, replace or plant either. Modes are set explicitly, never
+/// left to the umask (the mount daemon runs with umask 0 for the filesystem's sake). Readers
+/// refuse a directory or record that is not root's and writable only by root.
+/// </summary>
 public static class RuntimeFiles
 {
+    private const UnixFileMode DirMode = (UnixFileMode)0b111_101_101; // 0755
+    private const UnixFileMode RecordMode = (UnixFileMode)0b110_100_100; // 0644
+
     public static string RunDir { get; set; } = Environment.GetEnvironmentVariable("TIERFS_RUN_DIR") ?? "/run/tierfs";
 
     public static string RecordPath(string mountPoint) => Path.Combine(RunDir, MountName.For(mountPoint) + ".json");
@@ -14,17 +24,30 @@ public static class RuntimeFiles
     /// <summary>The mount's control socket (tierfs state|archive|release|migrate|recall talk to the daemon there).</summary>
     public static string SocketPath(string mountPoint) => Path.Combine(RunDir, MountName.For(mountPoint) + ".sock");
 
+    /// <summary>In the mount daemon, before anything is put there: the directory exists, is root's and 0755.</summary>
+    public static void PrepareDirectory() => StateDirectory.EnsureRootDirectory(RunDir, DirMode, "the runtime directory");
+
     public static void Write(MountRecord record)
     {
-        Directory.CreateDirectory(RunDir);
         var path = RecordPath(record.MountPoint);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(record));
-        File.Move(path + ".tmp", path, overwrite: true);
+        var temp = path + ".tmp";
+        File.Delete(temp);
+        using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = RecordMode }))
+        {
+            File.SetUnixFileMode(file.SafeFileHandle, RecordMode);
+            JsonSerializer.Serialize(file, record);
+        }
+        File.Move(temp, path, overwrite: true);
     }
 
+    /// <summary>The mount's record, or null if there is none. Throws <see cref="CommandException"/>
+    /// for one that root does not own alone (planted or tampered with).</summary>
     public static MountRecord? Read(string mountPoint)
     {
-        try { return JsonSerializer.Deserialize<MountRecord>(File.ReadAllText(RecordPath(mountPoint))); }
+        var path = RecordPath(mountPoint);
+        if ((RootOwned.Problem(RunDir, RootOwned.Kind.Directory) ?? RootOwned.Problem(path, RootOwned.Kind.File)) is { } problem)
+            throw new CommandException($"refusing the runtime record of {mountPoint}: {problem}");
+        try { return JsonSerializer.Deserialize<MountRecord>(File.ReadAllText(path)); }
         catch (IOException) { return null; }
         catch (JsonException) { return null; }
     }

@@ -36,8 +36,8 @@ public sealed class EngineGate : IStubGate
         attr.CtimeNsec = record.CtimeNs % 1_000_000_000;
     }
 
-    public int MakeLocal(int fd, in StatX st, bool truncatingToZero) =>
-        E.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero);
+    public int MakeLocal(int fd, in StatX st, bool truncatingToZero, in FuseContext opener) =>
+        E.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero, new Opener((int)opener.Pid, opener.Uid));
 
     public void DataChanging(int fd, ulong dev, ulong ino) => E.DataChanging(fd, new FileKey(dev, ino));
 

@@ -65,12 +65,13 @@ public sealed class ReadOnlyIndex : IDisposable
 
     /// <summary>
     /// Starts <paramref name="sql"/>, which must be one statement that only reads (else
-    /// <see cref="QueryRefusedException"/>); path() and the files view are available.
+    /// <see cref="QueryRefusedException"/>); path() and the files view are available. With
+    /// <paramref name="limits"/>, running into one throws <see cref="QueryLimitException"/>.
     /// </summary>
-    public QueryCursor Query(string sql)
+    public QueryCursor Query(string sql, QueryLimits? limits = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sql);
-        return QueryCursor.Open(_connection, sql);
+        return QueryCursor.Open(_connection, sql, limits);
     }
 
     public void Dispose() => _connection.Dispose();

@@ -66,6 +66,9 @@ public static class ConfigLoader
         {
             if (string.IsNullOrEmpty(remote.Bucket)) throw s.Error("bucket", "is required with type: s3");
             if (remote.Path is not null) throw s.Error("path", "belongs to type: directory, not s3");
+            // Credentials in the URL would be shown wherever the endpoint is (log lines, errors): never accepted, never echoed.
+            if (remote.Endpoint?.Contains('@') == true && Uri.TryCreate(remote.Endpoint, UriKind.Absolute, out var withUser) && withUser.UserInfo.Length > 0)
+                throw s.Error("endpoint", "must not hold credentials (user:secret@host): give them through AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an AWS profile");
             if (remote.Endpoint is not null && !Uri.TryCreate(remote.Endpoint, UriKind.Absolute, out _))
                 throw s.Error("endpoint", $"expected a URL like http://127.0.0.1:9000, got '{remote.Endpoint}'");
         }

@@ -30,6 +30,11 @@ public sealed class ControlClient : IAsyncDisposable, IDisposable
     {
         var limit = timeout ?? DefaultConnectTimeout;
         if (!File.Exists(socketPath)) throw NoDaemon(mountPoint);
+        // Only root's daemon may be talked to: a socket or directory anyone else owns or can
+        // replace could be a planted fake collecting the request.
+        if ((Posix.RootOwned.Problem(Path.GetDirectoryName(Path.GetFullPath(socketPath))!, Posix.RootOwned.Kind.Directory)
+             ?? Posix.RootOwned.Problem(socketPath, Posix.RootOwned.Kind.Socket)) is { } problem)
+            throw new ControlException($"refusing to talk to the mount daemon for {mountPoint}: {problem}");
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -48,7 +53,7 @@ public sealed class ControlClient : IAsyncDisposable, IDisposable
             socket.Dispose();
             throw e.SocketErrorCode switch
             {
-                SocketError.AccessDenied => new ControlException($"permission denied on {socketPath} (tierfs commands must run as root)", e),
+                SocketError.AccessDenied => new ControlException($"permission denied on {socketPath}", e),
                 SocketError.ConnectionRefused or SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported => NoDaemon(mountPoint),
                 _ => new ControlException($"cannot reach the TierFs mount daemon for {mountPoint}: {e.Message}", e),
             };

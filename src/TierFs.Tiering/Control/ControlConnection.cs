@@ -25,8 +25,16 @@ internal sealed class ControlConnection(Socket socket, ITierCommands commands, C
 
         var request = await ReadRequestAsync(reader, stream, stopping, abort);
         if (request is null) return;
+        Caller caller;
+        try { caller = Caller.Of(socket); }
+        catch (Exception e) when (e is ControlException or SocketException)
+        {
+            await RefuseAsync(stream, e.Message, abort);
+            return;
+        }
+        request = request with { Caller = caller };
         var what = $"{ControlProtocol.OpName(request.Op)}{(request.Recursive ? " -r" : "")} of {request.Paths.Count} path(s)";
-        Log.Debug(Source, $"request: {what}");
+        Log.Info(Source, $"request: {what} from {caller}");
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var sink = new StreamingSink(options.ProgressInterval);
@@ -42,6 +50,12 @@ internal sealed class ControlConnection(Socket socket, ITierCommands commands, C
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             last = Cancelled(stopping, what);
+        }
+        catch (ControlException e)
+        {
+            // Refused (a user asking for what only root may do): the caller's mistake, not the daemon's.
+            Log.Warn(Source, $"refused {what} from {caller}: {e.Message}");
+            last = new ErrorMessage(e.Message);
         }
         catch (Exception e)
         {

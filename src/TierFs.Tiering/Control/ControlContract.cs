@@ -23,6 +23,9 @@ public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool
     string? Policy = null, bool DryRun = false, int Threads = 0,
     bool? Lost = null, ResolveChoice Resolve = ResolveChoice.None, bool Force = false)
 {
+    /// <summary>Who asked, as the kernel says (set by the control server, never read from the wire); null inside the daemon.</summary>
+    public Caller? Caller { get; init; }
+
     /// <summary>An operation of the daemon (scan, policies, status), not on named files.</summary>
     public bool IsDaemonOp => IsDaemon(Op);
 

@@ -7,8 +7,9 @@ namespace TierFs.Tiering.Control;
 /// <summary>
 /// The mount process's end of the control socket: accepts `tierfs state|archive|release|
 /// migrate|recall` clients, each served on its own task by the one <see cref="ITierCommands"/>.
-/// The socket is mode 0600 (root only) and is removed on Dispose. See <see cref="ControlProtocol"/>
-/// for the wire form.
+/// The socket is mode 0666: each request carries its caller's credentials from the kernel
+/// (<see cref="Caller"/>), and the commands decide what a non-root caller may do
+/// (<see cref="CallerGate"/>). It is removed on Dispose. See <see cref="ControlProtocol"/> for the wire form.
 /// </summary>
 public sealed class ControlServer : IDisposable
 {

@@ -3,21 +3,24 @@ using System.Net.Sockets;
 namespace TierFs.Tiering.Control;
 
 /// <summary>
-/// Creates the listening Unix socket at its path with mode 0600 and no window in which anyone
-/// else could connect: bind inside a fresh 0700 directory, chmod, then rename into place
-/// (which also replaces a stale socket left by a daemon that died). The umask is not touched:
-/// it is process-wide and the filesystem threads depend on it.
+/// Creates the listening Unix socket at its path with mode 0666 (any user may connect: the
+/// server decides per request what the caller may do, from the caller's credentials) and with
+/// no window in which it exists half made: bind inside a fresh 0700 directory, chmod, then
+/// rename into place (which also replaces a stale socket left by a daemon that died). Who may
+/// replace the socket is its directory's business (0755 root). Modes are set explicitly: the
+/// umask is process-wide, and the filesystem sets it to 0.
 /// </summary>
 public static class SocketFile
 {
-    private const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode SocketMode = (UnixFileMode)0b110_110_110; // 0666
     private const UnixFileMode PrivateDir = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode SharedDir = (UnixFileMode)0b111_101_101; // 0755
 
     public static Socket Listen(string path, int backlog = 64)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
+        Directory.CreateDirectory(dir, SharedDir);
         if (IsAnswering(full))
             throw new IOException($"another process already serves the control socket {full}");
 

@@ -50,7 +50,7 @@ public sealed partial class TierEngine : ITierCommands
                 TierOp.Archive => await ArchiveAsync(f, progress, ct).ConfigureAwait(false),
                 TierOp.Release => await ReleaseAsync(f, ct).ConfigureAwait(false),
                 TierOp.Migrate => await ArchiveAsync(f, progress, ct).ConfigureAwait(false) ?? await ReleaseAsync(f, ct).ConfigureAwait(false),
-                TierOp.Recall => await RecallCommandAsync(f, progress, ct).ConfigureAwait(false),
+                TierOp.Recall => await RecallCommandAsync(f, progress, ct, request.Caller?.Description).ConfigureAwait(false),
                 TierOp.Check => await CheckAsync(f, ct).ConfigureAwait(false),
                 TierOp.Resolve => await ResolveAsync(f, request.Resolve, request.Force, progress, ct).ConfigureAwait(false),
                 _ => "unknown operation",

@@ -16,14 +16,15 @@ public sealed partial class TierEngine
     /// wrong). An opener's recall is never cancelled; a command's <paramref name="ct"/> only stops
     /// its own wait once the recall is shared.
     /// </summary>
-    private Task<string?> RecallShared(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct)
+    /// <param name="by">Who caused it ("pid=… uid=… comm=…"), for the log line.</param>
+    private Task<string?> RecallShared(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by = null)
     {
         // The recall may outlive this caller's wait: it works on a descriptor of its own.
         var fd = Libc.Dup(pathFd);
         if (fd < 0) return Task.FromResult<string?>($"cannot duplicate the file's descriptor: errno {Libc.Errno()}");
         var task = _recalls.Join(key, async () =>
         {
-            try { return await RecallUnderLockAsync(fd, key, path, reason, progress, ct).ConfigureAwait(false); }
+            try { return await RecallUnderLockAsync(fd, key, path, reason, progress, ct, by).ConfigureAwait(false); }
             finally { Libc.Close(fd); }
         }, out var started);
         if (!started) Libc.Close(fd);
@@ -31,7 +32,7 @@ public sealed partial class TierEngine
     }
 
     /// <summary>Under the file's lock: reads the record again (another recall may have finished) and recalls a stub.</summary>
-    private async Task<string?> RecallUnderLockAsync(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct)
+    private async Task<string?> RecallUnderLockAsync(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by)
     {
         using (await _locks.EnterAsync(key, ct).ConfigureAwait(false))
         {
@@ -49,7 +50,7 @@ public sealed partial class TierEngine
             }
             Cache.Set(key, record);
             if (!record.IsStub) return null;
-            return await RecallAsync(pathFd, key, record, path, reason, progress, ct).ConfigureAwait(false);
+            return await RecallAsync(pathFd, key, record, path, reason, progress, ct, by).ConfigureAwait(false);
         }
     }
 
@@ -59,7 +60,7 @@ public sealed partial class TierEngine
     /// data is ever left for a reader) and its record is as it was: a failure is an error for this
     /// recall only, never a conclusion about the remote copy (`tierfs check` concludes `lost`).
     /// </summary>
-    private async Task<string?> RecallAsync(int pathFd, FileKey key, StubRecord record, string? path, string reason, IProgress<long>? progress, CancellationToken ct)
+    private async Task<string?> RecallAsync(int pathFd, FileKey key, StubRecord record, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by = null)
     {
         var started = DateTime.UtcNow;
         var name = NameOf(key, path);
@@ -99,7 +100,7 @@ public sealed partial class TierEngine
             // An open names no path: the peer's metadata record keeps the last one known (not null).
             await FinishRecallAsync(pathFd, key, record, KnownPath(key, path), after).ConfigureAwait(false);
             _mount.Invalidate(key, wait: reason == "command");
-            Log.Info(Source, $"recalled {name} ({reason}): {record.Size} bytes in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
+            Log.Info(Source, $"recalled {name} ({reason}{(by is null ? "" : " by " + by)}): {record.Size} bytes in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
             _journal.Log("recall", name, record.FileId, record.Size, DateTime.UtcNow - started, null);
             return null;
         }

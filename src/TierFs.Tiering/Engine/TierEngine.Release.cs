@@ -85,8 +85,8 @@ public sealed partial class TierEngine
     }
 
     /// <summary>Explicit recall (`tierfs recall`): like an open (and joining one under way), with progress, and cancellable.</summary>
-    private Task<string?> RecallCommandAsync(TierFile f, IProgress<long>? progress, CancellationToken ct) =>
-        RecallShared(f.PathFd, f.Key, f.Path, "command", progress, ct);
+    private Task<string?> RecallCommandAsync(TierFile f, IProgress<long>? progress, CancellationToken ct, string? by = null) =>
+        RecallShared(f.PathFd, f.Key, f.Path, "command", progress, ct, by);
 
     /// <summary>"STATE[,flag...]" of a file, as `tierfs state` prints it, and why a stub cannot be recalled as it is (or null).</summary>
     private (string State, string? Note) Describe(TierFile f)

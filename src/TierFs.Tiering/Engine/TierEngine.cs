@@ -91,11 +91,11 @@ public sealed partial class TierEngine : IDisposable
     /// come while a recall of the file runs wait for that recall and share its outcome.
     /// Returns 0 or a negative errno (EIO when the data cannot be had; the stub stays intact).
     /// </summary>
-    public int MakeLocal(int pathFd, FileKey key, in StatX st, bool truncatingToZero)
+    public int MakeLocal(int pathFd, FileKey key, in StatX st, bool truncatingToZero, Opener? opener = null)
     {
         var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
         if (!cachedStub && !StubStore.MayBeStub(st)) return 0;
-        if (!truncatingToZero) return RecallShared(pathFd, key, null, "open", null, CancellationToken.None).GetAwaiter().GetResult() is null ? 0 : -Errno.EIO;
+        if (!truncatingToZero) return RecallShared(pathFd, key, null, "open", null, CancellationToken.None, opener?.Describe()).GetAwaiter().GetResult() is null ? 0 : -Errno.EIO;
 
         _locks.TryEnter(key, Timeout.InfiniteTimeSpan, out var held);
         using (held)

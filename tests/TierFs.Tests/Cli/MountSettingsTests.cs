@@ -27,6 +27,21 @@ public class MountSettingsTests
     }
 
     [Fact]
+    public void Log_options_set_the_level_and_the_rotation()
+    {
+        var s = New();
+        Assert.Null(s.LogLevel);
+        s.ApplyOptions("log_level=debug,log_max_size=2K,log_files=3");
+        Assert.Equal(TierFs.Common.LogLevel.Debug, s.LogLevel);
+        Assert.Equal(2048, s.LogMaxBytes);
+        Assert.Equal(3, s.LogFiles);
+        s.ApplyOptions("log_max_size=0");
+        Assert.Equal(0, s.LogMaxBytes);
+        foreach (var bad in new[] { "log_level=loud", "log_max_size=big", "log_max_size=-1", "log_files=0" })
+            Assert.StartsWith($"mount option {bad}", Assert.Throws<UsageException>(() => New().ApplyOptions(bad)).Message);
+    }
+
+    [Fact]
     public void Fstab_words_are_ignored_and_kernel_flags_passed_through()
     {
         var s = New();

@@ -80,14 +80,53 @@ public sealed class ControlServerTests : IDisposable
     }
 
     [Fact]
-    public async Task The_socket_is_mode_0600_and_removed_on_dispose()
+    public async Task The_socket_is_mode_0666_whatever_the_umask_and_removed_on_dispose()
     {
-        var server = ControlServer.Start(Sock, FakeTierCommands.Answering("resident"));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Sock));
-        Assert.Equal([Sock], Directory.GetFileSystemEntries(_dir)); // no temporary left behind
-        Assert.Single(await RunAsync(Sock, new ControlRequest(TierOp.State, ["x"], false)), m => m is EndMessage);
+        // Any user may connect (the server decides per request from the caller's credentials);
+        // the daemon runs with umask 0, which must not leave the directory it makes writable.
+        var dir = Path.Combine(_dir, "run");
+        var sock = Path.Combine(dir, "m.sock");
+        var old = TierFs.Posix.Libc.Umask(0);
+        ControlServer server;
+        try { server = ControlServer.Start(sock, FakeTierCommands.Answering("resident")); }
+        finally { TierFs.Posix.Libc.Umask(old); }
+        Assert.Equal((UnixFileMode)0b110_110_110, File.GetUnixFileMode(sock));
+        Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(dir));
+        Assert.Equal([sock], Directory.GetFileSystemEntries(dir)); // no temporary left behind
+        Assert.Single(await RunAsync(sock, new ControlRequest(TierOp.State, ["x"], false)), m => m is EndMessage);
         server.Dispose();
-        Assert.False(File.Exists(Sock));
+        Assert.False(File.Exists(sock));
+    }
+
+    [Fact]
+    public async Task The_server_learns_the_caller_from_the_kernel_and_a_refusal_ends_the_request_with_its_reason()
+    {
+        var engine = new FakeTierCommands((request, _, _) =>
+            throw new ControlException($"refused for uid {request.Caller!.Uid} pid {request.Caller.Pid}"));
+        using var server = ControlServer.Start(Sock, engine);
+        var messages = await RunAsync(Sock, new ControlRequest(TierOp.Migrate, ["a"], false));
+        Assert.Equal([new ErrorMessage($"refused for uid 0 pid {Environment.ProcessId}")], messages);
+        Assert.Contains($"pid={Environment.ProcessId} uid=0 comm=", Assert.Single(engine.Requests).Caller!.Description);
+    }
+
+    [Fact]
+    public async Task The_client_refuses_a_socket_or_directory_that_is_not_roots_alone()
+    {
+        using var server = ControlServer.Start(Sock, FakeTierCommands.Answering("resident"));
+        Chown(Sock, 65534);
+        var e = await Assert.ThrowsAsync<ControlException>(() => RunAsync(Sock, new ControlRequest(TierOp.State, ["x"], false)));
+        Assert.Equal($"refusing to talk to the mount daemon for /mnt/t: {Sock} is owned by uid 65534, not root", e.Message);
+        Chown(Sock, 0);
+        File.SetUnixFileMode(_dir, (UnixFileMode)0b111_111_111);
+        e = await Assert.ThrowsAsync<ControlException>(() => RunAsync(Sock, new ControlRequest(TierOp.State, ["x"], false)));
+        Assert.Equal($"refusing to talk to the mount daemon for /mnt/t: {_dir} is writable by others (mode 777)", e.Message);
+    }
+
+    private static void Chown(string path, int uid)
+    {
+        using var p = System.Diagnostics.Process.Start("chown", [uid.ToString(), path])!;
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
     }
 
     [Fact]

@@ -183,4 +183,47 @@ public class ReadOnlyQueryTests : IDisposable
     private string Snapshot() => string.Join("|", new[] { "", "-wal" }
         .Select(s => _files.DbPath + s)
         .Select(p => File.Exists(p) && new FileInfo(p).Length > 0 ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(p))) : "empty"));
+
+    // Not the memory limit: it is process-wide, and other tests use SQLite in this process (see QueryLimitTests in the integration tests).
+    private static readonly QueryLimits Short = new() { Timeout = TimeSpan.FromSeconds(1), MaxMemoryBytes = 0, MaxValueBytes = 1 << 20 };
+
+    [Fact]
+    public void A_query_that_never_ends_is_stopped_at_its_timeout_with_one_line()
+    {
+        using var index = ReadOnlyIndex.Open(_files.DbPath);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        using var cursor = index.Query("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c", Short);
+        var e = Assert.Throws<QueryLimitException>(() => cursor.Read());
+        Assert.Equal("stopped after 1 s (--timeout)", e.Message);
+        Assert.InRange(sw.Elapsed.TotalSeconds, 1, 30);
+    }
+
+    [Fact]
+    public void Time_spent_writing_rows_out_does_not_count()
+    {
+        using var index = ReadOnlyIndex.Open(_files.DbPath);
+        using var cursor = index.Query("SELECT id FROM entries", Short);
+        var rows = 0;
+        while (cursor.Read())
+        {
+            rows++;
+            Thread.Sleep(600); // a slow reader of the output: 4 rows, 2.4 s, SQLite's own time a few ms
+        }
+        Assert.Equal(4, rows);
+    }
+
+    [Theory]
+    [InlineData("SELECT length(zeroblob(1073741824))")]
+    [InlineData("SELECT length(hex(zeroblob(1000000)))")]
+    [InlineData("WITH RECURSIVE s(n, v) AS (SELECT 1, 'x' UNION ALL SELECT n + 1, v || v FROM s WHERE n < 40) SELECT n, length(v) FROM s")]
+    public void A_value_larger_than_the_limit_fails_with_one_line(string sql)
+    {
+        using var index = ReadOnlyIndex.Open(_files.DbPath);
+        var e = Assert.Throws<QueryLimitException>(() =>
+        {
+            using var cursor = index.Query(sql, Short);
+            while (cursor.Read()) { }
+        });
+        Assert.Equal("a value would be larger than 1 MiB (string or blob too big)", e.Message);
+    }
 }

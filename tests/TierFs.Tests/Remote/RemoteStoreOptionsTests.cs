@@ -30,10 +30,12 @@ public class RemoteStoreOptionsTests
     [InlineData("a/b", null, "bucket")]
     [InlineData("b", "ftp://host", "endpoint")]
     [InlineData("b", "not a url", "endpoint")]
+    [InlineData("b", "http://user:s3cr3t@127.0.0.1:9000", "endpoint must not hold credentials")]
     public void Bad_S3_settings_are_refused(string bucket, string? endpoint, string what)
     {
         var e = Assert.Throws<ArgumentException>(() => RemoteStore.Create(new S3StoreOptions { Bucket = bucket, Endpoint = endpoint }));
         Assert.Contains(what, e.Message);
+        Assert.DoesNotContain("s3cr3t", e.Message);
     }
 
     [Fact]

@@ -76,6 +76,17 @@ public class ConfigLoaderTests
         Assert.Contains(expected, e.Message);
     }
 
+    [Theory]
+    [InlineData("http://user:s3cr3t@127.0.0.1:9000")]
+    [InlineData("https://s3cr3t@s3.example.com")]
+    [InlineData("http://user:s3cr3t@[::1]:9000/")]
+    public void Credentials_in_the_endpoint_are_refused_and_never_echoed(string endpoint)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse($"remote:\n  type: s3\n  bucket: b\n  endpoint: {endpoint}\n"));
+        Assert.Contains("remote.endpoint: must not hold credentials", e.Message);
+        Assert.DoesNotContain("s3cr3t", e.Message);
+    }
+
     [Fact]
     public void Missing_file_is_a_clear_error()
     {

@@ -1,0 +1,79 @@
+using System.Runtime.InteropServices;
+
+namespace TierFs.Posix;
+
+/// <summary>
+/// Runs a piece of work with a user's filesystem credentials (fsuid, fsgid, supplementary
+/// groups) so that the kernel itself decides what that user may reach (mode bits, ACLs, search
+/// permission on every directory). Only the calling thread changes: the raw system calls are
+/// per thread, while glibc's setgroups wrapper would change every thread of the daemon. A
+/// non-zero fsuid also drops the filesystem capabilities (CAP_DAC_OVERRIDE...) from the thread's
+/// effective set; going back to fsuid 0 restores them. The work runs on a thread of its own that
+/// ends with it, so no other code ever runs with the user's credentials.
+/// </summary>
+public static partial class ThreadCredentials
+{
+    private static readonly (long SetFsUid, long SetFsGid, long SetGroups, long GetGroups) Numbers =
+        RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => (122, 123, 116, 115),
+            Architecture.Arm64 => (151, 152, 159, 158),
+            var other => throw new PlatformNotSupportedException($"no system call numbers for {other}"),
+        };
+
+    /// <summary>Runs <paramref name="work"/> as the user on a fresh thread and returns its result.</summary>
+    public static T RunAs<T>(uint uid, uint gid, IReadOnlyList<uint> groups, Func<T> work)
+    {
+        T result = default!;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { result = RunHere(uid, gid, groups, work); }
+            catch (Exception e) { failure = e; }
+        }) { Name = "as-user", IsBackground = true };
+        thread.Start();
+        thread.Join();
+        if (failure is not null) throw failure;
+        return result;
+    }
+
+    private static unsafe T RunHere<T>(uint uid, uint gid, IReadOnlyList<uint> groups, Func<T> work)
+    {
+        var ownGroups = new uint[65536];
+        long ownCount;
+        fixed (uint* g = ownGroups) ownCount = Syscall(Numbers.GetGroups, ownGroups.Length, (long)g, 0);
+        if (ownCount < 0) throw new IOException($"getgroups failed: errno {Marshal.GetLastPInvokeError()}");
+        var ownGid = (uint)Syscall(Numbers.SetFsGid, -1, 0, 0); // -1 changes nothing and returns the current
+        try
+        {
+            // Groups and gid first: they need CAP_SETGID, which a non-zero fsuid leaves in place anyway.
+            SetGroups(groups);
+            Syscall(Numbers.SetFsGid, gid, 0, 0);
+            Syscall(Numbers.SetFsUid, uid, 0, 0);
+            // setfsuid/setfsgid report no error: the current value (a call with -1) says whether it took.
+            if ((uint)Syscall(Numbers.SetFsUid, -1, 0, 0) != uid || (uint)Syscall(Numbers.SetFsGid, -1, 0, 0) != gid)
+                throw new IOException($"cannot take the filesystem credentials of uid {uid} gid {gid}");
+            return work();
+        }
+        finally
+        {
+            Syscall(Numbers.SetFsUid, 0, 0, 0);
+            Syscall(Numbers.SetFsGid, ownGid, 0, 0);
+            var restored = true;
+            try { SetGroups(new ArraySegment<uint>(ownGroups, 0, (int)ownCount)); } catch (IOException) { restored = false; }
+            if (!restored || (uint)Syscall(Numbers.SetFsUid, -1, 0, 0) != 0)
+                Environment.FailFast("could not give up a user's filesystem credentials");
+        }
+    }
+
+    private static unsafe void SetGroups(IReadOnlyList<uint> groups)
+    {
+        var list = groups.ToArray();
+        long rc;
+        fixed (uint* g = list) rc = Syscall(Numbers.SetGroups, list.Length, (long)g, 0);
+        if (rc != 0) throw new IOException($"setgroups failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall(long number, long a1, long a2, long a3);
+}
