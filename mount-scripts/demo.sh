@@ -128,12 +128,31 @@ show 'tierfs state mnt/data/big.bin'
 [[ $(sha256sum <"$mnt/data/big.bin") == "$big_sum" ]] || { echo "big.bin came back different" >&2; exit 1; }
 echo "same content as before the migration"
 
-heading "9. The metadata index: what is where (a scan keeps it in step; the mount keeps it current)"
+heading "9. Trust: a lost remote copy is an error for the open, never wrong data; only a check concludes lost"
+show 'tierfs migrate mnt/data/small.txt'
+key=$(python3 -c 'import os, json, sys; print(json.loads(os.getxattr(sys.argv[1], "trusted.tierfs.stub"))["key"])' "$backing/data/small.txt")
+echo "its record names the object $key (and the remote tier it is on); the object goes missing:"
+show "mv state/archive/$key object-aside"
+show 'cat mnt/data/small.txt || echo "(the open failed: the stub is left as it was)"'
+show 'tierfs state mnt/data/small.txt'
+show 'tierfs check mnt/data/small.txt || true'
+show 'tierfs state mnt/data/small.txt'
+[[ $(tierfs state "$mnt/data/small.txt") == lost* ]] || { echo "check did not mark small.txt lost" >&2; exit 1; }
+echo "the object is restored (from a backup, say): the next open asks the remote tier again"
+show "mv object-aside state/archive/$key"
+show 'cat mnt/data/small.txt'
+show 'tierfs state mnt/data/small.txt'
+echo "one tree, one mount: a second mount of backing/ is refused"
+mkdir -p "$tmp/mnt2"
+show 'tierfs mount backing mnt2 --state-dir state2 || true'
+if is_tierfs_mount "$tmp/mnt2"; then echo "a second mount of backing/ was allowed" >&2; exit 1; fi
+
+heading "10. The metadata index: what is where (a scan keeps it in step; the mount keeps it current)"
 show 'tierfs scan mnt'
 show 'tierfs query mnt "SELECT path, size, state FROM files WHERE type = '"'"'f'"'"' ORDER BY size DESC LIMIT 5"'
 show 'tierfs report mnt'
 
-heading "10. Policies: what would move, then move it"
+heading "11. Policies: what would move, then move it"
 show 'tierfs policy list mnt'
 show 'tierfs policy run mnt --dry-run -v'
 show 'tierfs policy run mnt'
@@ -142,12 +161,12 @@ show 'tierfs state -r mnt/docs mnt/data'
 show 'tierfs status mnt'
 show 'cat mnt/docs/readme.txt'
 
-heading "11. Unmount"
+heading "12. Unmount"
 show 'tierfs umount mnt'
 if is_tierfs_mount "$mnt"; then echo "mnt/ is still mounted" >&2; exit 1; fi
 echo "mnt/ is a plain empty directory again: $(find "$mnt" -mindepth 1 | wc -l) entries"
 
-heading "12. Mount in place: backing/ on itself (users keep their paths)"
+heading "13. Mount in place: backing/ on itself (users keep their paths)"
 show 'tierfs mount backing backing --state-dir state'
 show 'findmnt -n -o TARGET,SOURCE,FSTYPE backing'
 show 'ls -l backing'
