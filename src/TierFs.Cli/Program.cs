@@ -1,6 +1,6 @@
 using System.CommandLine;
 using TierFs.Cli.Commands;
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 
 namespace TierFs.Cli;
 

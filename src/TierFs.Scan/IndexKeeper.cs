@@ -5,6 +5,7 @@ using TierFs.Index;
 using TierFs.Index.Reading;
 using TierFs.Posix;
 using TierFs.Scan.Live;
+using TierFs.Records;
 
 namespace TierFs.Scan;
 

@@ -4,7 +4,7 @@ using TierFs.Common;
 using TierFs.Index;
 using TierFs.Posix;
 using StubStore = TierFs.Tiering.Engine.StubStore;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Scan;
 
@@ -200,7 +200,7 @@ internal sealed unsafe partial class ScanRun
         }
         try
         {
-            _index.Upsert(TierRecords.Row(key, StubXattr.Decode(value), dir.Child(name)));
+            _index.Upsert(new TierRow { Key = key, Record = StubXattr.Decode(value), Path = dir.Child(name) });
             Interlocked.Increment(ref _counts.TierRecords);
             Interlocked.Increment(ref _counts.Writes);
         }

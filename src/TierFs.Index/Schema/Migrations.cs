@@ -1,3 +1,4 @@
+using TierFs.Records;
 namespace TierFs.Index.Schema;
 
 /// <summary>
@@ -20,6 +21,7 @@ internal static class Migrations
         Migration.Sql(4, "the daemon: job history, files to retry", V4),
         Migration.Sql(5, "entries by inode: the inode number first", V5),
         Migration.Sql(6, "remote identity of records and deletions, records by object key, stubs changed behind the mount", V6),
+        Migration.Sql(7, "the record's CRC: the tier table holds every field of the stub record", V7),
     ];
 
     public static int Latest => All[^1].Version;
@@ -211,5 +213,11 @@ internal static class Migrations
         FROM entries e
         LEFT JOIN tier t ON e.type = 'f' AND t.dev = e.dev AND t.ino = e.ino
         WHERE e.parent_id >= 0;
+        """;
+
+    // The index is a full cache of the records: a record loaded from it is the xattr's, CRC included
+    // (TierColumns lists every field, and a test holds that list to StubRecord's).
+    private const string V7 = """
+        ALTER TABLE tier ADD COLUMN crc TEXT;
         """;
 }

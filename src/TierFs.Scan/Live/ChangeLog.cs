@@ -1,5 +1,6 @@
 using TierFs.FileSystem;
 using TierFs.Index;
+using TierFs.Records;
 
 namespace TierFs.Scan.Live;
 

@@ -5,6 +5,7 @@ using TierFs.FileSystem;
 using TierFs.Index;
 using TierFs.Index.Reading;
 using TierFs.Posix;
+using TierFs.Records;
 
 namespace TierFs.Scan.Live;
 

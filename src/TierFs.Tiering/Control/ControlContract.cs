@@ -1,3 +1,4 @@
+using TierFs.Records;
 namespace TierFs.Tiering.Control;
 
 /// <summary>
@@ -19,7 +20,7 @@ public enum ResolveChoice { None, KeepLocal, KeepRemote }
 /// <paramref name="DryRun"/>; Scan uses <paramref name="Threads"/> (0: the default).
 /// </summary>
 public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool Recursive,
-    Stubs.TierFlags SetFlags = Stubs.TierFlags.None, Stubs.TierFlags ClearFlags = Stubs.TierFlags.None,
+    TierFlags SetFlags = TierFlags.None, TierFlags ClearFlags = TierFlags.None,
     string? Policy = null, bool DryRun = false, int Threads = 0,
     bool? Lost = null, ResolveChoice Resolve = ResolveChoice.None, bool Force = false)
 {

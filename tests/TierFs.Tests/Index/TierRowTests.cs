@@ -1,4 +1,5 @@
 using TierFs.Index;
+using TierFs.Records;
 
 namespace TierFs.Tests.Index;
 
@@ -18,7 +19,7 @@ public class TierRowTests : IDisposable
     [Fact]
     public void Every_column_round_trips()
     {
-        var row = SampleRows.Stub(42) with { RecalledAtMs = 1_763_700_009_000, Dirty = true, Flags = 3, Generation = 7 };
+        var row = SampleRows.Stub(42).With(r => r with { Dirty = true, Flags = TierFlags.NoArchive | TierFlags.NoRelease, Generation = 7, Recalling = true }) with { RecalledAtMs = 1_763_700_009_000 };
         _index.Upsert(row);
         _index.Flush();
         Assert.Equal(row, _index.Get(row.Key));
@@ -27,7 +28,7 @@ public class TierRowTests : IDisposable
     [Fact]
     public void Nulls_and_zeros_round_trip()
     {
-        var row = new TierRow { Key = new FileKey(1, 2), FileId = "x", State = TierRow.StateNone, Flags = 1 };
+        var row = new TierRow { Key = new FileKey(1, 2), Record = new StubRecord { FileId = "x", State = StubRecord.StateNone, Flags = TierFlags.NoArchive } };
         _index.Upsert(row);
         _index.Flush();
         Assert.Equal(row, _index.Get(row.Key));
@@ -49,7 +50,7 @@ public class TierRowTests : IDisposable
     public void Upsert_replaces_the_whole_row()
     {
         var first = SampleRows.Stub(7);
-        var second = first with { State = TierRow.StateArchived, Pair = null, Path = "moved/there", Generation = 2, Checksum = null };
+        var second = first.With(r => r with { State = StubRecord.StateArchived, Pair = null, Generation = 2, Checksum = null }) with { Path = "moved/there" };
         _index.Upsert(first);
         _index.Upsert(second);
         _index.Flush();
@@ -71,11 +72,11 @@ public class TierRowTests : IDisposable
     [Fact]
     public void SetPair_records_and_clears_the_pair_name()
     {
-        var row = SampleRows.Stub(3) with { Pair = null };
+        var row = SampleRows.Stub(3).With(r => r with { Pair = null });
         _index.Upsert(row);
         _index.SetPair(row.Key, "heb");
         _index.Flush();
-        Assert.Equal(row with { Pair = "heb" }, _index.Get(row.Key));
+        Assert.Equal(row.With(r => r with { Pair = "heb" }), _index.Get(row.Key));
 
         _index.SetPair(row.Key, null);
         _index.SetPair(new FileKey(9, 9), "heb"); // no row: nothing created
@@ -88,22 +89,22 @@ public class TierRowTests : IDisposable
     public void LoadByState_returns_exactly_the_rows_in_that_state()
     {
         for (ulong i = 1; i <= 30; i++)
-            _index.Upsert(SampleRows.Stub(i, i % 3 == 0 ? TierRow.StateArchived : i % 3 == 1 ? TierRow.StateReleased : TierRow.StateLost));
+            _index.Upsert(SampleRows.Stub(i, i % 3 == 0 ? StubRecord.StateArchived : i % 3 == 1 ? StubRecord.StateReleased : StubRecord.StateLost));
         _index.Flush();
 
-        var released = _index.LoadByState(TierRow.StateReleased);
+        var released = _index.LoadByState(StubRecord.StateReleased);
         Assert.Equal(10, released.Count);
-        Assert.All(released, r => Assert.Equal(TierRow.StateReleased, r.State));
-        Assert.Equal(SampleRows.Stub(4, TierRow.StateReleased), released.Single(r => r.Key.Ino == 4));
-        Assert.Equal(10, _index.LoadByState(TierRow.StateLost).Count);
-        Assert.Empty(_index.LoadByState(TierRow.StateNone));
+        Assert.All(released, r => Assert.Equal(StubRecord.StateReleased, r.Record.State));
+        Assert.Equal(SampleRows.Stub(4, StubRecord.StateReleased), released.Single(r => r.Key.Ino == 4));
+        Assert.Equal(10, _index.LoadByState(StubRecord.StateLost).Count);
+        Assert.Empty(_index.LoadByState(StubRecord.StateNone));
     }
 
     [Fact]
     public void Bad_rows_are_refused_by_the_caller_not_by_the_batch()
     {
-        Assert.Throws<ArgumentException>(() => _index.Upsert(SampleRows.Stub(1) with { State = "dirty" }));
-        Assert.Throws<ArgumentException>(() => _index.Upsert(SampleRows.Stub(1) with { FileId = "" }));
+        Assert.Throws<ArgumentException>(() => _index.Upsert(SampleRows.Stub(1).With(r => r with { State = "dirty" })));
+        Assert.Throws<ArgumentException>(() => _index.Upsert(SampleRows.Stub(1).With(r => r with { FileId = "" })));
         Assert.Throws<ArgumentException>(() => _index.LoadByState("resident"));
     }
 }

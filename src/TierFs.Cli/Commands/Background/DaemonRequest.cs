@@ -1,5 +1,5 @@
 using TierFs.Cli.Commands.Tier;
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 using TierFs.Tiering.Control;
 
 namespace TierFs.Cli.Commands.Background;

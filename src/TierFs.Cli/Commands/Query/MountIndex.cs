@@ -1,5 +1,5 @@
 using TierFs.Cli.Commands.Tier;
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 using TierFs.Fuse;
 using TierFs.Index;
 using TierFs.Posix;

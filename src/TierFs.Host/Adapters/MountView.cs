@@ -1,8 +1,9 @@
 using TierFs.FileSystem;
 using TierFs.Fuse;
 using TierFs.Tiering.Engine;
+using TierFs.Records;
 
-namespace TierFs.Cli.Tiering;
+namespace TierFs.Host.Adapters;
 
 /// <summary>The engine's view of the mount: who has a file open, and telling the kernel to drop its cache.</summary>
 public sealed class MountView(OverlayFileSystem overlay, FuseSession session) : IMountView

@@ -1,6 +1,6 @@
 using TierFs.Tiering.Control;
 
-namespace TierFs.Cli.Tiering;
+namespace TierFs.Host.Adapters;
 
 /// <summary>The control socket's dispatcher: file operations go to the engine, scan/policy/status to the daemon.</summary>
 public sealed class MountCommands(ITierCommands engine, ITierCommands daemon) : ITierCommands

@@ -3,9 +3,9 @@ using TierFs.FileSystem;
 using TierFs.Fuse;
 using TierFs.Posix;
 using TierFs.Tiering.Engine;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
-namespace TierFs.Cli.Tiering;
+namespace TierFs.Host.Adapters;
 
 /// <summary>The overlay's questions about stubs, answered by the tiering engine.</summary>
 public sealed class EngineGate : IStubGate

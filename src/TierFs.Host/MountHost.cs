@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using TierFs.Cli.Tiering;
+using TierFs.Host.Adapters;
 using TierFs.Common;
 using TierFs.Daemon;
 using TierFs.Index;
@@ -11,7 +11,7 @@ using TierFs.Tiering.Engine;
 using TierFs.FileSystem;
 using TierFs.Fuse;
 
-namespace TierFs.Cli.Mounting;
+namespace TierFs.Host;
 
 /// <summary>
 /// Serves one mount in this process until it is unmounted or signalled: open the backing

@@ -3,7 +3,7 @@ using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Fuse;
 
-namespace TierFs.Cli.Mounting;
+namespace TierFs.Host;
 
 /// <summary>The checks before mounting, each failing with one line that says what to do.</summary>
 public static unsafe class Preflight
