@@ -29,6 +29,14 @@ public static class Log
         AddSink(new StreamWriter(stream, new UTF8Encoding(false)) { AutoFlush = true });
     }
 
+    /// <summary>
+    /// Reopens the log files (SIGHUP, after logrotate moved them). A stub here: the logging work of
+    /// issue 9 (item 20) gives it its body; the mount's SIGHUP handler already calls it.
+    /// </summary>
+    public static void Reopen()
+    {
+    }
+
     public static void ClearSinks()
     {
         lock (Gate)

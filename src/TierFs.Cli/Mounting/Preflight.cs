@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Fuse;
+using TierFs.Tiering.Config;
 
 namespace TierFs.Cli.Mounting;
 
@@ -38,6 +39,36 @@ public static unsafe class Preflight
         var mountPoint = Path.GetFullPath(s.MountPoint).TrimEnd('/') + "/";
         if (mountPoint.StartsWith(backing, StringComparison.Ordinal) && mountPoint != backing)
             throw new CommandException($"MOUNTPOINT {s.MountPoint} is inside BACKING {s.Backing}: the mount would contain itself (mount in place with the same path twice, or elsewhere)");
+        // In place the mountpoint is the tree itself; elsewhere its files would be hidden while mounted.
+        if (!s.InPlace && !s.NonEmpty && Directory.EnumerateFileSystemEntries(s.MountPoint).Any())
+            throw new UsageException($"MOUNTPOINT {s.MountPoint} is not empty: the mount would hide its files (empty it, mount in place with BACKING = MOUNTPOINT, or add -o nonempty)");
+    }
+
+    /// <summary>
+    /// What is allowed but probably a mistake, as warnings (on the terminal of `tierfs mount`, and in
+    /// the mount's log): a directory archive on the backing tree's own filesystem frees no space.
+    /// </summary>
+    public static void Warn(MountSettings s, TierFsConfig config)
+    {
+        // A configured archive that does not exist fails the mount on its own.
+        if (config.Remote.Type != RemoteType.Directory || (config.Remote.Path is { } path && !Directory.Exists(path))) return;
+        var archive = Path.GetFullPath(config.Remote.Path ?? Tiering.RemoteFromConfig.DefaultArchive(s.ResolvedStateDir));
+        if (DeviceOf(archive) is { } archiveDev && DeviceOf(s.Backing) is { } backingDev && archiveDev == backingDev)
+            Log.Warn("mount", $"the remote tier (directory {archive}) is on the same filesystem as BACKING {Path.GetFullPath(s.Backing)}: " +
+                              "migrating there frees no space (configure remote: with an S3 bucket or a directory on another filesystem)");
+    }
+
+    // The device of the path, or of its nearest existing ancestor (the default archive is made at mount).
+    private static ulong? DeviceOf(string path)
+    {
+        for (var p = Path.GetFullPath(path); ; p = Path.GetDirectoryName(p)!)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(p + "\0");
+            StatX st;
+            fixed (byte* b = bytes)
+                if (Libc.Statx(Libc.AT_FDCWD, b, 0, StatX.BasicStats, &st) == 0) return st.Dev;
+            if (p == "/") return null;
+        }
     }
 
     private static void RequireDirectory(string what, string path)

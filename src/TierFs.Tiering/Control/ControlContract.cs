@@ -4,23 +4,24 @@ namespace TierFs.Tiering.Control;
 /// What a `tierfs` command asks the mount process to do: an operation on files
 /// (state|archive|release|migrate|recall), or one of the daemon's (scan, policy list|run, status).
 /// </summary>
-public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status }
+public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status, Reload }
 
 /// <summary>
 /// One command: an operation on paths relative to the mount's root ("" is the root itself).
 /// Recursive: directories stand for every regular file below them. With State, SetFlags and
 /// ClearFlags change the files' noarchive/norelease flags first. The daemon's operations take
 /// no paths: PolicyRun runs <paramref name="Policy"/> (all when null), only planning with
-/// <paramref name="DryRun"/>; Scan uses <paramref name="Threads"/> (0: the default).
+/// <paramref name="DryRun"/>, taking files that wait for a retry at once with <paramref name="RetryNow"/>;
+/// Scan uses <paramref name="Threads"/> (0: the default). Reload reads the mount's configuration again.
 /// </summary>
 public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool Recursive,
     Stubs.TierFlags SetFlags = Stubs.TierFlags.None, Stubs.TierFlags ClearFlags = Stubs.TierFlags.None,
-    string? Policy = null, bool DryRun = false, int Threads = 0)
+    string? Policy = null, bool DryRun = false, int Threads = 0, bool RetryNow = false)
 {
-    /// <summary>An operation of the daemon (scan, policies, status), not on named files.</summary>
+    /// <summary>An operation of the mount as a whole (scan, policies, status, reload), not on named files.</summary>
     public bool IsDaemonOp => IsDaemon(Op);
 
-    public static bool IsDaemon(TierOp op) => op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status;
+    public static bool IsDaemon(TierOp op) => op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status or TierOp.Reload;
 }
 
 /// <summary>The outcome for one file: its state afterwards ("released", "archived,norelease"...) or why it failed.</summary>

@@ -32,6 +32,7 @@ public static class ControlProtocol
         WriteFlags(w, "clear", request.ClearFlags);
         if (request.Policy is not null) w.WriteString("policy", request.Policy);
         if (request.DryRun) w.WriteBoolean("dryRun", true);
+        if (request.RetryNow) w.WriteBoolean("retryNow", true);
         if (request.Threads > 0) w.WriteNumber("threads", request.Threads);
     });
 
@@ -93,10 +94,11 @@ public static class ControlProtocol
         if ((set | clear) != Stubs.TierFlags.None && op != TierOp.State) throw new ControlException("flags are set with the state op only");
         var policy = OptionalString(root, "policy");
         var dryRun = root.TryGetProperty("dryRun", out var d) && d.ValueKind == JsonValueKind.True;
+        var retryNow = root.TryGetProperty("retryNow", out var rn) && rn.ValueKind == JsonValueKind.True;
         var threads = 0;
         if (root.TryGetProperty("threads", out var t) && !(t.ValueKind == JsonValueKind.Number && t.TryGetInt32(out threads) && threads is >= 0 and <= 1024))
             throw new ControlException("\"threads\" must be a number from 0 to 1024");
-        return new ControlRequest(op, list, recursive, set, clear, policy, dryRun, threads);
+        return new ControlRequest(op, list, recursive, set, clear, policy, dryRun, threads, retryNow);
     }
 
     public static byte[] EncodeMessage(ControlMessage message)

@@ -1,6 +1,5 @@
-using TierFs.Cli.Commands.Tier;
+using TierFs.Cli.Commands.Background;
 using TierFs.Cli.Mounting;
-using TierFs.Fuse;
 using TierFs.Index;
 
 namespace TierFs.Cli.Commands.Query;
@@ -8,17 +7,18 @@ namespace TierFs.Cli.Commands.Query;
 /// <summary>The index of a running mount, opened read-only: its state directory comes from the mount's runtime record.</summary>
 public static class MountIndex
 {
-    public static ReadOnlyIndex Open(string mountPoint)
+    /// <summary>
+    /// The index of the mount holding <paramref name="path"/> (its mountpoint or any path on it; bad
+    /// input otherwise), with <c>abspath(id)</c> giving paths on that mount.
+    /// </summary>
+    public static ReadOnlyIndex Open(string path)
     {
-        var full = RealPath.Resolve(mountPoint, out var error)
-                   ?? throw new CommandException($"{mountPoint}: {error}");
-        if (MountTable.At(full)?.FsType != TierPathResolver.FsType)
-            throw new CommandException($"{mountPoint} is not a TierFs mount");
-        var record = RuntimeFiles.Read(full)
-                     ?? throw new CommandException($"{mountPoint} has no runtime record ({RuntimeFiles.RecordPath(full)}); is its daemon running?");
+        var mountPoint = DaemonRequest.MountOf(path);
+        var record = RuntimeFiles.Read(mountPoint)
+                     ?? throw new CommandException($"{mountPoint} has no runtime record ({RuntimeFiles.RecordPath(mountPoint)}); is its daemon running?");
         try
         {
-            return ReadOnlyIndex.Open(Path.Combine(record.StateDir, "index.db"));
+            return ReadOnlyIndex.Open(Path.Combine(record.StateDir, "index.db"), mountPoint: mountPoint);
         }
         catch (IndexException e)
         {
