@@ -80,6 +80,10 @@ public sealed partial class TieringDaemon : IDisposable
             return;
         }
         Periodic = true;
+        // Planned here too, not only on the loop's thread: status shows it at once, and the local
+        // time zone is read (a file) while the mount starts rather than at some moment later.
+        var first = NextRun(Schedule);
+        lock (_state) _nextRun = first;
         _loop = Task.Run(LoopAsync);
         Log.Info(Source, $"started: every {Units.FormatDuration(Schedule.Interval)}{(Schedule.Window is { } w ? $" within {w}" : "")}, " +
                          $"{Policies.Count} policies, {Schedule.Workers} workers" +
@@ -91,19 +95,19 @@ public sealed partial class TieringDaemon : IDisposable
         lock (_state) _wake?.Cancel();
     }
 
+    private DateTimeOffset NextRun(ScheduleConfig schedule) => RunTimes.Next(_clock.GetLocalNow(), schedule.Interval, schedule.Window, _clock.LocalTimeZone);
+
     private async Task LoopAsync()
     {
         var ct = _stopping.Token;
         while (!ct.IsCancellationRequested)
         {
-            var schedule = Schedule;
-            var next = RunTimes.Next(_clock.GetLocalNow(), schedule.Interval, schedule.Window, _clock.LocalTimeZone);
+            // Listening for a reload before reading the schedule: none is missed in between.
             using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            lock (_state)
-            {
-                _nextRun = next;
-                _wake = wake;
-            }
+            lock (_state) _wake = wake;
+            var schedule = Schedule;
+            var next = NextRun(schedule);
+            lock (_state) _nextRun = next;
             try
             {
                 var wait = next - _clock.GetUtcNow();
