@@ -1,7 +1,6 @@
 using System.CommandLine;
 using TierFs.Cli.Mounting;
 using TierFs.Common;
-using TierFs.Tiering.Config;
 
 namespace TierFs.Cli.Commands;
 
@@ -54,10 +53,10 @@ public static class MountCommand
                 // Check here too, so that bad input fails fast with the parent's own message;
                 // warnings (a stale mount cleared) go to the admin's terminal.
                 Log.AddSink(Console.Error);
-                Preflight.Check(settings);
+                var config = Preflight.Check(settings);
                 var status = Daemonize.StartDetached(Program.Arguments);
                 // Only for a mount that is up: a refused one has its one line.
-                if (status == 0) Preflight.Warn(settings, settings.ConfigFile is { } file ? ConfigLoader.Load(file) : new TierFsConfig());
+                if (status == 0) Preflight.Warn(settings, config);
                 return status;
             }
             Log.AddSink(Console.Error);

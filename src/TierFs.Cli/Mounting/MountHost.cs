@@ -49,7 +49,8 @@ public sealed class MountHost(MountSettings settings)
 
     private async Task<int> RunAsync()
     {
-        Preflight.Check(settings);
+        // The configuration and the remote tier are checked before anything is mounted.
+        var config = Preflight.Check(settings);
         var stateDir = settings.ResolvedStateDir;
         var backing = Path.GetFullPath(settings.Backing);
         var mountPoint = Path.GetFullPath(settings.MountPoint);
@@ -67,8 +68,6 @@ public sealed class MountHost(MountSettings settings)
         }
         CrashReport.LogFile = logFile;
 
-        // The configuration and the remote tier are checked before anything is mounted.
-        var config = settings.ConfigFile is { } file ? ConfigLoader.Load(file) : new TierFsConfig();
         var mountLogLevel = Log.Level;
         if (config.LogLevel is { } level) Log.Level = level;
         if (config.Remote is { Type: RemoteType.Directory, Path: null })

@@ -9,7 +9,8 @@ namespace TierFs.Cli.Mounting;
 /// <summary>The checks before mounting, each failing with one line that says what to do.</summary>
 public static unsafe class Preflight
 {
-    public static void Check(MountSettings s)
+    /// <summary>Checks everything before mounting; returns the configuration, read and checked (the default without --config).</summary>
+    public static TierFsConfig Check(MountSettings s)
     {
         if (Libc.GetEuid() != 0)
             throw new CommandException("tierfs mount must run as root (it mounts with allow_other and serves every user)");
@@ -31,7 +32,8 @@ public static unsafe class Preflight
             RuntimeFiles.Remove(s.MountPoint);
         }
 
-        if (s.ConfigFile is { } config) TierFs.Policies.PolicyValidator.Load(config); // fails fast, naming the key (and a bad policy)
+        // Fails fast, naming the key (and a bad policy).
+        var config = s.ConfigFile is { } file ? TierFs.Policies.PolicyValidator.Load(file) : new TierFsConfig();
 
         RequireDirectory("BACKING", s.Backing);
         RequireDirectory("MOUNTPOINT", s.MountPoint);
@@ -42,6 +44,7 @@ public static unsafe class Preflight
         // In place the mountpoint is the tree itself; elsewhere its files would be hidden while mounted.
         if (!s.InPlace && !s.NonEmpty && Directory.EnumerateFileSystemEntries(s.MountPoint).Any())
             throw new UsageException($"MOUNTPOINT {s.MountPoint} is not empty: the mount would hide its files (empty it, mount in place with BACKING = MOUNTPOINT, or add -o nonempty)");
+        return config;
     }
 
     /// <summary>
