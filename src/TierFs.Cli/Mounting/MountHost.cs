@@ -198,7 +198,7 @@ public sealed class MountHost(MountSettings settings)
     {
         c.Cancel = true;
         Log.Reopen();
-        Log.Info(Source, "SIGHUP: reopening the log, reading the configuration again");
+        Log.Info(Source, "SIGHUP: log reopened; reading the configuration again");
         _ = Task.Run(async () =>
         {
             try { await reloader.ReloadAsync(CancellationToken.None).ConfigureAwait(false); }

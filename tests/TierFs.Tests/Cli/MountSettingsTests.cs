@@ -103,6 +103,10 @@ public class MountOptionsHelpTests
     [InlineData("acl")]
     [InlineData("noacl")]
     [InlineData("nodaemon")]
+    [InlineData("allow_foreign")]
+    [InlineData("log_level=L")]
+    [InlineData("log_max_size=SIZE")]
+    [InlineData("log_files=N")]
     [InlineData("nonempty")]
     [InlineData("ro")]
     [InlineData("debug")]
@@ -110,7 +114,7 @@ public class MountOptionsHelpTests
     {
         Assert.Contains(usage + ": ", MountSettings.OptionsHelp);
         var s = new MountSettings { Backing = "/srv/data", MountPoint = "/data" };
-        s.ApplyOptions(usage.Replace("=S", "=1").Replace("=N", "=16").Replace("=DIR", "=/x").Replace("=FILE", "=/x.yaml"));
+        s.ApplyOptions(usage.Replace("=SIZE", "=1M").Replace("=S", "=1").Replace("=N", "=16").Replace("=DIR", "=/x").Replace("=FILE", "=/x.yaml").Replace("=L", "=debug"));
     }
 
     [Fact]
