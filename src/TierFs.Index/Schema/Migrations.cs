@@ -19,6 +19,7 @@ internal static class Migrations
         Migration.Sql(3, "policy predicates: entries by size", V3),
         Migration.Sql(4, "the daemon: job history, files to retry", V4),
         Migration.Sql(5, "entries by inode: the inode number first", V5),
+        Migration.Sql(6, "tier records: the CRC32C and SHA-256 composites", V6),
     ];
 
     public static int Latest => All[^1].Version;
@@ -179,5 +180,14 @@ internal static class Migrations
     private const string V5 = """
         DROP INDEX IF EXISTS entries_inode;
         CREATE INDEX entries_inode ON entries(ino, dev);
+        """;
+
+    // The index is a cache of the stub records: a record reloaded from it (at mount) must carry the
+    // digest a recall verifies, and the CRC, as the xattr does. NULL for records that lack them
+    // (archived before they existed) and in rows written before this step, until the record is
+    // written again (a recall reads the xattr itself, never the index's copy).
+    private const string V6 = """
+        ALTER TABLE tier ADD COLUMN crc32c TEXT;
+        ALTER TABLE tier ADD COLUMN sha256 TEXT;
         """;
 }

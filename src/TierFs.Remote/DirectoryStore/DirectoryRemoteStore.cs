@@ -68,13 +68,13 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
                     digests.Set(0, PartDigest.Of([]));
                 else
                     await PartRunner.RunAsync(plan.Count, _options.Concurrency, async (i, token) =>
-                        digests.Set(i, await FileRanges.CopyAndHashAsync(source, data, plan.OffsetOf(i), plan.LengthOf(i), PartHash.Both(), counter.Add, token)), ct);
+                        digests.Set(i, await FileRanges.CopyAndHashAsync(source, data, plan.OffsetOf(i), plan.LengthOf(i), PartHash.All(), counter.Add, token)), ct);
                 RandomAccess.FlushToDisk(data);
             }
             var checksum = digests.Md5Checksum;
             AtomicFiles.Commit(path, temp, new Sidecar(length, plan.PartSize, checksum, new(attributes, StringComparer.Ordinal)));
             Log.Debug(LogSource, $"{Description}: stored '{key}', {length} bytes, checksum {checksum}");
-            return new UploadResult(checksum, digests.Crc32CChecksum, plan.PartSize, checksum, length);
+            return digests.Uploaded(plan.PartSize, checksum, length);
         }
         finally
         {
@@ -104,7 +104,7 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
         else
             await PartRunner.RunAsync(plan.Count, _options.Concurrency, async (i, token) =>
                 digests.Set(i, await FileRanges.CopyAndHashAsync(data, target, plan.OffsetOf(i), plan.LengthOf(i), PartHash.For(checksum), counter.Add, token)), ct);
-        return new DownloadResult(digests.Checksum(checksum), checksum, length, plan.PartSize);
+        return digests.Downloaded(checksum, length, plan.PartSize);
     }
 
     public Task<RemoteObjectInfo?> HeadAsync(string key, CancellationToken ct)

@@ -43,7 +43,12 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
 
         Assert.Equal(ChunkedChecksum.Compute(data, PartSize), up.Checksum);
         Assert.Equal(CompositeCrc32C.Compute(data, PartSize), up.Crc32C);
+        Assert.Equal(CompositeSha256.Compute(data, PartSize), up.Sha256);
         Assert.EndsWith("-5", up.Checksum);
+        Assert.EndsWith("-5", up.Sha256);
+        Assert.Equal(5, up.Parts.Count);
+        Assert.Equal(SHA256.HashData(data.AsSpan(4 * (int)PartSize)), up.Parts[4].Sha256);
+        Assert.Equal(MD5.HashData(data.AsSpan(0, (int)PartSize)), up.Parts[0].Md5);
         Assert.Equal(PartSize, up.PartSize);
         Assert.Equal(data.Length, up.Length);
         Assert.Equal(data.Length, progress[^1]);
@@ -54,13 +59,15 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
         DownloadResult down;
         using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
             down = await _store.DownloadAsync("dir/file.dat", handle, data.Length, ChecksumKind.ChunkedMd5, null, Ct);
-        Assert.Equal(up.Checksum, down.Checksum);
+        Assert.Equal((up.Checksum, up.Crc32C), (down.Checksum, down.Crc32C));
         Assert.Equal(data, File.ReadAllBytes(target));
 
         File.Delete(target);
         using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
-            down = await _store.DownloadAsync("dir/file.dat", handle, data.Length, ChecksumKind.CompositeCrc32C, null, Ct);
-        Assert.Equal((up.Crc32C, ChecksumKind.CompositeCrc32C), (down.Checksum, down.Kind));
+            down = await _store.DownloadAsync("dir/file.dat", handle, data.Length, ChecksumKind.CompositeSha256, null, Ct);
+        Assert.Equal((up.Sha256, ChecksumKind.CompositeSha256, up.Crc32C), (down.Checksum, down.Kind, down.Crc32C));
+        Assert.Equal(up.Parts.Select(p => Convert.ToHexString(p.Sha256!)), down.Parts.Select(p => Convert.ToHexString(p.Sha256!)));
+        Assert.All(down.Parts, p => Assert.Null(p.Md5)); // not asked for: not computed
         Assert.Equal(data, File.ReadAllBytes(target));
     }
 
