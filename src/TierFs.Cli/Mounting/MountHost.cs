@@ -58,7 +58,7 @@ public sealed class MountHost(MountSettings settings)
         // The configuration and the remote tier are checked before anything is mounted.
         var config = settings.ConfigFile is { } file ? ConfigLoader.Load(file) : new TierFsConfig();
         if (config.Remote is { Type: RemoteType.Directory, Path: null })
-            Directory.CreateDirectory(RemoteFromConfig.DefaultArchive(stateDir)); // the embedded default
+            DefaultArchive.Prepare(RemoteFromConfig.DefaultArchive(stateDir)); // the embedded default: root-only
         await using var remote = RemoteStore.Create(RemoteFromConfig.Options(config.Remote, stateDir));
         CheckRemote(remote);
 

@@ -34,9 +34,11 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
     {
         if (!Directory.Exists(_root))
             throw new RemoteConfigurationException($"{Description}: the directory {_root} does not exist");
+        WarnIfShared(_root);
         try
         {
-            Directory.CreateDirectory(_base);
+            PrivateModes.CreateDirectory(_base);
+            if (_base != _root) WarnIfShared(_base);
             var probe = AtomicFiles.TempPath(_base);
             AtomicFiles.WriteDurably(probe, "TierFs write probe\n"u8);
             File.Delete(probe);
@@ -171,6 +173,18 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// An administrator's archive directory is theirs: never chmod'ed, but one that others may read
+    /// or write gets a warning (what TierFs creates inside is root-only anyway).
+    /// </summary>
+    private void WarnIfShared(string directory)
+    {
+        var mode = File.GetUnixFileMode(directory);
+        if ((mode & PrivateModes.Shared) != 0)
+            Log.Warn(LogSource, $"{Description}: {directory} is {PrivateModes.Octal(mode)}: other users may read archived data there, or replace objects " +
+                                "(a recall refuses an object that does not match its digest); make it root-only: chmod 700");
+    }
+
     private string ObjectPath(string key)
     {
         RemoteKey.Validate(key);
@@ -196,7 +210,7 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
         var directory = Path.GetDirectoryName(path)!;
         try
         {
-            Directory.CreateDirectory(directory);
+            PrivateModes.CreateDirectory(directory);
         }
         catch (IOException e)
         {
