@@ -9,6 +9,6 @@ public enum ChecksumKind
     /// <summary><see cref="ChunkedChecksum"/>: every object archived by TierFs has it.</summary>
     ChunkedMd5,
 
-    /// <summary><see cref="CompositeSha256"/>: cheaper; recorded by uploads since it was introduced.</summary>
-    CompositeSha256,
+    /// <summary><see cref="CompositeBlake3"/>: a third of MD5's cost; recorded by uploads since it was introduced.</summary>
+    CompositeBlake3,
 }

@@ -2,7 +2,7 @@ namespace TierFs.Remote;
 
 /// <summary>
 /// The shape shared by the composites of cryptographic part digests (<see cref="ChunkedChecksum"/>,
-/// <see cref="CompositeSha256"/>): <c>lowercase hex( H( H(part 1) ‖ … ‖ H(part N) ) ) + "-" + N</c>.
+/// <see cref="CompositeBlake3"/>): <c>lowercase hex( H( H(part 1) ‖ … ‖ H(part N) ) ) + "-" + N</c>.
 /// </summary>
 internal static class CompositeForm
 {

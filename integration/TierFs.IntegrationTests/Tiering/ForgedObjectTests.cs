@@ -12,7 +12,7 @@ namespace TierFs.IntegrationTests.Tiering;
 /// an archived file's object with other bytes of the same length whose composite CRC32C is the
 /// recorded one (4 bytes patched: a CRC is linear). A recall must refuse them: the open fails with
 /// EIO, the stub and its record stay as they were, the log names the file and the mismatch. Before
-/// the SHA-256 composite, recalls verified the CRC and served the forged bytes.
+/// the BLAKE3 composite, recalls verified the CRC and served the forged bytes.
 /// </summary>
 public sealed class ForgedObjectTests(S3ServerFixture fixture) : IClassFixture<S3ServerFixture>
 {
@@ -48,18 +48,74 @@ public sealed class ForgedObjectTests(S3ServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
-    public void A_record_from_before_the_sha256_is_verified_by_its_md5_never_by_its_crc_alone()
+    public void A_record_from_before_the_blake3_is_verified_by_its_md5_never_by_its_crc_alone()
     {
         using var t = S3TierMount.Start(fixture.Server, "forged-old-record/");
         var data = Migrated(t.M, "old.bin", Content(1_200_000, seed: 93));
-        // The record as the previous TierFs wrote it: the MD5 and CRC forms, no SHA-256.
+        // The record as the previous TierFs wrote it: the MD5 and CRC forms, no BLAKE3.
         Assert.Equal(0, t.M.Unmount().ExitCode);
         var old = RecordOf(t.M, "old.bin");
-        old.Remove("sha256");
+        old.Remove("b3");
         Assert.Equal(0, Px.SetXattr(t.M.B("old.bin"), S3TierMount.StubXattr, Encoding.UTF8.GetBytes(old.ToJsonString())));
         t.Mount();
 
         ForgedRefusedThenRepaired(t, "old.bin", data, old, verifiedBy: old["sum"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Stress_concurrent_readers_over_many_cycles_never_get_a_forged_byte()
+    {
+        // Directory archive, parts of 64 KiB; each cycle forges a different third of the objects
+        // (every part's CRC kept), then 3 readers per file open all files at once.
+        using var m = TestMount.Create();
+        m.Mount("--config", WriteConfig(m.Root, "remote:\n  type: directory\n  part_size: 64K\n"));
+        var files = Enumerable.Range(0, 9).ToDictionary(i => $"f{i}.bin", i => Content(150_000 + i * 37_001, seed: 200 + i));
+        foreach (var (name, data) in files) Migrated(m, name, data);
+        var records = files.Keys.ToDictionary(n => n, n => RecordOf(m, n));
+        string ObjectPath(string name) => Path.Combine(m.StateDir, "archive", records[name]["key"]!.GetValue<string>());
+
+        for (var cycle = 0; cycle < 4; cycle++)
+        {
+            var forged = files.Keys.Where((_, i) => i % 3 == cycle % 3).ToHashSet();
+            foreach (var name in forged) File.WriteAllBytes(ObjectPath(name), Forge(files[name], records[name]));
+
+            var reads = files.Keys.SelectMany(name => Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
+            {
+                var rc = Px.TryOpen(m.M(name), Px.O_RDONLY, out var fd);
+                if (rc != 0) return (name, rc, (byte[]?)null);
+                try { return (name, 0, ReadToEnd(fd)); }
+                finally { Px.Close(fd); }
+            }))).ToArray();
+            foreach (var (name, rc, bytes) in await Task.WhenAll(reads).WaitAsync(TimeSpan.FromSeconds(120)))
+            {
+                if (forged.Contains(name))
+                    Assert.True(rc == Px.EIO, $"cycle {cycle}: {name} (forged) opened with {Px.Name(rc)}");
+                else
+                    Assert.True(rc == 0 && bytes!.AsSpan().SequenceEqual(files[name]), $"cycle {cycle}: {name} (intact) read {Px.Name(rc)}, {bytes?.Length} bytes");
+            }
+            foreach (var name in forged)
+            {
+                Assert.Equal("released", State(m.M(name)));
+                Assert.Equal(records[name].ToJsonString(), RecordOf(m, name).ToJsonString());
+            }
+
+            // Repaired: every file reads back whole, then all are released again for the next cycle.
+            foreach (var name in forged) File.WriteAllBytes(ObjectPath(name), files[name]);
+            foreach (var (name, data) in files)
+            {
+                Assert.Equal(data, File.ReadAllBytes(m.M(name)));
+                var r = Tierfs("release", m.M(name));
+                Assert.True(r.ExitCode == 0, r.ToString());
+                records[name] = RecordOf(m, name);
+            }
+        }
+    }
+
+    private static byte[] ReadToEnd(int fd)
+    {
+        var all = new List<byte>();
+        for (byte[] chunk; (chunk = Px.PRead(fd, 1 << 20, all.Count)).Length > 0;) all.AddRange(chunk);
+        return [.. all];
     }
 
     private static byte[] Migrated(TestMount m, string name, byte[] data)
@@ -121,7 +177,7 @@ public sealed class ForgedObjectTests(S3ServerFixture fixture) : IClassFixture<S
         Assert.True(Px.Stat(m.B(name)).Blocks <= StubBlocks, $"the stub holds {Px.Stat(m.B(name)).Blocks} blocks after a refused recall");
         Assert.Equal(0, Px.Stat(m.M(name)).Blocks);
         Assert.Equal(Kept(before), Kept(Px.Stat(m.M(name))));
-        Assert.Contains(m.Log.Split('\n'), l => l.Contains(name) && l.Contains("checksum mismatch") && l.Contains($"archived as {verifiedBy ?? record["sha256"]!.GetValue<string>()}"));
+        Assert.Contains(m.Log.Split('\n'), l => l.Contains(name) && l.Contains("checksum mismatch") && l.Contains($"archived as {verifiedBy ?? record["b3"]!.GetValue<string>()}"));
     }
 
     private static JsonObject RecordOf(TestMount m, string name)

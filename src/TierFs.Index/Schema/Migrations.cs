@@ -19,7 +19,7 @@ internal static class Migrations
         Migration.Sql(3, "policy predicates: entries by size", V3),
         Migration.Sql(4, "the daemon: job history, files to retry", V4),
         Migration.Sql(5, "entries by inode: the inode number first", V5),
-        Migration.Sql(6, "tier records: the CRC32C and SHA-256 composites", V6),
+        Migration.Sql(6, "tier records: the CRC32C and BLAKE3 composites", V6),
     ];
 
     public static int Latest => All[^1].Version;
@@ -188,6 +188,6 @@ internal static class Migrations
     // written again (a recall reads the xattr itself, never the index's copy).
     private const string V6 = """
         ALTER TABLE tier ADD COLUMN crc32c TEXT;
-        ALTER TABLE tier ADD COLUMN sha256 TEXT;
+        ALTER TABLE tier ADD COLUMN blake3 TEXT;
         """;
 }

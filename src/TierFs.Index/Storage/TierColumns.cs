@@ -9,7 +9,7 @@ internal static class TierColumns
     [
         "dev", "ino", "file_id", "state", "dirty", "flags", "object_key", "generation", "checksum",
         "part_size", "size", "mtime_ns", "atime_ns", "ctime_ns", "pair", "archived_at", "released_at",
-        "recalled_at", "path", "crc32c", "sha256",
+        "recalled_at", "path", "crc32c", "blake3",
     ];
 
     public static readonly string SelectList = string.Join(", ", Names);
@@ -44,7 +44,7 @@ internal static class TierColumns
         p[17].Value = row.RecalledAtMs;
         p[18].Value = Db.Text(row.Path);
         p[19].Value = Db.Text(row.Crc32C);
-        p[20].Value = Db.Text(row.Sha256);
+        p[20].Value = Db.Text(row.Blake3);
     }
 
     /// <summary>Reads a row selected with <see cref="SelectList"/>.</summary>
@@ -69,9 +69,9 @@ internal static class TierColumns
         RecalledAtMs = r.GetInt64(17),
         Path = Db.Text(r, 18),
         Crc32C = Db.Text(r, 19),
-        Sha256 = Db.Text(r, 20),
+        Blake3 = Db.Text(r, 20),
     };
 
     private static SqliteType TypeOf(string name) =>
-        name is "file_id" or "state" or "object_key" or "checksum" or "pair" or "path" or "crc32c" or "sha256" ? SqliteType.Text : SqliteType.Integer;
+        name is "file_id" or "state" or "object_key" or "checksum" or "pair" or "path" or "crc32c" or "blake3" ? SqliteType.Text : SqliteType.Integer;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TierFs.Common;
 using TierFs.Posix;
 
@@ -14,7 +15,9 @@ namespace TierFs.Remote;
 public static unsafe class DefaultArchive
 {
     private const string LogSource = "remote";
-    private const int DirFlags = Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC;
+    // The archive itself may be an administrator's symbolic link (to a larger disk): it is followed;
+    // nothing below it is.
+    private const int TopFlags = Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC;
     private const int O_NONBLOCK = 0x800;
     // O_NONBLOCK: a FIFO planted in the archive must not block the open.
     private const int EntryFlags = Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NOCTTY | O_NONBLOCK;
@@ -24,8 +27,8 @@ public static unsafe class DefaultArchive
     public static void Prepare(string path)
     {
         PrivateModes.CreateDirectory(path);
-        var fd = OpenAt(Libc.AT_FDCWD, path, DirFlags);
-        if (fd < 0) throw new IOException($"cannot open the archive {path}: errno {Libc.Errno()}");
+        var fd = OpenAt(Libc.AT_FDCWD, path, TopFlags);
+        if (fd < 0) throw new IOException($"cannot open the archive {path}: {Marshal.GetPInvokeErrorMessage(Libc.Errno())}");
         try
         {
             var mode = Stat(fd).Mode & ModeBits;
@@ -56,7 +59,7 @@ public static unsafe class DefaultArchive
         {
             for (var entry = Libc.ReadDir(dir); entry != null; entry = Libc.ReadDir(dir))
             {
-                var name = System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated(entry->Name);
+                var name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(entry->Name);
                 if (name.SequenceEqual("."u8) || name.SequenceEqual(".."u8)) continue;
                 var child = $"{path}/{System.Text.Encoding.UTF8.GetString(name)}";
                 var fd = Libc.OpenAt(dirFd, entry->Name, EntryFlags, 0);

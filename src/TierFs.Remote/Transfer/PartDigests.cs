@@ -13,15 +13,15 @@ internal sealed class PartDigests(int count)
 
     public string Md5Checksum => ChunkedChecksum.Combine(_parts.Select(p => p.Md5!).ToArray());
 
-    public string Sha256Checksum => CompositeSha256.Combine(_parts.Select(p => p.Sha256!).ToArray());
+    public string Blake3Checksum => CompositeBlake3.Combine(_parts.Select(p => p.Blake3!).ToArray());
 
     public string Crc32CChecksum => CompositeCrc32C.Combine(_parts.Select(p => p.Crc32C).ToArray());
 
-    public string Checksum(ChecksumKind kind) => kind == ChecksumKind.ChunkedMd5 ? Md5Checksum : Sha256Checksum;
+    public string Checksum(ChecksumKind kind) => kind == ChecksumKind.ChunkedMd5 ? Md5Checksum : Blake3Checksum;
 
     /// <summary>What an upload records: every checksum.</summary>
     public UploadResult Uploaded(long partSize, string? etag, long length) =>
-        new(Md5Checksum, Sha256Checksum, Crc32CChecksum, partSize, etag, length, Parts);
+        new(Md5Checksum, Blake3Checksum, Crc32CChecksum, partSize, etag, length, Parts);
 
     /// <summary>What a download verifying with <paramref name="kind"/> reports.</summary>
     public DownloadResult Downloaded(ChecksumKind kind, long length, long partSize) =>
@@ -29,47 +29,47 @@ internal sealed class PartDigests(int count)
 }
 
 /// <summary>
-/// One part's digests: the MD5 and the SHA-256 when they were asked for (null otherwise), and the
-/// CRC32C, always. A part's SHA-256 is what a later per-part check of a ranged read can trust, once
+/// One part's digests: the MD5 and the BLAKE3 when they were asked for (null otherwise), and the
+/// CRC32C, always. A part's BLAKE3 is what a later per-part check of a ranged read can trust, once
 /// the list of them is itself bound to the stub's digest (see the README).
 /// </summary>
-public readonly record struct PartDigest(byte[]? Md5, byte[]? Sha256, uint Crc32C)
+public readonly record struct PartDigest(byte[]? Md5, byte[]? Blake3, uint Crc32C)
 {
     /// <summary>Every digest of bytes in memory (uploads send the MD5 and record all three).</summary>
-    internal static PartDigest Of(ReadOnlySpan<byte> data) => new(MD5.HashData(data), SHA256.HashData(data), Remote.Crc32C.Hash(data));
+    internal static PartDigest Of(ReadOnlySpan<byte> data) => new(MD5.HashData(data), CompositeBlake3.Hash(data), Remote.Crc32C.Hash(data));
 }
 
 /// <summary>Digests of one part fed chunk by chunk; each cryptographic one only when it is needed.</summary>
 internal sealed class PartHash : IDisposable
 {
     private readonly IncrementalHash? _md5;
-    private readonly IncrementalHash? _sha256;
+    private readonly Blake3.Hasher? _blake3;
     private Crc32C _crc = new();
 
-    private PartHash(bool md5, bool sha256)
+    private PartHash(bool md5, bool blake3)
     {
         _md5 = md5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
-        _sha256 = sha256 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        _blake3 = blake3 ? Blake3.Hasher.New() : null;
     }
 
     /// <summary>What a download verifying with <paramref name="kind"/> needs (and the CRC).</summary>
-    public static PartHash For(ChecksumKind kind) => new(md5: kind == ChecksumKind.ChunkedMd5, sha256: kind == ChecksumKind.CompositeSha256);
+    public static PartHash For(ChecksumKind kind) => new(md5: kind == ChecksumKind.ChunkedMd5, blake3: kind == ChecksumKind.CompositeBlake3);
 
     /// <summary>What an upload records: all.</summary>
-    public static PartHash All() => new(md5: true, sha256: true);
+    public static PartHash All() => new(md5: true, blake3: true);
 
     public void Append(ReadOnlySpan<byte> data)
     {
         _md5?.AppendData(data);
-        _sha256?.AppendData(data);
+        _blake3?.Update(data);
         _crc.Append(data);
     }
 
-    public PartDigest Finish() => new(_md5?.GetHashAndReset(), _sha256?.GetHashAndReset(), _crc.Value);
+    public PartDigest Finish() => new(_md5?.GetHashAndReset(), _blake3?.Finalize().AsSpan().ToArray(), _crc.Value);
 
     public void Dispose()
     {
         _md5?.Dispose();
-        _sha256?.Dispose();
+        _blake3?.Dispose();
     }
 }

@@ -70,7 +70,7 @@ public sealed partial class TierEngine
                 ObjectKey = objectKey,
                 Checksum = upload.Checksum,
                 Crc32C = upload.Crc32C,
-                Sha256 = upload.Sha256,
+                Blake3 = upload.Blake3,
                 PartSize = upload.PartSize,
                 Size = size,
                 MtimeNs = StubStore.Ns(before.Mtime),

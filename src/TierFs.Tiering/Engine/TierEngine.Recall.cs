@@ -29,8 +29,8 @@ public sealed partial class TierEngine
             using (var handle = new SafeFileHandle(wfd, ownsHandle: false))
             {
                 // Only a cryptographic digest proves the bytes are the ones archived (a CRC can be matched by
-                // whoever writes the remote tier): the SHA-256 form, or the MD5 form every older record has.
-                var (kind, expected) = record.Sha256 is { } sha256 ? (ChecksumKind.CompositeSha256, sha256) : (ChecksumKind.ChunkedMd5, record.Checksum);
+                // whoever writes the remote tier): the BLAKE3 form, or the MD5 form every older record has.
+                var (kind, expected) = record.Blake3 is { } blake3 ? (ChecksumKind.CompositeBlake3, blake3) : (ChecksumKind.ChunkedMd5, record.Checksum);
                 var result = _remote.DownloadAsync(record.ObjectKey!, handle, record.Size, kind, progress, ct).GetAwaiter().GetResult();
                 if (result.Checksum != expected)
                     throw new RemoteDataException($"checksum mismatch: object {record.ObjectKey} has {result.Checksum}, the file was archived as {expected}");

@@ -155,7 +155,8 @@ public sealed partial class TierEngine : IDisposable
         StubRecord touched;
         try
         {
-            // Rewritten from the xattr, not the cache: a record loaded from the index lacks the CRC.
+            // Rewritten from the xattr, not the cache: a record loaded from an index row written before
+            // schema 6 lacks the CRC and the BLAKE3 digest.
             touched = (StubStore.Read(pathFd) ?? cached) with { CtimeNs = NowNs() };
             StubStore.Write(pathFd, touched);
         }

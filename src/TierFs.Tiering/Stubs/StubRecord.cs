@@ -27,11 +27,11 @@ public sealed record StubRecord
     /// </summary>
     [JsonPropertyName("crc")] public string? Crc32C { get; init; }
     /// <summary>
-    /// The object's CompositeSha256 (same part cut): what a recall verifies. Records written before it
+    /// The object's CompositeBlake3 (same part cut): what a recall verifies. Records written before it
     /// existed lack it and are verified by <see cref="Checksum"/> (MD5 per part: no second preimage is
     /// known for it either), never by the CRC alone.
     /// </summary>
-    [JsonPropertyName("sha256")] public string? Sha256 { get; init; }
+    [JsonPropertyName("b3")] public string? Blake3 { get; init; }
     [JsonPropertyName("part")] public long PartSize { get; init; }
     /// <summary>The data version archived: size and mtime (ns since the epoch).</summary>
     [JsonPropertyName("size")] public long Size { get; init; }

@@ -50,10 +50,10 @@ public class TierRowTests : IDisposable
         var migrated = index.Get(old.Key)!;
         Assert.Equal((old.ObjectKey, old.Checksum, old.Size, old.Path), (migrated.ObjectKey, migrated.Checksum, migrated.Size, migrated.Path));
         Assert.Null(migrated.Crc32C);
-        Assert.Null(migrated.Sha256);
-        index.Upsert(migrated with { Crc32C = old.Crc32C, Sha256 = old.Sha256 });
+        Assert.Null(migrated.Blake3);
+        index.Upsert(migrated with { Crc32C = old.Crc32C, Blake3 = old.Blake3 });
         index.Flush();
-        Assert.Equal((old.Crc32C, old.Sha256), (index.Get(old.Key)!.Crc32C, index.Get(old.Key)!.Sha256));
+        Assert.Equal((old.Crc32C, old.Blake3), (index.Get(old.Key)!.Crc32C, index.Get(old.Key)!.Blake3));
     }
 
     [Fact]

@@ -43,11 +43,11 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
 
         Assert.Equal(ChunkedChecksum.Compute(data, PartSize), up.Checksum);
         Assert.Equal(CompositeCrc32C.Compute(data, PartSize), up.Crc32C);
-        Assert.Equal(CompositeSha256.Compute(data, PartSize), up.Sha256);
+        Assert.Equal(CompositeBlake3.Compute(data, PartSize), up.Blake3);
         Assert.EndsWith("-5", up.Checksum);
-        Assert.EndsWith("-5", up.Sha256);
+        Assert.EndsWith("-5", up.Blake3);
         Assert.Equal(5, up.Parts.Count);
-        Assert.Equal(SHA256.HashData(data.AsSpan(4 * (int)PartSize)), up.Parts[4].Sha256);
+        Assert.Equal(CompositeBlake3.Hash(data.AsSpan(4 * (int)PartSize)), up.Parts[4].Blake3);
         Assert.Equal(MD5.HashData(data.AsSpan(0, (int)PartSize)), up.Parts[0].Md5);
         Assert.Equal(PartSize, up.PartSize);
         Assert.Equal(data.Length, up.Length);
@@ -64,9 +64,9 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
 
         File.Delete(target);
         using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
-            down = await _store.DownloadAsync("dir/file.dat", handle, data.Length, ChecksumKind.CompositeSha256, null, Ct);
-        Assert.Equal((up.Sha256, ChecksumKind.CompositeSha256, up.Crc32C), (down.Checksum, down.Kind, down.Crc32C));
-        Assert.Equal(up.Parts.Select(p => Convert.ToHexString(p.Sha256!)), down.Parts.Select(p => Convert.ToHexString(p.Sha256!)));
+            down = await _store.DownloadAsync("dir/file.dat", handle, data.Length, ChecksumKind.CompositeBlake3, null, Ct);
+        Assert.Equal((up.Blake3, ChecksumKind.CompositeBlake3, up.Crc32C), (down.Checksum, down.Kind, down.Crc32C));
+        Assert.Equal(up.Parts.Select(p => Convert.ToHexString(p.Blake3!)), down.Parts.Select(p => Convert.ToHexString(p.Blake3!)));
         Assert.All(down.Parts, p => Assert.Null(p.Md5)); // not asked for: not computed
         Assert.Equal(data, File.ReadAllBytes(target));
     }
