@@ -24,6 +24,9 @@ public sealed record TierRow
     public string? ObjectKey { get; init; }
     public int Generation { get; init; }
     public string? Checksum { get; init; }
+    /// <summary>The record's CompositeCrc32C and CompositeBlake3 (null in rows of records that lack them).</summary>
+    public string? Crc32C { get; init; }
+    public string? Blake3 { get; init; }
     public long PartSize { get; init; }
     /// <summary>The data version archived: size and mtime.</summary>
     public long Size { get; init; }

@@ -95,7 +95,7 @@ public sealed class MountHost(MountSettings settings)
         var mountLogLevel = Log.Level;
         if (config.LogLevel is { } level) Log.Level = level;
         if (config.Remote is { Type: RemoteType.Directory, Path: null })
-            Directory.CreateDirectory(RemoteFromConfig.DefaultArchive(stateDir)); // the embedded default
+            DefaultArchive.Prepare(RemoteFromConfig.DefaultArchive(stateDir)); // the embedded default: root-only
         await using var remote = new ReloadableRemote(RemoteFromConfig.Create(config.Remote, stateDir, settings.ConfigFile));
         CheckRemote(remote);
         // What a reload replaces, as a whole: the engine and the daemon read it from here.

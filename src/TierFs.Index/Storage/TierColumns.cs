@@ -9,7 +9,7 @@ internal static class TierColumns
     [
         "dev", "ino", "file_id", "state", "dirty", "flags", "object_key", "generation", "checksum",
         "part_size", "size", "mtime_ns", "atime_ns", "ctime_ns", "pair", "archived_at", "released_at",
-        "recalled_at", "path", "remote", "etag", "recalling",
+        "recalled_at", "path", "remote", "etag", "recalling", "crc32c", "blake3",
     ];
 
     public static readonly string SelectList = string.Join(", ", Names);
@@ -49,6 +49,8 @@ internal static class TierColumns
         p[19].Value = Db.Text(row.Remote);
         p[20].Value = Db.Text(row.ETag);
         p[21].Value = row.Recalling ? 1L : 0L;
+        p[22].Value = Db.Text(row.Crc32C);
+        p[23].Value = Db.Text(row.Blake3);
     }
 
     /// <summary>Reads a row selected with <see cref="SelectList"/>.</summary>
@@ -75,8 +77,10 @@ internal static class TierColumns
         Remote = Db.Text(r, 19),
         ETag = Db.Text(r, 20),
         Recalling = r.GetInt64(21) != 0,
+        Crc32C = Db.Text(r, 22),
+        Blake3 = Db.Text(r, 23),
     };
 
     private static SqliteType TypeOf(string name) =>
-        name is "file_id" or "state" or "object_key" or "checksum" or "pair" or "path" or "remote" or "etag" ? SqliteType.Text : SqliteType.Integer;
+        name is "file_id" or "state" or "object_key" or "checksum" or "pair" or "path" or "remote" or "etag" or "crc32c" or "blake3" ? SqliteType.Text : SqliteType.Integer;
 }

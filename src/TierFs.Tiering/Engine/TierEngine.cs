@@ -182,7 +182,8 @@ public sealed partial class TierEngine : IDisposable
         StubRecord touched;
         try
         {
-            // Rewritten from the xattr, not the cache: a record loaded from the index lacks the CRC.
+            // Rewritten from the xattr, not the cache: a record loaded from an index row written before
+            // schema 7 lacks the CRC and the BLAKE3 digest.
             var record = StubStore.Read(pathFd) ?? cached;
             touched = record with { CtimeNs = NowNs() };
             if (record.IsStub && !record.Recalling && (long)st.Size == record.Size)

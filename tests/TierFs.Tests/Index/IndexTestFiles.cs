@@ -58,6 +58,8 @@ internal static class SampleRows
             ObjectKey = $"data/{id[..2]}/{id}/1",
             Generation = 1,
             Checksum = "9e107d9d372bb6826bd81d3542a419d6-1",
+            Crc32C = "e3069283-1",
+            Blake3 = "82878ed8a480ee41775636820e05a934ca5c747223ca64306658ee5982e6c227-1",
             PartSize = 16 << 20,
             Size = 100_000 + (long)ino,
             MtimeNs = 1_700_000_000_123_456_789 + (long)ino,
