@@ -143,7 +143,9 @@ public class MountModeTests
         Assert.True(Proc.WaitUntil(() => DaemonProcess.OpenHandles(pid, m.Backing) == 0, Bound),
             $"daemon still has {DaemonProcess.OpenHandles(pid, m.Backing)} handles open after the client died");
         // No other descriptor grew either (inode descriptors may only have been forgotten).
-        Assert.True(DaemonProcess.FdCount(pid) <= baseline, $"daemon has {DaemonProcess.FdCount(pid)} descriptors, baseline {baseline}");
+        // Awaited, not sampled once: under the full suite's load a descriptor of the state directory
+        // (the index's, held for a moment) showed as one over the baseline.
+        Assert.True(Proc.WaitUntil(() => DaemonProcess.FdCount(pid) <= baseline, Bound), $"daemon has {DaemonProcess.FdCount(pid)} descriptors, baseline {baseline}");
 
         var r = m.Unmount();
         Assert.True(r.ExitCode == 0, r.ToString());
@@ -241,7 +243,9 @@ public class MountModeTests
         Assert.True(free, $"the lock stayed held after its holder and the killed waiter were gone (first try: exit {third.ExitCode})");
         Assert.True(Proc.WaitUntil(() => DaemonProcess.OpenHandles(pid, m.Backing) == 0, Bound),
             $"daemon still has {DaemonProcess.OpenHandles(pid, m.Backing)} handles open");
-        Assert.True(DaemonProcess.FdCount(pid) <= baseline, $"daemon has {DaemonProcess.FdCount(pid)} descriptors, baseline {baseline}");
+        // Awaited, not sampled once: under the full suite's load a descriptor of the state directory
+        // (the index's, held for a moment) showed as one over the baseline.
+        Assert.True(Proc.WaitUntil(() => DaemonProcess.FdCount(pid) <= baseline, Bound), $"daemon has {DaemonProcess.FdCount(pid)} descriptors, baseline {baseline}");
         Assert.Equal(0, m.Unmount().ExitCode);
     }
 

@@ -14,6 +14,7 @@
 #                         (refused if tmpfs)
 #   REPS [5]  SIZE_MIB [1024]  PART_SIZE [16M]  CONCURRENCY [4]  PORT [random free]
 #   QUIET_WAIT [30] seconds to wait for the 1-minute load average to fall below 1 before measuring
+#   PHASES ["recall migrate"] which phases run (the rows of a phase left out print "-")
 #   PRETOUCH_MIB [2047] anonymous memory touched (and freed) right before every timed run, so that the
 #                page cache the run allocates is memory the VM already holds (0 = off; see README)
 #   TIERFS [src/TierFs.Cli/bin/Release/net10.0/tierfs]  TIERFS_LABEL [] (for the header)
@@ -30,6 +31,7 @@ SIZE_MIB=${SIZE_MIB:-1024}
 PART_SIZE=${PART_SIZE:-16M}
 CONCURRENCY=${CONCURRENCY:-4}
 QUIET_WAIT=${QUIET_WAIT:-30}
+PHASES=${PHASES:-recall migrate}
 PRETOUCH_MIB=${PRETOUCH_MIB:-2047}
 RESULTS=$HERE/results
 BUCKET=tierbench
@@ -290,10 +292,12 @@ run_recall_variant() { # VARIANT REP
             [[ $v == tfs_first ]] && { put "$v" first "$(kv first_byte_s "$OUT")"; put "$v" open "$(kv open_s "$OUT")"; }
             rerelease
             ;;
-        peer_dl | peer_dl_md5_fsync | peer_dl_crc_wb_fsync | lib_dl)
+        peer_dl | peer_dl_md5_fsync | peer_dl_crc_wb_fsync | peer_dl_sha_wb_fsync | peer_dl_b3_wb_fsync | lib_dl)
             local extra=()
             [[ $v == peer_dl_md5_fsync ]] && extra=(--md5 --fsync)
             [[ $v == peer_dl_crc_wb_fsync ]] && extra=(--crc32c --early-writeback --fsync)
+            [[ $v == peer_dl_sha_wb_fsync ]] && extra=(--sha256 --early-writeback --fsync)
+            [[ $v == peer_dl_b3_wb_fsync ]] && extra=(--blake3 --early-writeback --fsync)
             if [[ $v == lib_dl ]]; then
                 timed "$v" "$r" tb lib-download "${TBARGS[@]}" --prefix "$PREFIX" --key "${OBJ_KEY#"$PREFIX"}" --out "$PEER/dl.bin"
             else
@@ -354,16 +358,19 @@ umount_tierfs
 mount_tierfs
 FIRST_RSS=
 
-RECALL_VARIANTS=(tfs_recall tfs_cat tfs_first peer_dl peer_dl_md5_fsync peer_dl_crc_wb_fsync lib_dl)
+RECALL_VARIANTS=(tfs_recall tfs_cat tfs_first peer_dl peer_dl_md5_fsync peer_dl_crc_wb_fsync peer_dl_sha_wb_fsync peer_dl_b3_wb_fsync lib_dl)
 MIGRATE_VARIANTS=(tfs_migrate peer_up_md5 peer_up_nomd5 lib_up)
-log "recall phase: ${RECALL_VARIANTS[*]} x $REPS"
-for ((r = 0; r < REPS; r++)); do
-    for v in $(rotate "$r" "${RECALL_VARIANTS[@]}"); do run_recall_variant "$v" "$r"; done
-done
-log "migration phase: ${MIGRATE_VARIANTS[*]} x $REPS"
-for ((r = 0; r < REPS; r++)); do
-    for v in $(rotate "$r" "${MIGRATE_VARIANTS[@]}"); do run_migrate_variant "$v" "$r"; done
-done
+run_phase() { # NAME RUNNER VARIANT...: REPS rounds of the variants, the order rotated each round
+    local name=$1 runner=$2 r v
+    shift 2
+    log "$name phase: $* x $REPS"
+    for ((r = 0; r < REPS; r++)); do
+        for v in $(rotate "$r" "$@"); do "$runner" "$v" "$r"; done
+    done
+}
+# A phase left out has no variants: its rows print "-".
+if [[ " $PHASES " == *" recall "* ]]; then run_phase recall run_recall_variant "${RECALL_VARIANTS[@]}"; else RECALL_VARIANTS=(); fi
+if [[ " $PHASES " == *" migrate "* ]]; then run_phase migration run_migrate_variant "${MIGRATE_VARIANTS[@]}"; else MIGRATE_VARIANTS=(); fi
 elapsed=$(($(date +%s) - started))
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 STATE_RTT=$( { t0=$EPOCHREALTIME; "$TIERFS" state "$STUB" >/dev/null; t1=$EPOCHREALTIME; awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}'; } )
@@ -416,12 +423,21 @@ TABLE=$ROOT/table.md
     echo "| Recall 1 GiB on open (\`cat\`): the engine's recall time vs the same, MiB/s | $(mibs "$(med tfs_cat engine)") | $peer_dl | $r | ≥ 0.90 | $(met "$r" 0.9) |"
     r=$(ratio "$(mibs "$(med tfs_cat e2e)")" "$peer_dl")
     echo "| \`cat stub > /dev/null\` end to end (recall on open + 1 GiB read through FUSE) vs the same, MiB/s | $(mibs "$(med tfs_cat e2e)") | $peer_dl | $r | - | - |"
-    r=$(ratio "$(mibs "$(med tfs_recall engine)")" "$(mibs "$(med peer_dl_crc_wb_fsync inproc)")")
-    echo "| Recall engine time vs a peer doing the same work (CRC32C per part, writeback per part, fsync), MiB/s | $(mibs "$(med tfs_recall engine)") | $(mibs "$(med peer_dl_crc_wb_fsync inproc)") | $r | (extra) | - |"
+    r=$(ratio "$(mibs "$(med tfs_recall engine)")" "$(mibs "$(med peer_dl_b3_wb_fsync inproc)")")
+    echo "| Recall engine time vs a peer doing the same work (BLAKE3 and CRC32C per part, writeback per part, fsync), MiB/s | $(mibs "$(med tfs_recall engine)") | $(mibs "$(med peer_dl_b3_wb_fsync inproc)") | $r | (extra) | - |"
+    for v in peer_dl_b3_wb_fsync peer_dl_sha_wb_fsync peer_dl_crc_wb_fsync; do
+        case $v in
+            peer_dl_b3_wb_fsync) what="BLAKE3 + CRC32C per part (the digest recalls verify)" ;;
+            peer_dl_sha_wb_fsync) what="SHA-256 + CRC32C per part (the other candidate)" ;;
+            peer_dl_crc_wb_fsync) what="CRC32C alone per part (what recalls verified before: forgeable)" ;;
+        esac
+        r=$(ratio "$(mibs "$(med $v inproc)")" "$peer_dl")
+        echo "| A peer hashing $what, writeback per part, fsync, vs plain (client CPU $(med $v pcpu) s against $(med peer_dl pcpu) s), MiB/s | $(mibs "$(med $v inproc)") | $peer_dl | $r | (extra) | - |"
+    done
     r=$(ratio "$(mibs "$(med peer_dl_md5_fsync inproc)")" "$peer_dl")
-    echo "| A peer that verifies with MD5 per part and fsyncs (what a recall of a record older than the CRC costs) vs plain, MiB/s | $(mibs "$(med peer_dl_md5_fsync inproc)") | $peer_dl | $r | (extra) | - |"
+    echo "| A peer that verifies with MD5 per part and fsyncs (what a recall of a record older than the BLAKE3 form costs) vs plain, MiB/s | $(mibs "$(med peer_dl_md5_fsync inproc)") | $peer_dl | $r | (extra) | - |"
     r=$(ratio "$(mibs "$(med lib_dl inproc)")" "$peer_dl")
-    echo "| TierFs.Remote DownloadAsync alone (in the peer's process) vs plain download, MiB/s | $(mibs "$(med lib_dl inproc)") | $peer_dl | $r | (extra) | - |"
+    echo "| TierFs.Remote DownloadAsync alone (BLAKE3 and CRC32C, in the peer's process) vs plain download, MiB/s | $(mibs "$(med lib_dl inproc)") | $peer_dl | $r | (extra) | - |"
     r=$(ratio "$(mibs "$(med tfs_migrate e2e)")" "$peer_up")
     echo "| Migrate 1 GiB: \`tierfs migrate\` (archive + release, end to end) vs plain multipart upload **with Content-MD5 per part**, MiB/s | $(mibs "$(med tfs_migrate e2e)") | $peer_up | $r | ≥ 0.90 | $(met "$r" 0.9) |"
     r=$(ratio "$(mibs "$(med tfs_migrate engine)")" "$peer_up")

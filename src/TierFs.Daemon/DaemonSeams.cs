@@ -17,8 +17,15 @@ public sealed record PlannedPolicy(PolicyConfig Policy, IReadOnlyList<PolicyCand
 /// <summary>Selects files from the index (the policies' conditions, the usage release's coldest files).</summary>
 public interface IPolicyPlanner
 {
-    /// <summary>The policies in priority order, each inode claimed by at most one of them.</summary>
-    IReadOnlyList<PlannedPolicy> Plan(IReadOnlyList<PolicyConfig> policies, DateTimeOffset now);
+    /// <summary>The policies in priority order, each inode claimed by at most one of them; with <paramref name="retryNow"/> files waiting for a retry are taken too.</summary>
+    IReadOnlyList<PlannedPolicy> Plan(IReadOnlyList<PolicyConfig> policies, DateTimeOffset now, bool retryNow = false);
+
+    /// <summary>
+    /// The files <paramref name="policy"/> matches that the plan does not take (not in
+    /// <paramref name="claimed"/>, every policy's selection), grouped by why: younger than
+    /// min_age, noarchive/norelease, waiting for a retry, over the policy's limits.
+    /// </summary>
+    IReadOnlyList<HeldGroup> HeldBack(PolicyConfig policy, IReadOnlySet<FileKey> claimed, DateTimeOffset now, bool retryNow) => [];
 
     /// <summary>Archived files, coldest first, whose sizes add up to at least <paramref name="bytes"/>.</summary>
     IReadOnlyList<PolicyCandidate> ColdestArchived(long bytes, DateTimeOffset now);

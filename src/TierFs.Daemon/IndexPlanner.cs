@@ -2,24 +2,49 @@ using TierFs.Index;
 using TierFs.Index.Policies;
 using TierFs.Policies;
 using TierFs.Tiering.Config;
+using TierFs.Records;
 
 namespace TierFs.Daemon;
 
 /// <summary>The daemon's selections from the index through the policy planner; files waiting for a retry are passed over.</summary>
-public sealed class IndexPlanner(TierIndex index, ScheduleConfig schedule) : IPolicyPlanner
+public sealed class IndexPlanner(TierIndex index, Func<ScheduleConfig> schedule) : IPolicyPlanner
 {
-    public IReadOnlyList<PlannedPolicy> Plan(IReadOnlyList<PolicyConfig> policies, DateTimeOffset now) =>
-        PolicyPlanner.Plan(index, policies, Options(now)).Entries
+    public IndexPlanner(TierIndex index, ScheduleConfig schedule) : this(index, () => schedule)
+    {
+    }
+
+    public IReadOnlyList<PlannedPolicy> Plan(IReadOnlyList<PolicyConfig> policies, DateTimeOffset now, bool retryNow = false) =>
+        PolicyPlanner.Plan(index, policies, Options(now, retryNow, out _)).Entries
             .Select(e => new PlannedPolicy(e.Policy, Candidates(e.Files)))
             .ToList();
 
     public IReadOnlyList<PolicyCandidate> ColdestArchived(long bytes, DateTimeOffset now) =>
-        Candidates(PolicyPlanner.SelectForRelease(index, bytes, Options(now)));
+        Candidates(PolicyPlanner.SelectForRelease(index, bytes, Options(now, false, out _)));
 
-    private PlanOptions Options(DateTimeOffset now)
+    public IReadOnlyList<HeldGroup> HeldBack(PolicyConfig policy, IReadOnlySet<FileKey> claimed, DateTimeOffset now, bool retryNow)
     {
-        var retries = RetryGate.Load(index, schedule, now);
-        return PlanOptions.From(schedule, now, c => retries.Waits(c.Key, c.MtimeNs));
+        var options = Options(now, retryNow, out var retries);
+        var groups = new Dictionary<string, (long Count, List<(long EntryId, string? Detail)> Named)>(StringComparer.Ordinal);
+        PolicyPlanner.HeldBack(index, policy, options, claimed, c => retries.Why(c.Key, c.MtimeNs), (c, reason, detail) =>
+        {
+            var (count, named) = groups.TryGetValue(reason, out var g) ? g : (0, []);
+            if (named.Count < HeldTally.MaxNamed) named.Add((c.EntryId, detail));
+            groups[reason] = (count + 1, named);
+        });
+        return groups.Select(g =>
+        {
+            var paths = index.PathsOf(g.Value.Named.Select(n => n.EntryId).ToList());
+            var files = g.Value.Named.Select((n, i) => (Path: paths[i], n.Detail)).Where(f => f.Path is not null).Select(f => new HeldFile(f.Path!, f.Detail)).ToList();
+            return new HeldGroup(g.Key, g.Value.Count, files);
+        }).ToList();
+    }
+
+    private PlanOptions Options(DateTimeOffset now, bool retryNow, out RetryGate retries)
+    {
+        var current = schedule();
+        var gate = RetryGate.Load(index, current, now, retryNow);
+        retries = gate;
+        return PlanOptions.From(current, now, c => gate.Waits(c.Key, c.MtimeNs));
     }
 
     // A path is null when the entry went away between selection and path lookup: nothing to move.

@@ -11,39 +11,54 @@ namespace TierFs.Daemon;
 /// is abandoned at once; a failed file is retried in later runs after a growing delay, at most
 /// Retries times (at once if its data changed since).
 /// </summary>
-internal sealed class JobExecutor(TierIndex index, IFileMover mover, Tiering.Config.ScheduleConfig schedule, TimeProvider clock)
+internal sealed class JobExecutor(TierIndex index, IFileMover mover, Func<Tiering.Config.ScheduleConfig> currentSchedule, TimeProvider clock)
 {
     private const string Source = "daemon";
     private static readonly TimeSpan OpenPoll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromDays(30);
 
-    public async Task RunAsync(IReadOnlyList<PolicyCandidate> files, TierOp op, JobProgress progress, CancellationToken ct)
+    /// <param name="retryNow">Files waiting for a retry are tried now (`tierfs policy run --retry-now`).</param>
+    public async Task RunAsync(IReadOnlyList<PolicyCandidate> files, TierOp op, JobProgress progress, JobReport report, bool retryNow, CancellationToken ct)
     {
-        var retries = RetryGate.Load(index, schedule, clock.GetUtcNow());
+        // One schedule for the whole job, even if a reload replaces it meanwhile.
+        var schedule = currentSchedule();
+        var retries = RetryGate.Load(index, schedule, clock.GetUtcNow(), retryNow);
         var options = new ParallelOptions { MaxDegreeOfParallelism = schedule.Workers, CancellationToken = ct };
         try
         {
             await Parallel.ForEachAsync(files, options, async (file, token) =>
             {
                 // The planner passed these over already; a plan made before their failure may still hold them.
-                if (retries.Waits(file.Key, file.MtimeNs))
+                if (retries.Why(file.Key, file.MtimeNs) is { } wait)
                 {
                     progress.Skip();
+                    report.Skipped(file, wait.Reason, wait.Detail);
                     return;
                 }
-                var result = await MoveAsync(file, op, progress, token).ConfigureAwait(false);
+                // The engine refuses it too; asked here, the reason is the same for every such file.
+                if (mover.InUse(file.Key))
+                {
+                    progress.Skip();
+                    report.Skipped(file, OpenReason);
+                    return;
+                }
+                var result = await MoveAsync(file, op, schedule, progress, report, token).ConfigureAwait(false);
                 switch (result.Outcome)
                 {
                     case PolicyOutcome.Done:
                         progress.Done(result.Bytes);
+                        report.Done(file, result.State);
                         if (retries.HasRow(file.Key)) index.ClearRetry(file.Key);
                         break;
                     case PolicyOutcome.Skipped:
                         progress.Skip();
+                        report.Skipped(file, result.Reason ?? "skipped");
                         Log.Debug(Source, $"{op.ToString().ToLowerInvariant()} {file.Path}: skipped, {result.Reason}");
                         break;
                     default:
                         progress.Fail();
-                        Failed(file, retries.Previous(file.Key, file.MtimeNs), result.Reason);
+                        report.Failed(file, result.Reason);
+                        Failed(file, schedule, retries.Previous(file.Key, file.MtimeNs), result.Reason);
                         break;
                 }
             }).ConfigureAwait(false);
@@ -51,7 +66,11 @@ internal sealed class JobExecutor(TierIndex index, IFileMover mover, Tiering.Con
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
-    private async Task<PolicyFileResult> MoveAsync(PolicyCandidate file, TierOp op, JobProgress progress, CancellationToken ct)
+    /// <summary>Why a file open through the mount is held back (the daemon never moves a file in use).</summary>
+    public const string OpenReason = "open through the mount";
+
+    private async Task<PolicyFileResult> MoveAsync(PolicyCandidate file, TierOp op, Tiering.Config.ScheduleConfig schedule, JobProgress progress, JobReport report,
+        CancellationToken ct)
     {
         using var userWins = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // The engine sees no opens made through the mount while it uploads: watch for them.
@@ -64,13 +83,17 @@ internal sealed class JobExecutor(TierIndex index, IFileMover mover, Tiering.Con
         PolicyFileResult Abandoned()
         {
             Log.Info(Source, $"{file.Path}: opened by a user during its {op.ToString().ToLowerInvariant()}; abandoned");
-            return PolicyFileResult.Skip("opened by a user (abandoned)");
+            return PolicyFileResult.Skip($"{OpenReason} (opened during its {op.ToString().ToLowerInvariant()}, abandoned)");
         }
         // Parts finish on several threads; each report is the file's running total.
-        var report = new Progress(done => progress.Moving(done - Interlocked.Exchange(ref reported, done)));
+        var moved = new Progress(done =>
+        {
+            progress.Moving(done - Interlocked.Exchange(ref reported, done));
+            report.Moving(file, done);
+        });
         try
         {
-            var result = await mover.MoveAsync(file, op, schedule.MinAge, report, userWins.Token).ConfigureAwait(false);
+            var result = await mover.MoveAsync(file, op, schedule.MinAge, moved, userWins.Token).ConfigureAwait(false);
             return UserOpened() ? Abandoned() : result;
         }
         catch (OperationCanceledException) when (UserOpened())
@@ -87,10 +110,11 @@ internal sealed class JobExecutor(TierIndex index, IFileMover mover, Tiering.Con
         }
     }
 
-    private void Failed(PolicyCandidate file, RetryRow? previous, string? reason)
+    private void Failed(PolicyCandidate file, Tiering.Config.ScheduleConfig schedule, RetryRow? previous, string? reason)
     {
         var attempts = (previous?.Attempts ?? 0) + 1;
-        var delay = schedule.RetryBackoff * Math.Pow(2, attempts - 1);
+        // Doubling from a long backoff would overflow a TimeSpan after a few dozen attempts.
+        var delay = TimeSpan.FromTicks((long)Math.Min(schedule.RetryBackoff.Ticks * Math.Pow(2, attempts - 1), MaxRetryDelay.Ticks));
         var next = NowMs() + (long)delay.TotalMilliseconds;
         index.PutRetry(new RetryRow(file.Key, file.MtimeNs, attempts, next, reason));
         Log.Warn(Source, attempts > schedule.Retries

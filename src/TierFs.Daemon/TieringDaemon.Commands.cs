@@ -31,12 +31,16 @@ public sealed partial class TieringDaemon : ITierCommands
             case TierOp.PolicyRun:
                 try
                 {
-                    foreach (var job in await RunAsync(request.Policy, request.DryRun, sink, ct).ConfigureAwait(false))
-                        if (job.Failed > 0) sink.Result(new FileResult(job.Policy ?? job.Kind, false, null, $"{job.Failed} files failed (see the log)"));
+                    // Each failed file was reported as it failed, with its reason.
+                    await RunAsync(request.Policy, request.DryRun, sink, ct, request.RetryNow).ConfigureAwait(false);
                 }
                 catch (ArgumentException e)
                 {
-                    sink.Result(new FileResult(request.Policy ?? "", false, null, e.Message));
+                    Refuse(sink, e.Message, badInput: true);
+                }
+                catch (InvalidOperationException e) when (ReadOnly)
+                {
+                    Refuse(sink, e.Message, badInput: false);
                 }
                 break;
             case TierOp.Status:
@@ -46,6 +50,13 @@ public sealed partial class TieringDaemon : ITierCommands
                 throw new ArgumentException($"{ControlProtocol.OpName(request.Op)} is not an operation of the daemon", nameof(request));
         }
     }
+
+    /// <summary>
+    /// The request cannot be done: one line for the user, exit status 2 when it was bad input
+    /// (an unknown policy name), else 1. Shared with the mount's own refusals (reload).
+    /// </summary>
+    public static void Refuse(IControlSink sink, string message, bool badInput) =>
+        sink.Data("refused", JsonSerializer.Serialize(new { message, badInput }));
 
     /// <summary>A full scan now, between runs (the scanner and a run never overlap).</summary>
     public async Task<ScanResult> ScanAsync(int threads, IControlSink? sink, CancellationToken ct)
@@ -96,6 +107,7 @@ public sealed partial class TieringDaemon : ITierCommands
 
     private string StatusJson()
     {
+        var schedule = Schedule;
         RunState? current;
         DateTimeOffset? next;
         long ticks, outside;
@@ -110,14 +122,18 @@ public sealed partial class TieringDaemon : ITierCommands
         }
         var job = current?.Job;
         _index.Flush(); // jobs that started a moment ago are listed too
+        var paused = Periodic && RunTimes.Paused(_clock.GetUtcNow(), schedule.Window, _clock.LocalTimeZone);
         return JsonSerializer.Serialize(new
         {
             periodic = Periodic,
-            interval = Units.FormatDuration(Schedule.Interval),
-            window = Schedule.Window?.ToString(),
-            workers = Schedule.Workers,
+            readOnly = ReadOnly,
+            interval = Units.FormatDuration(schedule.Interval),
+            window = schedule.Window?.ToString(),
+            workers = schedule.Workers,
             policies = Policies.Count,
             nextRun = Periodic ? next?.ToUnixTimeMilliseconds() : null,
+            // Outside the window nothing starts before its start.
+            pausedUntil = paused ? schedule.Window?.Start.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture) : null,
             ticks,
             ticksOutsideWindow = outside,
             lastScan = scan?.ToString(),
@@ -140,6 +156,7 @@ public sealed partial class TieringDaemon : ITierCommands
                 },
                 queue = current.Queue.Select(q => new { policy = q.Name, files = q.Files, bytes = q.Bytes }).ToList(),
             },
+            transfers = (Transfers?.Snapshot() ?? []).Select(t => new { path = t.Path, activity = t.Activity, done = t.Done, total = t.Total }).ToList(),
             jobs = _index.RecentJobs(10).Select(JobView).ToList(),
         });
     }

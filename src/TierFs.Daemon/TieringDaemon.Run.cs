@@ -16,7 +16,8 @@ public sealed partial class TieringDaemon
     /// run plans on the index as it is and changes nothing. Reports each job to
     /// <paramref name="sink"/> as "plan" (dry run) or "job" data. Returns the jobs run.
     /// </summary>
-    public async Task<IReadOnlyList<JobRow>> RunAsync(string? policy, bool dryRun, IControlSink? sink, CancellationToken ct)
+    /// <param name="retryNow">Files waiting for a retry (or given up after their retries) are taken now.</param>
+    public async Task<IReadOnlyList<JobRow>> RunAsync(string? policy, bool dryRun, IControlSink? sink, CancellationToken ct, bool retryNow = false)
     {
         var policies = Policies.OrderBy(p => p.Priority).ThenBy(p => p.Name, StringComparer.Ordinal).ToList();
         if (policy is not null)
@@ -24,6 +25,7 @@ public sealed partial class TieringDaemon
             policies = policies.Where(p => p.Name == policy).ToList();
             if (policies.Count == 0) throw new ArgumentException($"no policy named '{policy}' (tierfs policy list shows them)");
         }
+        if (ReadOnly && !dryRun) throw new InvalidOperationException("the mount is read-only (-o ro): policies do not move files (--dry-run shows what they would do)");
         await _oneRun.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -31,7 +33,7 @@ public sealed partial class TieringDaemon
             if (!dryRun) lock (_state) _current = state;
             try
             {
-                return await RunLockedAsync(state, policies, all: policy is null, dryRun, sink, ct).ConfigureAwait(false);
+                return await RunLockedAsync(state, policies, all: policy is null, dryRun, retryNow, sink, ct).ConfigureAwait(false);
             }
             finally
             {
@@ -44,7 +46,7 @@ public sealed partial class TieringDaemon
         }
     }
 
-    private async Task<List<JobRow>> RunLockedAsync(RunState state, List<PolicyConfig> policies, bool all, bool dryRun, IControlSink? sink, CancellationToken ct)
+    private async Task<List<JobRow>> RunLockedAsync(RunState state, List<PolicyConfig> policies, bool all, bool dryRun, bool retryNow, IControlSink? sink, CancellationToken ct)
     {
         if (!dryRun)
         {
@@ -54,7 +56,19 @@ public sealed partial class TieringDaemon
         }
         state.Phase = "planning";
         _index.Flush(); // plan on every record the engine wrote so far
-        var jobs = _planner.Plan(policies, _clock.GetUtcNow()).Select(p => new PlannedJob(p.Policy.Name, "policy", p.Policy.Action, p.Files)).ToList();
+        var now = _clock.GetUtcNow();
+        var plan = _planner.Plan(policies, now, retryNow);
+        var jobs = plan.Select(p => new PlannedJob(p.Policy.Name, "policy", p.Policy.Action, p.Files)).ToList();
+        // Only someone asking (tierfs policy run) is told why matching files are held back: it costs a second pass per policy.
+        if (sink is not null)
+        {
+            var claimed = plan.SelectMany(p => p.Files.Select(f => f.Key)).ToHashSet();
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                jobs[i].Held.Add(_planner.HeldBack(plan[i].Policy, claimed, now, retryNow));
+                if (dryRun) jobs[i] = WithoutOpenFiles(jobs[i]);
+            }
+        }
         if (dryRun)
         {
             if (all && UsageRelease() is { } usage) jobs.Add(usage);
@@ -65,28 +79,40 @@ public sealed partial class TieringDaemon
         for (var i = 0; i < jobs.Count && !ct.IsCancellationRequested; i++)
         {
             state.Queue = jobs.Skip(i + 1).Select(j => (j.Name, j.Files.Count, j.Files.Sum(f => f.Size))).ToList();
-            await RunReportedAsync(state, jobs[i], done, sink, ct).ConfigureAwait(false);
+            await RunReportedAsync(state, jobs[i], done, retryNow, sink, ct).ConfigureAwait(false);
         }
         state.Queue = [];
         // After the policies: what they archived may be released now.
         if (all && !ct.IsCancellationRequested && UsageRelease() is { } release)
-            await RunReportedAsync(state, release, done, sink, ct).ConfigureAwait(false);
+            await RunReportedAsync(state, release, done, retryNow, sink, ct).ConfigureAwait(false);
         _index.Flush(); // the job history is readable once the run has returned
         ct.ThrowIfCancellationRequested();
         return done;
     }
 
-    private async Task RunReportedAsync(RunState state, PlannedJob planned, List<JobRow> done, IControlSink? sink, CancellationToken ct)
+    // A dry run moves nothing, so it asks now what a run would find: files open through the mount are passed over.
+    private PlannedJob WithoutOpenFiles(PlannedJob job)
+    {
+        var open = job.Files.Where(f => _mover.InUse(f.Key)).ToHashSet();
+        if (open.Count == 0) return job;
+        foreach (var f in open) job.Held.Add(JobExecutor.OpenReason, f.Path);
+        return job with { Files = job.Files.Where(f => !open.Contains(f)).ToList() };
+    }
+
+    private async Task RunReportedAsync(RunState state, PlannedJob planned, List<JobRow> done, bool retryNow, IControlSink? sink, CancellationToken ct)
     {
         if (planned.Files.Count == 0)
         {
-            Log.Info(Source, $"policy {planned.Name}: matches nothing; skipped");
-            sink?.Data("job", JsonSerializer.Serialize(new { policy = planned.Name, status = "skipped" }));
+            Log.Info(Source, $"policy {planned.Name}: nothing to move; skipped");
+            sink?.Data("job", JsonSerializer.Serialize(new { policy = planned.Name, status = "skipped", held = HeldTally.View(planned.Held.Groups()) }));
             return;
         }
-        var job = await RunJobAsync(state, planned.Name, planned.Kind, planned.Action, planned.Files, ct).ConfigureAwait(false);
+        var report = new JobReport(sink);
+        report.Held.Add(planned.Held.Groups());
+        sink?.Data("job-start", JsonSerializer.Serialize(new { policy = planned.Name, action = ActionName(planned.Action), files = planned.Files.Count, bytes = planned.Files.Sum(f => f.Size) }));
+        var job = await RunJobAsync(state, planned.Name, planned.Kind, planned.Action, planned.Files, report, retryNow, ct).ConfigureAwait(false);
         done.Add(job);
-        sink?.Data("job", JobJson(job));
+        sink?.Data("job", JobJson(job, report.Held.Groups()));
     }
 
     /// <summary>usage_high/usage_low: the coldest archived files to release, or null when the filesystem is not too full.</summary>
@@ -103,7 +129,8 @@ public sealed partial class TieringDaemon
         return new PlannedJob("usage", "usage", PolicyAction.Release, files);
     }
 
-    private async Task<JobRow> RunJobAsync(RunState state, string name, string kind, PolicyAction action, IReadOnlyList<PolicyCandidate> files, CancellationToken ct)
+    private async Task<JobRow> RunJobAsync(RunState state, string name, string kind, PolicyAction action, IReadOnlyList<PolicyCandidate> files,
+        JobReport report, bool retryNow, CancellationToken ct)
     {
         var start = new JobRow
         {
@@ -121,7 +148,7 @@ public sealed partial class TieringDaemon
         state.Phase = $"{kind} {name}";
         _index.PutJob(start);
         Log.Info(Source, $"job {start.Id} ({name}): {start.Action} of {files.Count} files, {progress.PlannedBytes} bytes");
-        await _executor.RunAsync(files, Op(action), progress, ct).ConfigureAwait(false);
+        await _executor.RunAsync(files, Op(action), progress, report, retryNow, ct).ConfigureAwait(false);
         var row = progress.Row(ct.IsCancellationRequested ? JobRow.StatusCancelled : JobRow.StatusDone, _clock.GetUtcNow().ToUnixTimeMilliseconds());
         _index.PutJob(row);
         state.Job = null;
@@ -147,9 +174,15 @@ public sealed partial class TieringDaemon
             files = job.Files.Count,
             bytes = job.Files.Sum(f => f.Size),
             paths = job.Files.Select(f => f.Path).ToList(),
+            held = HeldTally.View(job.Held.Groups()),
         });
 
-    internal static string JobJson(JobRow j) => JsonSerializer.Serialize(JobView(j));
+    private static string JobJson(JobRow j, IReadOnlyList<HeldGroup> held)
+    {
+        var view = JsonSerializer.SerializeToNode(JobView(j))!.AsObject();
+        view["held"] = JsonSerializer.SerializeToNode(HeldTally.View(held));
+        return view.ToJsonString();
+    }
 
     /// <summary>A job as `tierfs policy run` and `tierfs status` show it.</summary>
     private static object JobView(JobRow j) => new
@@ -170,5 +203,9 @@ public sealed partial class TieringDaemon
         failed = j.Failed,
     };
 
-    private sealed record PlannedJob(string Name, string Kind, PolicyAction Action, IReadOnlyList<PolicyCandidate> Files);
+    /// <summary>A job to run; <see cref="Held"/> gathers the files its policy matched but holds back.</summary>
+    private sealed record PlannedJob(string Name, string Kind, PolicyAction Action, IReadOnlyList<PolicyCandidate> Files)
+    {
+        public HeldTally Held { get; } = new();
+    }
 }

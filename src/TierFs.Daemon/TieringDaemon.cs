@@ -3,6 +3,7 @@ using TierFs.Index;
 using TierFs.Scan;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
+using TierFs.Tiering.Engine;
 
 namespace TierFs.Daemon;
 
@@ -10,16 +11,19 @@ namespace TierFs.Daemon;
 /// The tiering daemon of one mount: every interval (inside the window, if one is set) an
 /// incremental scan, then the policies in priority order, each a job whose files a pool of
 /// workers moves, then the usage release. Runs one at a time; `tierfs policy run` asks for one
-/// now. With Periodic false (`--no-daemon`) nothing starts by itself.
+/// now. With Periodic false (`--no-daemon`) nothing starts by itself. The configuration may be
+/// replaced while it runs (`tierfs reload`): the next run is planned again at once, a job under
+/// way finishes with the schedule it started with.
 /// </summary>
 public sealed partial class TieringDaemon : IDisposable
 {
     private const string Source = "daemon";
 
-    private readonly TierFsConfig _config;
+    private readonly ConfigHolder _configs;
     private readonly TierIndex _index;
     private readonly IPolicyPlanner _planner;
     private readonly ITreeScanner _scanner;
+    private readonly IFileMover _mover;
     private readonly IUsageProbe _usage;
     private readonly TimeProvider _clock;
     private readonly JobExecutor _executor;
@@ -33,47 +37,93 @@ public sealed partial class TieringDaemon : IDisposable
     private DateTimeOffset? _nextRun;
     private long _ticks, _ticksOutsideWindow;
     private ScanResult? _lastScan;
+    // Cancelled by a reload: the loop plans its next run with the new schedule.
+    private CancellationTokenSource? _wake;
 
     public TieringDaemon(TierFsConfig config, TierIndex index, IPolicyPlanner planner, ITreeScanner scanner, IFileMover mover,
         IUsageProbe usage, TimeProvider? clock = null)
+        : this(new ConfigHolder(config), index, planner, scanner, mover, usage, clock)
     {
-        _config = config;
+    }
+
+    public TieringDaemon(ConfigHolder config, TierIndex index, IPolicyPlanner planner, ITreeScanner scanner, IFileMover mover,
+        IUsageProbe usage, TimeProvider? clock = null)
+    {
+        _configs = config;
         _index = index;
         _planner = planner;
         _scanner = scanner;
+        _mover = mover;
         _usage = usage;
         _clock = clock ?? TimeProvider.System;
-        _executor = new JobExecutor(index, mover, config.Schedule, _clock);
+        _executor = new JobExecutor(index, mover, () => Schedule, _clock);
         _run = index.LastRun();
+        _configs.Changed += _ => Wake();
     }
 
-    public ScheduleConfig Schedule => _config.Schedule;
-    public IReadOnlyList<PolicyConfig> Policies => _config.Policies;
+    public ScheduleConfig Schedule => _configs.Current.Schedule;
+    public IReadOnlyList<PolicyConfig> Policies => _configs.Current.Policies;
     public bool Periodic { get; private set; }
 
-    /// <summary>Starts the periodic runs: the first one interval from now.</summary>
+    /// <summary>A read-only mount (-o ro): no policy moves files (dry runs still plan), nothing starts by itself.</summary>
+    public bool ReadOnly { get; set; }
+
+    /// <summary>The engine's transfers under way, shown by `tierfs status` (none when not set).</summary>
+    public TransferRegistry? Transfers { get; set; }
+
+    /// <summary>Starts the periodic runs: the first one interval from now (or at the window's start).</summary>
     public void Start()
     {
+        if (ReadOnly)
+        {
+            Log.Info(Source, "read-only mount: the policies do not run (tierfs policy run --dry-run still plans)");
+            return;
+        }
         Periodic = true;
+        // Planned here too, not only on the loop's thread: status shows it at once, and the local
+        // time zone is read (a file) while the mount starts rather than at some moment later.
+        var first = NextRun(Schedule);
+        lock (_state) _nextRun = first;
         _loop = Task.Run(LoopAsync);
         Log.Info(Source, $"started: every {Units.FormatDuration(Schedule.Interval)}{(Schedule.Window is { } w ? $" within {w}" : "")}, " +
                          $"{Policies.Count} policies, {Schedule.Workers} workers" +
                          (Schedule.UsageHigh is { } h ? $", release above {h}% until {Schedule.UsageLow}%" : ""));
     }
 
+    private void Wake()
+    {
+        lock (_state) _wake?.Cancel();
+    }
+
+    private DateTimeOffset NextRun(ScheduleConfig schedule) => RunTimes.Next(_clock.GetLocalNow(), schedule.Interval, schedule.Window, _clock.LocalTimeZone);
+
     private async Task LoopAsync()
     {
         var ct = _stopping.Token;
         while (!ct.IsCancellationRequested)
         {
-            var next = _clock.GetUtcNow() + Schedule.Interval;
+            // Listening for a reload before reading the schedule: none is missed in between.
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            lock (_state) _wake = wake;
+            var schedule = Schedule;
+            var next = NextRun(schedule);
             lock (_state) _nextRun = next;
             try
             {
-                await Task.Delay(Schedule.Interval, _clock, ct).ConfigureAwait(false);
+                var wait = next - _clock.GetUtcNow();
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, _clock, wake.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                continue; // a reload: plan the next run with the new schedule
             }
             catch (OperationCanceledException) { break; }
-            var inWindow = Schedule.Window is not { } window || window.Contains(TimeOnly.FromDateTime(_clock.GetLocalNow().DateTime));
+            finally
+            {
+                lock (_state) _wake = null;
+            }
+            // Planned inside the window, but the clock may have jumped (suspend, a time change).
+            var inWindow = schedule.Window is not { } window || window.Contains(TimeOnly.FromDateTime(_clock.GetLocalNow().DateTime));
             lock (_state)
             {
                 _ticks++;
@@ -81,7 +131,7 @@ public sealed partial class TieringDaemon : IDisposable
             }
             if (!inWindow)
             {
-                Log.Debug(Source, $"outside the window {Schedule.Window}: nothing started");
+                Log.Debug(Source, $"outside the window {schedule.Window}: nothing started");
                 continue;
             }
             try

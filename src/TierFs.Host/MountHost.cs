@@ -33,6 +33,10 @@ public sealed class MountHost(MountSettings settings)
         {
             remote.CheckAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
         }
+        catch (RemoteCredentialsException e)
+        {
+            throw new ConfigException(e.Message); // a broken AWS profile is bad input, as a bad key in tierfs.yaml is
+        }
         catch (RemoteException e)
         {
             throw new CommandException($"remote tier: {e.Message}");
@@ -69,22 +73,33 @@ public sealed class MountHost(MountSettings settings)
 
     private async Task<int> RunAsync()
     {
-        Preflight.Check(settings);
+        // The configuration and the remote tier are checked before anything is mounted.
+        var config = Preflight.Check(settings);
         var stateDir = settings.ResolvedStateDir;
         var backing = Path.GetFullPath(settings.Backing);
         var mountPoint = Path.GetFullPath(settings.MountPoint);
         // A daemon must not pin the filesystem it was started from.
         Directory.SetCurrentDirectory("/");
-        StateDirectory.Prepare(stateDir);
         var logFile = Path.Combine(stateDir, "tierfs.log");
-        Log.AddFile(logFile, settings.LogMaxBytes, settings.LogFiles);
+        try
+        {
+            StateDirectory.Prepare(stateDir);
+            Log.AddFile(logFile, settings.LogMaxBytes, settings.LogFiles);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"cannot use the state directory {stateDir}: {e.Message}");
+        }
+        CrashReport.LogFile = logFile;
 
-        // The configuration and the remote tier are checked before anything is mounted.
-        var config = settings.ConfigFile is { } file ? ConfigLoader.Load(file) : new TierFsConfig();
+        var mountLogLevel = Log.Level;
+        if (config.LogLevel is { } level) Log.Level = level;
         if (config.Remote is { Type: RemoteType.Directory, Path: null })
-            Directory.CreateDirectory(RemoteFromConfig.DefaultArchive(stateDir)); // the embedded default
-        await using var remote = RemoteStore.Create(RemoteFromConfig.Options(config.Remote, stateDir));
+            DefaultArchive.Prepare(RemoteFromConfig.DefaultArchive(stateDir)); // the embedded default: root-only
+        await using var remote = new ReloadableRemote(RemoteFromConfig.Create(config.Remote, stateDir, settings.ConfigFile));
         CheckRemote(remote);
+        // What a reload replaces, as a whole: the engine and the daemon read it from here.
+        var configs = new ConfigHolder(config);
 
         var rootFd = OverlayFileSystem.OpenBacking(backing);
         using var treeLock = BackingLock.Take(rootFd, backing, mountPoint);
@@ -126,13 +141,18 @@ public sealed class MountHost(MountSettings settings)
         using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e));
         var journal = new IndexJournal(index, keeper);
         var mountView = new MountView(fs, session);
-        using var engine = new TierEngine(rootFd, config, remote, mountView, journal);
+        using var engine = new TierEngine(rootFd, configs, remote, mountView, journal);
         gate.Engine = engine;
-        using var daemon = new TieringDaemon(config, index, new IndexPlanner(index, config.Schedule), new TreeScanner(keeper),
-            new EngineMover(engine, mountView), new BackingUsage(rootFd));
+        using var daemon = new TieringDaemon(configs, index, new IndexPlanner(index, () => configs.Current.Schedule), new TreeScanner(keeper),
+            new EngineMover(engine, mountView), new BackingUsage(rootFd))
+        {
+            ReadOnly = settings.ReadOnly,
+            Transfers = engine.Transfers,
+        };
+        var reloader = new ConfigReloader(settings.ConfigFile, stateDir, configs, remote, mountLogLevel);
         // Before mounting: a socket that cannot be made mounts nothing.
         RuntimeFiles.PrepareDirectory();
-        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon));
+        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, reloader, settings.ReadOnly));
         using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), callers);
         using var background = new CancellationTokenSource();
         var deleter = new RemoteDeleter(remote, journal, TimeSpan.FromSeconds(settings.DeleteIntervalSeconds)).RunAsync(background.Token);
@@ -145,7 +165,7 @@ public sealed class MountHost(MountSettings settings)
 
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, session, "SIGTERM"));
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, session, "SIGINT"));
-        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; ReopenLog(); });
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => Reload(c, reloader));
 
         if (!WaitUntilServing(mountPoint, loop))
         {
@@ -157,6 +177,8 @@ public sealed class MountHost(MountSettings settings)
         RuntimeFiles.Write(new MountRecord(Environment.ProcessId, backing, mountPoint, stateDir, logFile));
         if (settings.RunDaemon) daemon.Start();
         Ready?.Invoke();
+        // Once serving: into the log (and on stderr with --foreground); `tierfs mount` printed it on the terminal already.
+        Preflight.Warn(settings, config);
         // A new index knew no records when the mount checked: the first scan finds them.
         keeper.ScanIfEmpty(() => WarnForeignStubs(index, remote));
 
@@ -171,11 +193,17 @@ public sealed class MountHost(MountSettings settings)
         return 0;
     }
 
-    /// <summary>SIGHUP: logrotate moved the log away; continue in a new file of the same name.</summary>
-    private static void ReopenLog()
+    // SIGHUP: the log files reopened (after logrotate), the configuration read again (the reloader logs what it did).
+    private static void Reload(PosixSignalContext c, ConfigReloader reloader)
     {
+        c.Cancel = true;
         Log.Reopen();
-        Log.Info(Source, "SIGHUP: log reopened");
+        Log.Info(Source, "SIGHUP: log reopened; reading the configuration again");
+        _ = Task.Run(async () =>
+        {
+            try { await reloader.ReloadAsync(CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception e) { Log.Error(Source, "the reload on SIGHUP failed", e); }
+        });
     }
 
     private static void Stop(PosixSignalContext c, FuseSession session, string why)

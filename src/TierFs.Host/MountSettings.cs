@@ -31,6 +31,8 @@ public sealed class MountSettings
     /// <summary>Pass close(2) to the backing file; null: only for network filesystems.</summary>
     public bool? FlushOnClose { get; set; }
     public bool ReadOnly { get; set; }
+    /// <summary>Mount over a MOUNTPOINT that holds files (refused otherwise: they would be hidden).</summary>
+    public bool NonEmpty { get; set; }
     public bool FuseDebug { get; set; }
     /// <summary>Enforce POSIX ACLs in the kernel (off: mode bits only, ACLs left to the backing tree).</summary>
     public bool PosixAcl { get; set; } = true;
@@ -63,6 +65,58 @@ public sealed class MountSettings
     private static readonly HashSet<string> Ignored =
         ["defaults", "rw", "auto", "noauto", "user", "nouser", "users", "_netdev", "nofail", "allow_other", "default_permissions"];
 
+    /// <summary>One -o option: how it is written in help, what it means, and what it sets.</summary>
+    private sealed record OptionSpec(string Name, string Usage, string Help, Action<MountSettings, string, string?> Apply);
+
+    private static OptionSpec Flag(string name, string help, Action<MountSettings> apply) =>
+        new(name, name, help, (s, key, value) =>
+        {
+            if (value is not null) throw new UsageException($"mount option {key} takes no value (got {key}={value})");
+            apply(s);
+        });
+
+    private static OptionSpec Valued(string name, string placeholder, string help, Action<MountSettings, string, string?> apply) =>
+        new(name, $"{name}={placeholder}", help, apply);
+
+    // The one list of TierFs's own -o options: ApplyOptions reads it, and `tierfs mount --help` prints it.
+    private static readonly OptionSpec[] Specs =
+    [
+        Valued("attr_timeout", "S", "seconds the kernel caches attributes (default 60 in place on a local disk, else 1)", (s, k, v) => s.AttrTimeout = Seconds(k, v)),
+        Valued("entry_timeout", "S", "seconds the kernel caches names (default as attr_timeout)", (s, k, v) => s.EntryTimeout = Seconds(k, v)),
+        Valued("negative_timeout", "S", "seconds the kernel caches a missing name (default 0)", (s, k, v) => s.NegativeTimeout = Seconds(k, v)),
+        Valued("threads", "N", "most FUSE worker threads (default 64)", (s, k, v) => s.Threads = Count(k, v, 1, 1024)),
+        Valued("idle_threads", "N", "idle workers kept waiting (default 4)", (s, k, v) => s.IdleThreads = Count(k, v, 1, 1024)),
+        Valued("read_ahead_kb", "N", "kernel read-ahead of the mount in KiB (default 1024)", (s, k, v) => s.ReadAheadKb = Count(k, v, 0, 1 << 20)),
+        Valued("max_inode_fds", "N", "inode descriptors kept open (default half the descriptor limit)", (s, k, v) => s.MaxInodeFds = Count(k, v, 16, 1 << 24)),
+        Valued("state_dir", "DIR", "TierFs's own state (default /var/lib/tierfs/NAME)", (s, k, v) => s.StateDir = Required(k, v)),
+        Valued("config", "FILE", "the YAML configuration (same as --config)", (s, k, v) => s.ConfigFile = Path.GetFullPath(Required(k, v))),
+        Valued("delete_interval", "S", "how often due remote deletions are carried out (default 30)", (s, k, v) => s.DeleteIntervalSeconds = Count(k, v, 1, 86400)),
+        Flag("keep_cache", "keep the page cache across opens (the default)", s => s.KeepCache = true),
+        Flag("no_keep_cache", "drop the page cache at each open", s => s.KeepCache = false),
+        Flag("flush", "pass close(2) to the backing file (default: on network filesystems only)", s => s.FlushOnClose = true),
+        Flag("noflush", "never pass close(2) to the backing file", s => s.FlushOnClose = false),
+        Flag("acl", "enforce POSIX ACLs in the kernel (the default)", s => s.PosixAcl = true),
+        Flag("noacl", "mode bits only", s => s.PosixAcl = false),
+        Flag("nodaemon", "no periodic scans and policies (same as --no-daemon)", s => s.RunDaemon = false),
+        Flag("allow_foreign", "mount even though the index holds tiered files of another remote tier (their stubs fail with EIO)", s => s.AllowForeign = true),
+        Valued("log_level", "L", "debug, info, warn or error (same as --log-level)",
+            (s, k, v) => s.LogLevel = TierFs.Common.Log.ParseLevel(Required(k, v)) ?? throw new UsageException($"mount option {k}={v}: expected debug, info, warn or error")),
+        Valued("log_max_size", "SIZE", "rotate the log at this size (default 64M; 0: never, leave it to logrotate)", (s, k, v) => s.LogMaxBytes = Bytes(k, v)),
+        Valued("log_files", "N", "rotated log files kept (default 5)", (s, k, v) => s.LogFiles = (int)Count(k, v, 1, 100)),
+        Flag("nonempty", "mount over a non-empty MOUNTPOINT (its files are hidden while mounted)", s => s.NonEmpty = true),
+        Flag("ro", "read-only: users cannot change files; archive, release, migrate and policies are refused (stubs still recall on open)", s => s.ReadOnly = true),
+        Flag("debug", "libfuse's request trace on stderr (with -f)", s => s.FuseDebug = true),
+    ];
+
+    /// <summary>Every TierFs -o option as written in help ("attr_timeout=S", "ro").</summary>
+    public static IEnumerable<string> OptionUsages => Specs.Select(o => o.Usage);
+
+    /// <summary>The -o options for `tierfs mount --help`: one "name=VALUE: meaning" per TierFs option, then the kernel's.</summary>
+    public static string OptionsHelp =>
+        string.Join("; ", Specs.Select(o => $"{o.Usage}: {o.Help}")) +
+        $"; and the kernel's mount flags, passed through: {string.Join(", ", KernelFlags)} (default nosuid,nodev). " +
+        "fstab words (defaults, rw, auto, noauto, _netdev, nofail, user, x-*, comment=) are accepted and ignored.";
+
     /// <summary>Applies a comma-separated -o list; throws <see cref="UsageException"/> naming a bad option.</summary>
     public void ApplyOptions(string list)
     {
@@ -71,39 +125,10 @@ public sealed class MountSettings
             var eq = raw.IndexOf('=');
             var key = eq < 0 ? raw : raw[..eq];
             var value = eq < 0 ? null : raw[(eq + 1)..];
-            switch (key)
-            {
-                case "attr_timeout": AttrTimeout = Seconds(key, value); break;
-                case "entry_timeout": EntryTimeout = Seconds(key, value); break;
-                case "negative_timeout": NegativeTimeout = Seconds(key, value); break;
-                case "threads": Threads = Count(key, value, 1, 1024); break;
-                case "idle_threads": IdleThreads = Count(key, value, 1, 1024); break;
-                case "read_ahead_kb": ReadAheadKb = Count(key, value, 0, 1 << 20); break;
-                case "max_inode_fds": MaxInodeFds = Count(key, value, 16, 1 << 24); break;
-                case "state_dir": StateDir = Required(key, value); break;
-                case "config": ConfigFile = Path.GetFullPath(Required(key, value)); break;
-                case "delete_interval": DeleteIntervalSeconds = Count(key, value, 1, 86400); break;
-                case "keep_cache": KeepCache = true; break;
-                case "no_keep_cache": KeepCache = false; break;
-                case "flush": FlushOnClose = true; break;
-                case "noflush": FlushOnClose = false; break;
-                case "ro": ReadOnly = true; break;
-                case "debug": FuseDebug = true; break;
-                case "acl": PosixAcl = true; break;
-                case "noacl": PosixAcl = false; break;
-                case "nodaemon": RunDaemon = false; break;
-                case "allow_foreign": AllowForeign = true; break;
-                case "log_level":
-                    LogLevel = TierFs.Common.Log.ParseLevel(Required(key, value)) ?? throw new UsageException($"mount option {raw}: expected debug, info, warn or error");
-                    break;
-                case "log_max_size": LogMaxBytes = Bytes(key, value); break;
-                case "log_files": LogFiles = (int)Count(key, value, 1, 100); break;
-                default:
-                    if (KernelFlags.Contains(key) && value is null) KernelOptions.Add(key);
-                    else if (Ignored.Contains(key) || key.StartsWith("x-", StringComparison.Ordinal) || key == "comment") { }
-                    else throw new UsageException($"unknown mount option '{raw}' (see tierfs mount --help)");
-                    break;
-            }
+            if (Array.Find(Specs, o => o.Name == key) is { } spec) spec.Apply(this, key, value);
+            else if (KernelFlags.Contains(key) && value is null) KernelOptions.Add(key);
+            else if (Ignored.Contains(key) || key.StartsWith("x-", StringComparison.Ordinal) || key == "comment") { }
+            else throw new UsageException($"unknown mount option '{raw}' (see tierfs mount --help)");
         }
     }
 

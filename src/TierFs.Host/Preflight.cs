@@ -2,13 +2,15 @@ using System.Runtime.InteropServices;
 using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Fuse;
+using TierFs.Tiering.Config;
 
 namespace TierFs.Host;
 
 /// <summary>The checks before mounting, each failing with one line that says what to do.</summary>
 public static unsafe class Preflight
 {
-    public static void Check(MountSettings s)
+    /// <summary>Checks everything before mounting; returns the configuration, read and checked (the default without --config).</summary>
+    public static TierFsConfig Check(MountSettings s)
     {
         if (Libc.GetEuid() != 0)
             throw new CommandException("tierfs mount must run as root (it mounts with allow_other and serves every user)");
@@ -30,7 +32,8 @@ public static unsafe class Preflight
             RuntimeFiles.Remove(s.MountPoint);
         }
 
-        if (s.ConfigFile is { } config) TierFs.Policies.PolicyValidator.Load(config); // fails fast, naming the key (and a bad policy)
+        // Fails fast, naming the key (and a bad policy).
+        var config = s.ConfigFile is { } file ? TierFs.Policies.PolicyValidator.Load(file) : new TierFsConfig();
 
         RequireDirectory("BACKING", s.Backing);
         RequireDirectory("MOUNTPOINT", s.MountPoint);
@@ -39,6 +42,10 @@ public static unsafe class Preflight
         if (mountPoint.StartsWith(backing, StringComparison.Ordinal) && mountPoint != backing)
             throw new CommandException($"MOUNTPOINT {s.MountPoint} is inside BACKING {s.Backing}: the mount would contain itself (mount in place with the same path twice, or elsewhere)");
         RefuseSecondMountOfTree(s, backing);
+        // In place the mountpoint is the tree itself; elsewhere its files would be hidden while mounted.
+        if (!s.InPlace && !s.NonEmpty && Directory.EnumerateFileSystemEntries(s.MountPoint).Any())
+            throw new UsageException($"MOUNTPOINT {s.MountPoint} is not empty: the mount would hide its files (empty it, mount in place with BACKING = MOUNTPOINT, or add -o nonempty)");
+        return config;
     }
 
     /// <summary>
@@ -91,6 +98,33 @@ public static unsafe class Preflight
         if (pid <= 0) return false;
         try { return !File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].TrimStart().StartsWith('Z'); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>
+    /// What is allowed but probably a mistake, as warnings (on the terminal of `tierfs mount`, and in
+    /// the mount's log): a directory archive on the backing tree's own filesystem frees no space.
+    /// </summary>
+    public static void Warn(MountSettings s, TierFsConfig config)
+    {
+        // A configured archive that does not exist fails the mount on its own.
+        if (config.Remote.Type != RemoteType.Directory || (config.Remote.Path is { } path && !Directory.Exists(path))) return;
+        var archive = Path.GetFullPath(config.Remote.Path ?? RemoteFromConfig.DefaultArchive(s.ResolvedStateDir));
+        if (DeviceOf(archive) is { } archiveDev && DeviceOf(s.Backing) is { } backingDev && archiveDev == backingDev)
+            Log.Warn("mount", $"the remote tier (directory {archive}) is on the same filesystem as BACKING {Path.GetFullPath(s.Backing)}: " +
+                              "migrating there frees no space (configure remote: with an S3 bucket or a directory on another filesystem)");
+    }
+
+    // The device of the path, or of its nearest existing ancestor (the default archive is made at mount).
+    private static ulong? DeviceOf(string path)
+    {
+        for (var p = Path.GetFullPath(path); ; p = Path.GetDirectoryName(p)!)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(p + "\0");
+            StatX st;
+            fixed (byte* b = bytes)
+                if (Libc.Statx(Libc.AT_FDCWD, b, 0, StatX.BasicStats, &st) == 0) return st.Dev;
+            if (p == "/") return null;
+        }
     }
 
     private static void RequireDirectory(string what, string path)

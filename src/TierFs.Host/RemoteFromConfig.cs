@@ -1,12 +1,22 @@
 using TierFs.Remote;
 using TierFs.Tiering.Config;
 
-namespace TierFs.Host.Adapters;
+namespace TierFs.Host;
 
 /// <summary>The remote store a configuration describes (the embedded default: a directory in the state dir).</summary>
 public static class RemoteFromConfig
 {
     public static string DefaultArchive(string stateDir) => Path.Combine(stateDir, "archive");
+
+    /// <summary>
+    /// The store, not contacted yet. The config loader checks every key the stores check, so the
+    /// store's own refusal is a last net; it still names the file.
+    /// </summary>
+    public static IRemoteStore Create(RemoteConfig remote, string stateDir, string? configFile)
+    {
+        try { return RemoteStore.Create(Options(remote, stateDir)); }
+        catch (ArgumentException e) { throw new ConfigException($"{configFile ?? "the default configuration"}: remote: {ConfigLoader.WithoutParameter(e)}"); }
+    }
 
     public static RemoteStoreOptions Options(RemoteConfig remote, string stateDir) => remote.Type switch
     {

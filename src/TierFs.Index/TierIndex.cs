@@ -133,9 +133,11 @@ public sealed partial class TierIndex : IDisposable
 
     /// <summary>
     /// A tier record that references <paramref name="objectKey"/> (an archive or a stub of it), or null:
-    /// a remote object any record refers to is never deleted.
+    /// a remote object any record refers to is never deleted. <paramref name="fileId"/>, the id of the
+    /// file the object was queued for, finds it by index (a copy of a record keeps its id); without
+    /// it (deletions queued by older versions) every row is looked at.
     /// </summary>
-    public TierRow? ReferenceTo(string objectKey) => _readers.Use(s => s.ReferenceTo(objectKey));
+    public TierRow? ReferenceTo(string objectKey, string? fileId) => _readers.Use(s => s.ReferenceTo(objectKey, fileId));
 
     /// <summary>The remote tiers other than <paramref name="remote"/> that tier records (archives and stubs) name, with how many each.</summary>
     public IReadOnlyList<(string Remote, long Count)> ForeignRemotes(string remote) => _readers.Use(s => s.ForeignRemotes(remote));

@@ -81,6 +81,35 @@ public static class PolicyPlanner
         return WithPaths(index, files);
     }
 
+    /// <summary>
+    /// Why the files <paramref name="policy"/> matches are not in this run's plan: each regular
+    /// file with data, in a state the action takes, that no policy claimed (<paramref name="claimed"/>),
+    /// is visited with its reason: "noarchive" or "norelease", "younger than min_age (1h)", what
+    /// <paramref name="waiting"/> says (a retry), else the policy's max_files/max_bytes.
+    /// </summary>
+    public static void HeldBack(TierIndex index, PolicyConfig policy, PlanOptions options, IReadOnlySet<FileKey> claimed,
+        Func<FileCandidate, (string Reason, string Detail)?> waiting, Action<FileCandidate, string, string?> visit)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(options);
+        var states = StatesFor(policy.Action);
+        // The same statement as the plan's, without what holds files back: no flag excluded, any age.
+        var all = new CandidateFilter { States = states.ToDictionary(s => s.Key, _ => 0) };
+        var young = $"younger than min_age ({Units.FormatDuration(options.MinAge)})";
+        index.ReadCandidates(PolicyCondition.Compile(policy.Where, policy.Order), all, c =>
+        {
+            if (claimed.Contains(c.Key)) return true;
+            var flags = c.Flags & states[c.State];
+            if ((flags & NoArchive) != 0) visit(c, "noarchive", null);
+            else if ((flags & NoRelease) != 0) visit(c, "norelease", null);
+            else if (c.MtimeNs >= options.ChangedBeforeNs) visit(c, young, null);
+            else if (waiting(c) is { } wait) visit(c, wait.Reason, wait.Detail);
+            else visit(c, "over the policy's max_files or max_bytes: left for a later run", null);
+            return true;
+        });
+    }
+
     private static readonly Lazy<PolicyCondition> ColdestFirst = new(() => PolicyCondition.Compile("1", "atime ASC, size DESC"));
 
     private static CandidateFilter Filter(PolicyAction action, PlanOptions options) =>

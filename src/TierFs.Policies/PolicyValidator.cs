@@ -26,7 +26,9 @@ public static class PolicyValidator
             }
             catch (PolicyConditionException e)
             {
-                throw new ConfigException($"{file}:{policy.Line}: policy '{policy.Name}': {e.Message}");
+                // At the line of the key at fault, not of the policy's first key.
+                var line = e.Part == "order" ? policy.OrderLine : policy.WhereLine;
+                throw new ConfigException($"{file}:{(line > 0 ? line : policy.Line)}: policy '{policy.Name}': {e.Message}");
             }
         }
     }

@@ -5,7 +5,7 @@ namespace TierFs.Records;
 /// <summary>
 /// What TierFs knows of one file, stored with the file itself in the xattr
 /// <see cref="StubXattr.Name"/>, so that the index can always be rebuilt from the tree:
-/// the remote object (key, checksum, part size), the data version it was archived from
+/// the remote object (key, checksums, part size), the data version it was archived from
 /// (size, mtime), the attributes a stub must keep (size, ctime), and the pair.
 /// </summary>
 public sealed record StubRecord
@@ -22,10 +22,16 @@ public sealed record StubRecord
     [JsonPropertyName("key")] public string? ObjectKey { get; init; }
     [JsonPropertyName("sum")] public string? Checksum { get; init; }
     /// <summary>
-    /// The object's CompositeCrc32C (same part cut), which a recall verifies instead of the MD5 form;
-    /// records written before it existed lack it and are verified by <see cref="Checksum"/>.
+    /// The object's CompositeCrc32C (same part cut). Kept for cheap per-part checks, but never what a
+    /// recall trusts: whoever can write the remote tier can match a CRC.
     /// </summary>
     [JsonPropertyName("crc")] public string? Crc32C { get; init; }
+    /// <summary>
+    /// The object's CompositeBlake3 (same part cut): what a recall verifies. Records written before it
+    /// existed lack it and are verified by <see cref="Checksum"/> (MD5 per part: no second preimage is
+    /// known for it either), never by the CRC alone.
+    /// </summary>
+    [JsonPropertyName("b3")] public string? Blake3 { get; init; }
     [JsonPropertyName("part")] public long PartSize { get; init; }
     /// <summary>The data version archived: size and mtime (ns since the epoch).</summary>
     [JsonPropertyName("size")] public long Size { get; init; }

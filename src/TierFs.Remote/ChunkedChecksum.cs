@@ -19,28 +19,12 @@ namespace TierFs.Remote;
 public static class ChunkedChecksum
 {
     /// <summary>Combines the part MD5s, in part order, into the checksum string.</summary>
-    public static string Combine(IReadOnlyList<byte[]> partMd5s)
-    {
-        ArgumentOutOfRangeException.ThrowIfZero(partMd5s.Count);
-        var concatenated = new byte[partMd5s.Count * MD5.HashSizeInBytes];
-        for (var i = 0; i < partMd5s.Count; i++)
-        {
-            var digest = partMd5s[i] ?? throw new ArgumentException($"part {i + 1} has no MD5", nameof(partMd5s));
-            if (digest.Length != MD5.HashSizeInBytes) throw new ArgumentException($"part {i + 1}: an MD5 is 16 bytes, not {digest.Length}", nameof(partMd5s));
-            digest.CopyTo(concatenated, i * MD5.HashSizeInBytes);
-        }
-        return $"{Convert.ToHexStringLower(MD5.HashData(concatenated))}-{partMd5s.Count}";
-    }
+    public static string Combine(IReadOnlyList<byte[]> partMd5s) =>
+        CompositeForm.Combine(partMd5s, MD5.HashSizeInBytes, MD5.HashData, "MD5");
 
     /// <summary>The checksum of bytes in memory, cut in parts of <paramref name="partSize"/>.</summary>
-    public static string Compute(ReadOnlySpan<byte> data, long partSize)
-    {
-        var plan = new PartPlan(data.Length, partSize);
-        var digests = new byte[plan.Count][];
-        for (var i = 0; i < plan.Count; i++)
-            digests[i] = MD5.HashData(data.Slice((int)plan.OffsetOf(i), (int)plan.LengthOf(i)));
-        return Combine(digests);
-    }
+    public static string Compute(ReadOnlySpan<byte> data, long partSize) =>
+        Combine(CompositeForm.PartDigests(data, partSize, MD5.HashData));
 
     /// <summary>The checksum of bytes [0, length) of a file, read positionally (for comparing a local copy).</summary>
     public static async Task<string> ComputeAsync(SafeFileHandle file, long length, long partSize, CancellationToken ct)

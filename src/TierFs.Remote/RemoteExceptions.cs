@@ -4,7 +4,10 @@ namespace TierFs.Remote;
 public class RemoteException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>The remote tier is misconfigured: endpoint unreachable at check time, bucket missing, access denied.</summary>
-public sealed class RemoteConfigurationException(string message, Exception? inner = null) : RemoteException(message, inner);
+public class RemoteConfigurationException(string message, Exception? inner = null) : RemoteException(message, inner);
+
+/// <summary>The credentials the configuration points at cannot be had (a broken AWS profile): a bad input, not an outage.</summary>
+public sealed class RemoteCredentialsException(string message, Exception? inner = null) : RemoteConfigurationException(message, inner);
 
 /// <summary>The remote tier did not answer in time or failed transiently (network, 5xx): try again later.</summary>
 public sealed class RemoteUnavailableException(string message, Exception? inner = null) : RemoteException(message, inner);

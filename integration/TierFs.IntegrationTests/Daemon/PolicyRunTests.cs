@@ -50,12 +50,12 @@ public class PolicyRunTests
         Tiering.TierHarness.Tierfs("scan", m.MountPoint);
         var r = PolicyRun(m, "--dry-run", "-v");
         Assert.Contains("everything: would archive 2 files, 3.0 MiB", r.Stdout);
-        Assert.Contains("  y", r.Stdout);
+        Assert.Contains($"  {m.M("y")}\n", r.Stdout);
         Assert.Equal("x=resident y=resident", States(m));
         Assert.Empty(Jobs(m));
 
         var unknown = Tierfs("policy", "run", m.MountPoint, "nosuch");
-        Assert.Equal(1, unknown.ExitCode);
+        Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("no policy named 'nosuch'", unknown.Stderr);
     }
 
@@ -149,10 +149,11 @@ public class PolicyRunTests
     }
 
     [Fact]
-    public void Outside_the_window_the_daemon_starts_nothing()
+    public void Outside_the_window_the_daemon_is_paused_until_the_window_starts()
     {
-        var now = TimeOnly.FromDateTime(DateTime.Now);
-        var window = $"{now.AddHours(2):HH:mm}-{now.AddHours(3):HH:mm}";
+        var now = DateTime.Now;
+        var start = TimeOnly.FromDateTime(now).AddHours(2);
+        var window = $"{start:HH:mm}-{start.AddHours(1):HH:mm}";
         using var m = MountWith($$"""
             policies:
               - name: all
@@ -162,8 +163,17 @@ public class PolicyRunTests
               window: "{{window}}"
               min_age: 0s
             """, m => Write(m.B("f"), 1 << 20, 1), daemon: true);
-        Assert.True(Proc.WaitUntil(() => Status(m).GetProperty("ticksOutsideWindow").GetInt64() >= 3, TimeSpan.FromSeconds(30)),
-            $"the daemon did not tick: {Status(m)}\n{m.Log}");
+        // The next run is planned at the window's start (not every second to be skipped), and status says so.
+        Assert.True(Proc.WaitUntil(() => Status(m).GetProperty("nextRun").ValueKind == System.Text.Json.JsonValueKind.Number, TimeSpan.FromSeconds(30)), $"{Status(m)}\n{m.Log}");
+        var status = Status(m);
+        var next = DateTimeOffset.FromUnixTimeMilliseconds(status.GetProperty("nextRun").GetInt64()).ToLocalTime();
+        Assert.Equal(start.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture), next.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(0, next.Second);
+        Assert.InRange(next - DateTimeOffset.Now, TimeSpan.FromMinutes(110), TimeSpan.FromMinutes(121));
+        Assert.Equal(start.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture), status.GetProperty("pausedUntil").GetString());
+        var text = Tierfs("status", m.MountPoint);
+        Assert.Contains($"; paused until {start:HH:mm} (next run {next:yyyy-MM-dd HH:mm:ss})", text.Stdout);
+        Assert.Equal(0, Status(m).GetProperty("ticks").GetInt64());
         Assert.Empty(Jobs(m));
         Assert.Equal("f=resident", States(m));
     }

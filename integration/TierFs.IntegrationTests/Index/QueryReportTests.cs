@@ -137,7 +137,7 @@ public class QueryReportTests
     }
 
     [Fact]
-    public void Sql_errors_exit_2_and_a_path_that_is_not_a_mount_exits_1()
+    public void Sql_errors_and_a_path_that_is_not_on_a_mount_exit_2()
     {
         using var m = MountScannedTree();
         var bad = Query(m, "SELECT nope FROM files");
@@ -145,9 +145,9 @@ public class QueryReportTests
         Assert.Equal("tierfs: query: no such column: nope\n", bad.Stderr);
 
         var notMount = Tierfs("query", m.Root, "SELECT 1");
-        Assert.Equal(1, notMount.ExitCode);
-        Assert.Equal($"tierfs: {m.Root} is not a TierFs mount\n", notMount.Stderr);
-        Assert.Equal(1, Tierfs("report", m.Root).ExitCode);
+        Assert.Equal(2, notMount.ExitCode);
+        Assert.Equal($"tierfs: {m.Root}: not on a TierFs mount\n", notMount.Stderr);
+        Assert.Equal(2, Tierfs("report", m.Root).ExitCode);
     }
 
     // The index's files on disk, hashed: the database and its WAL.

@@ -41,7 +41,7 @@ public sealed class S3FaultTests(ITestOutputHelper output) : IDisposable
         var sw = Stopwatch.StartNew();
         using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
         {
-            var e = await Assert.ThrowsAsync<RemoteUnavailableException>(() => store.DownloadAsync("f", handle, data.Length, ChecksumKind.CompositeCrc32C, kill, Ct));
+            var e = await Assert.ThrowsAsync<RemoteUnavailableException>(() => store.DownloadAsync("f", handle, data.Length, ChecksumKind.CompositeBlake3, kill, Ct));
             output.WriteLine(e.Message);
             Assert.Contains(_server.Endpoint, e.Message);
         }
@@ -74,7 +74,7 @@ public sealed class S3FaultTests(ITestOutputHelper output) : IDisposable
         try
         {
             using var handle = File.OpenHandle(Path.Combine(_dir, "target"), FileMode.CreateNew, FileAccess.ReadWrite);
-            var e = await Assert.ThrowsAsync<RemoteUnavailableException>(() => store.DownloadAsync("h", handle, data.Length, ChecksumKind.CompositeCrc32C, pause, Ct));
+            var e = await Assert.ThrowsAsync<RemoteUnavailableException>(() => store.DownloadAsync("h", handle, data.Length, ChecksumKind.CompositeBlake3, pause, Ct));
             output.WriteLine(e.Message);
             Assert.Contains("no answer or no progress for 3 s", e.Message);
             Assert.True(sw.Elapsed < Bound, $"the failure took {sw.Elapsed}");

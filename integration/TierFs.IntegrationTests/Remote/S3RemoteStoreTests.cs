@@ -45,6 +45,7 @@ public sealed class S3RemoteStoreTests : IClassFixture<S3ServerFixture>, IDispos
         var up = await Upload(store, "small.dat", data);
         Assert.Equal(ChunkedChecksum.Compute(data, 8 * MiB), up.Checksum);
         Assert.Equal(CompositeCrc32C.Compute(data, 8 * MiB), up.Crc32C);
+        Assert.Equal(CompositeBlake3.Compute(data, 8 * MiB), up.Blake3);
         Assert.EndsWith("-1", up.Checksum);
         Assert.Equal(Convert.ToHexStringLower(MD5.HashData(data)), up.ETag); // a single PUT's ETag is the plain MD5
         Assert.Single(recorder.Requests, r => r.Method == "PUT");
@@ -63,7 +64,9 @@ public sealed class S3RemoteStoreTests : IClassFixture<S3ServerFixture>, IDispos
         Assert.Equal(ChunkedChecksum.Compute([], 8 * MiB), up.Checksum);
         var (down, bytes) = await Download(store, "empty", 0);
         Assert.Equal(up.Checksum, down.Checksum);
-        Assert.Equal(up.Crc32C, (await Download(store, "empty", 0, ChecksumKind.CompositeCrc32C)).Result.Checksum);
+        var (sha, _) = await Download(store, "empty", 0, ChecksumKind.CompositeBlake3);
+        Assert.Equal((up.Blake3, up.Crc32C), (sha.Checksum, sha.Crc32C));
+        Assert.Equal(CompositeBlake3.Compute([], 8 * MiB), up.Blake3);
         Assert.Empty(bytes);
     }
 
@@ -78,6 +81,7 @@ public sealed class S3RemoteStoreTests : IClassFixture<S3ServerFixture>, IDispos
         var up = await Upload(store, "dir/big.dat", data, new SyncProgress(progress.Add));
         Assert.Equal(ChunkedChecksum.Compute(data, 8 * MiB), up.Checksum);
         Assert.Equal(CompositeCrc32C.Compute(data, 8 * MiB), up.Crc32C);
+        Assert.Equal(CompositeBlake3.Compute(data, 8 * MiB), up.Blake3);
         Assert.EndsWith("-6", up.Checksum);
         Assert.Equal(8 * MiB, up.PartSize);
         Assert.Equal(data.Length, progress[^1]);
@@ -88,8 +92,18 @@ public sealed class S3RemoteStoreTests : IClassFixture<S3ServerFixture>, IDispos
         Assert.Equal(8 * MiB, info.PartSize);
 
         progress.Clear();
-        var (down, bytes) = await Download(store, "dir/big.dat", data.Length, ChecksumKind.CompositeCrc32C, new SyncProgress(progress.Add));
-        Assert.Equal(up.Crc32C, down.Checksum);
+        var (down, bytes) = await Download(store, "dir/big.dat", data.Length, ChecksumKind.CompositeBlake3, new SyncProgress(progress.Add));
+        Assert.Equal((up.Blake3, ChecksumKind.CompositeBlake3, up.Crc32C), (down.Checksum, down.Kind, down.Crc32C));
+        // The per-part digests stay available (a later per-part check of a ranged read needs them).
+        Assert.Equal(6, down.Parts.Count);
+        for (var i = 0; i < 6; i++)
+        {
+            var part = data.AsSpan(i * 8 * MiB, Math.Min(8 * MiB, data.Length - i * 8 * MiB));
+            Assert.Equal(CompositeBlake3.Hash(part), down.Parts[i].Blake3);
+            Assert.Equal(up.Parts[i].Blake3, down.Parts[i].Blake3);
+            Assert.Equal(up.Parts[i].Crc32C, down.Parts[i].Crc32C);
+            Assert.Null(down.Parts[i].Md5); // not asked for: not computed
+        }
         Assert.Equal(data.Length, progress[^1]);
         Assert.True(progress.SequenceEqual(progress.Order()), "progress went backwards");
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(bytes));

@@ -44,12 +44,12 @@ public sealed class PolicyCheckTests : IDisposable
     }
 
     [Theory]
-    [InlineData("sise > 1", "size DESC", ":4: policy 'cold-large': where: no such column: sise (at position 1)")]
-    [InlineData("size > 1 AND", "size DESC", ":4: policy 'cold-large': where: near \")\": syntax error (at position 13)")]
-    [InlineData("1); DELETE FROM tier; --", "size DESC", ":4: policy 'cold-large': where: ')' closes nothing (at position 2)")]
-    [InlineData("size > 1 OR ino IN (SELECT ino FROM tier)", "size DESC", ":4: policy 'cold-large': where: no such column: ino")]
-    [InlineData("inode IN (SELECT ino FROM tier)", "size DESC", ":4: policy 'cold-large': where: subqueries are not allowed")]
-    [InlineData("size > 1", "size DESC LIMIT 1", ":4: policy 'cold-large': order: near \"LIMIT\": syntax error")]
+    [InlineData("sise > 1", "size DESC", ":5: policy 'cold-large': where: no such column: sise (at position 1)")]
+    [InlineData("size > 1 AND", "size DESC", ":5: policy 'cold-large': where: near \")\": syntax error (at position 13)")]
+    [InlineData("1); DELETE FROM tier; --", "size DESC", ":5: policy 'cold-large': where: ')' closes nothing (at position 2)")]
+    [InlineData("size > 1 OR ino IN (SELECT ino FROM tier)", "size DESC", ":5: policy 'cold-large': where: no such column: ino")]
+    [InlineData("inode IN (SELECT ino FROM tier)", "size DESC", ":5: policy 'cold-large': where: subqueries are not allowed")]
+    [InlineData("size > 1", "size DESC LIMIT 1", ":6: policy 'cold-large': order: near \"LIMIT\": syntax error")]
     public void A_bad_policy_is_one_line_naming_file_line_policy_and_position_exit_2(string where, string order, string expected)
     {
         var file = Write(Policy(where, order));
@@ -66,7 +66,7 @@ public sealed class PolicyCheckTests : IDisposable
         var file = Write("schedule:\n  usage_high: 70\n  usage_low: 80\n");
         var r = Proc.TierfsRun("policy", "check", "--config", file);
         Assert.True(r.ExitCode == 2, r.ToString());
-        Assert.Contains($"{file}:2: schedule.usage_low: must be lower than usage_high (70), got 80", r.Stderr);
+        Assert.Contains($"{file}:3: schedule.usage_low: must be lower than usage_high (70), got 80", r.Stderr);
 
         var missing = Path.Combine(_dir, "missing.yaml");
         r = Proc.TierfsRun("policy", "check", "--config", missing);

@@ -59,11 +59,12 @@ public sealed class S3RecallIntegrityTests(S3ServerFixture fixture) : IClassFixt
     {
         using var t = S3TierMount.Start(_s3, "integrity-checksum/");
         var data = Migrated(t, "bent.bin", Content(1_500_000, seed: 72));
-        // Archived now: the record carries the CRC that recalls verify instead of the MD5 form.
-        var crc = t.Record("bent.bin")!.Value.GetProperty("crc").GetString()!;
-        Assert.Matches("^[0-9a-f]{8}-1$", crc);
+        // Archived now: the record carries the BLAKE3 form that recalls verify instead of the MD5 form, and the CRC.
+        Assert.Matches("^[0-9a-f]{8}-1$", t.Record("bent.bin")!.Value.GetProperty("crc").GetString()!);
+        var blake3 = t.Record("bent.bin")!.Value.GetProperty("b3").GetString()!;
+        Assert.Matches("^[0-9a-f]{64}-1$", blake3);
 
-        RefusedWhileBentThenRecalled(t, "bent.bin", data, verifiedBy: crc);
+        RefusedWhileBentThenRecalled(t, "bent.bin", data, verifiedBy: blake3);
     }
 
     [Fact]
@@ -71,15 +72,17 @@ public sealed class S3RecallIntegrityTests(S3ServerFixture fixture) : IClassFixt
     {
         using var t = S3TierMount.Start(_s3, "integrity-md5/");
         var data = Migrated(t, "old.bin", Content(1_200_000, seed: 73));
-        // The record as an older TierFs wrote it: no "crc". Rewritten while unmounted, so the mount reads it anew.
+        // The record as an older TierFs wrote it: no "crc", no "b3". Rewritten while unmounted, so the mount reads it anew.
         Assert.Equal(0, t.M.Unmount().ExitCode);
         var old = JsonNode.Parse(t.Record("old.bin")!.Value.GetRawText())!.AsObject();
         Assert.True(old.Remove("crc"));
+        Assert.True(old.Remove("b3"));
         Assert.Equal(0, Px.SetXattr(t.M.B("old.bin"), S3TierMount.StubXattr, Encoding.UTF8.GetBytes(old.ToJsonString())));
         t.Mount();
 
         RefusedWhileBentThenRecalled(t, "old.bin", data, verifiedBy: old["sum"]!.GetValue<string>());
         Assert.False(t.Record("old.bin")!.Value.TryGetProperty("crc", out _));
+        Assert.False(t.Record("old.bin")!.Value.TryGetProperty("b3", out _));
     }
 
     private static byte[] Migrated(S3TierMount t, string name, byte[] data)

@@ -1,6 +1,6 @@
 // tierbench: the peer side of integration/bench/tier-run.sh (see the README next to it).
 //
-//   tierbench download     --key K --out FILE [--md5|--crc32c] [--early-writeback] [--fsync]
+//   tierbench download     --key K --out FILE [--md5|--crc32c|--sha256|--blake3] [--early-writeback] [--fsync]
 //                                                                  plain parallel-range download
 //   tierbench upload       --key K --file FILE [--no-md5]          plain multipart upload
 //   tierbench lib-download --key K --out FILE [--prefix P]         TierFs.Remote's DownloadAsync
@@ -47,7 +47,7 @@ try
             {
                 using var s3 = Client(endpoint);
                 await WarmDownload(s3, bucket, key);
-                var hash = Flag("md5") ? "md5" : Flag("crc32c") ? "crc32c" : null;
+                var hash = new[] { "md5", "crc32c", "sha256", "blake3" }.FirstOrDefault(Flag);
                 await Measure(() => PeerDownload(s3, bucket, key, Req("out"), partSize, concurrency, hash, Flag("early-writeback"), Flag("fsync")));
                 break;
             }
@@ -146,7 +146,7 @@ static async Task WarmLib(IRemoteStore store, string key)
         using (var file = File.OpenHandle(scratch, FileMode.Open, FileAccess.ReadWrite))
         {
             await store.UploadAsync(warm, file, 4096, new Dictionary<string, string>(), null, CancellationToken.None);
-            await store.DownloadAsync(warm, file, 4096, ChecksumKind.CompositeCrc32C, null, CancellationToken.None);
+            await store.DownloadAsync(warm, file, 4096, ChecksumKind.CompositeBlake3, null, CancellationToken.None);
         }
         await store.DeleteAsync(warm, CancellationToken.None);
     }
@@ -241,8 +241,9 @@ static async Task RunParts(int count, int concurrency, Func<int, Task> part)
 }
 
 // HEAD for the length, then ranged GETs of partSize in parallel, each streamed to its offset.
-// What-if options (not part of the plain peer): hash each part on the way (md5 as TierFs does, or
-// crc32c as a cheaper alternative), start the writeback of each part once it is written
+// What-if options (not part of the plain peer): hash each part on the way (md5 as records older than
+// the BLAKE3 form are verified, crc32c alone as recalls did before, blake3 + crc32c as recalls do,
+// sha256 + crc32c as the other candidate), start the writeback of each part once it is written
 // (sync_file_range WRITE, so that the final fsync has little left), fsync at the end.
 static async Task<(long, long)> PeerDownload(AmazonS3Client s3, string bucket, string key, string path,
     long partSize, int concurrency, string? hashKind, bool earlyWriteback, bool fsync)
@@ -257,7 +258,13 @@ static async Task<(long, long)> PeerDownload(AmazonS3Client s3, string bucket, s
         var offset = i * partSize;
         var size = Math.Min(partSize, length - offset);
         var buffer = new byte[Math.Min(1 << 20, size)];
-        using var hash = hashKind == "md5" ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+        using var hash = hashKind switch
+        {
+            "md5" => IncrementalHash.CreateHash(HashAlgorithmName.MD5),
+            "sha256" => IncrementalHash.CreateHash(HashAlgorithmName.SHA256),
+            _ => null,
+        };
+        using var blake3 = hashKind == "blake3" ? Blake3.Hasher.New() : default;
         var crc = 0u;
         using var response = await s3.GetObjectAsync(new GetObjectRequest
         {
@@ -272,12 +279,14 @@ static async Task<(long, long)> PeerDownload(AmazonS3Client s3, string bucket, s
             n = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - done)));
             if (n == 0) throw new IOException($"part {i}: the body ended after {done} of {size} bytes");
             hash?.AppendData(buffer.AsSpan(0, (int)n));
-            if (hashKind == "crc32c") crc = Native.Crc32C(crc, buffer.AsSpan(0, (int)n));
+            blake3?.Update(buffer.AsSpan(0, (int)n));
+            if (hashKind is "crc32c" or "sha256" or "blake3") crc = Native.Crc32C(crc, buffer.AsSpan(0, (int)n));
             await RandomAccess.WriteAsync(file, buffer.AsMemory(0, (int)n), offset + done);
             done += n;
             Interlocked.Increment(ref reads);
         }
         hash?.GetHashAndReset();
+        if (blake3 is not null) GC.KeepAlive(blake3.Finalize());
         GC.KeepAlive(crc);
         if (earlyWriteback && Native.SyncFileRange((int)file.DangerousGetHandle(), offset, size, Native.SyncFileRangeWrite) != 0)
             throw new IOException($"sync_file_range: errno {Marshal.GetLastPInvokeError()}");
@@ -344,7 +353,7 @@ static async Task<(long, long)> LibDownload(IRemoteStore store, string key, stri
     var head = await store.HeadAsync(key, CancellationToken.None) ?? throw new IOException($"no object {key}");
     using var file = File.OpenHandle(path, FileMode.Create, FileAccess.Write);
     RandomAccess.SetLength(file, head.Length);
-    await store.DownloadAsync(key, file, head.Length, ChecksumKind.CompositeCrc32C, null, CancellationToken.None);
+    await store.DownloadAsync(key, file, head.Length, ChecksumKind.CompositeBlake3, null, CancellationToken.None);
     return (head.Length, 0);
 }
 

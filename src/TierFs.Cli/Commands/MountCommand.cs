@@ -14,27 +14,29 @@ public static class MountCommand
         var foreground = new Option<bool>("--foreground", "-f") { Description = "Stay attached and log to stderr too (for systemd and debugging)." };
         var options = new Option<string[]>("--options", "-o")
         {
-            Description = "Comma-separated mount options: attr_timeout=S, entry_timeout=S, negative_timeout=S, threads=N, idle_threads=N, " +
-                          "read_ahead_kb=N, max_inode_fds=N, state_dir=DIR, config=FILE, delete_interval=S, log_level=debug|info|warn|error, log_max_size=SIZE (0: never rotate), log_files=N, nodaemon, allow_foreign, no_keep_cache, flush, noflush, noacl, ro, debug, and the kernel's nosuid, nodev, noexec, noatime, ...",
+            Description = "Comma-separated mount options (repeatable; also valid in fstab): " + MountSettings.OptionsHelp,
             AllowMultipleArgumentsPerToken = false,
         };
-        var config = new Option<string?>("--config", "-c") { Description = "The YAML configuration: remote tier, pair, policies (see README). Default: $TIERFS_CONFIG if set, else /etc/tierfs/tierfs.yaml if it exists, else the embedded directory archive in the state directory." };
-        var stateDir = new Option<string?>("--state-dir") { Description = "TierFs's own state (log, later the index). Default: /var/lib/tierfs/NAME, NAME from the mountpoint." };
-        var attrTimeout = new Option<double?>("--attr-timeout") { Description = "Seconds the kernel caches attributes (default 1)." };
-        var entryTimeout = new Option<double?>("--entry-timeout") { Description = "Seconds the kernel caches names (default 1)." };
+        var config = new Option<string?>("--config", "-c") { Description = "The YAML configuration: remote tier, pair, policies, schedule (see README). Default: $TIERFS_CONFIG if set, else /etc/tierfs/tierfs.yaml if it exists, else the embedded directory archive in the state directory, no policies." };
+        var stateDir = new Option<string?>("--state-dir") { Description = "TierFs's own state (log, index, the embedded archive). Default: /var/lib/tierfs/NAME, NAME from the mountpoint." };
+        var attrTimeout = new Option<double?>("--attr-timeout") { Description = "Seconds the kernel caches attributes (default 60 in place on a local disk, else 1)." };
+        var entryTimeout = new Option<double?>("--entry-timeout") { Description = "Seconds the kernel caches names (default as --attr-timeout)." };
         var negativeTimeout = new Option<double?>("--negative-timeout") { Description = "Seconds the kernel caches a missing name (default 0)." };
         var threads = new Option<uint?>("--threads") { Description = "Most FUSE worker threads (default 64)." };
         var readAhead = new Option<uint?>("--read-ahead-kb") { Description = "Kernel read-ahead for the mount in KiB (default 1024)." };
-        var logLevel = new Option<LogLevel>("--log-level") { Description = "debug, info, warn or error (default info; also -o log_level=).", DefaultValueFactory = _ => LogLevel.Info };
+        var logLevel = EnumOption.Create("--log-level", "debug, info, warn or error (default info; also -o log_level=; the configuration's log_level wins when set).", LogLevel.Info);
         var noDaemon = new Option<bool>("--no-daemon") { Description = "Do not run the tiering daemon (periodic scans and policies); tierfs commands still work. Same as -o nodaemon." };
         var child = new Option<bool>(Daemonize.ChildFlag) { Hidden = true };
 
-        var cmd = new Command("mount", "Mount BACKING on MOUNTPOINT through FUSE. Returns once the mount is usable; the daemon keeps serving in the background until unmounted (tierfs umount, umount, fusermount3 -u, SIGTERM).")
+        var cmd = new Command("mount", "Mount BACKING on MOUNTPOINT through FUSE. Returns once the mount is usable; the daemon keeps serving in the background until unmounted (tierfs umount, umount, fusermount3 -u, SIGTERM). " +
+            "MOUNTPOINT must be empty (or -o nonempty), or the same path as BACKING (in place). tierfs reload MOUNTPOINT (or SIGHUP to the daemon) reads the configuration again.")
         {
             backing, mountPoint, foreground, options, config, stateDir, attrTimeout, entryTimeout, negativeTimeout, threads, readAhead, logLevel, noDaemon, child,
         };
         cmd.SetAction(parse =>
         {
+            foreach (var (what, value) in new[] { ("BACKING", parse.GetValue(backing)), ("MOUNTPOINT", parse.GetValue(mountPoint)), ("--state-dir", parse.GetValue(stateDir) ?? "-"), ("--config", parse.GetValue(config) ?? "-") })
+                if (string.IsNullOrEmpty(value)) throw new UsageException($"mount: {what} is empty");
             var settings = new MountSettings { Backing = parse.GetValue(backing)!, MountPoint = parse.GetValue(mountPoint)! };
             foreach (var o in parse.GetValue(options) ?? []) settings.ApplyOptions(o);
             if (parse.GetValue(stateDir) is { } sd) settings.StateDir = sd;
@@ -54,8 +56,11 @@ public static class MountCommand
                 // Check here too, so that bad input fails fast with the parent's own message;
                 // warnings (a stale mount cleared) go to the admin's terminal.
                 Log.ToStderr();
-                Preflight.Check(settings);
-                return Daemonize.StartDetached(Program.Arguments);
+                var config = Preflight.Check(settings);
+                var status = Daemonize.StartDetached(Program.Arguments);
+                // Only for a mount that is up: a refused one has its one line.
+                if (status == 0) Preflight.Warn(settings, config);
+                return status;
             }
             Log.ToStderr();
             var host = new MountHost(settings);

@@ -5,13 +5,13 @@ using TierFs.Host;
 
 namespace TierFs.Cli.Commands;
 
-/// <summary>`tierfs report MOUNTPOINT [--format table|json]`: what the mount's index says about the tree and the tiers.</summary>
+/// <summary>`tierfs report PATH [--format table|json]`: what the index of the mount holding PATH says about the tree and the tiers.</summary>
 public static class ReportCommand
 {
     public static Command Create()
     {
-        var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "A TierFs mountpoint." };
-        var format = new Option<OutputFormat>("--format") { Description = "table (sections, human sizes) or json (one object, exact bytes).", DefaultValueFactory = _ => OutputFormat.Table };
+        var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "A TierFs mountpoint, or any path on a TierFs mount (its mount is reported)." };
+        var format = EnumOption.Create("--format", "table (sections, human sizes; the default) or json (one object, exact bytes).", ReportFormat.Table);
         var depth = new Option<int>("--depth") { Description = "Top directories are those this many levels below the root (default 1).", DefaultValueFactory = _ => 1 };
         var top = new Option<int>("--top") { Description = "How many top directories to show (default 10).", DefaultValueFactory = _ => 10 };
         var cmd = new Command("report",
@@ -25,15 +25,14 @@ public static class ReportCommand
         return cmd;
     }
 
-    private static int Run(string mountPoint, OutputFormat format, int depth, int top)
+    private static int Run(string mountPoint, ReportFormat format, int depth, int top)
     {
         if (depth < 1) throw new UsageException("report: --depth must be 1 or more");
         if (top < 1) throw new UsageException("report: --top must be 1 or more");
-        if (format == OutputFormat.Csv) throw new UsageException("report: --format is table or json");
         using var index = MountIndex.Open(mountPoint);
         var report = MountReport.Collect(index, depth, top, DateTimeOffset.UtcNow);
         using var stdout = Console.OpenStandardOutput();
-        if (format == OutputFormat.Json) ReportPrinter.Json(report, stdout);
+        if (format == ReportFormat.Json) ReportPrinter.Json(report, stdout);
         else
         {
             using var text = new StreamWriter(stdout, leaveOpen: true);

@@ -18,9 +18,10 @@ public static class TierCommands
     public static IEnumerable<Command> Create() =>
     [
         Create(TierOp.State, "state",
-            "Print each file's tier state as STATE[,flag...] PATH. States: resident (never archived), archived (the remote copy equals the data), " +
+            "Print each file's tier state as STATE[,flag...] PATH, in the order the paths were given. States: resident (never archived), archived (the remote copy equals the data), " +
             "dirty (archived, then changed), released (a stub: data only remote), lost (a stub whose remote copy was found missing by tierfs check), " +
-            "mismatch (a stub changed behind the mount: see tierfs resolve); flags: noarchive, norelease. Why a stub cannot be recalled is said on stderr. Never recalls data."),
+            "mismatch (a stub changed behind the mount: see tierfs resolve); flags: noarchive, norelease; while an upload or a commanded recall is under way: " +
+            "STATE (archiving 45%) PATH. Why a stub cannot be recalled is said on stderr. Never recalls data."),
         Create(TierOp.Archive, "archive",
             "Copy each file to the remote tier; the local data stays (state archived)."),
         Create(TierOp.Release, "release",

@@ -20,6 +20,7 @@ public static class UmountCommand
 
     private static int Run(string path, bool lazy)
     {
+        if (string.IsNullOrEmpty(path)) throw new UsageException("umount: no MOUNTPOINT given");
         var full = Path.GetFullPath(path);
         var info = MountTable.At(full);
         if (info is null || info.FsType != "fuse.tierfs")

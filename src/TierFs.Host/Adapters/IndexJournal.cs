@@ -34,14 +34,14 @@ public sealed class IndexJournal(TierIndex index, IndexKeeper keeper) : ITierJou
     public void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId, string remote) =>
         index.EnqueueDelete(objectKey, due.ToUnixTimeMilliseconds(), reason, fileId, remote);
 
-    public IReadOnlyList<(string ObjectKey, int Attempts)> DueDeletes(DateTimeOffset now, int limit, string remote)
+    public IReadOnlyList<(string ObjectKey, string? FileId, int Attempts)> DueDeletes(DateTimeOffset now, int limit, string remote)
     {
         index.Flush(); // deletions queued a moment ago count too, and so do records written a moment ago
-        return index.DueDeletes(now.ToUnixTimeMilliseconds(), limit, remote).Select(d => (d.ObjectKey, d.Attempts)).ToList();
+        return index.DueDeletes(now.ToUnixTimeMilliseconds(), limit, remote).Select(d => (d.ObjectKey, d.FileId, d.Attempts)).ToList();
     }
 
-    public string? ReferenceTo(string objectKey) =>
-        index.ReferenceTo(objectKey) is { } row ? row.Path ?? $"inode {row.Key}" : null;
+    public string? ReferenceTo(string objectKey, string? fileId) =>
+        index.ReferenceTo(objectKey, fileId) is { } row ? row.Path ?? $"inode {row.Key}" : null;
 
     public void Flush() => index.Flush();
 

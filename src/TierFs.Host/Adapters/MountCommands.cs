@@ -1,10 +1,38 @@
+using TierFs.Host;
+using TierFs.Daemon;
 using TierFs.Tiering.Control;
+using TierFs.Records;
 
 namespace TierFs.Host.Adapters;
 
-/// <summary>The control socket's dispatcher: file operations go to the engine, scan/policy/status to the daemon.</summary>
-public sealed class MountCommands(ITierCommands engine, ITierCommands daemon) : ITierCommands
+/// <summary>
+/// The control socket's dispatcher: file operations go to the engine, scan/policy/status to the
+/// daemon, reload to the reloader. A read-only mount (-o ro) refuses to archive, release, migrate,
+/// check or resolve files and to change their flags or lost mark: it changes nothing but what a
+/// read needs (a stub is still recalled when opened, and by `tierfs recall`).
+/// </summary>
+public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, ConfigReloader reloader, bool readOnly) : ITierCommands
 {
-    public Task RunAsync(ControlRequest request, IControlSink sink, CancellationToken ct) =>
-        (request.IsDaemonOp ? daemon : engine).RunAsync(request, sink, ct);
+    public async Task RunAsync(ControlRequest request, IControlSink sink, CancellationToken ct)
+    {
+        if (request.Op == TierOp.Reload)
+        {
+            var outcome = await reloader.ReloadAsync(ct).ConfigureAwait(false);
+            if (outcome.Ok) sink.Data("reload", System.Text.Json.JsonSerializer.Serialize(new { message = outcome.Message, changes = outcome.Changes.Select(c => c.ToString()) }));
+            else TieringDaemon.Refuse(sink, outcome.Message, outcome.BadInput);
+            return;
+        }
+        if (readOnly && ChangesFiles(request))
+        {
+            foreach (var path in request.Paths)
+                sink.Result(new FileResult(path, false, null,
+                    $"the mount is read-only (-o ro): {(request.Op == TierOp.State ? "changing flags" : ControlProtocol.OpName(request.Op))} refused (mount it read-write to move files)"));
+            return;
+        }
+        await (request.IsDaemonOp ? daemon : engine).RunAsync(request, sink, ct).ConfigureAwait(false);
+    }
+
+    private static bool ChangesFiles(ControlRequest r) =>
+        r.Op is TierOp.Archive or TierOp.Release or TierOp.Migrate or TierOp.Check or TierOp.Resolve ||
+        (r.Op == TierOp.State && ((r.SetFlags | r.ClearFlags) != TierFlags.None || r.Lost is not null));
 }

@@ -3,7 +3,7 @@ namespace TierFs.Index.Policies;
 /// <summary>
 /// A policy's where and order, checked against the index schema: each is a plain condition (or
 /// order list) over the <c>files</c> view's columns and the index's functions (path, now, days,
-/// hours, and SQLite's own), with no second statement, subquery or comment.
+/// hours, kib, mib, gib, tib, and SQLite's own), with no second statement, subquery or comment.
 /// </summary>
 public sealed class PolicyCondition
 {

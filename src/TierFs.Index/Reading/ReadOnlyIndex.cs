@@ -30,7 +30,8 @@ public sealed class ReadOnlyIndex : IDisposable
     /// index with the namespace (schema 2 or later, not newer than this build), throws an
     /// <see cref="IndexException"/> naming it.
     /// </summary>
-    public static ReadOnlyIndex Open(string dbPath, TimeSpan? busyTimeout = null)
+    /// <param name="mountPoint">The mount the index belongs to: queries get <c>abspath(id)</c>, an entry's path on it.</param>
+    public static ReadOnlyIndex Open(string dbPath, TimeSpan? busyTimeout = null, string? mountPoint = null)
     {
         var path = System.IO.Path.GetFullPath(dbPath);
         if (!File.Exists(path)) throw new IndexException($"there is no index at {path} yet");
@@ -47,7 +48,9 @@ public sealed class ReadOnlyIndex : IDisposable
             connection.Open();
             Pragma(connection, $"busy_timeout = {(long)timeout.TotalMilliseconds}");
             Pragma(connection, "query_only = ON");
-            PathFunction.Register(connection);
+            PathFunction.Register(connection, mountPoint?.TrimEnd('/') is { Length: 0 } ? "/" : mountPoint?.TrimEnd('/'));
+            TimeFunctions.Register(connection);
+            SizeFunctions.Register(connection);
             var version = CheckSchema(connection, path);
             return new ReadOnlyIndex(path, connection, version);
         }

@@ -17,6 +17,7 @@ internal sealed class ReadSession : IDisposable
     private readonly SqliteCommand _countDeletes;
     private readonly SqliteCommand _recent;
     private readonly SqliteCommand _reference;
+    private readonly SqliteCommand _referenceAnywhere;
     private readonly SqliteCommand _countForeign;
 
     /// <summary>The connection itself, for queries built per call (policy candidates).</summary>
@@ -35,7 +36,9 @@ internal sealed class ReadSession : IDisposable
             "SELECT object_key, due, reason, file_id, attempts, last_error, remote FROM pending_deletes " +
             "WHERE due <= $now AND ($remote IS NULL OR remote IS NULL OR remote = $remote) ORDER BY due, object_key LIMIT $limit",
             ("$now", SqliteType.Integer), ("$limit", SqliteType.Integer), ("$remote", SqliteType.Text));
-        _reference = Create($"SELECT {TierColumns.SelectList} FROM tier WHERE object_key = $key AND state <> 'none' LIMIT 1", ("$key", SqliteType.Text));
+        _reference = Create($"SELECT {TierColumns.SelectList} FROM tier WHERE file_id = $id AND object_key = $key AND state <> 'none' LIMIT 1",
+            ("$key", SqliteType.Text), ("$id", SqliteType.Text));
+        _referenceAnywhere = Create($"SELECT {TierColumns.SelectList} FROM tier WHERE object_key = $key AND state <> 'none' LIMIT 1", ("$key", SqliteType.Text));
         _countForeign = Create("SELECT remote, count(*) FROM tier WHERE remote IS NOT NULL AND remote <> $remote AND state <> 'none' GROUP BY remote ORDER BY remote", ("$remote", SqliteType.Text));
         _countDeletes = Create("SELECT count(*) FROM pending_deletes");
         // The newest n, returned oldest first, as `tail` shows them.
@@ -75,10 +78,12 @@ internal sealed class ReadSession : IDisposable
         return due;
     }
 
-    public TierRow? ReferenceTo(string objectKey)
+    public TierRow? ReferenceTo(string objectKey, string? fileId)
     {
-        _reference.Parameters[0].Value = objectKey;
-        using var r = _reference.ExecuteReader();
+        var query = fileId is null ? _referenceAnywhere : _reference;
+        query.Parameters[0].Value = objectKey;
+        if (fileId is not null) query.Parameters[1].Value = fileId;
+        using var r = query.ExecuteReader();
         return r.Read() ? TierColumns.Read(r) : null;
     }
 
@@ -119,7 +124,7 @@ internal sealed class ReadSession : IDisposable
     public void Dispose()
     {
         Entries.Dispose();
-        foreach (var command in new[] { _get, _byState, _due, _countDeletes, _recent, _reference, _countForeign }) command.Dispose();
+        foreach (var command in new[] { _get, _byState, _due, _countDeletes, _recent, _reference, _referenceAnywhere, _countForeign }) command.Dispose();
         _connection.Dispose();
     }
 

@@ -21,7 +21,7 @@ internal static class Migrations
         Migration.Sql(4, "the daemon: job history, files to retry", V4),
         Migration.Sql(5, "entries by inode: the inode number first", V5),
         Migration.Sql(6, "remote identity of records and deletions, records by object key, stubs changed behind the mount", V6),
-        Migration.Sql(7, "the record's CRC: the tier table holds every field of the stub record", V7),
+        Migration.Sql(7, "tier records: the CRC32C and BLAKE3 composites", V7),
     ];
 
     public static int Latest => All[^1].Version;
@@ -186,7 +186,7 @@ internal static class Migrations
 
     // Trust: a record names the remote tier it was archived to, and so does a queued deletion
     // (a mount deletes only on its own remote); the delete pass looks up whether any record still
-    // references an object (by key, hence the index); a released stub whose size or mtime is no
+    // references an object (through tier_file_id: an object's key derives from its file's id); a released stub whose size or mtime is no
     // longer the recorded one was changed behind the mount ('mismatch', as StubRecord.StateFor),
     // unless a recall of ours was interrupted (recalling).
     private const string V6 = """
@@ -194,7 +194,6 @@ internal static class Migrations
         ALTER TABLE tier ADD COLUMN etag TEXT;
         ALTER TABLE tier ADD COLUMN recalling INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE pending_deletes ADD COLUMN remote TEXT;
-        CREATE INDEX tier_object_key ON tier(object_key);
 
         DROP VIEW files;
         CREATE VIEW files AS
@@ -215,9 +214,12 @@ internal static class Migrations
         WHERE e.parent_id >= 0;
         """;
 
-    // The index is a full cache of the records: a record loaded from it is the xattr's, CRC included
-    // (TierColumns lists every field, and a test holds that list to StubRecord's).
+    // The index is a cache of the stub records: a record reloaded from it (at mount) must carry the
+    // digest a recall verifies, and the CRC, as the xattr does. NULL for records that lack them
+    // (archived before they existed) and in rows written before this step, until the record is
+    // written again (a recall reads the xattr itself, never the index's copy).
     private const string V7 = """
-        ALTER TABLE tier ADD COLUMN crc TEXT;
+        ALTER TABLE tier ADD COLUMN crc32c TEXT;
+        ALTER TABLE tier ADD COLUMN blake3 TEXT;
         """;
 }

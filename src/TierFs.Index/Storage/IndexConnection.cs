@@ -38,6 +38,7 @@ internal static class IndexConnection
             // The files view needs it, and so does every query a user writes against entries.
             PathFunction.Register(connection);
             TimeFunctions.Register(connection);
+            SizeFunctions.Register(connection);
             return connection;
         }
         catch

@@ -23,11 +23,18 @@ internal sealed class PathFunction
 
     private PathFunction(SqliteConnection connection) => _connection = connection;
 
-    public static void Register(SqliteConnection connection)
+    /// <param name="mountPoint">When given, also <c>abspath(id)</c> and <c>abspath(parent_id, name)</c>: the path on that mount.</param>
+    public static void Register(SqliteConnection connection, string? mountPoint = null)
     {
         var function = new PathFunction(connection);
-        connection.CreateFunction<long, string?>("path", function.OfId, isDeterministic: false);
-        connection.CreateFunction<long, string, string?>("path", function.Of, isDeterministic: false);
+        // NULL in, NULL out (an outer join's missing row), as SQLite's own functions do.
+        connection.CreateFunction<long?, string?>("path", id => id is { } i ? function.OfId(i) : null, isDeterministic: false);
+        connection.CreateFunction<long?, string?, string?>("path", (parent, name) => parent is { } p && name is not null ? function.Of(p, name) : null, isDeterministic: false);
+        if (mountPoint is not null)
+        {
+            connection.CreateFunction<long?, string?>("abspath", id => id is { } i ? Under(mountPoint, function.OfId(i)) : null, isDeterministic: false);
+            connection.CreateFunction<long?, string?, string?>("abspath", (parent, name) => parent is { } p && name is not null ? Under(mountPoint, function.Of(p, name)) : null, isDeterministic: false);
+        }
         // Our raw statement must be finalized, or closing leaves the file open (a zombie connection).
         connection.StateChange += (_, e) =>
         {
@@ -38,6 +45,13 @@ internal sealed class PathFunction
             function._dirs.Clear();
         };
     }
+
+    private static string? Under(string mountPoint, string? relative) => relative switch
+    {
+        null => null,
+        "." => mountPoint,
+        _ => mountPoint == "/" ? "/" + relative : mountPoint + "/" + relative,
+    };
 
     private string? OfId(long id)
     {

@@ -37,7 +37,8 @@ internal static class TierColumns
         new("remote", SqliteType.Text, r => Db.Text(r.Record.Remote)),
         new("etag", SqliteType.Text, r => Db.Text(r.Record.ETag)),
         new("recalling", SqliteType.Integer, r => r.Record.Recalling ? 1L : 0L),
-        new("crc", SqliteType.Text, r => Db.Text(r.Record.Crc32C)),
+        new("crc32c", SqliteType.Text, r => Db.Text(r.Record.Crc32C)),
+        new("blake3", SqliteType.Text, r => Db.Text(r.Record.Blake3)),
     ];
 
     /// <summary>The column names, in order (what a test compares with the record's fields).</summary>
@@ -86,6 +87,7 @@ internal static class TierColumns
             ETag = Db.Text(r, 20),
             Recalling = r.GetInt64(21) != 0,
             Crc32C = Db.Text(r, 22),
+            Blake3 = Db.Text(r, 23),
         },
         RecalledAtMs = r.GetInt64(17),
         Path = Db.Text(r, 18),

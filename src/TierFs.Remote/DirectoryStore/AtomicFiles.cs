@@ -1,4 +1,7 @@
+using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Win32.SafeHandles;
+using TierFs.Posix;
 
 namespace TierFs.Remote;
 
@@ -13,8 +16,15 @@ internal static class AtomicFiles
     public static string TempPath(string directory) =>
         Path.Combine(directory, $"{RemoteKey.ReservedSegmentPrefix}tmp.{Guid.NewGuid():N}");
 
-    public static SafeFileHandle CreateTemp(string path) =>
-        File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+    /// <summary>A new file, 0600 (objects and sidecars keep the mode through the renames).</summary>
+    public static unsafe SafeFileHandle CreateTemp(string path)
+    {
+        int fd;
+        fixed (byte* p = Encoding.UTF8.GetBytes(path + "\0"))
+            fd = Libc.OpenAt(Libc.AT_FDCWD, p, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_CLOEXEC, (uint)PrivateModes.File);
+        if (fd < 0) throw new IOException($"cannot create {path}: {Marshal.GetPInvokeErrorMessage(Libc.Errno())}");
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
 
     public static void WriteDurably(string path, ReadOnlySpan<byte> bytes)
     {

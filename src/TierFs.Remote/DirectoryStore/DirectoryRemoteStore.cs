@@ -36,9 +36,11 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
     {
         if (!Directory.Exists(_root))
             throw new RemoteConfigurationException($"{Description}: the directory {_root} does not exist");
+        WarnIfShared(_root);
         try
         {
-            Directory.CreateDirectory(_base);
+            PrivateModes.CreateDirectory(_base);
+            if (_base != _root) WarnIfShared(_base);
             var probe = AtomicFiles.TempPath(_base);
             AtomicFiles.WriteDurably(probe, "TierFs write probe\n"u8);
             File.Delete(probe);
@@ -70,13 +72,13 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
                     digests.Set(0, PartDigest.Of([]));
                 else
                     await PartRunner.RunAsync(plan.Count, _options.Concurrency, async (i, token) =>
-                        digests.Set(i, await FileRanges.CopyAndHashAsync(source, data, plan.OffsetOf(i), plan.LengthOf(i), PartHash.Both(), counter.Add, token)), ct);
+                        digests.Set(i, await FileRanges.CopyAndHashAsync(source, data, plan.OffsetOf(i), plan.LengthOf(i), PartHash.All(), counter.Add, token)), ct);
                 RandomAccess.FlushToDisk(data);
             }
             var checksum = digests.Md5Checksum;
             AtomicFiles.Commit(path, temp, new Sidecar(length, plan.PartSize, checksum, new(attributes, StringComparer.Ordinal)));
             Log.Debug(LogSource, $"{Description}: stored '{key}', {length} bytes, checksum {checksum}");
-            return new UploadResult(checksum, digests.Crc32CChecksum, plan.PartSize, checksum, length);
+            return digests.Uploaded(plan.PartSize, checksum, length);
         }
         finally
         {
@@ -106,7 +108,7 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
         else
             await PartRunner.RunAsync(plan.Count, _options.Concurrency, async (i, token) =>
                 digests.Set(i, await FileRanges.CopyAndHashAsync(data, target, plan.OffsetOf(i), plan.LengthOf(i), PartHash.For(checksum), counter.Add, token)), ct);
-        return new DownloadResult(digests.Checksum(checksum), checksum, length, plan.PartSize);
+        return digests.Downloaded(checksum, length, plan.PartSize);
     }
 
     public Task<RemoteObjectInfo?> HeadAsync(string key, CancellationToken ct)
@@ -173,6 +175,18 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// An administrator's archive directory is theirs: never chmod'ed, but one that others may read
+    /// or write gets a warning (what TierFs creates inside is root-only anyway).
+    /// </summary>
+    private void WarnIfShared(string directory)
+    {
+        var mode = File.GetUnixFileMode(directory);
+        if ((mode & PrivateModes.Shared) != 0)
+            Log.Warn(LogSource, $"{Description}: {directory} is {PrivateModes.Octal(mode)}: other users may read archived data there, or replace objects " +
+                                "(a recall refuses an object that does not match its digest); make it root-only: chmod 700");
+    }
+
     private string ObjectPath(string key)
     {
         RemoteKey.Validate(key);
@@ -198,7 +212,7 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
         var directory = Path.GetDirectoryName(path)!;
         try
         {
-            Directory.CreateDirectory(directory);
+            PrivateModes.CreateDirectory(directory);
         }
         catch (IOException e)
         {

@@ -28,6 +28,10 @@ internal static class S3Errors
         }
         if (IsNetwork(e))
             return new RemoteUnavailableException($"{where}: {Innermost(e).Message.ReplaceLineEndings(" ")}", e);
+        // A profile's credential_process that fails or prints nonsense: name the setting, not the SDK's internals.
+        if (e is ProcessAWSCredentialException process)
+            return new RemoteCredentialsException($"{AwsProfileFiles.Locate("credential_process") ?? "AWS profile"}: credential_process of profile " +
+                                                  $"'{AwsProfileFiles.ProfileName}' failed: {OneLine(process.Message).TrimEnd(' ', '-')} ({where})", e);
         // The SDK lists every credential source it tried; an administrator needs one sentence.
         if (e is AmazonClientException { Message: var m } && m.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal))
             return new RemoteConfigurationException($"{where}: no AWS credentials found (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile)", e);

@@ -30,9 +30,9 @@ internal sealed partial class S3RemoteStore
             await PartRunner.RunAsync(plan.Count, _options.Concurrency,
                 async (i, token) => digests.Set(i, await DownloadPartAsync(key, head.ETag, plan, i, target, checksum, counter, token)), ct);
 
-        var sum = digests.Checksum(checksum);
-        Log.Debug(LogSource, $"{Description}: downloaded '{key}', {plan.Length} bytes in {plan.Count} part(s), checksum {sum}");
-        return new DownloadResult(sum, checksum, plan.Length, plan.PartSize);
+        var result = digests.Downloaded(checksum, plan.Length, plan.PartSize);
+        Log.Debug(LogSource, $"{Description}: downloaded '{key}', {plan.Length} bytes in {plan.Count} part(s), checksum {result.Checksum}");
+        return result;
     }
 
     /// <summary>The cut the object was uploaded with, so that the checksums compare; the configured one for foreign objects.</summary>

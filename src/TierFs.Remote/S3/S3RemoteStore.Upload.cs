@@ -43,7 +43,7 @@ internal sealed partial class S3RemoteStore
         counter.Add(length);
         var digests = new PartDigests(1);
         digests.Set(0, digest);
-        return new UploadResult(digests.Md5Checksum, digests.Crc32CChecksum, plan.PartSize, Unquote(response.ETag), plan.Length);
+        return digests.Uploaded(plan.PartSize, Unquote(response.ETag), plan.Length);
     }
 
     /// <summary>
@@ -101,7 +101,7 @@ internal sealed partial class S3RemoteStore
                 UploadId = uploadId,
                 PartETags = [.. etags.Select((etag, i) => new PartETag(i + 1, etag))],
             }, d.Token), ct);
-            return new UploadResult(digests.Md5Checksum, digests.Crc32CChecksum, plan.PartSize, Unquote(completed.ETag), plan.Length);
+            return digests.Uploaded(plan.PartSize, Unquote(completed.ETag), plan.Length);
         }
         catch
         {

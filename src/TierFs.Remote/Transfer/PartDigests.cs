@@ -5,50 +5,71 @@ namespace TierFs.Remote.Transfer;
 /// <summary>The digests of one transfer's parts, set by parallel parts, combined in part order.</summary>
 internal sealed class PartDigests(int count)
 {
-    private readonly byte[][] _md5 = new byte[count][];
-    private readonly uint[] _crc = new uint[count];
+    private readonly PartDigest[] _parts = new PartDigest[count];
 
-    public void Set(int index, PartDigest digest)
-    {
-        if (digest.Md5 is { } md5) _md5[index] = md5;
-        _crc[index] = digest.Crc32C;
-    }
+    public void Set(int index, PartDigest digest) => _parts[index] = digest;
 
-    public string Md5Checksum => ChunkedChecksum.Combine(_md5);
+    public IReadOnlyList<PartDigest> Parts => _parts;
 
-    public string Crc32CChecksum => CompositeCrc32C.Combine(_crc);
+    public string Md5Checksum => ChunkedChecksum.Combine(_parts.Select(p => p.Md5!).ToArray());
 
-    public string Checksum(ChecksumKind kind) => kind == ChecksumKind.ChunkedMd5 ? Md5Checksum : Crc32CChecksum;
+    public string Blake3Checksum => CompositeBlake3.Combine(_parts.Select(p => p.Blake3!).ToArray());
+
+    public string Crc32CChecksum => CompositeCrc32C.Combine(_parts.Select(p => p.Crc32C).ToArray());
+
+    public string Checksum(ChecksumKind kind) => kind == ChecksumKind.ChunkedMd5 ? Md5Checksum : Blake3Checksum;
+
+    /// <summary>What an upload records: every checksum.</summary>
+    public UploadResult Uploaded(long partSize, string? etag, long length) =>
+        new(Md5Checksum, Blake3Checksum, Crc32CChecksum, partSize, etag, length, Parts);
+
+    /// <summary>What a download verifying with <paramref name="kind"/> reports.</summary>
+    public DownloadResult Downloaded(ChecksumKind kind, long length, long partSize) =>
+        new(Checksum(kind), kind, Crc32CChecksum, length, partSize, Parts);
 }
 
-/// <summary>One part's digests: the MD5 when it was asked for, and the CRC32C.</summary>
-internal readonly record struct PartDigest(byte[]? Md5, uint Crc32C)
+/// <summary>
+/// One part's digests: the MD5 and the BLAKE3 when they were asked for (null otherwise), and the
+/// CRC32C, always. A part's BLAKE3 is what a later per-part check of a ranged read can trust, once
+/// the list of them is itself bound to the stub's digest (see the README).
+/// </summary>
+public readonly record struct PartDigest(byte[]? Md5, byte[]? Blake3, uint Crc32C)
 {
-    /// <summary>Both digests of bytes in memory (uploads send the MD5 and record both).</summary>
-    public static PartDigest Of(ReadOnlySpan<byte> data) => new(MD5.HashData(data), Remote.Crc32C.Hash(data));
+    /// <summary>Every digest of bytes in memory (uploads send the MD5 and record all three).</summary>
+    internal static PartDigest Of(ReadOnlySpan<byte> data) => new(MD5.HashData(data), CompositeBlake3.Hash(data), Remote.Crc32C.Hash(data));
 }
 
-/// <summary>Digests of one part fed chunk by chunk; MD5 only when it is needed (it costs 25 times the CRC).</summary>
+/// <summary>Digests of one part fed chunk by chunk; each cryptographic one only when it is needed.</summary>
 internal sealed class PartHash : IDisposable
 {
     private readonly IncrementalHash? _md5;
+    private readonly Blake3.Hasher? _blake3;
     private Crc32C _crc = new();
 
-    private PartHash(bool md5) => _md5 = md5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+    private PartHash(bool md5, bool blake3)
+    {
+        _md5 = md5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+        _blake3 = blake3 ? Blake3.Hasher.New() : null;
+    }
 
-    /// <summary>What a download verifying with <paramref name="kind"/> needs.</summary>
-    public static PartHash For(ChecksumKind kind) => new(kind == ChecksumKind.ChunkedMd5);
+    /// <summary>What a download verifying with <paramref name="kind"/> needs (and the CRC).</summary>
+    public static PartHash For(ChecksumKind kind) => new(md5: kind == ChecksumKind.ChunkedMd5, blake3: kind == ChecksumKind.CompositeBlake3);
 
-    /// <summary>What an upload records: both.</summary>
-    public static PartHash Both() => new(md5: true);
+    /// <summary>What an upload records: all.</summary>
+    public static PartHash All() => new(md5: true, blake3: true);
 
     public void Append(ReadOnlySpan<byte> data)
     {
         _md5?.AppendData(data);
+        _blake3?.Update(data);
         _crc.Append(data);
     }
 
-    public PartDigest Finish() => new(_md5?.GetHashAndReset(), _crc.Value);
+    public PartDigest Finish() => new(_md5?.GetHashAndReset(), _blake3?.Finalize().AsSpan().ToArray(), _crc.Value);
 
-    public void Dispose() => _md5?.Dispose();
+    public void Dispose()
+    {
+        _md5?.Dispose();
+        _blake3?.Dispose();
+    }
 }

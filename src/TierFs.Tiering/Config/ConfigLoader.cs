@@ -1,3 +1,4 @@
+using TierFs.Common;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -9,6 +10,7 @@ public static class ConfigLoader
     public static TierFsConfig Load(string file)
     {
         string text;
+        if (Directory.Exists(file)) throw new ConfigException($"{file}: cannot read: it is a directory");
         try { text = File.ReadAllText(file); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -32,7 +34,9 @@ public static class ConfigLoader
         var top = new YamlSection(file, "", root);
         var config = new TierFsConfig
         {
-            ClusterId = top.String("cluster_id") ?? "local",
+            ClusterId = ContractField(top, "cluster_id", top.String("cluster_id")) ?? "local",
+            LogLevel = top.Enum<LogLevel?>("log_level", null,
+                ("debug", LogLevel.Debug), ("info", LogLevel.Info), ("warn", LogLevel.Warn), ("error", LogLevel.Error)),
             Remote = ReadRemote(top),
             Pair = ReadPair(top),
             Policies = PolicyReader.ReadPolicies(top),
@@ -53,24 +57,28 @@ public static class ConfigLoader
             Path = s.String("path"),
             Endpoint = s.String("endpoint"),
             Bucket = s.String("bucket"),
-            Prefix = s.String("prefix") ?? "",
+            Prefix = Prefix(s),
             Region = s.String("region") ?? defaults.Region,
-            PartSize = s.Size("part_size", defaults.PartSize, 4096),
             Concurrency = s.Int("concurrency", defaults.Concurrency, 1, 64),
-            RequestTimeout = s.Duration("request_timeout", defaults.RequestTimeout),
-            DeleteGrace = s.Duration("delete_grace", defaults.DeleteGrace),
+            RequestTimeout = s.Duration("request_timeout", defaults.RequestTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+            DeleteGrace = s.Duration("delete_grace", defaults.DeleteGrace, TimeSpan.Zero, MaxDuration),
         };
+        // S3 refuses parts below 5 MiB (but the last); a part is held in memory while it moves.
+        remote = remote with { PartSize = s.Size("part_size", defaults.PartSize, remote.Type == RemoteType.S3 ? 5L << 20 : 4096, 1L << 30) };
         // A typo is the cause; a missing key would only be its consequence.
         s.RejectUnknown();
         if (remote.Type == RemoteType.S3)
         {
             if (string.IsNullOrEmpty(remote.Bucket)) throw s.Error("bucket", "is required with type: s3");
+            if (remote.Bucket.Contains('/') || remote.Bucket.Any(char.IsWhiteSpace))
+                throw s.Error("bucket", $"expected a bucket name (no '/' or blanks), got '{remote.Bucket}'");
             if (remote.Path is not null) throw s.Error("path", "belongs to type: directory, not s3");
             // Credentials in the URL would be shown wherever the endpoint is (log lines, errors): never accepted, never echoed.
             if (remote.Endpoint?.Contains('@') == true && Uri.TryCreate(remote.Endpoint, UriKind.Absolute, out var withUser) && withUser.UserInfo.Length > 0)
                 throw s.Error("endpoint", "must not hold credentials (user:secret@host): give them through AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an AWS profile");
-            if (remote.Endpoint is not null && !Uri.TryCreate(remote.Endpoint, UriKind.Absolute, out _))
+            if (remote.Endpoint is not null && !(Uri.TryCreate(remote.Endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
                 throw s.Error("endpoint", $"expected a URL like http://127.0.0.1:9000, got '{remote.Endpoint}'");
+            if (string.IsNullOrWhiteSpace(remote.Region)) throw s.Error("region", "is empty");
         }
         else
         {
@@ -82,6 +90,28 @@ public static class ConfigLoader
         return remote;
     }
 
+    /// <summary>Durations longer than this (ten years) are typos, and would overflow the times they are added to.</summary>
+    internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(3650);
+
+    // The store's own rule for keys: no empty, "." or ".." segment, so objects cannot land outside the prefix.
+    private static string Prefix(YamlSection s)
+    {
+        var prefix = s.String("prefix") ?? "";
+        try { TierFs.Remote.RemoteKey.NormalizePrefix(prefix); }
+        catch (ArgumentException e) { throw s.Error("prefix", $"'{prefix}' is not usable: {WithoutParameter(e)}"); }
+        return prefix;
+    }
+
+    /// <summary>The message without the " (Parameter 'x')" that ArgumentException appends: the key is named already.</summary>
+    public static string WithoutParameter(ArgumentException e) =>
+        e.ParamName is { } p ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
+
+    // The S3 attribute value joins these with commas: a comma inside one would shift the fields.
+    private static string? ContractField(YamlSection s, string key, string? value) =>
+        value is not null && value.Contains(',') ? throw s.Error(key, $"must not contain ',' (the S3 attribute value is comma-separated), got '{value}'") : value;
+
+    private static string RequiredContractField(YamlSection s, string key) => ContractField(s, key, s.RequiredString(key))!;
+
     private static PairConfig? ReadPair(YamlSection top)
     {
         var s = top.Section("pair");
@@ -89,9 +119,9 @@ public static class ConfigLoader
         var pair = new PairConfig
         {
             Name = s.RequiredString("name"),
-            LocalSharePath = s.RequiredString("local_share_path"),
-            RemoteClusterId = s.RequiredString("remote_cluster_id"),
-            RemoteSharePath = s.RequiredString("remote_share_path"),
+            LocalSharePath = RequiredContractField(s, "local_share_path"),
+            RemoteClusterId = RequiredContractField(s, "remote_cluster_id"),
+            RemoteSharePath = RequiredContractField(s, "remote_share_path"),
             MetaSyncRole = s.Enum("meta_sync_role", MetaSyncRole.Master, ("master", MetaSyncRole.Master), ("slave", MetaSyncRole.Slave), ("1", MetaSyncRole.Master), ("0", MetaSyncRole.Slave)),
             RemoteRole = s.Enum("remote_role", RemoteRole.Gfs, ("gfs", RemoteRole.Gfs), ("gpeer", RemoteRole.Gpeer)),
         };

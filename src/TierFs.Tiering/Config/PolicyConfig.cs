@@ -32,4 +32,7 @@ public sealed record PolicyConfig
     public long? MaxBytes { get; init; }
     /// <summary>The policy's line in the config file, for messages.</summary>
     public int Line { get; init; }
+    /// <summary>The lines of its where and order keys (the policy's line when absent): a bad condition is reported there.</summary>
+    public int WhereLine { get; init; }
+    public int OrderLine { get; init; }
 }

@@ -33,6 +33,8 @@ internal static partial class PolicyReader
                 MaxFiles = s.OptionalLong("max_files", 1),
                 MaxBytes = s.OptionalSize("max_bytes", 1),
                 Line = s.Line,
+                WhereLine = s.LineOf("where"),
+                OrderLine = s.LineOf("order"),
             };
             s.RejectUnknown();
             policies.Add(policy);
@@ -47,17 +49,17 @@ internal static partial class PolicyReader
         var defaults = new ScheduleConfig();
         var schedule = new ScheduleConfig
         {
-            Interval = s.Duration("interval", defaults.Interval),
+            // A wait longer than ~49 days is more than a timer can hold.
+            Interval = s.Duration("interval", defaults.Interval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),
             Window = ReadWindow(s),
             Workers = s.Int("workers", defaults.Workers, 1, 64),
             UsageHigh = s.OptionalInt("usage_high", 1, 99),
             UsageLow = s.OptionalInt("usage_low", 1, 99),
-            MinAge = s.Duration("min_age", defaults.MinAge),
+            MinAge = s.Duration("min_age", defaults.MinAge, TimeSpan.Zero, ConfigLoader.MaxDuration),
             Retries = s.Int("retries", defaults.Retries, 0, 100),
-            RetryBackoff = s.Duration("retry_backoff", defaults.RetryBackoff),
+            RetryBackoff = s.Duration("retry_backoff", defaults.RetryBackoff, TimeSpan.Zero, TimeSpan.FromDays(30)),
         };
         s.RejectUnknown();
-        if (schedule.Interval <= TimeSpan.Zero) throw s.Error("interval", "must be longer than 0s");
         switch (schedule.UsageHigh, schedule.UsageLow)
         {
             case (null, null):

@@ -9,6 +9,8 @@ public sealed record TierFsConfig
     /// <summary>In file order; the planner runs them by <see cref="PolicyConfig.Priority"/>.</summary>
     public IReadOnlyList<PolicyConfig> Policies { get; init; } = [];
     public ScheduleConfig Schedule { get; init; } = new();
+    /// <summary>The log level (`log_level`); null: the mount's --log-level.</summary>
+    public Common.LogLevel? LogLevel { get; init; }
 }
 
 public enum RemoteType { Directory, S3 }

@@ -18,20 +18,25 @@ public static partial class Units
         var m = DurationPattern().Match(text.Trim());
         if (!m.Success) return false;
         var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        value = m.Groups[2].Value switch
+        var unit = m.Groups[2].Value switch
         {
-            "ms" => TimeSpan.FromMilliseconds(n),
-            "s" => TimeSpan.FromSeconds(n),
-            "m" => TimeSpan.FromMinutes(n),
-            "h" => TimeSpan.FromHours(n),
-            _ => TimeSpan.FromDays(n),
+            "ms" => TimeSpan.FromMilliseconds(1),
+            "s" => TimeSpan.FromSeconds(1),
+            "m" => TimeSpan.FromMinutes(1),
+            "h" => TimeSpan.FromHours(1),
+            _ => TimeSpan.FromDays(1),
         };
+        // Beyond what a TimeSpan holds (about 29,000 years) is not a duration but a typo.
+        var ticks = n * unit.Ticks;
+        if (ticks >= TimeSpan.MaxValue.Ticks) return false;
+        value = TimeSpan.FromTicks((long)ticks);
         return true;
     }
 
     /// <summary>A duration as the config writes it, the largest whole unit: "10m", "1h", "90s", "250ms".</summary>
     public static string FormatDuration(TimeSpan t)
     {
+        if (t == TimeSpan.Zero) return "0s";
         foreach (var (unit, size) in new[] { ("d", TimeSpan.FromDays(1)), ("h", TimeSpan.FromHours(1)), ("m", TimeSpan.FromMinutes(1)), ("s", TimeSpan.FromSeconds(1)) })
             if (t >= size && t.Ticks % size.Ticks == 0) return (t.Ticks / size.Ticks).ToString(CultureInfo.InvariantCulture) + unit;
         return ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
@@ -47,8 +52,17 @@ public static partial class Units
         var unit = m.Groups[2].Success ? char.ToUpperInvariant(m.Groups[2].Value[0]) : 'B';
         var shift = unit switch { 'K' => 10, 'M' => 20, 'G' => 30, 'T' => 40, 'P' => 50, _ => 0 };
         var bytes = n * Math.Pow(2, shift);
-        if (bytes > long.MaxValue || bytes != Math.Floor(bytes)) return false;
+        // (double)long.MaxValue rounds up to 2^63, which does not fit.
+        if (bytes >= long.MaxValue || bytes != Math.Floor(bytes)) return false;
         value = (long)bytes;
         return true;
+    }
+
+    /// <summary>A size as the config writes it, the largest whole binary unit: "16M", "1G", "4096".</summary>
+    public static string FormatSize(long bytes)
+    {
+        foreach (var (unit, shift) in new[] { ("T", 40), ("G", 30), ("M", 20), ("K", 10) })
+            if (bytes > 0 && bytes % (1L << shift) == 0) return (bytes >> shift).ToString(CultureInfo.InvariantCulture) + unit;
+        return bytes.ToString(CultureInfo.InvariantCulture);
     }
 }

@@ -21,10 +21,18 @@ internal sealed class YamlSection
 
     private string KeyPath(string key) => _path.Length == 0 ? key : $"{_path}.{key}";
 
-    public ConfigException Error(string key, string problem, YamlNode? at = null)
+    /// <summary>"FILE:LINE: section.key: problem", at <paramref name="at"/>, else at the key's own line when it is present, else at the section's.</summary>
+    public ConfigException Error(string key, string problem, YamlNode? at = null) =>
+        new($"{_file}:{(at is null ? LineOf(key) : at.Start.Line)}: {KeyPath(key)}: {problem}");
+
+    /// <summary>The line of <paramref name="key"/> in this mapping, or the mapping's first line when the key is absent.</summary>
+    public int LineOf(string key) => (int)((YamlNode?)KeyNode(key) ?? _node).Start.Line;
+
+    private YamlScalarNode? KeyNode(string key)
     {
-        var line = (at ?? _node).Start.Line;
-        return new ConfigException($"{_file}:{line}: {KeyPath(key)}: {problem}");
+        foreach (var k in _node.Children.Keys)
+            if (k is YamlScalarNode s && s.Value == key) return s;
+        return null;
     }
 
     private YamlNode? Get(string key)
@@ -57,12 +65,14 @@ internal sealed class YamlSection
         return n;
     }
 
-    public long Size(string key, long fallback, long min)
+    public long Size(string key, long fallback, long min, long max = long.MaxValue)
     {
         var v = Scalar(key);
         if (v is null) return fallback;
-        if (!Units.TryParseSize(v, out var n) || n < min)
-            throw Error(key, $"expected a size of at least {min} bytes (like 16M or 1G), got '{v}'", Get(key));
+        if (!Units.TryParseSize(v, out var n) || n < min || n > max)
+            throw Error(key, max == long.MaxValue
+                ? $"expected a size of at least {min} bytes (like 16M or 1G), got '{v}'"
+                : $"expected a size from {Units.FormatSize(min)} to {Units.FormatSize(max)} (like 16M or 1G), got '{v}'", Get(key));
         return n;
     }
 
@@ -80,12 +90,13 @@ internal sealed class YamlSection
 
     public long? OptionalSize(string key, long min) => Scalar(key) is null ? null : Size(key, 0, min);
 
-    public TimeSpan Duration(string key, TimeSpan fallback)
+    /// <summary>A duration from <paramref name="min"/> to <paramref name="max"/> (both allowed).</summary>
+    public TimeSpan Duration(string key, TimeSpan fallback, TimeSpan min, TimeSpan max)
     {
         var v = Scalar(key);
         if (v is null) return fallback;
-        if (!Units.TryParseDuration(v, out var d))
-            throw Error(key, $"expected a duration like 30s, 10m, 1h or 7d, got '{v}'", Get(key));
+        if (!Units.TryParseDuration(v, out var d) || d < min || d > max)
+            throw Error(key, $"expected a duration from {Units.FormatDuration(min)} to {Units.FormatDuration(max)} (like 30s, 10m, 1h or 7d), got '{v}'", Get(key));
         return d;
     }
 

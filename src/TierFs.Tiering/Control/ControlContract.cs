@@ -5,7 +5,7 @@ namespace TierFs.Tiering.Control;
 /// What a `tierfs` command asks the mount process to do: an operation on files
 /// (state|archive|release|migrate|recall), or one of the daemon's (scan, policy list|run, status).
 /// </summary>
-public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status, Check, Resolve }
+public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status, Reload, Check, Resolve }
 
 /// <summary>Which version of a stub changed behind the mount `tierfs resolve` keeps.</summary>
 public enum ResolveChoice { None, KeepLocal, KeepRemote }
@@ -17,20 +17,21 @@ public enum ResolveChoice { None, KeepLocal, KeepRemote }
 /// (true) or clears (false) a stub's lost mark. Resolve keeps <paramref name="Resolve"/>'s version of
 /// a stub changed behind the mount (<paramref name="Force"/>: even over data written there). The daemon's operations take
 /// no paths: PolicyRun runs <paramref name="Policy"/> (all when null), only planning with
-/// <paramref name="DryRun"/>; Scan uses <paramref name="Threads"/> (0: the default).
+/// <paramref name="DryRun"/>, taking files that wait for a retry at once with <paramref name="RetryNow"/>;
+/// Scan uses <paramref name="Threads"/> (0: the default). Reload reads the mount's configuration again.
 /// </summary>
 public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool Recursive,
     TierFlags SetFlags = TierFlags.None, TierFlags ClearFlags = TierFlags.None,
-    string? Policy = null, bool DryRun = false, int Threads = 0,
+    string? Policy = null, bool DryRun = false, int Threads = 0, bool RetryNow = false,
     bool? Lost = null, ResolveChoice Resolve = ResolveChoice.None, bool Force = false)
 {
     /// <summary>Who asked, as the kernel says (set by the control server, never read from the wire); null inside the daemon.</summary>
     public Caller? Caller { get; init; }
 
-    /// <summary>An operation of the daemon (scan, policies, status), not on named files.</summary>
+    /// <summary>An operation of the mount as a whole (scan, policies, status, reload), not on named files.</summary>
     public bool IsDaemonOp => IsDaemon(Op);
 
-    public static bool IsDaemon(TierOp op) => op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status;
+    public static bool IsDaemon(TierOp op) => op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status or TierOp.Reload;
 }
 
 /// <summary>

@@ -33,6 +33,7 @@ public static class ControlProtocol
         WriteFlags(w, "clear", request.ClearFlags);
         if (request.Policy is not null) w.WriteString("policy", request.Policy);
         if (request.DryRun) w.WriteBoolean("dryRun", true);
+        if (request.RetryNow) w.WriteBoolean("retryNow", true);
         if (request.Threads > 0) w.WriteNumber("threads", request.Threads);
         if (request.Lost is { } lost) w.WriteBoolean("lost", lost);
         if (request.Resolve != ResolveChoice.None) w.WriteString("resolve", ResolveName(request.Resolve));
@@ -99,6 +100,7 @@ public static class ControlProtocol
         if ((set | clear) != TierFlags.None && op != TierOp.State) throw new ControlException("flags are set with the state op only");
         var policy = OptionalString(root, "policy");
         var dryRun = root.TryGetProperty("dryRun", out var d) && d.ValueKind == JsonValueKind.True;
+        var retryNow = root.TryGetProperty("retryNow", out var rn) && rn.ValueKind == JsonValueKind.True;
         var threads = 0;
         if (root.TryGetProperty("threads", out var t) && !(t.ValueKind == JsonValueKind.Number && t.TryGetInt32(out threads) && threads is >= 0 and <= 1024))
             throw new ControlException("\"threads\" must be a number from 0 to 1024");
@@ -119,7 +121,7 @@ public static class ControlProtocol
         };
         if ((resolve != ResolveChoice.None) != (op == TierOp.Resolve)) throw new ControlException("resolve needs a choice, and only resolve takes one");
         var force = root.TryGetProperty("force", out var fo) && fo.ValueKind == JsonValueKind.True;
-        return new ControlRequest(op, list, recursive, set, clear, policy, dryRun, threads, lost, resolve, force);
+        return new ControlRequest(op, list, recursive, set, clear, policy, dryRun, threads, retryNow, lost, resolve, force);
     }
 
     public static byte[] EncodeMessage(ControlMessage message)

@@ -27,9 +27,9 @@ public interface ITierJournal
     /// <summary>Queues the deletion of an object on the remote tier <paramref name="remote"/> (an identity).</summary>
     void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId, string remote);
     /// <summary>The deletions due on the remote tier <paramref name="remote"/> (and those queued before remotes were recorded).</summary>
-    IReadOnlyList<(string ObjectKey, int Attempts)> DueDeletes(DateTimeOffset now, int limit, string remote);
-    /// <summary>Where a record that still references the object lives (its path or inode), or null when none does.</summary>
-    string? ReferenceTo(string objectKey);
+    IReadOnlyList<(string ObjectKey, string? FileId, int Attempts)> DueDeletes(DateTimeOffset now, int limit, string remote);
+    /// <summary>Where a record that still references the object (queued for the file <paramref name="fileId"/>) lives (its path or inode), or null when none does.</summary>
+    string? ReferenceTo(string objectKey, string? fileId);
     /// <summary>The object is deleted, or is not to be deleted any more: it leaves the queue.</summary>
     void DeleteDone(string objectKey);
     void DeleteFailed(string objectKey, DateTimeOffset retryAt, string error);

@@ -31,9 +31,9 @@ public sealed class RemoteDeleter(IRemoteStore remote, ITierJournal journal, Tim
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var done = 0;
-        foreach (var (key, attempts) in journal.DueDeletes(DateTimeOffset.UtcNow, 100, remote.Identity))
+        foreach (var (key, fileId, attempts) in journal.DueDeletes(DateTimeOffset.UtcNow, 100, remote.Identity))
         {
-            if (journal.ReferenceTo(key) is { } holder)
+            if (journal.ReferenceTo(key, fileId) is { } holder)
             {
                 journal.DeleteDone(key);
                 Log.Warn(Source, $"kept remote object {key}: the tier record of {holder} references it (its deletion is dropped)");

@@ -72,6 +72,7 @@ public sealed partial class TierEngine
                 ObjectKey = objectKey,
                 Checksum = upload.Checksum,
                 Crc32C = upload.Crc32C,
+                Blake3 = upload.Blake3,
                 PartSize = upload.PartSize,
                 Size = size,
                 MtimeNs = StubStore.Ns(before.Mtime),

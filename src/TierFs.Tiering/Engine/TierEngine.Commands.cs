@@ -13,6 +13,11 @@ public sealed partial class TierEngine : ITierCommands
 
     public async Task RunAsync(ControlRequest request, IControlSink sink, CancellationToken ct)
     {
+        if (request.Op == TierOp.State)
+        {
+            await StateInOrderAsync(request, sink, ct).ConfigureAwait(false);
+            return;
+        }
         var files = new List<TierFile>();
         try
         {
@@ -37,10 +42,39 @@ public sealed partial class TierEngine : ITierCommands
         }
     }
 
+    /// <summary>
+    /// `state` answers in the order the paths were given (a directory's files in walk order): it
+    /// only reads (or flags) records, so there is nothing to gain from working on several at once.
+    /// </summary>
+    private async Task StateInOrderAsync(ControlRequest request, IControlSink sink, CancellationToken ct)
+    {
+        foreach (var path in request.Paths)
+        {
+            var files = new List<TierFile>();
+            try
+            {
+                Collect(path, request.Recursive, files, sink);
+                foreach (var f in files)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    sink.Result(await RunOneAsync(request, f, sink, ct).ConfigureAwait(false));
+                }
+            }
+            finally
+            {
+                foreach (var f in files) f.Dispose();
+            }
+        }
+    }
+
     private async Task<FileResult> RunOneAsync(ControlRequest request, TierFile f, IControlSink sink, CancellationToken ct)
     {
         var op = request.Op;
-        var progress = new Progress(f, sink);
+        // Seen by `tierfs state` and `tierfs status` while it lasts ("archiving 45%").
+        using var transfer = op is TierOp.Archive or TierOp.Migrate or TierOp.Recall
+            ? Transfers.Begin(f.Key, f.Path, op == TierOp.Recall ? "recalling" : "archiving", f.Size)
+            : null;
+        var progress = new Progress(f, sink, transfer);
         try
         {
             var error = op switch
@@ -56,7 +90,8 @@ public sealed partial class TierEngine : ITierCommands
                 TierOp.Resolve => await ResolveAsync(f, request.Resolve, request.Force, progress, ct).ConfigureAwait(false),
                 _ => "unknown operation",
             };
-            var (state, note) = Describe(f);
+            var (described, note) = Describe(f);
+            var state = op == TierOp.State && Transfers.For(f.Key) is { } moving ? $"{described} ({moving})" : described;
             return new FileResult(f.Path, error is null, state, error, note);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -70,9 +105,13 @@ public sealed partial class TierEngine : ITierCommands
         }
     }
 
-    private sealed class Progress(TierFile f, IControlSink sink) : IProgress<long>
+    private sealed class Progress(TierFile f, IControlSink sink, TransferRegistry.Handle? transfer) : IProgress<long>
     {
-        public void Report(long done) => sink.Progress(f.Path, done, f.Size);
+        public void Report(long done)
+        {
+            transfer?.Report(done);
+            sink.Progress(f.Path, done, f.Size);
+        }
     }
 
     /// <summary>Adds the regular files a path stands for; reports paths that cannot be worked on.</summary>

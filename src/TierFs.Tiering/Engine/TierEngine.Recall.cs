@@ -86,8 +86,9 @@ public sealed partial class TierEngine
             StubStore.DropData(wfd, record.Size);
             using (var handle = new SafeFileHandle(wfd, ownsHandle: false))
             {
-                // The CRC costs a twentieth of the MD5; records older than it have only the MD5 form.
-                var (kind, expected) = record.Crc32C is { } crc ? (ChecksumKind.CompositeCrc32C, crc) : (ChecksumKind.ChunkedMd5, record.Checksum);
+                // Only a cryptographic digest proves the bytes are the ones archived (a CRC can be matched by
+                // whoever writes the remote tier): the BLAKE3 form, or the MD5 form every older record has.
+                var (kind, expected) = record.Blake3 is { } blake3 ? (ChecksumKind.CompositeBlake3, blake3) : (ChecksumKind.ChunkedMd5, record.Checksum);
                 var result = await _remote.DownloadAsync(record.ObjectKey!, handle, record.Size, kind, progress, ct).ConfigureAwait(false);
                 if (result.Checksum != expected)
                     throw new RemoteDataException($"checksum mismatch: object {record.ObjectKey} has {result.Checksum}, the file was archived as {expected}");

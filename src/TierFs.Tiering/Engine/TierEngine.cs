@@ -17,7 +17,9 @@ public sealed partial class TierEngine : IDisposable
     private const string Source = "tier";
 
     private readonly int _rootFd;
-    private readonly TierFsConfig _config;
+    private readonly ConfigHolder _configs;
+    // The configuration in force: a reload replaces it (delete grace; never the remote tier's identity).
+    private TierFsConfig _config => _configs.Current;
     private readonly IRemoteStore _remote;
     private readonly IMountView _mount;
     private readonly ITierJournal _journal;
@@ -44,10 +46,15 @@ public sealed partial class TierEngine : IDisposable
 
     /// <param name="rootFd">An O_PATH descriptor of the backing root; the engine keeps its own duplicate.</param>
     public TierEngine(int rootFd, TierFsConfig config, IRemoteStore remote, IMountView mount, ITierJournal journal)
+        : this(rootFd, new ConfigHolder(config), remote, mount, journal)
+    {
+    }
+
+    public TierEngine(int rootFd, ConfigHolder config, IRemoteStore remote, IMountView mount, ITierJournal journal)
     {
         _rootFd = Libc.Dup(rootFd);
         if (_rootFd < 0) throw new IOException($"cannot duplicate the backing root descriptor: errno {Libc.Errno()}");
-        _config = config;
+        _configs = config;
         _remote = remote;
         _mount = mount;
         _journal = journal;
@@ -61,10 +68,13 @@ public sealed partial class TierEngine : IDisposable
         }
         foreach (var (key, record, path) in interrupted) RepairInterruptedRecall(key, record, path);
         Log.Info(Source, $"remote tier {remote.Description}; {Cache.Count} tiered files known from the index" +
-                         (config.Pair is { } p ? $"; pair {p.Name} ({p.RemoteRole.ToString().ToLowerInvariant()})" : "; no pair"));
+                         (_config.Pair is { } p ? $"; pair {p.Name} ({p.RemoteRole.ToString().ToLowerInvariant()})" : "; no pair"));
     }
 
     public TierCache Cache { get; } = new();
+
+    /// <summary>Uploads and commanded recalls under way, per file (`tierfs state`, `tierfs status`).</summary>
+    public TransferRegistry Transfers { get; } = new();
 
     public void Dispose() => Libc.Close(_rootFd);
 
@@ -172,7 +182,8 @@ public sealed partial class TierEngine : IDisposable
         StubRecord touched;
         try
         {
-            // Rewritten from the xattr, not the cache: a record loaded from the index lacks the CRC.
+            // Rewritten from the xattr, not the cache: a record loaded from an index row written before
+            // schema 7 lacks the CRC and the BLAKE3 digest.
             var record = StubStore.Read(pathFd) ?? cached;
             touched = record with { CtimeNs = NowNs() };
             if (record.IsStub && !record.Recalling && (long)st.Size == record.Size)

@@ -81,3 +81,56 @@ public class MountSettingsTests
     public void Default_state_dir_is_named_after_the_mountpoint() =>
         Assert.Equal("/var/lib/tierfs/data", New().ResolvedStateDir);
 }
+
+/// <summary>`tierfs mount --help` lists every -o option from the same table the options are read with.</summary>
+public class MountOptionsHelpTests
+{
+    [Theory]
+    [InlineData("attr_timeout=S")]
+    [InlineData("entry_timeout=S")]
+    [InlineData("negative_timeout=S")]
+    [InlineData("threads=N")]
+    [InlineData("idle_threads=N")]
+    [InlineData("read_ahead_kb=N")]
+    [InlineData("max_inode_fds=N")]
+    [InlineData("state_dir=DIR")]
+    [InlineData("config=FILE")]
+    [InlineData("delete_interval=S")]
+    [InlineData("keep_cache")]
+    [InlineData("no_keep_cache")]
+    [InlineData("flush")]
+    [InlineData("noflush")]
+    [InlineData("acl")]
+    [InlineData("noacl")]
+    [InlineData("nodaemon")]
+    [InlineData("allow_foreign")]
+    [InlineData("log_level=L")]
+    [InlineData("log_max_size=SIZE")]
+    [InlineData("log_files=N")]
+    [InlineData("nonempty")]
+    [InlineData("ro")]
+    [InlineData("debug")]
+    public void Every_option_is_in_the_help_and_is_accepted(string usage)
+    {
+        Assert.Contains(usage + ": ", MountSettings.OptionsHelp);
+        var s = new MountSettings { Backing = "/srv/data", MountPoint = "/data" };
+        s.ApplyOptions(usage.Replace("=SIZE", "=1M").Replace("=S", "=1").Replace("=N", "=16").Replace("=DIR", "=/x").Replace("=FILE", "=/x.yaml").Replace("=L", "=debug"));
+    }
+
+    [Fact]
+    public void The_theory_above_lists_every_option_of_the_table()
+    {
+        var listed = typeof(MountOptionsHelpTests).GetMethod(nameof(Every_option_is_in_the_help_and_is_accepted))!
+            .GetCustomAttributes(typeof(InlineDataAttribute), false).Cast<InlineDataAttribute>().Select(a => (string)a.GetData(null!).First()[0]);
+        Assert.Equal(MountSettings.OptionUsages.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_flag_with_a_value_and_nonempty_are_understood()
+    {
+        var s = new MountSettings { Backing = "/srv/data", MountPoint = "/data" };
+        Assert.Contains("ro takes no value", Assert.Throws<UsageException>(() => s.ApplyOptions("ro=1")).Message);
+        s.ApplyOptions("nonempty");
+        Assert.True(s.NonEmpty);
+    }
+}

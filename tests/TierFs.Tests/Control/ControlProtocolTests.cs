@@ -34,14 +34,16 @@ public class ControlProtocolTests
     [InlineData(TierOp.PolicyList, "policy-list")]
     [InlineData(TierOp.PolicyRun, "policy-run")]
     [InlineData(TierOp.Status, "status")]
+    [InlineData(TierOp.Reload, "reload")]
     public void Daemon_requests_take_no_paths_and_round_trip(TierOp op, string wire)
     {
-        var request = new ControlRequest(op, [], false, Policy: "cold large", DryRun: true, Threads: 3);
+        var request = new ControlRequest(op, [], false, Policy: "cold large", DryRun: true, Threads: 3, RetryNow: true);
         var line = Text(ControlProtocol.EncodeRequest(request));
         Assert.Contains($"\"op\":\"{wire}\"", line);
         var back = ControlProtocol.DecodeRequest(line.TrimEnd('\n'));
         Assert.True(back.IsDaemonOp);
-        Assert.Equal((op, "cold large", true, 3), (back.Op, back.Policy, back.DryRun, back.Threads));
+        Assert.Equal((op, "cold large", true, 3, true), (back.Op, back.Policy, back.DryRun, back.Threads, back.RetryNow));
+        Assert.False(ControlProtocol.DecodeRequest("{\"op\":\"policy-run\"}").RetryNow);
         Assert.Equal(TierOp.Status, ControlProtocol.DecodeRequest("{\"op\":\"status\"}").Op);
         Assert.Throws<ControlException>(() => ControlProtocol.DecodeRequest("{\"op\":\"scan\",\"threads\":-1}"));
     }

@@ -11,7 +11,7 @@ namespace TierFs.Tests.Daemon;
 /// <summary>A planner that always selects the same files for every policy (the real one is tested on its own).</summary>
 internal sealed class FixedPlanner(params PolicyCandidate[] files) : IPolicyPlanner
 {
-    public IReadOnlyList<PlannedPolicy> Plan(IReadOnlyList<PolicyConfig> policies, DateTimeOffset now) =>
+    public IReadOnlyList<PlannedPolicy> Plan(IReadOnlyList<PolicyConfig> policies, DateTimeOffset now, bool retryNow = false) =>
         policies.Select(p => new PlannedPolicy(p, files)).ToList();
 
     public IReadOnlyList<PolicyCandidate> ColdestArchived(long bytes, DateTimeOffset now) => files;

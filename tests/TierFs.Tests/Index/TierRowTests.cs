@@ -26,6 +26,38 @@ public class TierRowTests : IDisposable
     }
 
     [Fact]
+    public void An_index_from_before_the_digest_columns_keeps_its_rows_and_takes_the_digests()
+    {
+        using var files = new IndexTestFiles();
+        Directory.CreateDirectory(Path.GetDirectoryName(files.DbPath)!);
+        var old = SampleRows.Stub(9);
+        using (var raw = IndexTestFiles.Raw(files.DbPath))
+        {
+            // The schema as version 5 left it, with one row in it.
+            using var tx = raw.BeginTransaction();
+            foreach (var step in TierFs.Index.Schema.Migrations.All.Where(m => m.Version <= 5)) step.Apply(raw, tx);
+            using var insert = raw.CreateCommand();
+            insert.Transaction = tx;
+            insert.CommandText = "INSERT INTO tier (dev, ino, file_id, state, object_key, generation, checksum, part_size, size, path) " +
+                                 $"VALUES ({old.Key.Dev}, {old.Key.Ino}, '{old.Record.FileId}', 'released', '{old.Record.ObjectKey}', 1, '{old.Record.Checksum}', {old.Record.PartSize}, {old.Record.Size}, '{old.Path}')";
+            insert.ExecuteNonQuery();
+            tx.Commit();
+            IndexTestFiles.Scalar(raw, "PRAGMA user_version = 5");
+            IndexTestFiles.Scalar(raw, $"PRAGMA application_id = {TierFs.Index.Schema.Migrations.ApplicationId}");
+        }
+
+        using var index = files.Open();
+        Assert.Equal(7, index.SchemaVersion);
+        var migrated = index.Get(old.Key)!;
+        Assert.Equal((old.Record.ObjectKey, old.Record.Checksum, old.Record.Size, old.Path), (migrated.Record.ObjectKey, migrated.Record.Checksum, migrated.Record.Size, migrated.Path));
+        Assert.Null(migrated.Record.Crc32C);
+        Assert.Null(migrated.Record.Blake3);
+        index.Upsert(migrated.With(r => r with { Crc32C = old.Record.Crc32C, Blake3 = old.Record.Blake3 }));
+        index.Flush();
+        Assert.Equal((old.Record.Crc32C, old.Record.Blake3), (index.Get(old.Key)!.Record.Crc32C, index.Get(old.Key)!.Record.Blake3));
+    }
+
+    [Fact]
     public void Nulls_and_zeros_round_trip()
     {
         var row = new TierRow { Key = new FileKey(1, 2), Record = new StubRecord { FileId = "x", State = StubRecord.StateNone, Flags = TierFlags.NoArchive } };

@@ -83,7 +83,7 @@ public class PolicyConfigTests
     [InlineData("schedule:\n  usage_high: 100\n  usage_low: 80\n", "t.yaml:2: schedule.usage_high: expected a whole number from 1 to 99, got '100'")]
     [InlineData("schedule:\n  workers: 0\n", "schedule.workers: expected a whole number from 1 to 64")]
     [InlineData("schedule:\n  interval: soon\n", "schedule.interval: expected a duration")]
-    [InlineData("schedule:\n  interval: 0s\n", "schedule.interval: must be longer than 0s")]
+    [InlineData("schedule:\n  interval: 0s\n", "schedule.interval: expected a duration from 1s to 30d")]
     [InlineData("schedule:\n  windw: \"00:00-01:00\"\n", "t.yaml:2: schedule.windw: unknown key")]
     [InlineData("policies:\n  - where: \"size > 0\"\n", "t.yaml:2: policies[1].name: is required")]
     [InlineData("policies:\n  - name: p\n", "policies[1].where: is required")]

@@ -43,7 +43,12 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
 
         Assert.Equal(ChunkedChecksum.Compute(data, PartSize), up.Checksum);
         Assert.Equal(CompositeCrc32C.Compute(data, PartSize), up.Crc32C);
+        Assert.Equal(CompositeBlake3.Compute(data, PartSize), up.Blake3);
         Assert.EndsWith("-5", up.Checksum);
+        Assert.EndsWith("-5", up.Blake3);
+        Assert.Equal(5, up.Parts.Count);
+        Assert.Equal(CompositeBlake3.Hash(data.AsSpan(4 * (int)PartSize)), up.Parts[4].Blake3);
+        Assert.Equal(MD5.HashData(data.AsSpan(0, (int)PartSize)), up.Parts[0].Md5);
         Assert.Equal(PartSize, up.PartSize);
         Assert.Equal(data.Length, up.Length);
         Assert.Equal(data.Length, progress[^1]);
@@ -54,13 +59,15 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
         DownloadResult down;
         using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
             down = await _store.DownloadAsync("dir/file.dat", handle, data.Length, ChecksumKind.ChunkedMd5, null, Ct);
-        Assert.Equal(up.Checksum, down.Checksum);
+        Assert.Equal((up.Checksum, up.Crc32C), (down.Checksum, down.Crc32C));
         Assert.Equal(data, File.ReadAllBytes(target));
 
         File.Delete(target);
         using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
-            down = await _store.DownloadAsync("dir/file.dat", handle, data.Length, ChecksumKind.CompositeCrc32C, null, Ct);
-        Assert.Equal((up.Crc32C, ChecksumKind.CompositeCrc32C), (down.Checksum, down.Kind));
+            down = await _store.DownloadAsync("dir/file.dat", handle, data.Length, ChecksumKind.CompositeBlake3, null, Ct);
+        Assert.Equal((up.Blake3, ChecksumKind.CompositeBlake3, up.Crc32C), (down.Checksum, down.Kind, down.Crc32C));
+        Assert.Equal(up.Parts.Select(p => Convert.ToHexString(p.Blake3!)), down.Parts.Select(p => Convert.ToHexString(p.Blake3!)));
+        Assert.All(down.Parts, p => Assert.Null(p.Md5)); // not asked for: not computed
         Assert.Equal(data, File.ReadAllBytes(target));
     }
 
@@ -224,6 +231,58 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             _store.UploadAsync("big", handle, data.Length, Pair, new SyncProgress(_ => cts.Cancel()), cts.Token));
         Assert.Empty(Directory.GetFiles(_archive, "*", SearchOption.AllDirectories));
+    }
+
+    private const UnixFileMode Rwx = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode Rw = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode Wide = (UnixFileMode)0x1FF;
+
+    [Fact]
+    public async Task Everything_the_store_creates_is_root_only()
+    {
+        await _store.CheckAsync(Ct);
+        await Upload("data/ab/abcdef/1", RandomBytes(200_000));
+        await _store.PutRecordAsync("meta/ab/abcdef.json", "{}"u8.ToArray(), Pair, Ct);
+
+        var prefixDir = Path.Combine(_archive, "tierfs");
+        var directories = Directory.GetDirectories(prefixDir, "*", SearchOption.AllDirectories).Append(prefixDir).ToList();
+        var files = Directory.GetFiles(prefixDir, "*", SearchOption.AllDirectories);
+        Assert.Equal(6, directories.Count); // tierfs, data, data/ab, data/ab/abcdef, meta, meta/ab
+        Assert.Equal(4, files.Length); // two objects, two sidecars
+        Assert.All(directories, d => Assert.Equal((d, Rwx), (d, File.GetUnixFileMode(d))));
+        Assert.All(files, f => Assert.Equal((f, Rw), (f, File.GetUnixFileMode(f))));
+    }
+
+    [Fact]
+    public void The_default_archive_is_created_root_only()
+    {
+        var archive = Path.Combine(_root, "state", "archive");
+        DefaultArchive.Prepare(archive);
+        Assert.Equal(Rwx, File.GetUnixFileMode(archive));
+    }
+
+    [Fact]
+    public void A_default_archive_an_older_version_left_open_to_all_is_tightened_without_following_links()
+    {
+        var archive = Path.Combine(_root, "old");
+        var objectDir = Path.Combine(archive, "data", "ab", "abcdef");
+        Directory.CreateDirectory(objectDir);
+        var objectFile = Path.Combine(objectDir, "1");
+        File.WriteAllBytes(objectFile, [1, 2, 3]);
+        File.WriteAllText(Path.Combine(objectDir, ".tierfs-meta.1.json"), "{}");
+        var outside = WriteLocal("not-the-archives", [4]);
+        File.SetUnixFileMode(outside, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        File.CreateSymbolicLink(Path.Combine(objectDir, "planted"), outside); // what another user could have put there
+        foreach (var d in Directory.GetDirectories(archive, "*", SearchOption.AllDirectories).Append(archive)) File.SetUnixFileMode(d, Wide);
+        File.SetUnixFileMode(objectFile, (UnixFileMode)0x1B6); // 0666, as older versions made objects
+
+        DefaultArchive.Prepare(archive);
+
+        Assert.All(Directory.GetDirectories(archive, "*", SearchOption.AllDirectories).Append(archive), d => Assert.Equal((d, Rwx), (d, File.GetUnixFileMode(d))));
+        Assert.Equal(Rw, File.GetUnixFileMode(objectFile));
+        Assert.Equal(Rw, File.GetUnixFileMode(Path.Combine(objectDir, ".tierfs-meta.1.json")));
+        Assert.Equal((UnixFileMode)0x1A4, File.GetUnixFileMode(outside)); // 0644: the link's target is not the archive's
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(objectFile));
     }
 
     private async Task<UploadResult> Upload(string key, byte[] data)

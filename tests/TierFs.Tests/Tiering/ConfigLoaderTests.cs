@@ -60,7 +60,7 @@ public class ConfigLoaderTests
     [InlineData("remote:\n  type: ftp\n", "remote.type: expected one of directory, s3, got 'ftp'")]
     [InlineData("remote:\n  concurrency: many\n", "remote.concurrency: expected a whole number")]
     [InlineData("remote:\n  request_timeout: soon\n", "remote.request_timeout: expected a duration")]
-    [InlineData("remote:\n  part_size: 1\n", "remote.part_size: expected a size of at least 4096")]
+    [InlineData("remote:\n  part_size: 1\n", "remote.part_size: expected a size from 4K to 1G")]
     [InlineData("remote:\n  type: directory\n  bucket: x\n", "remote.bucket: belongs to type: s3")]
     [InlineData("remote:\n  path: relative/dir\n", "remote.path: expected an absolute path")]
     [InlineData("remote: [1, 2]\n", "remote: expected a section")]

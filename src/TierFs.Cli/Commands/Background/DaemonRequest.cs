@@ -1,19 +1,27 @@
+using System.Text.Json;
 using TierFs.Cli.Commands.Tier;
 using TierFs.Host;
 using TierFs.Tiering.Control;
 
 namespace TierFs.Cli.Commands.Background;
 
-/// <summary>Sends one daemon request (scan, policy list|run, status) to the mount holding a path, and hands each reply to a callback.</summary>
+/// <summary>
+/// Sends one request of the mount as a whole (scan, policy list|run, status, reload) to the mount
+/// holding a path, and hands each reply to a callback. Files the request works on (a policy run's)
+/// report through <paramref name="view"/>: progress, and each failure as "tierfs: PATH: why".
+/// </summary>
 public static class DaemonRequest
 {
-    /// <summary>Returns the exit status: 0, or 1 when the daemon reported failures or an error (printed).</summary>
-    public static async Task<int> RunAsync(string mountPath, ControlRequest request, Action<ControlMessage> onReply, CancellationToken ct)
+    /// <summary>
+    /// Returns the exit status: 0; 1 when the mount reported failures or an error (printed); 2 when
+    /// it refused the request as bad input. A path that is not on a TierFs mount is bad input.
+    /// </summary>
+    public static async Task<int> RunAsync(string mountPath, ControlRequest request, Action<ControlMessage> onReply, CancellationToken ct, ProgressView? view = null)
     {
-        var resolved = new TierPathResolver().Resolve(mountPath);
-        if (resolved.Error is not null) throw new CommandException($"{mountPath}: {resolved.Error}");
-        var mountPoint = resolved.MountPoint!;
+        var mountPoint = MountOf(mountPath);
+        view ??= new ProgressView(Console.Out, Console.Error);
         var failed = 0;
+        var refused = 0;
         try
         {
             await using var client = await ControlClient.ConnectAsync(RuntimeFiles.SocketPath(mountPoint), mountPoint, null, ct);
@@ -21,13 +29,29 @@ public static class DaemonRequest
             {
                 switch (message)
                 {
-                    case ResultMessage { Result: { Ok: false } r }:
-                        failed++;
-                        Console.Error.WriteLine($"tierfs: {(r.Path.Length > 0 ? r.Path + ": " : "")}{r.Error}");
+                    case ProgressMessage m:
+                        view.Progress(m.Path, Absolute(mountPoint, m.Path), m.Done, m.Total);
+                        break;
+                    case ResultMessage { Result: var r }:
+                        view.FileDone(r.Path, r.Ok);
+                        if (!r.Ok)
+                        {
+                            failed++;
+                            view.Error($"tierfs: {(r.Path.Length > 0 ? Absolute(mountPoint, r.Path) + ": " : "")}{r.Error}");
+                        }
+                        onReply(message);
+                        break;
+                    case DataMessage { Kind: "refused" } m:
+                        using (var doc = JsonDocument.Parse(m.Json))
+                        {
+                            var d = doc.RootElement;
+                            refused = Math.Max(refused, d.GetProperty("badInput").GetBoolean() ? 2 : 1);
+                            view.Error($"tierfs: {d.GetProperty("message").GetString()}");
+                        }
                         break;
                     case ErrorMessage m:
                         failed++;
-                        Console.Error.WriteLine($"tierfs: {mountPoint}: {m.Message}");
+                        view.Error($"tierfs: {mountPoint}: {m.Message}");
                         break;
                     default:
                         onReply(message);
@@ -41,9 +65,25 @@ public static class DaemonRequest
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            Console.Error.WriteLine("tierfs: interrupted");
+            view.Error("tierfs: interrupted");
             return 130;
         }
-        return failed > 0 ? 1 : 0;
+        finally
+        {
+            await view.StopAsync();
+        }
+        return refused > 0 ? refused : failed > 0 ? 1 : 0;
     }
+
+    /// <summary>The TierFs mountpoint holding <paramref name="path"/> (any path on the mount); bad input otherwise.</summary>
+    public static string MountOf(string path)
+    {
+        var resolved = new TierPathResolver().Resolve(path);
+        if (resolved.Error is not null) throw new UsageException($"{path}: {resolved.Error}");
+        return resolved.MountPoint!;
+    }
+
+    /// <summary>A path the mount reports (relative to its root) as the user reaches it.</summary>
+    public static string Absolute(string mountPoint, string relative) =>
+        relative.Length == 0 || relative == "." ? mountPoint : mountPoint.TrimEnd('/') + "/" + relative;
 }

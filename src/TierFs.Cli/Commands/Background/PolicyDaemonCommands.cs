@@ -56,45 +56,86 @@ public static class PolicyDaemonCommands
         var mount = Mount();
         var name = new Argument<string?>("NAME") { Description = "Run only this policy (default: all, then the usage release).", Arity = ArgumentArity.ZeroOrOne };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would be done (files and bytes per policy) and change nothing (no scan either)." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "With --dry-run: also print each file the policies select." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Also name the files: those a dry run would move, and those held back with why (at most 1000 per reason)." };
+        var retryNow = new Option<bool>("--retry-now") { Description = "Take files that wait for a retry (or failed too often) now instead of after their backoff." };
         var cmd = new Command("run",
             "Run the policies now, as the daemon does every interval (ignoring the window): an incremental scan, then each policy in priority order, " +
-            "its files moved by the workers. Prints one line per job; exit status 1 if any file failed.")
+            "its files moved by the workers. Prints one line per job and, below it, how many matching files were held back and why (younger than " +
+            "min_age, open, noarchive/norelease, waiting for a retry, over max_files/max_bytes); each failed file is one line on stderr with why. " +
+            "Progress: a bar on a terminal, else a line every few seconds. Exit status 1 if any file failed, 2 for an unknown policy.")
         {
-            mount, name, dryRun, verbose,
+            mount, name, dryRun, verbose, retryNow,
         };
         cmd.SetAction(async (parse, ct) =>
         {
             var dry = parse.GetValue(dryRun);
             var v = parse.GetValue(verbose);
-            var request = new ControlRequest(TierOp.PolicyRun, [], false, Policy: parse.GetValue(name), DryRun: dry);
+            var mountPoint = DaemonRequest.MountOf(parse.GetValue(mount)!);
+            var request = new ControlRequest(TierOp.PolicyRun, [], false, Policy: parse.GetValue(name), DryRun: dry, RetryNow: parse.GetValue(retryNow));
+            var view = dry ? new ProgressView(Console.Out, Console.Error) : ProgressView.For(TierOp.PolicyRun);
+            view.Expect(null); // the totals come from each job's start
             var any = false;
-            var status = await DaemonRequest.RunAsync(parse.GetValue(mount)!, request, message =>
+            var status = await DaemonRequest.RunAsync(mountPoint, request, message =>
             {
                 if (message is not DataMessage m) return;
                 using var doc = JsonDocument.Parse(m.Json);
                 var d = doc.RootElement;
-                any = true;
                 switch (m.Kind)
                 {
                     case "plan":
-                        Console.WriteLine($"{d.GetProperty("policy").GetString()}: would {d.GetProperty("action").GetString()} " +
-                                          $"{d.GetProperty("files").GetInt64()} files, {ByteSize.Format(d.GetProperty("bytes").GetInt64())}");
+                        any = true;
+                        view.Out($"{d.GetProperty("policy").GetString()}: would {d.GetProperty("action").GetString()} " +
+                                 $"{d.GetProperty("files").GetInt64()} files, {ByteSize.Format(d.GetProperty("bytes").GetInt64())}");
                         if (v)
-                            foreach (var p in d.GetProperty("paths").EnumerateArray()) Console.WriteLine($"  {p.GetString()}");
+                            foreach (var p in d.GetProperty("paths").EnumerateArray()) view.Out($"  {DaemonRequest.Absolute(mountPoint, p.GetString()!)}");
+                        PrintHeld(view, d, mountPoint, v);
+                        break;
+                    case "job-start":
+                        view.Planned(d.GetProperty("files").GetInt32(), d.GetProperty("bytes").GetInt64());
                         break;
                     case "job" when d.GetProperty("status").GetString() == "skipped":
-                        Console.WriteLine($"{d.GetProperty("policy").GetString()}: matches nothing; skipped");
+                        any = true;
+                        view.Out($"{d.GetProperty("policy").GetString()}: nothing to move; skipped");
+                        PrintHeld(view, d, mountPoint, v);
                         break;
                     case "job":
-                        Console.WriteLine(JobLine(d));
+                        any = true;
+                        view.Out(JobLine(d));
+                        PrintHeld(view, d, mountPoint, v);
                         break;
                 }
-            }, ct);
+            }, ct, view);
             if (!any && status == 0) Console.WriteLine(dry ? "nothing would be done" : "nothing to do");
             return status;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// "  held back: 2 younger than min_age (1h), 1 noarchive"; with <paramref name="verbose"/> a line
+    /// per reason and the files named below it, each with its own detail.
+    /// </summary>
+    internal static void PrintHeld(ProgressView view, JsonElement d, string mountPoint, bool verbose)
+    {
+        if (!d.TryGetProperty("held", out var held) || held.GetArrayLength() == 0) return;
+        if (!verbose)
+        {
+            view.Out("  held back: " + string.Join(", ", held.EnumerateArray().Select(g => $"{g.GetProperty("count").GetInt64()} {g.GetProperty("reason").GetString()}")));
+            return;
+        }
+        foreach (var g in held.EnumerateArray())
+        {
+            var count = g.GetProperty("count").GetInt64();
+            view.Out($"  held back, {g.GetProperty("reason").GetString()}: {count} {(count == 1 ? "file" : "files")}");
+            var named = 0;
+            foreach (var f in g.GetProperty("files").EnumerateArray())
+            {
+                named++;
+                var detail = f.GetProperty("detail").GetString();
+                view.Out($"    {DaemonRequest.Absolute(mountPoint, f.GetProperty("path").GetString()!)}{(detail is null ? "" : $" ({detail})")}");
+            }
+            if (count > named) view.Out($"    ... and {count - named} more");
+        }
     }
 
     /// <summary>"cold-large: migrate 12 files, 1.2 GiB, 0 skipped, 0 failed in 3.4 s (job 7)".</summary>

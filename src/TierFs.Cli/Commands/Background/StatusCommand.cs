@@ -16,7 +16,8 @@ public static class StatusCommand
         cmd.SetAction(async (parse, ct) =>
         {
             string? text = null;
-            var status = await DaemonRequest.RunAsync(parse.GetValue(mount)!, new ControlRequest(TierOp.Status, [], false), message =>
+            var mountPoint = DaemonRequest.MountOf(parse.GetValue(mount)!);
+            var status = await DaemonRequest.RunAsync(mountPoint, new ControlRequest(TierOp.Status, [], false), message =>
             {
                 if (message is DataMessage { Kind: "status" } m) text = m.Json;
             }, ct);
@@ -25,22 +26,36 @@ public static class StatusCommand
             else
             {
                 using var doc = JsonDocument.Parse(text);
-                Print(doc.RootElement, Console.Out);
+                Print(doc.RootElement, Console.Out, mountPoint);
             }
             return status;
         });
         return cmd;
     }
 
-    internal static void Print(JsonElement s, TextWriter w)
+    internal static void Print(JsonElement s, TextWriter w, string mountPoint)
     {
         var window = s.GetProperty("window").GetString();
         var periodic = s.GetProperty("periodic").GetBoolean();
+        // Outside the window the next run is the window's start: say so rather than show a time nothing happens at.
+        var when = s.TryGetProperty("pausedUntil", out var paused) && paused.GetString() is { } until
+            ? $"paused until {until} (next run {Time(s.GetProperty("nextRun"))})"
+            : $"next run {Time(s.GetProperty("nextRun"))}";
         w.WriteLine(periodic
             ? $"daemon: every {s.GetProperty("interval").GetString()}{(window is null ? "" : $" within {window}")}, " +
-              $"{Count(s.GetProperty("policies").GetInt32(), "policy", "policies")}, {Count(s.GetProperty("workers").GetInt32(), "worker", "workers")}; next run {Time(s.GetProperty("nextRun"))}"
-            : "daemon: off (--no-daemon); tierfs policy run runs the policies");
+              $"{Count(s.GetProperty("policies").GetInt32(), "policy", "policies")}, {Count(s.GetProperty("workers").GetInt32(), "worker", "workers")}; {when}"
+            : s.TryGetProperty("readOnly", out var ro) && ro.GetBoolean()
+                ? "daemon: off (read-only mount, -o ro); tierfs policy run --dry-run shows what the policies would do"
+                : "daemon: off (--no-daemon); tierfs policy run runs the policies");
         if (s.GetProperty("lastScan").GetString() is { } scan) w.WriteLine($"last scan: {scan}");
+        if (s.TryGetProperty("transfers", out var transfers))
+            foreach (var t in transfers.EnumerateArray())
+            {
+                var total = t.GetProperty("total").GetInt64();
+                var done = t.GetProperty("done").GetInt64();
+                w.WriteLine($"moving: {t.GetProperty("activity").GetString()} {(total > 0 ? Math.Min(100, done * 100 / total) : 100)}% " +
+                            $"({ByteSize.Format(done)}/{ByteSize.Format(total)}) {DaemonRequest.Absolute(mountPoint, t.GetProperty("path").GetString()!)}");
+            }
         if (s.GetProperty("running") is { ValueKind: JsonValueKind.Object } run)
         {
             w.WriteLine($"running: run {run.GetProperty("run").GetInt64()} since {Time(run.GetProperty("started"))}, {run.GetProperty("phase").GetString()}");

@@ -13,6 +13,7 @@ public abstract class RowWriter
     {
         OutputFormat.Csv => new CsvRowWriter(Text(output)),
         OutputFormat.Json => new JsonRowWriter(output),
+        OutputFormat.Nul => new NulRowWriter(Text(output)),
         _ => new TableRowWriter(Text(output)),
     };
 

@@ -5,14 +5,22 @@ namespace TierFs.Cli.Commands.Tier;
 
 /// <summary>
 /// Progress on a terminal: one overall bar on stderr (bytes done of total, the files count and
-/// the file being moved), drawn by Spectre.Console once a run has lasted <see cref="ShowAfter"/>
-/// (a quick run leaves no bar behind). While the bar is drawn, lines are printed above it.
+/// the failures, and the file being moved), drawn by Spectre.Console once a run has lasted
+/// <see cref="ShowAfter"/> (a quick run leaves no bar behind), in at most <see cref="Width"/>
+/// columns. While the bar is drawn, lines are printed above it.
 /// </summary>
 public sealed class ProgressBarView : ProgressView
 {
     public static readonly TimeSpan ShowAfter = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan Refresh = TimeSpan.FromMilliseconds(100);
-    private const int MaxNameLength = 48;
+
+    /// <summary>The widest the bar's line gets, whatever the terminal's width (a classic terminal's 80).</summary>
+    public const int Width = 80;
+    private const int BarWidth = 20;
+    // Bar, "100%", "00:00:00" and the one-column gaps Spectre puts between columns.
+    private const int FixedWidth = BarWidth + 1 + 4 + 1 + 8 + 1;
+    /// <summary>What is left for "migrate: 3/10 files, 1 failed, 1.2 GiB/4.0 GiB  name".</summary>
+    public const int DescriptionWidth = Width - FixedWidth;
 
     private readonly string _op;
     private readonly IAnsiConsole _console;
@@ -40,8 +48,22 @@ public sealed class ProgressBarView : ProgressView
             ColorSystem = ColorSystemSupport.Detect,
             Interactive = InteractionSupport.Yes,
         });
-        return console.Profile.Capabilities.Ansi ? new ProgressBarView(op, console) : null;
+        if (!console.Profile.Capabilities.Ansi) return null;
+        FitWidth(console);
+        return new ProgressBarView(op, console);
     }
+
+    /// <summary>A console at most <see cref="Width"/> columns wide (narrower terminals keep theirs).</summary>
+    internal static void FitWidth(IAnsiConsole console) => console.Profile.Width = Math.Min(console.Profile.Width, Width);
+
+    /// <summary>The bar's columns, in the widths <see cref="DescriptionWidth"/> allows for.</summary>
+    internal static ProgressColumn[] Columns() =>
+    [
+        new ProgressBarColumn { Width = BarWidth },
+        new PercentageColumn(),
+        new RemainingTimeColumn(),
+        new TaskDescriptionColumn { Alignment = Justify.Left },
+    ];
 
     // Lines for stdout go above the bar too when stdout is the same terminal; else as usual.
     public override void Out(string line)
@@ -78,7 +100,7 @@ public sealed class ProgressBarView : ProgressView
             await _console.Progress()
                 .AutoClear(false)
                 .HideCompleted(false)
-                .Columns(new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
+                .Columns(Columns())
                 .StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask(_op, autoStart: true, maxValue: 1);
@@ -108,11 +130,20 @@ public sealed class ProgressBarView : ProgressView
             task.Value = Math.Min(s.BytesDone, s.BytesTotal);
         }
         else task.IsIndeterminate = true;
-        var name = s.Current is { } c ? "  " + Shorten(c) : "";
-        task.Description = Markup.Escape($"{_op}: {s.Summary}{name}");
+        task.Description = Markup.Escape(Describe(_op, s, Math.Max(1, _console.Profile.Width - FixedWidth)));
     }
 
-    // Keeps the end of a long path, which names the file.
-    private static string Shorten(string path) =>
-        path.Length <= MaxNameLength ? path : "…" + path[^(MaxNameLength - 1)..];
+    /// <summary>
+    /// "migrate: 3/10 files, 1 failed, 1.2 GiB/4.0 GiB  …/end/of/the/path" in at most
+    /// <paramref name="width"/> columns: the counts first, the file in what is left (its path's
+    /// end, which names it), nothing of it when too little is left.
+    /// </summary>
+    internal static string Describe(string op, TallySnapshot s, int width)
+    {
+        var text = $"{op}: {s.Summary}";
+        if (text.Length >= width) return text[..width];
+        var room = width - text.Length - 2;
+        if (s.Current is not { } name || room < 8) return text;
+        return $"{text}  {(name.Length <= room ? name : "…" + name[^(room - 1)..])}";
+    }
 }

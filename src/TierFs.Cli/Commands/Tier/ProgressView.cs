@@ -29,9 +29,10 @@ public class ProgressView(TextWriter stdout, TextWriter stderr)
         Changed();
     }
 
-    public void FileDone(string key)
+    /// <summary>A file is finished; <paramref name="ok"/> false counts it as failed.</summary>
+    public void FileDone(string key, bool ok = true)
     {
-        Tally.FileDone(key);
+        Tally.FileDone(key, ok);
         Changed();
     }
 

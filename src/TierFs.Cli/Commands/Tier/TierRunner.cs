@@ -63,7 +63,7 @@ public sealed class TierRunner(TierOp op, bool recursive, bool verbose, TierPath
                         view.Progress(m.Path, names.For(m.Path), m.Done, m.Total);
                         break;
                     case ResultMessage { Result: var r }:
-                        view.FileDone(r.Path);
+                        view.FileDone(r.Path, r.Ok);
                         if (!r.Ok)
                         {
                             failed++;

@@ -1,14 +1,18 @@
 namespace TierFs.Cli.Commands.Tier;
 
 /// <summary>What a run has done so far, for the progress display (read from another thread).</summary>
-public readonly record struct TallySnapshot(int FilesDone, int? FilesTotal, long BytesDone, long BytesTotal, string? Current)
+public readonly record struct TallySnapshot(int FilesDone, int? FilesTotal, long BytesDone, long BytesTotal, string? Current, int Failed = 0)
 {
-    /// <summary>"3/10 files, 1.2 GiB/4.0 GiB" (the file total only once known; bytes only once any moved).</summary>
+    /// <summary>
+    /// "3/10 files, 1 failed, 1.2 GiB/4.0 GiB": files finished (failed ones too) of the total once
+    /// known, the failures when there are any, bytes once any moved.
+    /// </summary>
     public string Summary
     {
         get
         {
             var files = FilesTotal is { } total ? $"{FilesDone}/{total} files" : $"{FilesDone} files";
+            if (Failed > 0) files += $", {Failed} failed";
             return BytesTotal > 0 ? $"{files}, {ByteSize.Format(BytesDone)}/{ByteSize.Format(BytesTotal)}" : files;
         }
     }
@@ -29,6 +33,7 @@ public sealed class TransferTally
     private long _plannedBytes;
     private bool _planned;
     private int _filesDone;
+    private int _failed;
     private long _bytesFinished;
     private string? _current;
 
@@ -61,11 +66,12 @@ public sealed class TransferTally
         }
     }
 
-    public void FileDone(string key)
+    public void FileDone(string key, bool ok = true)
     {
         lock (_gate)
         {
             _filesDone++;
+            if (!ok) _failed++;
             if (!_active.Remove(key, out var t)) return;
             _bytesFinished += t.Total; // failed or not, these bytes are behind us
             if (_current == t.Shown) _current = _active.Count > 0 ? _active.Values.Last().Shown : null;
@@ -89,7 +95,7 @@ public sealed class TransferTally
             // Files with nothing to move (already archived, state, release) report no bytes: once
             // every file is done, so are the bytes.
             if (files is { } all && _filesDone >= all) bytesDone = bytesTotal;
-            return new TallySnapshot(_filesDone, files is { } f ? Math.Max(f, _filesDone) : null, bytesDone, bytesTotal, _current);
+            return new TallySnapshot(_filesDone, files is { } f ? Math.Max(f, _filesDone) : null, bytesDone, bytesTotal, _current, _failed);
         }
     }
 }

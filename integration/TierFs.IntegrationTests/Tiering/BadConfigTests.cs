@@ -1,0 +1,89 @@
+using TierFs.IntegrationTests.Harness;
+
+namespace TierFs.IntegrationTests.Tiering;
+
+/// <summary>
+/// Bad configurations given to `tierfs mount` (issue 9, item 15): each is one line on stderr naming
+/// the file, the line and the key, exit status 2, no stack trace, nothing mounted. These crashed
+/// with a .NET stack trace and exit 134 (or mounted with a value the remote store then refused).
+/// </summary>
+public class BadConfigTests
+{
+    /// <summary>Mounts with <paramref name="yaml"/> and checks the refusal; returns stderr.</summary>
+    private static string RefusedAt(string yaml, int line, string key, IReadOnlyDictionary<string, string>? env = null)
+    {
+        using var m = TestMount.Create();
+        var config = TierHarness.WriteConfig(m.Root, yaml);
+        string[] args = ["mount", "--config", config, m.Backing, m.MountPoint, "--state-dir", m.StateDir];
+        var r = env is null ? Proc.Run(Proc.Tierfs, args) : ProcEnv.Run(Proc.Tierfs, args, env);
+        AssertOneLineRefusal(r, m);
+        Assert.StartsWith($"tierfs: {config}:{line}: ", r.Stderr);
+        Assert.Contains(key, r.Stderr);
+        return r.Stderr;
+    }
+
+    internal static void AssertOneLineRefusal(RunResult r, TestMount m)
+    {
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Single(r.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.DoesNotContain("   at ", r.Stderr);
+        Assert.DoesNotContain("Unhandled", r.Stderr);
+        Assert.False(m.IsMounted, "mounted anyway");
+    }
+
+    [Fact]
+    public void A_zero_request_timeout_is_refused() =>
+        RefusedAt("remote:\n  type: s3\n  endpoint: http://127.0.0.1:9\n  bucket: tier\n  request_timeout: 0s\n", 5, "remote.request_timeout");
+
+    [Fact]
+    public void An_out_of_range_duration_is_refused() =>
+        RefusedAt("remote:\n  delete_grace: 99999999999d\n", 2, "remote.delete_grace");
+
+    [Fact]
+    public void A_prefix_that_climbs_out_is_refused() =>
+        RefusedAt("remote:\n  prefix: ../x/\n", 2, "remote.prefix");
+
+    [Theory]
+    [InlineData("/bin/false")]
+    [InlineData("/bin/echo not-json")]
+    [InlineData("\"/unterminated")]
+    [InlineData("/nonexistent/helper")]
+    public void A_broken_aws_credential_process_is_refused_naming_its_line(string process)
+    {
+        using var s3 = S3Server.Launch("present");
+        var home = Directory.CreateTempSubdirectory("tierfs-it-home-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(home, ".aws"));
+            var awsConfig = Path.Combine(home, ".aws", "config");
+            File.WriteAllText(awsConfig, $"[default]\nregion = us-east-1\n\n[profile broken]\nregion = us-east-1\ncredential_process = {process}\n");
+            var env = new Dictionary<string, string>
+            {
+                ["HOME"] = home, ["AWS_PROFILE"] = "broken", ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["AWS_EC2_METADATA_DISABLED"] = "true",
+            };
+            using var m = TestMount.Create();
+            var config = TierHarness.WriteConfig(m.Root, $"remote:\n  type: s3\n  endpoint: {s3.Endpoint}\n  bucket: present\n");
+            var r = ProcEnv.Run(Proc.Tierfs, ["mount", "--config", config, m.Backing, m.MountPoint, "--state-dir", m.StateDir], env);
+            AssertOneLineRefusal(r, m);
+            Assert.StartsWith($"tierfs: {awsConfig}:6: credential_process of profile 'broken' failed: ", r.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    /// <summary>Every key of the configuration with a value of the wrong type or out of range (the unit tests' table), through `tierfs mount`.</summary>
+    [Fact]
+    public void Every_key_with_a_wrong_value_is_refused_by_file_line_and_key()
+    {
+        var failures = new List<string>();
+        foreach (var (key, value) in TierFs.Tests.Tiering.ConfigFuzzCases.BadValues)
+        {
+            var (yaml, line) = TierFs.Tests.Tiering.ConfigFuzzCases.With(key, value);
+            try { RefusedAt(yaml, line, key); }
+            catch (Exception e) when (e is Xunit.Sdk.XunitException) { failures.Add($"{key}: {value}: {e.Message}"); }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+    }
+}

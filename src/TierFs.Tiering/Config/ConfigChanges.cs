@@ -1,0 +1,78 @@
+namespace TierFs.Tiering.Config;
+
+/// <summary>How a running mount can take a changed key.</summary>
+public enum ChangeKind
+{
+    /// <summary>Taken at once by a reload.</summary>
+    Live,
+    /// <summary>The remote tier's identity (type, bucket or path, prefix): the stubs are bound to it; never on a running mount.</summary>
+    Identity,
+    /// <summary>Only by mounting again (the cluster id and the pair are written into every object).</summary>
+    Remount,
+}
+
+/// <summary>One key whose value differs between the configuration in force and a new one.</summary>
+public sealed record ConfigChange(string Key, string Old, string New, ChangeKind Kind)
+{
+    /// <summary>"schedule.interval: 10m → 5m".</summary>
+    public override string ToString() => $"{Key}: {Old} → {New}";
+}
+
+/// <summary>What `tierfs reload` would change, key by key, and whether a running mount may change it.</summary>
+public static class ConfigChanges
+{
+    /// <param name="defaultArchive">Where the archive is when a directory remote names no path (the mount's state dir).</param>
+    public static IReadOnlyList<ConfigChange> Between(TierFsConfig old, TierFsConfig @new, string defaultArchive)
+    {
+        ArgumentNullException.ThrowIfNull(old);
+        ArgumentNullException.ThrowIfNull(@new);
+        var changes = new List<ConfigChange>();
+        void Compare(string key, object? a, object? b, ChangeKind kind)
+        {
+            var (x, y) = (Text(a), Text(b));
+            if (x != y) changes.Add(new ConfigChange(key, x, y, kind));
+        }
+        var (r, n) = (old.Remote, @new.Remote);
+        Compare("remote.type", r.Type, n.Type, ChangeKind.Identity);
+        Compare("remote.bucket", r.Bucket, n.Bucket, ChangeKind.Identity);
+        Compare("remote.path", ArchivePath(r, defaultArchive), ArchivePath(n, defaultArchive), ChangeKind.Identity);
+        Compare("remote.prefix", r.Prefix.Trim('/'), n.Prefix.Trim('/'), ChangeKind.Identity);
+        Compare("cluster_id", old.ClusterId, @new.ClusterId, ChangeKind.Remount);
+        Compare("pair", old.Pair, @new.Pair, ChangeKind.Remount);
+        Compare("remote.endpoint", r.Endpoint, n.Endpoint, ChangeKind.Live);
+        Compare("remote.region", r.Region, n.Region, ChangeKind.Live);
+        Compare("remote.part_size", Units.FormatSize(r.PartSize), Units.FormatSize(n.PartSize), ChangeKind.Live);
+        Compare("remote.concurrency", r.Concurrency, n.Concurrency, ChangeKind.Live);
+        Compare("remote.request_timeout", Units.FormatDuration(r.RequestTimeout), Units.FormatDuration(n.RequestTimeout), ChangeKind.Live);
+        Compare("remote.delete_grace", Units.FormatDuration(r.DeleteGrace), Units.FormatDuration(n.DeleteGrace), ChangeKind.Live);
+        Compare("log_level", old.LogLevel, @new.LogLevel, ChangeKind.Live);
+        // Policies and schedule as wholes: any difference (even of a line number) is a new list to run.
+        if (!old.Policies.SequenceEqual(@new.Policies))
+            changes.Add(new ConfigChange("policies", $"{old.Policies.Count} policies", $"{@new.Policies.Count} policies", ChangeKind.Live));
+        var (a, b) = (old.Schedule, @new.Schedule);
+        Compare("schedule.interval", Units.FormatDuration(a.Interval), Units.FormatDuration(b.Interval), ChangeKind.Live);
+        Compare("schedule.window", a.Window, b.Window, ChangeKind.Live);
+        Compare("schedule.workers", a.Workers, b.Workers, ChangeKind.Live);
+        Compare("schedule.usage_high", a.UsageHigh, b.UsageHigh, ChangeKind.Live);
+        Compare("schedule.usage_low", a.UsageLow, b.UsageLow, ChangeKind.Live);
+        Compare("schedule.min_age", Units.FormatDuration(a.MinAge), Units.FormatDuration(b.MinAge), ChangeKind.Live);
+        Compare("schedule.retries", a.Retries, b.Retries, ChangeKind.Live);
+        Compare("schedule.retry_backoff", Units.FormatDuration(a.RetryBackoff), Units.FormatDuration(b.RetryBackoff), ChangeKind.Live);
+        return changes;
+    }
+
+    /// <summary>True when a change needs the remote store made again (a new client or new transfer settings).</summary>
+    public static bool NeedsNewStore(IEnumerable<ConfigChange> changes) =>
+        changes.Any(c => c.Kind == ChangeKind.Live && c.Key.StartsWith("remote.", StringComparison.Ordinal) && c.Key != "remote.delete_grace");
+
+    private static string? ArchivePath(RemoteConfig r, string defaultArchive) =>
+        r.Type == RemoteType.Directory ? Path.GetFullPath(r.Path ?? defaultArchive).TrimEnd('/') : null;
+
+    private static string Text(object? value) => value switch
+    {
+        null => "none",
+        "" => "''",
+        Enum e => e.ToString().ToLowerInvariant(),
+        _ => value.ToString() ?? "none",
+    };
+}
