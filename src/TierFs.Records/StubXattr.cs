@@ -9,7 +9,10 @@ namespace TierFs.Records;
 /// </summary>
 public static class StubXattr
 {
-    public const string Name = "trusted.tierfs.stub";
+    /// <summary>Every xattr of TierFs's own starts so: hidden from and protected against users of the mount.</summary>
+    public const string PrivatePrefix = "trusted.tierfs.";
+
+    public const string Name = PrivatePrefix + "stub";
 
     private static readonly JsonSerializerOptions Options = new()
     {

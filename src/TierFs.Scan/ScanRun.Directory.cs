@@ -3,7 +3,6 @@ using System.Text;
 using TierFs.Common;
 using TierFs.Index;
 using TierFs.Posix;
-using StubStore = TierFs.Tiering.Engine.StubStore;
 using TierFs.Records;
 
 namespace TierFs.Scan;
@@ -34,7 +33,7 @@ internal sealed unsafe partial class ScanRun
         }
         try
         {
-            var self = StubStore.Stat(fd);
+            var self = FdStat.Of(fd);
             if (self.Dev != dir.Key.Dev || self.Ino != dir.Key.Ino) return; // replaced since its parent was read
             old.Clear();
             if (!dir.IsNew) _index.ChildStamps(dir.Id, old.Add);

@@ -1,58 +1,39 @@
 using System.Text;
+using TierFs.Common;
 using TierFs.FileSystem;
-using TierFs.Fuse;
 using TierFs.Posix;
-using TierFs.Tiering.Engine;
 using TierFs.Records;
+using TierFs.Tiering.Engine;
 
 namespace TierFs.Host.Adapters;
 
-/// <summary>The overlay's questions about stubs, answered by the tiering engine.</summary>
-public sealed class EngineGate : IStubGate
+/// <summary>The overlay's questions about stubs, answered by the tiering engine (the engine decides; this only translates).</summary>
+public sealed class EngineGate(TierEngine engine) : IStubGate
 {
-    private static readonly byte[] PrivatePrefix = Encoding.ASCII.GetBytes("trusted.tierfs.");
+    private static readonly byte[] PrivatePrefix = Encoding.ASCII.GetBytes(StubXattr.PrivatePrefix);
 
-    /// <summary>Set before the mount serves its first request.</summary>
-    public TierEngine? Engine { get; set; }
+    public bool MayBeTiered(ulong dev, ulong ino, in StatX st) => engine.MayBeTiered(new FileKey(dev, ino), st);
 
-    private TierEngine E => Engine ?? throw new InvalidOperationException("the tiering engine is not ready");
+    public ShownAttributes? Describe(int fd, in StatX st) =>
+        engine.ShownAs(fd, new FileKey(st.Dev, st.Ino), st) is { } shown ? new ShownAttributes(shown.NoDataBlocks, shown.CtimeNs) : null;
 
-    public bool MayBeTiered(ulong dev, ulong ino, in StatX st) =>
-        E.Cache.TryGet(new FileKey(dev, ino), out _) || StubStore.MayBeStub(st);
+    public int MakeLocal(int fd, in StatX st, bool truncatingToZero, int openerPid, uint openerUid) =>
+        engine.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero, new Opener(openerPid, openerUid));
 
-    public void Describe(int fd, in StatX st, ref FuseAttr attr)
-    {
-        StubRecord? record;
-        try { record = E.RecordFor(fd, new FileKey(st.Dev, st.Ino), st); }
-        catch (Exception e) when (e is IOException or CorruptStubException)
-        {
-            // A record we cannot read: show the file as it is; opening it will refuse (EIO).
-            TierFs.Common.Log.Warn("tier", $"{st.Dev:x}:{st.Ino}: unreadable tier record: {e.Message}");
-            return;
-        }
-        if (record is null || !TierCache.ShowsRecordCtime(record, st)) return;
-        if (record.IsStub) attr.Blocks = 0; // the blocks left are the filesystem's metadata, not data
-        attr.CtimeSec = record.CtimeNs / 1_000_000_000;
-        attr.CtimeNsec = record.CtimeNs % 1_000_000_000;
-    }
+    public void DataChanging(int fd, ulong dev, ulong ino) => engine.DataChanging(fd, new FileKey(dev, ino));
 
-    public int MakeLocal(int fd, in StatX st, bool truncatingToZero, in FuseContext opener) =>
-        E.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero, new Opener((int)opener.Pid, opener.Uid));
-
-    public void DataChanging(int fd, ulong dev, ulong ino) => E.DataChanging(fd, new FileKey(dev, ino));
-
-    public void MetadataChanged(int fd, in StatX st) => E.MetadataChanged(fd, new FileKey(st.Dev, st.Ino), st);
+    public void MetadataChanged(int fd, in StatX st) => engine.MetadataChanged(fd, new FileKey(st.Dev, st.Ino), st);
 
     public void Removing(int fd, in StatX st)
     {
-        try { E.RecordFor(fd, new FileKey(st.Dev, st.Ino), st); }
+        try { engine.RecordFor(fd, new FileKey(st.Dev, st.Ino), st); }
         catch (Exception e) when (e is IOException or CorruptStubException)
         {
-            TierFs.Common.Log.Warn("tier", $"{st.Dev:x}:{st.Ino}: unreadable tier record before removal: {e.Message}");
+            Log.Warn("tier", $"{st.Dev:x}:{st.Ino}: unreadable tier record before removal: {e.Message}");
         }
     }
 
-    public void Unlinked(ulong dev, ulong ino) => E.Unlinked(new FileKey(dev, ino));
+    public void Unlinked(ulong dev, ulong ino) => engine.Unlinked(new FileKey(dev, ino));
 
     public bool IsPrivateXattr(ReadOnlySpan<byte> name) => name.StartsWith(PrivatePrefix);
 }

@@ -1,22 +1,22 @@
 using TierFs.FileSystem;
 using TierFs.Fuse;
-using TierFs.Tiering.Engine;
 using TierFs.Records;
+using TierFs.Tiering.Engine;
 
 namespace TierFs.Host.Adapters;
 
-/// <summary>The engine's view of the mount: who has a file open, and telling the kernel to drop its cache.</summary>
-public sealed class MountView(OverlayFileSystem overlay, FuseSession session) : IMountView
+/// <summary>The engine's view of the mount: who has a file open (the node table), and telling the kernel to drop its cache.</summary>
+public sealed class MountView(InodeTable nodes, KernelNotices kernel) : IMountView
 {
-    public int OpenHandles(FileKey key) => overlay.Inodes.Find(key.Dev, key.Ino)?.OpenHandles ?? 0;
+    public int OpenHandles(FileKey key) => nodes.Find(key.Dev, key.Ino)?.OpenHandles ?? 0;
 
-    public int OpenWriters(FileKey key) => overlay.Inodes.Find(key.Dev, key.Ino)?.OpenWriters ?? 0;
+    public int OpenWriters(FileKey key) => nodes.Find(key.Dev, key.Ino)?.OpenWriters ?? 0;
 
     public void Invalidate(FileKey key, bool wait)
     {
-        if (overlay.Inodes.Find(key.Dev, key.Ino) is not { } node) return;
-        if (wait) session.InvalidateInode(node.NodeId);
+        if (nodes.Find(key.Dev, key.Ino) is not { } node) return;
+        if (wait) kernel.InvalidateInode(node.NodeId);
         // Never from inside a request handler of the same inode (the kernel may hold its locks).
-        else ThreadPool.QueueUserWorkItem(_ => session.InvalidateInode(node.NodeId));
+        else ThreadPool.QueueUserWorkItem(_ => kernel.InvalidateInode(node.NodeId));
     }
 }
