@@ -62,7 +62,7 @@ public class LogFileTests
         // Only this test's daemon: a run directory holding its record alone.
         var run = Path.Combine(m.Root, "run");
         Directory.CreateDirectory(run);
-        File.Copy(TierFs.Cli.Mounting.RuntimeFiles.RecordPath(m.MountPoint), Path.Combine(run, "m.json"));
+        File.Copy(TierFs.Host.RuntimeFiles.RecordPath(m.MountPoint), Path.Combine(run, "m.json"));
 
         File.Move(m.LogFile, m.LogFile + ".1");
         var r = Proc.Run("env", [$"TIERFS_RUN_DIR={run}", "sh", "-c", script]);

@@ -1,4 +1,4 @@
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 using TierFs.Fuse;
 using TierFs.IntegrationTests.Harness;
 

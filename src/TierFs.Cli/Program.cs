@@ -1,6 +1,7 @@
+using TierFs.Common;
 using System.CommandLine;
 using TierFs.Cli.Commands;
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 
 namespace TierFs.Cli;
 

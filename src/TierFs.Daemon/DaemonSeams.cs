@@ -1,12 +1,12 @@
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
-using IndexKey = TierFs.Index.FileKey;
+using TierFs.Records;
 
 namespace TierFs.Daemon;
 
 /// <summary>A file a policy selected from the index.</summary>
-public sealed record PolicyCandidate(IndexKey Key, string Path, long Size, long MtimeNs);
+public sealed record PolicyCandidate(FileKey Key, string Path, long Size, long MtimeNs);
 
 /// <summary>One policy's selection in a run: its files in the policy's order, within its limits.</summary>
 public sealed record PlannedPolicy(PolicyConfig Policy, IReadOnlyList<PolicyCandidate> Files)
@@ -25,7 +25,7 @@ public interface IPolicyPlanner
     /// <paramref name="claimed"/>, every policy's selection), grouped by why: younger than
     /// min_age, noarchive/norelease, waiting for a retry, over the policy's limits.
     /// </summary>
-    IReadOnlyList<HeldGroup> HeldBack(PolicyConfig policy, IReadOnlySet<IndexKey> claimed, DateTimeOffset now, bool retryNow) => [];
+    IReadOnlyList<HeldGroup> HeldBack(PolicyConfig policy, IReadOnlySet<FileKey> claimed, DateTimeOffset now, bool retryNow) => [];
 
     /// <summary>Archived files, coldest first, whose sizes add up to at least <paramref name="bytes"/>.</summary>
     IReadOnlyList<PolicyCandidate> ColdestArchived(long bytes, DateTimeOffset now);
@@ -37,7 +37,7 @@ public interface IFileMover
     Task<PolicyFileResult> MoveAsync(PolicyCandidate file, TierOp op, TimeSpan minAge, IProgress<long>? progress, CancellationToken ct);
 
     /// <summary>Handles open on the inode through the mount: a user's open wins over a migration.</summary>
-    bool InUse(IndexKey key);
+    bool InUse(FileKey key);
 }
 
 /// <summary>How full the backing filesystem is.</summary>

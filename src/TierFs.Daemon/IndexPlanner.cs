@@ -2,6 +2,7 @@ using TierFs.Index;
 using TierFs.Index.Policies;
 using TierFs.Policies;
 using TierFs.Tiering.Config;
+using TierFs.Records;
 
 namespace TierFs.Daemon;
 

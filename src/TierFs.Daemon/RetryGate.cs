@@ -1,5 +1,6 @@
 using TierFs.Index;
 using TierFs.Tiering.Config;
+using TierFs.Records;
 
 namespace TierFs.Daemon;
 

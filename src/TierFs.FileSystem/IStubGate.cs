@@ -13,12 +13,15 @@ public interface IStubGate
     /// <summary>Cheap: whether the file may be tiered (a cache probe, or a file with unallocated bytes).</summary>
     bool MayBeTiered(ulong dev, ulong ino, in StatX st);
 
-    /// <summary>Adjusts what the kernel is shown of a tiered file (its ctime comes from its record).</summary>
-    void Describe(int fd, in StatX st, ref FuseAttr attr);
+    /// <summary>
+    /// What the kernel is shown of a file <see cref="MayBeTiered"/> said may be tiered, where it is
+    /// not the backing file's stat (a stub holds no data blocks; its ctime is its record's); null: as it is.
+    /// </summary>
+    ShownAttributes? Describe(int fd, in StatX st);
 
     /// <summary>Before an open or truncate: brings a stub's data back. 0 or a negative errno.
-    /// <paramref name="opener"/> is the request's caller (pid, uid), for the log.</summary>
-    int MakeLocal(int fd, in StatX st, bool truncatingToZero, in FuseContext opener);
+    /// <paramref name="openerPid"/> and <paramref name="openerUid"/> are the request's caller, for the log.</summary>
+    int MakeLocal(int fd, in StatX st, bool truncatingToZero, int openerPid, uint openerUid);
 
     /// <summary>A write-like operation is about to change the data of a possibly archived file.</summary>
     void DataChanging(int fd, ulong dev, ulong ino);
@@ -35,3 +38,8 @@ public interface IStubGate
     /// <summary>Whether an xattr name is the tiering layer's own (hidden from and protected against users).</summary>
     bool IsPrivateXattr(ReadOnlySpan<byte> name);
 }
+
+/// <summary>Where the kernel is shown a tiered file otherwise than its backing stat says.</summary>
+/// <param name="NoDataBlocks">A stub: the blocks it holds are the filesystem's metadata, not data (shown as 0).</param>
+/// <param name="CtimeNs">The ctime to show (ns since the epoch): the record's, not the one our own xattr writes and hole punching moved.</param>
+public readonly record struct ShownAttributes(bool NoDataBlocks, long CtimeNs);

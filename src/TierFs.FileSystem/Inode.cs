@@ -8,7 +8,7 @@ namespace TierFs.FileSystem;
 /// (name_to_handle_at) to reopen it. Lives in <see cref="InodeTable"/>; operations reach the
 /// descriptor through <see cref="InodeTable.Use"/>, which pins it while they run.
 /// </summary>
-public sealed class Inode
+public sealed class Inode : IObservedNode
 {
     internal Inode(ulong nodeId, int fd, ulong dev, ulong ino, uint mode, bool permanent)
     {

@@ -11,7 +11,7 @@ namespace TierFs.FileSystem;
 /// <see cref="FdLimit"/> O_PATH descriptors stay open: past it, the least recently used are
 /// closed (second-chance clock) and reopened from their file handle when next needed.
 /// </summary>
-public sealed unsafe class InodeTable : IDisposable
+public sealed unsafe class InodeTable : INodeDescriptors, IDisposable
 {
     public const ulong RootId = 1;
 
@@ -38,6 +38,9 @@ public sealed unsafe class InodeTable : IDisposable
 
     public Inode Root { get; }
     public int FdLimit { get; }
+
+    /// <summary>The backing root's O_PATH descriptor (the table owns it).</summary>
+    public int RootFd => Root.FdSlot;
 
     /// <summary>Node descriptors open now (not counting the root).</summary>
     public int OpenDescriptors => Volatile.Read(ref _openFds);
@@ -116,6 +119,8 @@ public sealed unsafe class InodeTable : IDisposable
     }
 
     /// <summary>The node of (dev, ino) if the kernel holds it, without adding a lookup.</summary>
+    int INodeDescriptors.Duplicate(ulong dev, ulong ino) => Find(dev, ino) is { } node ? Duplicate(node) : -1;
+
     public Inode? Find(ulong dev, ulong ino)
     {
         lock (_gate) return _byKey.GetValueOrDefault((dev, ino));

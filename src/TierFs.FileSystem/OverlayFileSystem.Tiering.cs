@@ -13,7 +13,7 @@ public sealed unsafe partial class OverlayFileSystem
         if (!node.MayBeTiered && !_gate.MayBeTiered(node.Dev, node.Ino, default)) return 0;
         StatX st;
         if (Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0) return Fail();
-        return _gate.MakeLocal(fd, st, truncatingToZero, ctx);
+        return _gate.MakeLocal(fd, st, truncatingToZero, (int)ctx.Pid, ctx.Uid);
     }
 
     /// <summary>Data is about to change through an open handle: an archived copy becomes stale.</summary>

@@ -33,29 +33,41 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
     // Cancelled when the session ends: handlers that wait give up (see Flock).
     private readonly CancellationTokenSource _ending = new();
 
-    /// <param name="rootFd">An O_PATH descriptor of the backing root, opened before mounting; owned from here on.</param>
+    /// <param name="nodes">The mount's nodes, made by <see cref="OpenNodes"/> before anything that needs them (owned from here on).</param>
     /// <param name="gate">The tiering layer's answers on stubs; null for a plain passthrough mount.</param>
     /// <param name="observer">Told of every change to names and attributes (the index keeper); null: nobody.</param>
-    public OverlayFileSystem(int rootFd, OverlayOptions options, IStubGate? gate = null, INamespaceObserver? observer = null)
+    public OverlayFileSystem(InodeTable nodes, OverlayOptions options, IStubGate? gate = null, INamespaceObserver? observer = null)
     {
         _options = options;
         _gate = gate;
         _observer = observer;
+        _table = nodes;
+        var rootFd = nodes.RootFd;
+        _flushOnClose = options.FlushOnClose ?? BackingFsType.IsNetwork(rootFd);
+        Log.Info(Source, $"backing filesystem {BackingFsType.Describe(rootFd)}: close(2) {(_flushOnClose ? "is" : "is not")} passed through (FUSE flush)");
+        // The kernel applied the caller's umask already; ours must not apply a second one.
+        Libc.Umask(0);
+        observer?.Attach(_table);
+    }
+
+    /// <summary>
+    /// The node table of a mount of the backing root <paramref name="rootFd"/> (an O_PATH descriptor
+    /// opened before mounting; owned from here on), made first: the tiering layer sees the nodes
+    /// (who has a file open) through it before the overlay exists. Raises the descriptor limit.
+    /// </summary>
+    /// <param name="maxNodeDescriptors">Most node descriptors kept open; 0: half the descriptor limit.</param>
+    public static InodeTable OpenNodes(int rootFd, int maxNodeDescriptors)
+    {
         StatX st;
         if (Libc.Statx(rootFd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0)
             throw new IOException($"cannot stat the backing root: errno {Libc.Errno()}");
         if (!Attr.IsDir(st.Mode))
             throw new IOException("the backing root is not a directory");
-        _flushOnClose = options.FlushOnClose ?? BackingFsType.IsNetwork(rootFd);
-        Log.Info(Source, $"backing filesystem {BackingFsType.Describe(rootFd)}: close(2) {(_flushOnClose ? "is" : "is not")} passed through (FUSE flush)");
-        // The kernel applied the caller's umask already; ours must not apply a second one.
-        Libc.Umask(0);
         var limit = RaiseDescriptorLimit();
         // Half the descriptors for inodes, the rest for open files and directories.
-        var nodeFds = options.MaxNodeDescriptors > 0 ? options.MaxNodeDescriptors : (int)Math.Min(limit / 2, 1 << 22);
-        _table = new InodeTable(rootFd, st.Dev, st.Ino, st.Mode, nodeFds);
+        var nodeFds = maxNodeDescriptors > 0 ? maxNodeDescriptors : (int)Math.Min(limit / 2, 1 << 22);
         Log.Info(Source, $"at most {nodeFds} inode descriptors open; past that, inodes are reopened by file handle");
-        observer?.Attach(_table);
+        return new InodeTable(rootFd, st.Dev, st.Ino, st.Mode, nodeFds);
     }
 
     /// <summary>
@@ -206,13 +218,17 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         if (_gate is null || !Attr.IsRegular(st.Mode)) return;
         node.MayBeTiered = _gate.MayBeTiered(st.Dev, st.Ino, st);
         if (!node.MayBeTiered) return;
-        if (fd >= 0)
+        ShownAttributes? shown;
+        if (fd >= 0) shown = _gate.Describe(fd, st);
+        else
         {
-            _gate.Describe(fd, st, ref attr);
-            return;
+            using var lease = _table.Use(node);
+            shown = _gate.Describe(lease.Fd, st);
         }
-        using var lease = _table.Use(node);
-        _gate.Describe(lease.Fd, st, ref attr);
+        if (shown is not { } s) return;
+        if (s.NoDataBlocks) attr.Blocks = 0;
+        attr.CtimeSec = s.CtimeNs / 1_000_000_000;
+        attr.CtimeNsec = s.CtimeNs % 1_000_000_000;
     }
 
     /// <summary>

@@ -17,6 +17,4 @@ public sealed class OverlayOptions
     /// filesystems, off (one round trip less per close) for local ones.
     /// </summary>
     public bool? FlushOnClose { get; set; }
-    /// <summary>Most inode descriptors held open (0: half the process's descriptor limit).</summary>
-    public int MaxNodeDescriptors { get; set; }
 }

@@ -16,7 +16,8 @@ public sealed unsafe class FuseSession : IDisposable
     private int _stopping;
     private int _ending;
 
-    public FuseSession(IFuseFileSystem fs, FuseMountOptions options, Action<string, Exception>? onError = null)
+    /// <param name="notices">Where the layers under <paramref name="fs"/> send their notices to the kernel: bound to this session.</param>
+    public FuseSession(IFuseFileSystem fs, FuseMountOptions options, Action<string, Exception>? onError = null, KernelNotices? notices = null)
     {
         NativeAbi.Verify();
         _options = options;
@@ -41,6 +42,7 @@ public sealed unsafe class FuseSession : IDisposable
             _target.Free();
             throw new FuseException(Marshal.PtrToStringUTF8((IntPtr)err) ?? "fuse_session_new failed");
         }
+        notices?.Bind(this);
     }
 
     public string? MountPoint => _mountPoint;

@@ -1,4 +1,5 @@
 using TierFs.Index.Writing;
+using TierFs.Records;
 
 namespace TierFs.Index;
 

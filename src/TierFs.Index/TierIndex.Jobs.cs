@@ -1,5 +1,6 @@
 using TierFs.Index.Reading;
 using TierFs.Index.Writing;
+using TierFs.Records;
 
 namespace TierFs.Index;
 

@@ -4,6 +4,7 @@ using TierFs.Index.Reading;
 using TierFs.Index.Schema;
 using TierFs.Index.Storage;
 using TierFs.Index.Writing;
+using TierFs.Records;
 
 namespace TierFs.Index;
 
@@ -92,9 +93,9 @@ public sealed partial class TierIndex : IDisposable
     public void Upsert(TierRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        ArgumentException.ThrowIfNullOrEmpty(row.FileId, nameof(row.FileId));
-        if (!TierRow.IsKnownState(row.State))
-            throw new ArgumentException($"unknown tier state '{row.State}' for {row.Key}", nameof(row));
+        ArgumentException.ThrowIfNullOrEmpty(row.Record.FileId, nameof(row));
+        if (!StubRecord.IsKnownState(row.Record.State))
+            throw new ArgumentException($"unknown tier state '{row.Record.State}' for {row.Key}", nameof(row));
         _writer.Enqueue(new UpsertTier(row));
     }
 
@@ -106,7 +107,7 @@ public sealed partial class TierIndex : IDisposable
     /// <summary>Every row in a state: the mount loads the stubs (released, lost) when it starts.</summary>
     public IReadOnlyList<TierRow> LoadByState(string state)
     {
-        if (!TierRow.IsKnownState(state)) throw new ArgumentException($"unknown tier state '{state}'", nameof(state));
+        if (!StubRecord.IsKnownState(state)) throw new ArgumentException($"unknown tier state '{state}'", nameof(state));
         return _readers.Use(s => s.LoadByState(state));
     }
 

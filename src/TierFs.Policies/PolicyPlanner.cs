@@ -2,7 +2,7 @@ using System.Diagnostics;
 using TierFs.Index;
 using TierFs.Index.Policies;
 using TierFs.Tiering.Config;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Policies;
 
@@ -22,11 +22,14 @@ public static class PolicyPlanner
     /// </summary>
     public static IReadOnlyDictionary<string, int> StatesFor(PolicyAction action) => action switch
     {
-        PolicyAction.Migrate => new Dictionary<string, int> { ["resident"] = NoArchive, ["dirty"] = NoArchive, ["archived"] = NoArchive | NoRelease },
-        PolicyAction.Archive => new Dictionary<string, int> { ["resident"] = NoArchive, ["dirty"] = NoArchive },
-        PolicyAction.Release => new Dictionary<string, int> { ["archived"] = NoRelease },
+        PolicyAction.Migrate => States((TierState.Resident, NoArchive), (TierState.Dirty, NoArchive), (TierState.Archived, NoArchive | NoRelease)),
+        PolicyAction.Archive => States((TierState.Resident, NoArchive), (TierState.Dirty, NoArchive)),
+        PolicyAction.Release => States((TierState.Archived, NoRelease)),
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };
+
+    private static Dictionary<string, int> States(params (TierState State, int ExcludedBy)[] states) =>
+        states.ToDictionary(s => TierStateNames.Name(s.State), s => s.ExcludedBy);
 
     /// <summary>Plans one run of <paramref name="policies"/> (any order: run by priority, then file order).</summary>
     public static PolicyPlan Plan(TierIndex index, IEnumerable<PolicyConfig> policies, PlanOptions options)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using TierFs.Index;
 using TierFs.Posix;
+using TierFs.Records;
 
 namespace TierFs.Scan;
 

@@ -5,6 +5,7 @@ using TierFs.Index;
 using TierFs.Index.Reading;
 using TierFs.Posix;
 using TierFs.Scan.Live;
+using TierFs.Records;
 
 namespace TierFs.Scan;
 
@@ -32,7 +33,7 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Thread _applier;
     private readonly EntryLookup _lookup;
-    private InodeTable? _nodes;
+    private INodeDescriptors? _nodes;
     private Task? _firstScan;
     private long _generation;
     private long _batches;
@@ -110,16 +111,16 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
         lock (_exclusive) ApplyPending();
     }
 
-    void INamespaceObserver.Attach(InodeTable nodes) => _nodes = nodes;
+    void INamespaceObserver.Attach(INodeDescriptors nodes) => _nodes = nodes;
 
-    void INamespaceObserver.NameChanged(Inode parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> linkTarget)
+    void INamespaceObserver.NameChanged(IObservedNode parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> linkTarget)
     {
         var wake = _log.AddName(new FileKey(parent.Dev, parent.Ino), name, linkTarget);
         if (parent.ReportChange()) _log.AddNode(parent);
         if (wake) _wake.Set();
     }
 
-    void INamespaceObserver.NodeChanged(Inode node)
+    void INamespaceObserver.NodeChanged(IObservedNode node)
     {
         if (_log.AddNode(node)) _wake.Set();
     }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using TierFs.Posix;
+using TierFs.Records;
 
 namespace TierFs.Scan;
 
@@ -30,7 +31,7 @@ internal static unsafe partial class NativeEntry
     /// <summary>Cleared when the kernel has no getxattrat: then the /proc path is used.</summary>
     private static volatile bool _haveGetXattrAt = true;
 
-    private static readonly byte[] StubName = Encoding.ASCII.GetBytes(Tiering.Stubs.StubXattr.Name + "\0");
+    private static readonly byte[] StubName = Encoding.ASCII.GetBytes(StubXattr.Name + "\0");
 
     /// <summary>statx without following a symlink; false when the entry vanished since readdir (or cannot be stat'ed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per entry of a scan: optimized from its first call (see ScanRun)

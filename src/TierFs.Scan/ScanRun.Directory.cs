@@ -3,8 +3,7 @@ using System.Text;
 using TierFs.Common;
 using TierFs.Index;
 using TierFs.Posix;
-using StubStore = TierFs.Tiering.Engine.StubStore;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Scan;
 
@@ -34,7 +33,7 @@ internal sealed unsafe partial class ScanRun
         }
         try
         {
-            var self = StubStore.Stat(fd);
+            var self = FdStat.Of(fd);
             if (self.Dev != dir.Key.Dev || self.Ino != dir.Key.Ino) return; // replaced since its parent was read
             old.Clear();
             if (!dir.IsNew) _index.ChildStamps(dir.Id, old.Add);
@@ -200,7 +199,7 @@ internal sealed unsafe partial class ScanRun
         }
         try
         {
-            _index.Upsert(TierRecords.Row(key, StubXattr.Decode(value), dir.Child(name)));
+            _index.Upsert(new TierRow { Key = key, Record = StubXattr.Decode(value), Path = dir.Child(name) });
             Interlocked.Increment(ref _counts.TierRecords);
             Interlocked.Increment(ref _counts.Writes);
         }

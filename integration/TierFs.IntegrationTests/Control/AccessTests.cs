@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 using TierFs.IntegrationTests.Harness;
 using TierFs.IntegrationTests.Tiering;
 

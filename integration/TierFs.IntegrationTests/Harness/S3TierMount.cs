@@ -5,6 +5,7 @@ using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Data.Sqlite;
+using TierFs.Records;
 
 namespace TierFs.IntegrationTests.Harness;
 

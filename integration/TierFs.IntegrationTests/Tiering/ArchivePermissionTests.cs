@@ -1,5 +1,6 @@
 using TierFs.IntegrationTests.Harness;
 using static TierFs.IntegrationTests.Tiering.TierHarness;
+using TierFs.Records;
 
 namespace TierFs.IntegrationTests.Tiering;
 

@@ -4,6 +4,7 @@ using TierFs.IntegrationTests.Harness;
 using TierFs.IntegrationTests.Remote;
 using TierFs.Remote;
 using static TierFs.IntegrationTests.Tiering.TierHarness;
+using TierFs.Records;
 
 namespace TierFs.IntegrationTests.Tiering;
 

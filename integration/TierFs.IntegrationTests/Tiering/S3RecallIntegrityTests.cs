@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using TierFs.IntegrationTests.Harness;
 using TierFs.IntegrationTests.Remote;
 using static TierFs.IntegrationTests.Tiering.TierHarness;
+using TierFs.Records;
 
 namespace TierFs.IntegrationTests.Tiering;
 

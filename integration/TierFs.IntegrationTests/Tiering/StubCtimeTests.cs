@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TierFs.IntegrationTests.Harness;
 using static TierFs.IntegrationTests.Tiering.TierHarness;
+using TierFs.Records;
 
 namespace TierFs.IntegrationTests.Tiering;
 

@@ -4,6 +4,7 @@ using TierFs.IntegrationTests.Remote;
 using Xunit.Abstractions;
 using static TierFs.IntegrationTests.Tiering.TierHarness;
 using static TierFs.IntegrationTests.Trust.TrustHarness;
+using TierFs.Records;
 
 namespace TierFs.IntegrationTests.Trust;
 

@@ -1,4 +1,5 @@
 using TierFs.Index;
+using TierFs.Records;
 
 /// <summary>
 /// A synthetic tree: 1000 files per directory under ten top directories; sizes log-normal around
@@ -43,9 +44,13 @@ internal static class TreeGenerator
             if (roll < 0.20)
                 index.Upsert(new TierRow
                 {
-                    Key = key, FileId = Guid.NewGuid().ToString("N"), State = roll < 0.05 ? TierRow.StateReleased : TierRow.StateArchived,
-                    ObjectKey = $"p/data/{id % 256:x2}/{id}/1", Generation = 1, Size = size, MtimeNs = mtime, AtimeNs = atime, CtimeNs = mtime,
-                    PartSize = 16 << 20, Checksum = "9e107d9d372bb6826bd81d3542a419d6-1", ArchivedAtMs = now / 1_000_000,
+                    Key = key,
+                    Record = new StubRecord
+                    {
+                        FileId = Guid.NewGuid().ToString("N"), State = roll < 0.05 ? StubRecord.StateReleased : StubRecord.StateArchived,
+                        ObjectKey = $"p/data/{id % 256:x2}/{id}/1", Generation = 1, Size = size, MtimeNs = mtime, AtimeNs = atime, CtimeNs = mtime,
+                        PartSize = 16 << 20, Checksum = "9e107d9d372bb6826bd81d3542a419d6-1", ArchivedAtMs = now / 1_000_000,
+                    },
                 });
         }
         index.Flush();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TierFs.Cli.Mounting;
+using TierFs.Host;
 using TierFs.Common;
 
 namespace TierFs.Cli.Commands;

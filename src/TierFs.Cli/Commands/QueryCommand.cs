@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Microsoft.Data.Sqlite;
 using TierFs.Cli.Commands.Query;
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 using TierFs.Index;
 
 namespace TierFs.Cli.Commands;

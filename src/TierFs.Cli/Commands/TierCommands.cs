@@ -1,7 +1,8 @@
 using System.CommandLine;
 using TierFs.Cli.Commands.Tier;
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 using TierFs.Tiering.Control;
+using TierFs.Records;
 
 namespace TierFs.Cli.Commands;
 
@@ -84,12 +85,12 @@ public static class TierCommands
             var setWords = set is null ? [] : parse.GetValue(set) ?? [];
             var clearWords = clear is null ? [] : parse.GetValue(clear) ?? [];
             bool? lost = setWords.Contains("lost") ? true : clearWords.Contains("lost") ? false : null;
-            if (setWords.Contains("lost") && clearWords.Contains("lost")) throw new Mounting.UsageException("--set lost and --clear lost together");
+            if (setWords.Contains("lost") && clearWords.Contains("lost")) throw new UsageException("--set lost and --clear lost together");
             var resolve = ResolveChoice.None;
             if (op == TierOp.Resolve)
             {
                 var (local, remote) = (parse.GetValue(keepLocal!), parse.GetValue(keepRemote!));
-                if (local == remote) throw new Mounting.UsageException("resolve needs exactly one of --keep-local and --keep-remote");
+                if (local == remote) throw new UsageException("resolve needs exactly one of --keep-local and --keep-remote");
 
                 resolve = local ? ResolveChoice.KeepLocal : ResolveChoice.KeepRemote;
             }
@@ -116,15 +117,15 @@ public static class TierCommands
         return cmd;
     }
 
-    private static TierFs.Tiering.Stubs.TierFlags ParseFlags(IEnumerable<string> words)
+    private static TierFlags ParseFlags(IEnumerable<string> words)
     {
-        var flags = TierFs.Tiering.Stubs.TierFlags.None;
+        var flags = TierFlags.None;
         foreach (var w in words)
             flags |= w switch
             {
-                "noarchive" => TierFs.Tiering.Stubs.TierFlags.NoArchive,
-                "norelease" => TierFs.Tiering.Stubs.TierFlags.NoRelease,
-                _ => throw new Mounting.UsageException($"unknown flag '{w}' (noarchive, norelease or lost)"),
+                "noarchive" => TierFlags.NoArchive,
+                "norelease" => TierFlags.NoRelease,
+                _ => throw new UsageException($"unknown flag '{w}' (noarchive, norelease or lost)"),
             };
         return flags;
     }

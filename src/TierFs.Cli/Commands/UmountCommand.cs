@@ -1,6 +1,6 @@
 using TierFs.Posix;
 using System.CommandLine;
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 using TierFs.Fuse;
 
 namespace TierFs.Cli.Commands;

@@ -1,3 +1,4 @@
+using TierFs.Host;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using TierFs.Common;

@@ -1,3 +1,5 @@
+using TierFs.Records;
+
 namespace TierFs.Index.Policies;
 
 /// <summary>
@@ -16,5 +18,5 @@ public sealed record CandidateFilter
     /// </summary>
     public long ChangedBeforeNs { get; init; } = long.MaxValue;
 
-    public static readonly IReadOnlySet<string> KnownStates = new HashSet<string> { "resident", "dirty", "archived", "released", "lost", "mismatch" };
+    public static readonly IReadOnlySet<string> KnownStates = TierStateNames.All.ToHashSet();
 }

@@ -1,3 +1,4 @@
+using TierFs.Records;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -36,7 +37,7 @@ internal sealed partial class ConditionCompiler : IDisposable
         Fragment("where", where);
         Prepare("where", CandidateQuery.WhereOnly(where), CandidateQuery.WherePrefix.Length, where);
         Fragment("order", order);
-        var full = CandidateQuery.Build(where, order, new CandidateFilter { States = new Dictionary<string, int> { ["resident"] = 0 } });
+        var full = CandidateQuery.Build(where, order, new CandidateFilter { States = new Dictionary<string, int> { [TierStateNames.Name(TierState.Resident)] = 0 } });
         Prepare("order", full, CandidateQuery.OrderOffset(full, order), order);
     }
 

@@ -1,3 +1,4 @@
+using TierFs.Records;
 namespace TierFs.Index.Policies;
 
 /// <summary>A file a policy selected: the entry (one name of the inode) and what the index knows of it. Times are unix ns.</summary>

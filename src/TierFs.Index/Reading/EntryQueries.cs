@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using TierFs.Index.Storage;
+using TierFs.Records;
 
 namespace TierFs.Index.Reading;
 

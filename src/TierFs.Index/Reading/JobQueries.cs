@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using TierFs.Index.Storage;
+using TierFs.Records;
 
 namespace TierFs.Index.Reading;
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using TierFs.Records;
 namespace TierFs.Index.Storage;
 
 /// <summary>The entries table's columns in one order, shared by the statement that writes a row and the ones that read it.</summary>

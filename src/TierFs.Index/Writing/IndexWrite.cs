@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using TierFs.Index.Storage;
+using TierFs.Records;
 
 namespace TierFs.Index.Writing;
 
@@ -26,7 +27,7 @@ internal sealed class UpsertTier(TierRow row) : IndexWrite
         s.Upsert.ExecuteNonQuery();
     }
 
-    public override string ToString() => $"upsert {row.Key} {row.State}";
+    public override string ToString() => $"upsert {row.Key} {row.Record.State}";
 }
 
 internal sealed class RemoveTier(FileKey key) : IndexWrite

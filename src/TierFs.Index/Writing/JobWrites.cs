@@ -1,4 +1,5 @@
 using TierFs.Index.Storage;
+using TierFs.Records;
 
 namespace TierFs.Index.Writing;
 

@@ -1,5 +1,6 @@
 using TierFs.Index;
 using TierFs.Index.Reading;
+using TierFs.Records;
 
 namespace TierFs.Scan.Live;
 

@@ -1,5 +1,6 @@
 using TierFs.FileSystem;
 using TierFs.Index;
+using TierFs.Records;
 
 namespace TierFs.Scan.Live;
 
@@ -7,14 +8,14 @@ namespace TierFs.Scan.Live;
 internal readonly record struct NameChange(FileKey Parent, byte[] Name, byte[]? LinkTarget = null);
 
 /// <summary>What one collection took: names in the order they changed, nodes once each, inodes changed behind the mount.</summary>
-internal sealed record Changes(List<NameChange> Names, List<Inode> Nodes, List<FileKey> Keys, bool Overflowed)
+internal sealed record Changes(List<NameChange> Names, List<IObservedNode> Nodes, List<FileKey> Keys, bool Overflowed)
 {
     public bool IsEmpty => Names.Count == 0 && Nodes.Count == 0 && Keys.Count == 0 && !Overflowed;
 }
 
 /// <summary>
 /// The changes told by the mount and not applied yet. Adding is a short lock and a list append
-/// (nodes come once per collection, see <see cref="Inode.ReportChange"/>). While applying is paused
+/// (nodes come once per collection, see <see cref="IObservedNode.ReportChange"/>). While applying is paused
 /// (a full scan runs) the names pile up: past <see cref="MaxNames"/> they are dropped and the log
 /// says so, and the keeper rescans instead (the scan finds everything they named).
 /// </summary>
@@ -24,7 +25,7 @@ internal sealed class ChangeLog(int maxNames)
 
     private readonly Lock _lock = new();
     private List<NameChange> _names = [];
-    private List<Inode> _nodes = [];
+    private List<IObservedNode> _nodes = [];
     private List<FileKey> _keys = [];
     private bool _overflowed;
 
@@ -43,7 +44,7 @@ internal sealed class ChangeLog(int maxNames)
         }
     }
 
-    public bool AddNode(Inode node)
+    public bool AddNode(IObservedNode node)
     {
         lock (_lock)
         {

@@ -5,6 +5,7 @@ using TierFs.FileSystem;
 using TierFs.Index;
 using TierFs.Index.Reading;
 using TierFs.Posix;
+using TierFs.Records;
 
 namespace TierFs.Scan.Live;
 
@@ -24,7 +25,7 @@ internal sealed unsafe class LiveBatch : IDisposable
 
     private readonly TierIndex _index;
     private readonly BatchView _view;
-    private readonly InodeTable? _nodes;
+    private readonly INodeDescriptors? _nodes;
     private readonly int _rootFd;
     private readonly long _generation;
     private readonly List<NameChange> _work = [];
@@ -36,7 +37,7 @@ internal sealed unsafe class LiveBatch : IDisposable
     /// <summary>Inodes whose rows are to be brought up to date, with their stat when this batch already took it.</summary>
     private readonly Dictionary<FileKey, StatX?> _refresh = [];
 
-    public LiveBatch(TierIndex index, EntryLookup lookup, InodeTable? nodes, int rootFd, long generation)
+    public LiveBatch(TierIndex index, EntryLookup lookup, INodeDescriptors? nodes, int rootFd, long generation)
     {
         _index = index;
         _view = new BatchView(index, lookup);
@@ -59,7 +60,7 @@ internal sealed unsafe class LiveBatch : IDisposable
         {
             var key = new FileKey(node.Dev, node.Ino);
             if (_refresh.TryGetValue(key, out var known) && known is not null) continue;
-            _refresh[key] = StatNode(node);
+            _refresh[key] = StatNode(key);
         }
         // Stat'ed through the mount's node if the kernel holds it, else through one of their names.
         foreach (var key in changes.Keys) _refresh.TryAdd(key, null);
@@ -187,7 +188,7 @@ internal sealed unsafe class LiveBatch : IDisposable
     /// <summary>The inode's attributes: through the mount's node if the kernel still holds it, else through one of its names.</summary>
     private StatX? StatKey(FileKey key, List<EntryRow> rows)
     {
-        if (_nodes?.Find(key.Dev, key.Ino) is { } node && StatNode(node) is { } st) return st;
+        if (StatNode(key) is { } st) return st;
         foreach (var row in rows)
         {
             if (row.Id == EntryRow.RootId || _view.Row(row.ParentId) is not { } dir) continue;
@@ -201,13 +202,13 @@ internal sealed unsafe class LiveBatch : IDisposable
         return RootStat(key);
     }
 
-    private StatX? StatNode(Inode node)
+    private StatX? StatNode(FileKey key)
     {
-        var fd = _nodes?.Duplicate(node) ?? -1;
+        var fd = _nodes?.Duplicate(key.Dev, key.Ino) ?? -1;
         if (fd < 0) return null;
         try
         {
-            return FdStat(fd, new FileKey(node.Dev, node.Ino));
+            return FdStat(fd, key);
         }
         finally
         {
@@ -240,7 +241,7 @@ internal sealed unsafe class LiveBatch : IDisposable
     {
         if (_dirFds.TryGetValue(dir.Key, out var fd)) return fd;
         fd = dir.Id == EntryRow.RootId ? Libc.Dup(_rootFd) : -1;
-        if (fd < 0 && _nodes?.Find(dir.Key.Dev, dir.Key.Ino) is { } node) fd = _nodes.Duplicate(node);
+        if (fd < 0 && _nodes is not null) fd = _nodes.Duplicate(dir.Key.Dev, dir.Key.Ino);
         if (fd < 0 && _view.PathOf(dir.Id) is { } path) fd = OpenVerified(_rootFd, Encoding.UTF8.GetBytes(path), dir.Key);
         _dirFds[dir.Key] = fd;
         return fd;

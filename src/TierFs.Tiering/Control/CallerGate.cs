@@ -1,4 +1,5 @@
 using TierFs.Posix;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Control;
 
@@ -45,7 +46,7 @@ public sealed class CallerGate : ITierCommands, IDisposable
     public static string? Refusal(ControlRequest request, Caller user)
     {
         var op = ControlProtocol.OpName(request.Op);
-        var allowed = request.Op is TierOp.Recall || (request.Op is TierOp.State && (request.SetFlags | request.ClearFlags) == Stubs.TierFlags.None && request.Lost is null);
+        var allowed = request.Op is TierOp.Recall || (request.Op is TierOp.State && (request.SetFlags | request.ClearFlags) == TierFlags.None && request.Lost is null);
         if (!allowed)
             return $"only root may {(request.Op == TierOp.State ? "set or clear flags" : op)} (you are uid {user.Uid}); users may run tierfs state and tierfs recall on files they can read";
         if (request.Recursive)

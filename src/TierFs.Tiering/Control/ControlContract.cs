@@ -1,3 +1,4 @@
+using TierFs.Records;
 namespace TierFs.Tiering.Control;
 
 /// <summary>
@@ -20,7 +21,7 @@ public enum ResolveChoice { None, KeepLocal, KeepRemote }
 /// Scan uses <paramref name="Threads"/> (0: the default). Reload reads the mount's configuration again.
 /// </summary>
 public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool Recursive,
-    Stubs.TierFlags SetFlags = Stubs.TierFlags.None, Stubs.TierFlags ClearFlags = Stubs.TierFlags.None,
+    TierFlags SetFlags = TierFlags.None, TierFlags ClearFlags = TierFlags.None,
     string? Policy = null, bool DryRun = false, int Threads = 0, bool RetryNow = false,
     bool? Lost = null, ResolveChoice Resolve = ResolveChoice.None, bool Force = false)
 {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Control;
 
@@ -41,23 +42,23 @@ public static class ControlProtocol
 
     private static string ResolveName(ResolveChoice c) => c == ResolveChoice.KeepLocal ? "keep-local" : "keep-remote";
 
-    private static readonly (string Name, Stubs.TierFlags Flag)[] FlagNames =
-        [("noarchive", Stubs.TierFlags.NoArchive), ("norelease", Stubs.TierFlags.NoRelease)];
+    private static readonly (string Name, TierFlags Flag)[] FlagNames =
+        [("noarchive", TierFlags.NoArchive), ("norelease", TierFlags.NoRelease)];
 
-    private static void WriteFlags(Utf8JsonWriter w, string key, Stubs.TierFlags flags)
+    private static void WriteFlags(Utf8JsonWriter w, string key, TierFlags flags)
     {
-        if (flags == Stubs.TierFlags.None) return;
+        if (flags == TierFlags.None) return;
         w.WriteStartArray(key);
         foreach (var (name, flag) in FlagNames)
             if (flags.HasFlag(flag)) w.WriteStringValue(name);
         w.WriteEndArray();
     }
 
-    private static Stubs.TierFlags ReadFlags(JsonElement root, string key)
+    private static TierFlags ReadFlags(JsonElement root, string key)
     {
-        if (!root.TryGetProperty(key, out var list) || list.ValueKind == JsonValueKind.Null) return Stubs.TierFlags.None;
+        if (!root.TryGetProperty(key, out var list) || list.ValueKind == JsonValueKind.Null) return TierFlags.None;
         if (list.ValueKind != JsonValueKind.Array) throw new ControlException($"\"{key}\" must be a list of flags");
-        var flags = Stubs.TierFlags.None;
+        var flags = TierFlags.None;
         foreach (var item in list.EnumerateArray())
         {
             var name = item.ValueKind == JsonValueKind.String ? item.GetString() : null;
@@ -96,7 +97,7 @@ public static class ControlProtocol
         };
         var set = ReadFlags(root, "set");
         var clear = ReadFlags(root, "clear");
-        if ((set | clear) != Stubs.TierFlags.None && op != TierOp.State) throw new ControlException("flags are set with the state op only");
+        if ((set | clear) != TierFlags.None && op != TierOp.State) throw new ControlException("flags are set with the state op only");
         var policy = OptionalString(root, "policy");
         var dryRun = root.TryGetProperty("dryRun", out var d) && d.ValueKind == JsonValueKind.True;
         var retryNow = root.TryGetProperty("retryNow", out var rn) && rn.ValueKind == JsonValueKind.True;

@@ -1,3 +1,4 @@
+using TierFs.Records;
 namespace TierFs.Tiering.Engine;
 
 /// <summary>

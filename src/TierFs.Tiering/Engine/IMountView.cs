@@ -1,3 +1,4 @@
+using TierFs.Records;
 namespace TierFs.Tiering.Engine;
 
 /// <summary>What the engine needs to know of, and tell to, the mount serving the files.</summary>
@@ -19,10 +20,10 @@ public interface IMountView
 /// <summary>The index, as the engine feeds it (a cache of the records; the files keep the truth).</summary>
 public interface ITierJournal
 {
-    void Recorded(FileKey key, Stubs.StubRecord record, string? path);
+    void Recorded(FileKey key, StubRecord record, string? path);
     void Forgotten(FileKey key);
     /// <summary>Records loaded at start (the stubs the mount must recognise without reading every file).</summary>
-    IEnumerable<(FileKey Key, Stubs.StubRecord Record, string? Path)> Load();
+    IEnumerable<(FileKey Key, StubRecord Record, string? Path)> Load();
     /// <summary>Queues the deletion of an object on the remote tier <paramref name="remote"/> (an identity).</summary>
     void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId, string remote);
     /// <summary>The deletions due on the remote tier <paramref name="remote"/> (and those queued before remotes were recorded).</summary>

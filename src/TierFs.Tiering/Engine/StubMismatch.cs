@@ -1,5 +1,5 @@
 using TierFs.Posix;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using TierFs.Posix;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 
@@ -83,15 +83,7 @@ public static unsafe class StubStore
             throw new IOException($"cannot restore the file's times: errno {Libc.Errno()}");
     }
 
-    public static StatX Stat(int fd)
-    {
-        StatX st;
-        var empty = stackalloc byte[1];
-        empty[0] = 0;
-        if (Libc.Statx(fd, empty, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0)
-            throw new IOException($"cannot stat: errno {Libc.Errno()}");
-        return st;
-    }
+    public static StatX Stat(int fd) => FdStat.Of(fd);
 
     /// <summary>Opens the file behind an O_PATH descriptor for data access.</summary>
     public static int Reopen(int pathFd, int flags)
@@ -102,7 +94,7 @@ public static unsafe class StubStore
         return fd;
     }
 
-    public static long Ns(StatXTimestamp t) => t.Sec * 1_000_000_000 + t.Nsec;
+    public static long Ns(StatXTimestamp t) => FdStat.Ns(t);
 
     /// <summary>
     /// Blocks a stub may hold that are not data: the filesystem's own metadata for it, above all

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using TierFs.Posix;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 
@@ -20,12 +20,4 @@ public sealed class TierCache
     public void Set(FileKey key, StubRecord record) => _records[key] = record;
 
     public void Remove(FileKey key) => _records.TryRemove(key, out _);
-
-    /// <summary>
-    /// The ctime the mount shows for a tiered file: its record's, while the file is a stub or
-    /// an unchanged archived copy (our own xattr writes and hole punching move the backing
-    /// ctime, which the user did not do); the backing one otherwise.
-    /// </summary>
-    public static bool ShowsRecordCtime(StubRecord r, in StatX st) =>
-        r.StateFor((long)st.Size, StubStore.Ns(st.Mtime)) is TierState.Released or TierState.Lost or TierState.Archived;
 }

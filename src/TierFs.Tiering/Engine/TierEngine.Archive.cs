@@ -3,7 +3,7 @@ using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Remote;
 using TierFs.Tiering.Config;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 

@@ -2,7 +2,7 @@ using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Remote;
 using TierFs.Tiering.Control;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 

@@ -2,6 +2,7 @@ using System.Text;
 using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Tiering.Control;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 
@@ -78,7 +79,7 @@ public sealed partial class TierEngine : ITierCommands
         {
             var error = op switch
             {
-                TierOp.State when (request.SetFlags | request.ClearFlags) != Stubs.TierFlags.None || request.Lost is not null =>
+                TierOp.State when (request.SetFlags | request.ClearFlags) != TierFlags.None || request.Lost is not null =>
                     await SetFlagsAsync(f, request.SetFlags, request.ClearFlags, request.Lost, ct).ConfigureAwait(false),
                 TierOp.State => null,
                 TierOp.Archive => await ArchiveAsync(f, progress, ct).ConfigureAwait(false),
@@ -97,7 +98,7 @@ public sealed partial class TierEngine : ITierCommands
         {
             return new FileResult(f.Path, false, null, "cancelled");
         }
-        catch (Exception e) when (e is IOException or Stubs.CorruptStubException or Remote.RemoteException)
+        catch (Exception e) when (e is IOException or CorruptStubException or Remote.RemoteException)
         {
             Log.Error(Source, $"{op} of {f.Path} failed", e);
             return new FileResult(f.Path, false, null, e.Message);

@@ -1,5 +1,6 @@
 using TierFs.Posix;
 using TierFs.Tiering.Control;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 

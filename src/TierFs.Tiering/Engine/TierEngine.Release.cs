@@ -1,6 +1,6 @@
 using TierFs.Common;
 using TierFs.Posix;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 

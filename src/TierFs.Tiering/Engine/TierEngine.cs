@@ -2,7 +2,7 @@ using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Remote;
 using TierFs.Tiering.Config;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 
@@ -81,6 +81,36 @@ public sealed partial class TierEngine : IDisposable
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     private static long NowNs() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+
+    /// <summary>Cheap: whether the file may be tiered (its record is cached, or it is a regular file with unallocated bytes).</summary>
+    public bool MayBeTiered(FileKey key, in StatX st) => Cache.TryGet(key, out _) || StubStore.MayBeStub(st);
+
+    /// <summary>
+    /// How the mount shows a file <see cref="MayBeTiered"/> said yes to (the record's rule, see
+    /// <see cref="StubRecord.ShowsRecordCtime"/>): no data blocks for a stub and the record's ctime,
+    /// or null to show the backing stat. Reads the xattr when the record is not cached, without a
+    /// second probe. A record that cannot be read shows the file as it is (opening it refuses).
+    /// </summary>
+    public (bool NoDataBlocks, long CtimeNs)? ShownAs(int pathFd, FileKey key, in StatX st)
+    {
+        StubRecord? record;
+        try
+        {
+            if (!Cache.TryGet(key, out var cached))
+            {
+                cached = StubStore.Read(pathFd);
+                if (cached is not null) Cache.Set(key, cached);
+            }
+            record = cached;
+        }
+        catch (Exception e) when (e is IOException or CorruptStubException)
+        {
+            Log.Warn(Source, $"{key}: unreadable tier record: {e.Message}");
+            return null;
+        }
+        if (record is null || !record.ShowsRecordCtime((long)st.Size, StubStore.Ns(st.Mtime))) return null;
+        return (record.IsStub, record.CtimeNs);
+    }
 
     /// <summary>
     /// The record of a file the mount is about to describe, or null for a file TierFs never
@@ -178,7 +208,7 @@ public sealed partial class TierEngine : IDisposable
     /// </summary>
     public void MetadataChanged(int pathFd, FileKey key, in StatX st)
     {
-        if (!Cache.TryGet(key, out var cached) || !(cached.IsStub || TierCache.ShowsRecordCtime(cached, st))) return;
+        if (!Cache.TryGet(key, out var cached) || !(cached.IsStub || cached.ShowsRecordCtime((long)st.Size, StubStore.Ns(st.Mtime)))) return;
         StubRecord touched;
         try
         {

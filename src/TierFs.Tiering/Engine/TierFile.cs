@@ -1,4 +1,5 @@
 using TierFs.Posix;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 

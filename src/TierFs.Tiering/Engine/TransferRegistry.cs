@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 

@@ -1,4 +1,4 @@
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 
 namespace TierFs.Tests.Cli;
 

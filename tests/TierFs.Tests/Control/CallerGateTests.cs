@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using TierFs.Posix;
 using TierFs.Tiering.Control;
+using TierFs.Records;
 
 namespace TierFs.Tests.Control;
 
@@ -102,7 +103,7 @@ public sealed partial class CallerGateTests : IDisposable
     public async Task Setting_flags_is_refused_to_a_user()
     {
         Make("open.txt", "world readable", 0b110_100_100);
-        var request = new ControlRequest(TierOp.State, ["open.txt"], false, SetFlags: TierFs.Tiering.Stubs.TierFlags.NoRelease) { Caller = User };
+        var request = new ControlRequest(TierOp.State, ["open.txt"], false, SetFlags: TierFlags.NoRelease) { Caller = User };
         var e = await Assert.ThrowsAsync<ControlException>(() => RunAsync(request));
         Assert.StartsWith("only root may set or clear flags", e.Message);
     }

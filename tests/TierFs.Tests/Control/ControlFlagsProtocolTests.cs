@@ -1,6 +1,6 @@
 using System.Text;
 using TierFs.Tiering.Control;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tests.Control;
 

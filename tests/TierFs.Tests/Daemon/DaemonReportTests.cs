@@ -5,7 +5,7 @@ using TierFs.Tests.Index;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
-using FileKey = TierFs.Index.FileKey;
+using TierFs.Records;
 
 namespace TierFs.Tests.Daemon;
 

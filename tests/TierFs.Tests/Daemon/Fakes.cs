@@ -4,7 +4,7 @@ using TierFs.Scan;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
-using FileKey = TierFs.Index.FileKey;
+using TierFs.Records;
 
 namespace TierFs.Tests.Daemon;
 

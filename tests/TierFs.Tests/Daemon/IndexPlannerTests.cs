@@ -2,6 +2,7 @@ using TierFs.Daemon;
 using TierFs.Index;
 using TierFs.Tests.Policies;
 using TierFs.Tiering.Config;
+using TierFs.Records;
 
 namespace TierFs.Tests.Daemon;
 
@@ -51,11 +52,11 @@ public class HeldBackTests : IDisposable
         _db.File("big", 900);
         _db.File("over-limit", 800);
         _db.File("young", 700, mtimeNs: PlannerIndex.Now - PlannerIndex.Day / 48); // 30 minutes old, min_age 1h
-        _db.File("noarchive", 600, flags: TierFs.Tiering.Stubs.TierFlags.NoArchive);
+        _db.File("noarchive", 600, flags: TierFlags.NoArchive);
         var waiting = _db.File("waiting", 500);
         var givenUp = _db.File("given-up", 400);
         var other = _db.File("other-policy", 300);
-        _db.File("released", 200, tier: TierRow.StateReleased); // nothing to do for migrate: not held back
+        _db.File("released", 200, tier: StubRecord.StateReleased); // nothing to do for migrate: not held back
         _db.Index.PutRetry(new RetryRow(waiting, mtime, 1, now.ToUnixTimeMilliseconds() + 3_600_000, "remote down"));
         _db.Index.PutRetry(new RetryRow(givenUp, mtime, 5, 0, "remote down"));
         _db.Index.Flush();

@@ -3,7 +3,7 @@ using TierFs.Index;
 using TierFs.Tests.Index;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Engine;
-using FileKey = TierFs.Index.FileKey;
+using TierFs.Records;
 
 namespace TierFs.Tests.Daemon;
 

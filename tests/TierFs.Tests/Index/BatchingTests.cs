@@ -1,4 +1,5 @@
 using TierFs.Index;
+using TierFs.Records;
 
 namespace TierFs.Tests.Index;
 
@@ -19,7 +20,7 @@ public class BatchingTests : IDisposable
         // 4096 per batch at most, one batch per 200 ms at least: 3 when the loop is quick,
         // a few more on a slow machine, never anything near one per write.
         Assert.InRange(index.CommittedTransactions, 3, 20);
-        Assert.Equal(10_000, index.LoadByState(TierRow.StateReleased).Count);
+        Assert.Equal(10_000, index.LoadByState(StubRecord.StateReleased).Count);
     }
 
     [Fact]
@@ -102,7 +103,7 @@ public class BatchingTests : IDisposable
         index.Upsert(row with { Path = "second" });
         index.SetPair(row.Key, "other");
         index.Flush();
-        Assert.Equal(row with { Path = "second", Pair = "other" }, index.Get(row.Key));
+        Assert.Equal(row.With(r => r with { Pair = "other" }) with { Path = "second" }, index.Get(row.Key));
     }
 
     [Fact]
@@ -136,7 +137,7 @@ public class BatchingTests : IDisposable
         await Task.WhenAll([.. writers, reader]);
         index.Flush();
 
-        Assert.Equal(threads * perThread, index.LoadByState(TierRow.StateReleased).Count);
+        Assert.Equal(threads * perThread, index.LoadByState(StubRecord.StateReleased).Count);
         Assert.Equal(threads * perThread / 10, index.RecentLog(100_000).Count);
         Assert.Equal(threads * perThread / 100, index.CountPendingDeletes());
         Assert.True(index.CommittedTransactions < index.CommittedWrites / 20,

@@ -1,5 +1,6 @@
 using TierFs.Index;
 using Xunit.Abstractions;
+using TierFs.Records;
 
 namespace TierFs.Tests.Index;
 
@@ -59,7 +60,7 @@ public class EntriesTests(ITestOutputHelper output) : IDisposable
         index.PutEntry(Row(1, 0, "", EntryRow.TypeDir));
         index.PutEntry(Row(2, 1, "plain", ino: 500));
         index.PutEntry(Row(3, 1, "stub", ino: 501, size: 100_501));
-        index.Upsert(SampleRows.Stub(501) with { Key = new FileKey(0x803, 501), MtimeNs = 1_700_000_000_000_000_000 });
+        index.Upsert(SampleRows.Stub(501).With(r => r with { MtimeNs = 1_700_000_000_000_000_000 }) with { Key = new FileKey(0x803, 501) });
         index.Flush();
 
         var rows = index.Query("SELECT name, state, pair FROM files WHERE type = 'f' ORDER BY name").Rows;
@@ -76,7 +77,7 @@ public class EntriesTests(ITestOutputHelper output) : IDisposable
         using var index = _files.Open();
         index.PutEntry(Row(1, 0, "", EntryRow.TypeDir));
         index.PutEntry(Row(3, 1, "stub", ino: 501, size: 100_501));
-        index.Upsert(SampleRows.Stub(501) with { Key = new FileKey(0x803, 501), Size = recordSize, MtimeNs = recordMtime, Recalling = recalling });
+        index.Upsert(SampleRows.Stub(501).With(r => r with { Size = recordSize, MtimeNs = recordMtime, Recalling = recalling }) with { Key = new FileKey(0x803, 501) });
         index.Flush();
 
         Assert.Equal(state, index.Query("SELECT state FROM files WHERE name = 'stub'").Rows[0][0]);

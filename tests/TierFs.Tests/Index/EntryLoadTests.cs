@@ -1,4 +1,5 @@
 using TierFs.Index;
+using TierFs.Records;
 
 namespace TierFs.Tests.Index;
 

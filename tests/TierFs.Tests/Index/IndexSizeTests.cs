@@ -25,6 +25,8 @@ public class IndexSizeTests(ITestOutputHelper output) : IDisposable
         // Closed: checkpointed, the WAL gone; the file is all there is.
         var perRow = new FileInfo(_files.DbPath).Length / (double)rows;
         output.WriteLine($"{rows} tier rows inserted in {(randomOrder ? "random" : "inode")} order: {new FileInfo(_files.DbPath).Length} bytes, {perRow:F0} bytes per row");
-        Assert.InRange(perRow, 50, 450);
+        // A full copy of the record: since the trust work it carries its BLAKE3 digest (66 B), the
+        // remote tier it is on and its upload's ETag (~60 B): 460 B measured.
+        Assert.InRange(perRow, 50, 520);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using TierFs.Index;
+using TierFs.Records;
 
 namespace TierFs.Tests.Index;
 
@@ -45,31 +46,39 @@ internal sealed class IndexTestFiles : IDisposable
 internal static class SampleRows
 {
     /// <summary>A released stub with every column set, the values distinct per inode.</summary>
-    public static TierRow Stub(ulong ino, string state = TierRow.StateReleased, ulong dev = 0x803)
+    public static TierRow Stub(ulong ino, string state = StubRecord.StateReleased, ulong dev = 0x803)
     {
         var id = new Guid((int)ino, 0x1234, 0x5678, [1, 2, 3, 4, 5, 6, 7, 8]).ToString();
         return new TierRow
         {
             Key = new FileKey(dev, ino),
-            FileId = id,
-            State = state,
-            Dirty = ino % 3 == 0,
-            Flags = (int)(ino % 4),
-            ObjectKey = $"data/{id[..2]}/{id}/1",
-            Generation = 1,
-            Checksum = "9e107d9d372bb6826bd81d3542a419d6-1",
-            Crc32C = "e3069283-1",
-            Blake3 = "82878ed8a480ee41775636820e05a934ca5c747223ca64306658ee5982e6c227-1",
-            PartSize = 16 << 20,
-            Size = 100_000 + (long)ino,
-            MtimeNs = 1_700_000_000_123_456_789 + (long)ino,
-            AtimeNs = 1_700_000_000_500_000_000 + (long)ino,
-            CtimeNs = 1_700_000_001_000_000_000 + (long)ino,
-            Pair = "heb",
-            ArchivedAtMs = 1_763_700_000_000 + (long)ino,
-            ReleasedAtMs = 1_763_700_001_000 + (long)ino,
+            Record = new StubRecord
+            {
+                FileId = id,
+                State = state,
+                Dirty = ino % 3 == 0,
+                Flags = (TierFlags)(ino % 4),
+                ObjectKey = $"data/{id[..2]}/{id}/1",
+                Generation = 1,
+                Checksum = "9e107d9d372bb6826bd81d3542a419d6-1",
+                Crc32C = "e3069283-1",
+                Blake3 = "82878ed8a480ee41775636820e05a934ca5c747223ca64306658ee5982e6c227-1",
+                PartSize = 16 << 20,
+                Size = 100_000 + (long)ino,
+                MtimeNs = 1_700_000_000_123_456_789 + (long)ino,
+                AtimeNs = 1_700_000_000_500_000_000 + (long)ino,
+                CtimeNs = 1_700_000_001_000_000_000 + (long)ino,
+                Pair = "heb",
+                ArchivedAtMs = 1_763_700_000_000 + (long)ino,
+                ReleasedAtMs = 1_763_700_001_000 + (long)ino,
+                Remote = "s3://tier/east/",
+                ETag = $"etag-{ino}",
+            },
             RecalledAtMs = 0,
             Path = $"proj/dir{ino / 100:D4}/file{ino:D6}.h5",
         };
     }
+
+    /// <summary>The same row with its record changed by <paramref name="change"/>.</summary>
+    public static TierRow With(this TierRow row, Func<StubRecord, StubRecord> change) => row with { Record = change(row.Record) };
 }

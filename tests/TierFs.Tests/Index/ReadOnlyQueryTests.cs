@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using TierFs.Index;
+using TierFs.Records;
 
 namespace TierFs.Tests.Index;
 

@@ -1,4 +1,5 @@
 using TierFs.Index;
+using TierFs.Records;
 
 namespace TierFs.Tests.Index;
 
@@ -18,7 +19,7 @@ public class TierRowTests : IDisposable
     [Fact]
     public void Every_column_round_trips()
     {
-        var row = SampleRows.Stub(42) with { RecalledAtMs = 1_763_700_009_000, Dirty = true, Flags = 3, Generation = 7 };
+        var row = SampleRows.Stub(42).With(r => r with { Dirty = true, Flags = TierFlags.NoArchive | TierFlags.NoRelease, Generation = 7, Recalling = true }) with { RecalledAtMs = 1_763_700_009_000 };
         _index.Upsert(row);
         _index.Flush();
         Assert.Equal(row, _index.Get(row.Key));
@@ -38,7 +39,7 @@ public class TierRowTests : IDisposable
             using var insert = raw.CreateCommand();
             insert.Transaction = tx;
             insert.CommandText = "INSERT INTO tier (dev, ino, file_id, state, object_key, generation, checksum, part_size, size, path) " +
-                                 $"VALUES ({old.Key.Dev}, {old.Key.Ino}, '{old.FileId}', 'released', '{old.ObjectKey}', 1, '{old.Checksum}', {old.PartSize}, {old.Size}, '{old.Path}')";
+                                 $"VALUES ({old.Key.Dev}, {old.Key.Ino}, '{old.Record.FileId}', 'released', '{old.Record.ObjectKey}', 1, '{old.Record.Checksum}', {old.Record.PartSize}, {old.Record.Size}, '{old.Path}')";
             insert.ExecuteNonQuery();
             tx.Commit();
             IndexTestFiles.Scalar(raw, "PRAGMA user_version = 5");
@@ -48,18 +49,18 @@ public class TierRowTests : IDisposable
         using var index = files.Open();
         Assert.Equal(7, index.SchemaVersion);
         var migrated = index.Get(old.Key)!;
-        Assert.Equal((old.ObjectKey, old.Checksum, old.Size, old.Path), (migrated.ObjectKey, migrated.Checksum, migrated.Size, migrated.Path));
-        Assert.Null(migrated.Crc32C);
-        Assert.Null(migrated.Blake3);
-        index.Upsert(migrated with { Crc32C = old.Crc32C, Blake3 = old.Blake3 });
+        Assert.Equal((old.Record.ObjectKey, old.Record.Checksum, old.Record.Size, old.Path), (migrated.Record.ObjectKey, migrated.Record.Checksum, migrated.Record.Size, migrated.Path));
+        Assert.Null(migrated.Record.Crc32C);
+        Assert.Null(migrated.Record.Blake3);
+        index.Upsert(migrated.With(r => r with { Crc32C = old.Record.Crc32C, Blake3 = old.Record.Blake3 }));
         index.Flush();
-        Assert.Equal((old.Crc32C, old.Blake3), (index.Get(old.Key)!.Crc32C, index.Get(old.Key)!.Blake3));
+        Assert.Equal((old.Record.Crc32C, old.Record.Blake3), (index.Get(old.Key)!.Record.Crc32C, index.Get(old.Key)!.Record.Blake3));
     }
 
     [Fact]
     public void Nulls_and_zeros_round_trip()
     {
-        var row = new TierRow { Key = new FileKey(1, 2), FileId = "x", State = TierRow.StateNone, Flags = 1 };
+        var row = new TierRow { Key = new FileKey(1, 2), Record = new StubRecord { FileId = "x", State = StubRecord.StateNone, Flags = TierFlags.NoArchive } };
         _index.Upsert(row);
         _index.Flush();
         Assert.Equal(row, _index.Get(row.Key));
@@ -81,7 +82,7 @@ public class TierRowTests : IDisposable
     public void Upsert_replaces_the_whole_row()
     {
         var first = SampleRows.Stub(7);
-        var second = first with { State = TierRow.StateArchived, Pair = null, Path = "moved/there", Generation = 2, Checksum = null };
+        var second = first.With(r => r with { State = StubRecord.StateArchived, Pair = null, Generation = 2, Checksum = null }) with { Path = "moved/there" };
         _index.Upsert(first);
         _index.Upsert(second);
         _index.Flush();
@@ -103,11 +104,11 @@ public class TierRowTests : IDisposable
     [Fact]
     public void SetPair_records_and_clears_the_pair_name()
     {
-        var row = SampleRows.Stub(3) with { Pair = null };
+        var row = SampleRows.Stub(3).With(r => r with { Pair = null });
         _index.Upsert(row);
         _index.SetPair(row.Key, "heb");
         _index.Flush();
-        Assert.Equal(row with { Pair = "heb" }, _index.Get(row.Key));
+        Assert.Equal(row.With(r => r with { Pair = "heb" }), _index.Get(row.Key));
 
         _index.SetPair(row.Key, null);
         _index.SetPair(new FileKey(9, 9), "heb"); // no row: nothing created
@@ -120,22 +121,22 @@ public class TierRowTests : IDisposable
     public void LoadByState_returns_exactly_the_rows_in_that_state()
     {
         for (ulong i = 1; i <= 30; i++)
-            _index.Upsert(SampleRows.Stub(i, i % 3 == 0 ? TierRow.StateArchived : i % 3 == 1 ? TierRow.StateReleased : TierRow.StateLost));
+            _index.Upsert(SampleRows.Stub(i, i % 3 == 0 ? StubRecord.StateArchived : i % 3 == 1 ? StubRecord.StateReleased : StubRecord.StateLost));
         _index.Flush();
 
-        var released = _index.LoadByState(TierRow.StateReleased);
+        var released = _index.LoadByState(StubRecord.StateReleased);
         Assert.Equal(10, released.Count);
-        Assert.All(released, r => Assert.Equal(TierRow.StateReleased, r.State));
-        Assert.Equal(SampleRows.Stub(4, TierRow.StateReleased), released.Single(r => r.Key.Ino == 4));
-        Assert.Equal(10, _index.LoadByState(TierRow.StateLost).Count);
-        Assert.Empty(_index.LoadByState(TierRow.StateNone));
+        Assert.All(released, r => Assert.Equal(StubRecord.StateReleased, r.Record.State));
+        Assert.Equal(SampleRows.Stub(4, StubRecord.StateReleased), released.Single(r => r.Key.Ino == 4));
+        Assert.Equal(10, _index.LoadByState(StubRecord.StateLost).Count);
+        Assert.Empty(_index.LoadByState(StubRecord.StateNone));
     }
 
     [Fact]
     public void Bad_rows_are_refused_by_the_caller_not_by_the_batch()
     {
-        Assert.Throws<ArgumentException>(() => _index.Upsert(SampleRows.Stub(1) with { State = "dirty" }));
-        Assert.Throws<ArgumentException>(() => _index.Upsert(SampleRows.Stub(1) with { FileId = "" }));
+        Assert.Throws<ArgumentException>(() => _index.Upsert(SampleRows.Stub(1).With(r => r with { State = "dirty" })));
+        Assert.Throws<ArgumentException>(() => _index.Upsert(SampleRows.Stub(1).With(r => r with { FileId = "" })));
         Assert.Throws<ArgumentException>(() => _index.LoadByState("resident"));
     }
 }

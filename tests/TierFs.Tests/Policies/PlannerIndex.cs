@@ -1,6 +1,6 @@
 using TierFs.Index;
 using TierFs.Tests.Index;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tests.Policies;
 
@@ -37,7 +37,7 @@ internal sealed class PlannerIndex : IDisposable
             Size = size, AtimeNs = Now - ageDays * Day, MtimeNs = mtime, CtimeNs = ctimeNs ?? mtime,
         });
         if (tier is not null || flags != 0)
-            Index.Upsert(new TierRow { Key = key, FileId = $"f{key.Ino}", State = tier ?? TierRow.StateNone, Dirty = dirty, Flags = (int)flags, Size = size, MtimeNs = mtime });
+            Index.Upsert(new TierRow { Key = key, Record = new StubRecord { FileId = $"f{key.Ino}", State = tier ?? StubRecord.StateNone, Dirty = dirty, Flags = flags, Size = size, MtimeNs = mtime } });
         return key;
     }
 

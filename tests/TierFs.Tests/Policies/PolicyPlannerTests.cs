@@ -2,7 +2,7 @@ using TierFs.Index;
 using TierFs.Policies;
 using TierFs.Tests.Index;
 using TierFs.Tiering.Config;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tests.Policies;
 
@@ -40,14 +40,14 @@ public class PolicyPlannerTests : IDisposable
     private void Zoo()
     {
         File("resident", 100);
-        File("dirty", 200, tier: TierRow.StateArchived, dirty: true);
-        File("archived", 300, tier: TierRow.StateArchived);
-        File("released", 400, tier: TierRow.StateReleased);
-        File("lost", 450, tier: TierRow.StateLost);
+        File("dirty", 200, tier: StubRecord.StateArchived, dirty: true);
+        File("archived", 300, tier: StubRecord.StateArchived);
+        File("released", 400, tier: StubRecord.StateReleased);
+        File("lost", 450, tier: StubRecord.StateLost);
         File("noarchive", 500, flags: TierFlags.NoArchive);
         File("norelease", 600, flags: TierFlags.NoRelease);
-        File("archived-norelease", 700, tier: TierRow.StateArchived, flags: TierFlags.NoRelease);
-        File("archived-noarchive", 750, tier: TierRow.StateArchived, flags: TierFlags.NoArchive);
+        File("archived-norelease", 700, tier: StubRecord.StateArchived, flags: TierFlags.NoRelease);
+        File("archived-noarchive", 750, tier: StubRecord.StateArchived, flags: TierFlags.NoArchive);
         File("empty", 0);
         File("hot-mtime", 800, mtimeNs: Now - Day / 24 / 6);
         File("hot-ctime", 900, ctimeNs: Now - Day / 24 / 6);
@@ -143,12 +143,12 @@ public class PolicyPlannerTests : IDisposable
     [Fact]
     public void Select_for_release_takes_archived_files_coldest_first_until_enough_bytes()
     {
-        File("warm", 1000, ageDays: 2, tier: TierRow.StateArchived);
-        File("coldest", 100, ageDays: 300, tier: TierRow.StateArchived);
-        File("cold", 200, ageDays: 100, tier: TierRow.StateArchived);
-        File("pinned", 5000, ageDays: 400, tier: TierRow.StateArchived, flags: TierFlags.NoRelease);
+        File("warm", 1000, ageDays: 2, tier: StubRecord.StateArchived);
+        File("coldest", 100, ageDays: 300, tier: StubRecord.StateArchived);
+        File("cold", 200, ageDays: 100, tier: StubRecord.StateArchived);
+        File("pinned", 5000, ageDays: 400, tier: StubRecord.StateArchived, flags: TierFlags.NoRelease);
         File("resident", 5000, ageDays: 400);
-        File("stub", 5000, ageDays: 400, tier: TierRow.StateReleased);
+        File("stub", 5000, ageDays: 400, tier: StubRecord.StateReleased);
         _index.Flush();
 
         Assert.Equal(["d/coldest", "d/cold"], PolicyPlanner.SelectForRelease(_index, 250, new PlanOptions()).Select(f => f.Path));

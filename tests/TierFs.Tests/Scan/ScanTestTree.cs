@@ -2,7 +2,7 @@ using System.Text;
 using TierFs.Index;
 using TierFs.Posix;
 using TierFs.Scan;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tests.Scan;
 

@@ -1,5 +1,5 @@
 using TierFs.Index;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tests.Scan;
 
@@ -136,8 +136,8 @@ public class ScannerTests : IDisposable
             Assert.Equal(2, scan.Counts.TierRecords);
             var row = index.Get(ScanTestTree.KeyOf(_tree["b/released.h5"]));
             Assert.NotNull(row);
-            Assert.Equal(TierRow.StateReleased, row.State);
-            Assert.Equal("data/22222222-bbbb/1", row.ObjectKey);
+            Assert.Equal(StubRecord.StateReleased, row.Record.State);
+            Assert.Equal("data/22222222-bbbb/1", row.Record.ObjectKey);
             Assert.Equal("b/released.h5", row.Path);
             var states = index.Query("SELECT path, state FROM files WHERE type = 'f' AND state <> 'resident' ORDER BY path").Rows;
             Assert.Equal(["a/one.txt", "dirty"], states[0]); // archived, then changed: its mtime is not the record's
@@ -147,7 +147,7 @@ public class ScannerTests : IDisposable
             _tree.SetRecord("a/one.txt", ScanTestTree.Record(StubRecord.StateReleased, "11111111-aaaa", 1));
             var rescan = _tree.Scan(index);
             Assert.Equal(1, rescan.Counts.TierRecords);
-            Assert.Equal(TierRow.StateReleased, index.Get(ScanTestTree.KeyOf(_tree["a/one.txt"]))!.State);
+            Assert.Equal(StubRecord.StateReleased, index.Get(ScanTestTree.KeyOf(_tree["a/one.txt"]))!.Record.State);
             dump = ScanTestTree.Dump(index);
         }
 

@@ -1,5 +1,5 @@
 using System.Text;
-using TierFs.Tiering.Stubs;
+using TierFs.Records;
 
 namespace TierFs.Tests.Tiering;
 

@@ -1,4 +1,5 @@
 using TierFs.Tiering.Engine;
+using TierFs.Records;
 
 namespace TierFs.Tests.Tiering;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using TierFs.Cli.Commands.Tier;
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 using TierFs.Tiering.Control;
 
 namespace TierFs.Cli.Commands.Background;

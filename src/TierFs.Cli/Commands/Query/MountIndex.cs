@@ -1,5 +1,5 @@
 using TierFs.Cli.Commands.Background;
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 using TierFs.Index;
 using TierFs.Posix;
 

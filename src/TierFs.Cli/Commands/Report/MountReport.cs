@@ -1,3 +1,4 @@
+using TierFs.Records;
 using System.Globalization;
 using TierFs.Index;
 
@@ -32,7 +33,7 @@ public sealed record MountReport(
     IReadOnlyList<PairTotal> Remote,
     DeleteQueue PendingDeletes)
 {
-    public static readonly string[] AllStates = ["resident", "archived", "dirty", "released", "lost", "mismatch"];
+    public static readonly IReadOnlyList<string> AllStates = TierStateNames.All;
 
     public static MountReport Collect(ReadOnlyIndex index, int depth, int top, DateTimeOffset now)
     {

@@ -1,4 +1,5 @@
 using TierFs.Tiering.Control;
+using TierFs.Records;
 
 namespace TierFs.Cli.Commands.Tier;
 
@@ -10,8 +11,8 @@ namespace TierFs.Cli.Commands.Tier;
 public sealed class TierRunner(TierOp op, bool recursive, bool verbose, TierPathResolver resolver, Func<string, string> socketPathFor, ProgressView view)
 {
     /// <summary>With state: flags to set and to clear on every file first.</summary>
-    public TierFs.Tiering.Stubs.TierFlags SetFlags { get; init; }
-    public TierFs.Tiering.Stubs.TierFlags ClearFlags { get; init; }
+    public TierFlags SetFlags { get; init; }
+    public TierFlags ClearFlags { get; init; }
     /// <summary>With state: set (true) or clear (false) the lost mark.</summary>
     public bool? Lost { get; init; }
     /// <summary>With resolve: which version to keep, and whether over data written behind the mount.</summary>

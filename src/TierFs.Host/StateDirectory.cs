@@ -1,6 +1,6 @@
 using TierFs.Posix;
 
-namespace TierFs.Cli.Mounting;
+namespace TierFs.Host;
 
 /// <summary>
 /// A mount's state directory (/var/lib/tierfs/NAME) holds the index, which names every file,

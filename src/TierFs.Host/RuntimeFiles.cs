@@ -1,7 +1,7 @@
 using System.Text.Json;
 using TierFs.Posix;
 
-namespace TierFs.Cli.Mounting;
+namespace TierFs.Host;
 
 /// <summary>What a running mount tells the other tierfs commands, in /run/tierfs/NAME.json.</summary>
 public sealed record MountRecord(int Pid, string Backing, string MountPoint, string StateDir, string LogFile);

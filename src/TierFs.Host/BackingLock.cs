@@ -1,7 +1,7 @@
 using System.Text;
 using TierFs.Posix;
 
-namespace TierFs.Cli.Mounting;
+namespace TierFs.Host;
 
 /// <summary>
 /// One mount per backing tree: the daemon holds an exclusive flock on a file named by the backing

@@ -4,7 +4,7 @@ using TierFs.Posix;
 using TierFs.Fuse;
 using TierFs.Tiering.Config;
 
-namespace TierFs.Cli.Mounting;
+namespace TierFs.Host;
 
 /// <summary>The checks before mounting, each failing with one line that says what to do.</summary>
 public static unsafe class Preflight
@@ -108,7 +108,7 @@ public static unsafe class Preflight
     {
         // A configured archive that does not exist fails the mount on its own.
         if (config.Remote.Type != RemoteType.Directory || (config.Remote.Path is { } path && !Directory.Exists(path))) return;
-        var archive = Path.GetFullPath(config.Remote.Path ?? Tiering.RemoteFromConfig.DefaultArchive(s.ResolvedStateDir));
+        var archive = Path.GetFullPath(config.Remote.Path ?? RemoteFromConfig.DefaultArchive(s.ResolvedStateDir));
         if (DeviceOf(archive) is { } archiveDev && DeviceOf(s.Backing) is { } backingDev && archiveDev == backingDev)
             Log.Warn("mount", $"the remote tier (directory {archive}) is on the same filesystem as BACKING {Path.GetFullPath(s.Backing)}: " +
                               "migrating there frees no space (configure remote: with an S3 bucket or a directory on another filesystem)");

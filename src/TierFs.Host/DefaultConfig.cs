@@ -1,4 +1,4 @@
-namespace TierFs.Cli.Mounting;
+namespace TierFs.Host;
 
 /// <summary>
 /// The configuration a mount uses when none is named: $TIERFS_CONFIG when set (empty: none), else

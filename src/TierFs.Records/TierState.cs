@@ -1,4 +1,4 @@
-namespace TierFs.Tiering.Stubs;
+namespace TierFs.Records;
 
 /// <summary>A file's tier state, as in Lustre HSM.</summary>
 public enum TierState
@@ -28,6 +28,9 @@ public enum TierFlags
 public static class TierStateNames
 {
     public static string Name(TierState s) => s.ToString().ToLowerInvariant();
+
+    /// <summary>Every state's name, in the enum's order: the words of `tierfs state`, the files view and reports.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Enum.GetValues<TierState>().Select(Name)];
 
     /// <summary>"STATE[,flag...]" as `tierfs state` prints it.</summary>
     public static string Describe(TierState s, TierFlags flags)

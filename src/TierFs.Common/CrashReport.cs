@@ -1,4 +1,4 @@
-namespace TierFs.Cli;
+namespace TierFs.Common;
 
 /// <summary>
 /// The last net under every command: an exception nothing else handled is a bug. The user gets one

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace TierFs.Tiering.Stubs;
+namespace TierFs.Records;
 
 /// <summary>
 /// The on-disk form of a <see cref="StubRecord"/>: compact JSON in a trusted.* xattr (only root
@@ -9,7 +9,10 @@ namespace TierFs.Tiering.Stubs;
 /// </summary>
 public static class StubXattr
 {
-    public const string Name = "trusted.tierfs.stub";
+    /// <summary>Every xattr of TierFs's own starts so: hidden from and protected against users of the mount.</summary>
+    public const string PrivatePrefix = "trusted.tierfs.";
+
+    public const string Name = PrivatePrefix + "stub";
 
     private static readonly JsonSerializerOptions Options = new()
     {
@@ -28,7 +31,7 @@ public static class StubXattr
         if (record is null) throw new CorruptStubException("empty stub record");
         if (record.Version != StubRecord.CurrentVersion)
             throw new CorruptStubException($"stub record version {record.Version} is not {StubRecord.CurrentVersion}");
-        if (record.State is not (StubRecord.StateArchived or StubRecord.StateReleased or StubRecord.StateLost or StubRecord.StateNone))
+        if (!StubRecord.IsKnownState(record.State))
             throw new CorruptStubException($"unknown stub state '{record.State}'");
         if (record.State != StubRecord.StateNone && (record.ObjectKey is null || record.Checksum is null || record.PartSize <= 0 || record.Size < 0))
             throw new CorruptStubException($"stub record in state {record.State} lacks its object key, checksum or part size");

@@ -1,8 +1,9 @@
-using TierFs.Cli.Mounting;
+using TierFs.Host;
 using TierFs.Daemon;
 using TierFs.Tiering.Control;
+using TierFs.Records;
 
-namespace TierFs.Cli.Tiering;
+namespace TierFs.Host.Adapters;
 
 /// <summary>
 /// The control socket's dispatcher: file operations go to the engine, scan/policy/status to the
@@ -33,5 +34,5 @@ public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, Co
 
     private static bool ChangesFiles(ControlRequest r) =>
         r.Op is TierOp.Archive or TierOp.Release or TierOp.Migrate or TierOp.Check or TierOp.Resolve ||
-        (r.Op == TierOp.State && ((r.SetFlags | r.ClearFlags) != TierFs.Tiering.Stubs.TierFlags.None || r.Lost is not null));
+        (r.Op == TierOp.State && ((r.SetFlags | r.ClearFlags) != TierFlags.None || r.Lost is not null));
 }

@@ -1,9 +1,9 @@
-using TierFs.Cli.Tiering;
+using TierFs.Host.Adapters;
 using TierFs.Common;
 using TierFs.Remote;
 using TierFs.Tiering.Config;
 
-namespace TierFs.Cli.Mounting;
+namespace TierFs.Host;
 
 /// <summary>What a reload did: the keys it changed, or why it changed nothing (bad input or not).</summary>
 public sealed record ReloadOutcome(bool Ok, string Message, bool BadInput, IReadOnlyList<ConfigChange> Changes);

@@ -1,11 +1,9 @@
 using TierFs.Index;
 using TierFs.Scan;
 using TierFs.Tiering.Engine;
-using TierFs.Tiering.Stubs;
-using IndexKey = TierFs.Index.FileKey;
-using TierKey = TierFs.Tiering.Engine.FileKey;
+using TierFs.Records;
 
-namespace TierFs.Cli.Tiering;
+namespace TierFs.Host.Adapters;
 
 /// <summary>
 /// The engine's journal kept in the SQLite index (records, pending remote deletions, the operation
@@ -14,25 +12,23 @@ namespace TierFs.Cli.Tiering;
 /// </summary>
 public sealed class IndexJournal(TierIndex index, IndexKeeper keeper) : ITierJournal
 {
-    private static IndexKey Key(TierKey k) => new(k.Dev, k.Ino);
-
-    public void Recorded(TierKey key, StubRecord r, string? path)
+    public void Recorded(FileKey key, StubRecord r, string? path)
     {
-        index.Upsert(TierRecords.Row(Key(key), r, path)); // no path: the row keeps the one it has
-        keeper.InodeChanged(Key(key));
+        index.Upsert(new TierRow { Key = key, Record = r, Path = path }); // no path: the row keeps the one it has
+        keeper.InodeChanged(key);
     }
 
-    public void Forgotten(TierKey key)
+    public void Forgotten(FileKey key)
     {
-        index.Remove(Key(key));
-        keeper.InodeChanged(Key(key));
+        index.Remove(key);
+        keeper.InodeChanged(key);
     }
 
-    public IEnumerable<(TierKey Key, StubRecord Record, string? Path)> Load()
+    public IEnumerable<(FileKey Key, StubRecord Record, string? Path)> Load()
     {
-        foreach (var state in new[] { TierRow.StateArchived, TierRow.StateReleased, TierRow.StateLost })
+        foreach (var state in new[] { StubRecord.StateArchived, StubRecord.StateReleased, StubRecord.StateLost })
             foreach (var row in index.LoadByState(state))
-                yield return (new TierKey(row.Key.Dev, row.Key.Ino), TierRecords.Record(row), row.Path);
+                yield return (row.Key, row.Record, row.Path);
     }
 
     public void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId, string remote) =>

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using TierFs.Cli.Tiering;
+using TierFs.Host.Adapters;
 using TierFs.Common;
 using TierFs.Daemon;
 using TierFs.Index;
@@ -11,7 +11,7 @@ using TierFs.Tiering.Engine;
 using TierFs.FileSystem;
 using TierFs.Fuse;
 
-namespace TierFs.Cli.Mounting;
+namespace TierFs.Host;
 
 /// <summary>
 /// Serves one mount in this process until it is unmounted or signalled: open the backing
@@ -109,16 +109,22 @@ public sealed class MountHost(MountSettings settings)
         using var keeper = new IndexKeeper(index, rootFd);
         var networkBacking = TierFs.Posix.BackingFsType.IsNetwork(rootFd);
         var defaultTimeout = MountSettings.DefaultTimeout(settings.InPlace, networkBacking);
-        var gate = new EngineGate();
-        using var fs = new OverlayFileSystem(rootFd, new OverlayOptions
+        // Built in the order they need each other, none half-made: the nodes and the kernel's
+        // notices first (the engine sees who has a file open through them), then the engine, the
+        // overlay that asks it about stubs, and the session that serves the overlay.
+        var nodes = OverlayFileSystem.OpenNodes(rootFd, (int)settings.MaxInodeFds); // the overlay owns it
+        var kernel = new KernelNotices();
+        var mountView = new MountView(nodes, kernel);
+        var journal = new IndexJournal(index, keeper);
+        using var engine = new TierEngine(rootFd, configs, remote, mountView, journal);
+        using var fs = new OverlayFileSystem(nodes, new OverlayOptions
         {
             AttrTimeout = settings.AttrTimeout ?? defaultTimeout,
             EntryTimeout = settings.EntryTimeout ?? defaultTimeout,
             NegativeTimeout = settings.NegativeTimeout,
             KeepCache = settings.KeepCache,
             FlushOnClose = settings.FlushOnClose ?? networkBacking,
-            MaxNodeDescriptors = (int)settings.MaxInodeFds,
-        }, gate, keeper);
+        }, new EngineGate(engine), keeper);
         var fuseOptions = new FuseMountOptions
         {
             FsName = backing,
@@ -138,11 +144,7 @@ public sealed class MountHost(MountSettings settings)
         };
         fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
 
-        using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e));
-        var journal = new IndexJournal(index, keeper);
-        var mountView = new MountView(fs, session);
-        using var engine = new TierEngine(rootFd, configs, remote, mountView, journal);
-        gate.Engine = engine;
+        using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e), kernel);
         using var daemon = new TieringDaemon(configs, index, new IndexPlanner(index, () => configs.Current.Schedule), new TreeScanner(keeper),
             new EngineMover(engine, mountView), new BackingUsage(rootFd))
         {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace TierFs.Cli.Mounting;
+namespace TierFs.Host;
 
 /// <summary>Everything `tierfs mount` was asked for, from its flags and its -o list.</summary>
 public sealed class MountSettings

@@ -1,7 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using TierFs.Remote;
 
-namespace TierFs.Cli.Tiering;
+namespace TierFs.Host.Adapters;
 
 /// <summary>
 /// The mount's remote store, replaceable by `tierfs reload` (a new endpoint, region, part size,

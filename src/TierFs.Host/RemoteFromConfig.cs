@@ -1,7 +1,7 @@
 using TierFs.Remote;
 using TierFs.Tiering.Config;
 
-namespace TierFs.Cli.Tiering;
+namespace TierFs.Host;
 
 /// <summary>The remote store a configuration describes (the embedded default: a directory in the state dir).</summary>
 public static class RemoteFromConfig

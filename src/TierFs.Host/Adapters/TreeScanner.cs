@@ -1,7 +1,7 @@
 using TierFs.Daemon;
 using TierFs.Scan;
 
-namespace TierFs.Cli.Tiering;
+namespace TierFs.Host.Adapters;
 
 /// <summary>The daemon's scans go through the keeper, so they never overlap the mount's live index updates.</summary>
 public sealed class TreeScanner(IndexKeeper keeper) : ITreeScanner

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace TierFs.Tiering.Stubs;
+namespace TierFs.Records;
 
 /// <summary>
 /// What TierFs knows of one file, stored with the file itself in the xattr
@@ -65,8 +65,19 @@ public sealed record StubRecord
     /// <summary>Only flags (noarchive/norelease) on a file with no archive.</summary>
     public const string StateNone = "none";
 
+    /// <summary>The state words a record may hold (the others a file may be in are derived: see <see cref="StateFor"/>).</summary>
+    public static bool IsKnownState(string? state) => state is StateArchived or StateReleased or StateLost or StateNone;
+
     [JsonIgnore] public bool IsStub => State is StateReleased or StateLost;
     [JsonIgnore] public bool HasArchive => ObjectKey is not null && State != StateNone;
+
+    /// <summary>
+    /// Whether the mount shows the record's ctime instead of the file's: while the file is a stub or
+    /// an unchanged archived copy, our own xattr writes and hole punching moved the backing ctime,
+    /// which the user did not do; once the data changed (dirty, mismatch), the file's own.
+    /// </summary>
+    public bool ShowsRecordCtime(long currentSize, long currentMtimeNs) =>
+        StateFor(currentSize, currentMtimeNs) is TierState.Released or TierState.Lost or TierState.Archived;
 
     /// <summary>True when the record names another remote tier than <paramref name="identity"/> (a record without one names none).</summary>
     public bool IsForeign(string identity) => Remote is not null && Remote != identity;
