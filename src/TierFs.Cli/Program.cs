@@ -34,6 +34,8 @@ public static partial class Program
             Commands.Background.ScanCommand.Create(),
             Commands.Background.StatusCommand.Create(),
             Commands.Background.ReloadCommand.Create(),
+            Commands.Ops.VerifyCommand.Create(),
+            Commands.Ops.AlarmsCommand.Create(),
         };
         root.Add(PolicyCommand.Create([.. Commands.Background.PolicyDaemonCommands.Create()]));
         foreach (var command in TierCommands.Create()) root.Add(command);

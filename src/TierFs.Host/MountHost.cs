@@ -10,6 +10,12 @@ using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
 using TierFs.FileSystem;
 using TierFs.Fuse;
+using TierFs.Ops;
+using TierFs.Ops.Alarms;
+using TierFs.Ops.Metrics;
+using TierFs.Ops.Peer;
+using TierFs.Ops.Verify;
+using TierFs.Ops.Web;
 
 namespace TierFs.Host;
 
@@ -115,7 +121,9 @@ public sealed class MountHost(MountSettings settings)
         var nodes = OverlayFileSystem.OpenNodes(rootFd, (int)settings.MaxInodeFds); // the overlay owns it
         var kernel = new KernelNotices();
         var mountView = new MountView(nodes, kernel);
-        var journal = new IndexJournal(index, keeper);
+        // The metrics count what the engine journals, as it journals it.
+        var metrics = new TierMetrics();
+        var journal = new MeteredJournal(new IndexJournal(index, keeper), metrics);
         using var engine = new TierEngine(rootFd, configs, remote, mountView, journal);
         using var fs = new OverlayFileSystem(nodes, new OverlayOptions
         {
@@ -145,16 +153,24 @@ public sealed class MountHost(MountSettings settings)
         fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
 
         using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e), kernel);
+        var usage = new BackingUsage(rootFd);
         using var daemon = new TieringDaemon(configs, index, new IndexPlanner(index, () => configs.Current.Schedule), new TreeScanner(keeper),
-            new EngineMover(engine, mountView), new BackingUsage(rootFd))
+            new EngineMover(engine, mountView), usage)
         {
             ReadOnly = settings.ReadOnly,
             Transfers = engine.Transfers,
         };
         var reloader = new ConfigReloader(settings.ConfigFile, stateDir, configs, remote, mountLogLevel);
-        // Before mounting: a socket that cannot be made mounts nothing.
+        using var notifier = new AlarmNotifier(configs, mountPoint);
+        var alarms = new AlarmBook(index, notifier);
+        var verifier = new Verifier(index, engine, remote, configs, alarms);
+        using var verifySchedule = new VerifySchedule(verifier, configs);
+        // Before mounting: a listener or a socket that cannot be made mounts nothing.
+        await using var web = config.MetricsListen is { } listen
+            ? await StartWebAsync(listen, new OpsView(mountPoint, index, daemon, engine, usage, NoPeer.Instance), metrics, index).ConfigureAwait(false)
+            : null;
         RuntimeFiles.PrepareDirectory();
-        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, reloader, settings.ReadOnly));
+        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, new OpsCommands(verifier, alarms), reloader, settings.ReadOnly));
         using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), callers);
         using var background = new CancellationTokenSource();
         var deleter = new RemoteDeleter(remote, journal, TimeSpan.FromSeconds(settings.DeleteIntervalSeconds)).RunAsync(background.Token);
@@ -177,7 +193,11 @@ public sealed class MountHost(MountSettings settings)
             throw new CommandException($"the mount on {mountPoint} did not become ready (see {logFile})");
         }
         RuntimeFiles.Write(new MountRecord(Environment.ProcessId, backing, mountPoint, stateDir, logFile));
-        if (settings.RunDaemon) daemon.Start();
+        if (settings.RunDaemon)
+        {
+            daemon.Start();
+            verifySchedule.Start();
+        }
         Ready?.Invoke();
         // Once serving: into the log (and on stderr with --foreground); `tierfs mount` printed it on the terminal already.
         Preflight.Warn(settings, config);
@@ -187,12 +207,19 @@ public sealed class MountHost(MountSettings settings)
         loop.Join();
         control.Dispose(); // no more commands; running ones are cancelled
         daemon.Dispose(); // the run under way is cancelled; its files stay as they are
+        verifySchedule.Dispose();
         keeper.Dispose();
         background.Cancel();
         try { await deleter.ConfigureAwait(false); } catch (OperationCanceledException) { }
         RuntimeFiles.Remove(mountPoint);
         Log.Info(Source, $"unmounted {mountPoint} (loop ended with {loopResult})");
         return 0;
+    }
+
+    private static async Task<OpsWebServer> StartWebAsync(string listen, OpsView view, TierMetrics metrics, TierIndex index)
+    {
+        try { return await OpsWebServer.StartAsync(listen, view, metrics, index).ConfigureAwait(false); }
+        catch (IOException e) { throw new CommandException(e.Message); }
     }
 
     // SIGHUP: the log files reopened (after logrotate), the configuration read again (the reloader logs what it did).

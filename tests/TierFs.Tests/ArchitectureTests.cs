@@ -10,8 +10,9 @@ public class ArchitectureTests
 {
     private static readonly Dictionary<string, string[]> Allowed = new()
     {
-        ["Cli"] = ["Host", "Daemon", "Policies", "Tiering", "Index", "Fuse", "Common", "Posix", "Records"],
-        ["Host"] = ["FileSystem", "Fuse", "Scan", "Daemon", "Policies", "Tiering", "Index", "Remote", "Records", "Common", "Posix"],
+        ["Cli"] = ["Host", "Ops", "Daemon", "Policies", "Tiering", "Index", "Fuse", "Common", "Posix", "Records"],
+        ["Host"] = ["FileSystem", "Fuse", "Scan", "Ops", "Daemon", "Policies", "Tiering", "Index", "Remote", "Records", "Common", "Posix"],
+        ["Ops"] = ["Daemon", "Tiering", "Index", "Remote", "Records", "Common", "Posix"],
         ["Daemon"] = ["Scan", "Policies", "Tiering", "Index", "Records", "Common", "Posix"],
         ["Scan"] = ["Index", "FileSystem", "Records", "Common", "Posix"],
         ["Policies"] = ["Index", "Tiering", "Records", "Common", "Posix"],

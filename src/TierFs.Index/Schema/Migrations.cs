@@ -22,6 +22,7 @@ internal static class Migrations
         Migration.Sql(5, "entries by inode: the inode number first", V5),
         Migration.Sql(6, "remote identity of records and deletions, records by object key, stubs changed behind the mount", V6),
         Migration.Sql(7, "tier records: the CRC32C and BLAKE3 composites", V7),
+        Migration.Sql(8, "verify runs, their differences, alarms", V8),
     ];
 
     public static int Latest => All[^1].Version;
@@ -221,5 +222,55 @@ internal static class Migrations
     private const string V7 = """
         ALTER TABLE tier ADD COLUMN crc32c TEXT;
         ALTER TABLE tier ADD COLUMN blake3 TEXT;
+        """;
+
+    // `tierfs verify` and the daemon's scheduled verify: one row per run (times unix ms, counts per
+    // kind of difference), its differences, and the alarms a run with differences raises (open
+    // until acknowledged). Kept as history: nothing here is a cache of the tree.
+    private const string V8 = """
+        CREATE TABLE verify_runs (
+            id           INTEGER PRIMARY KEY,
+            started      INTEGER NOT NULL,
+            finished     INTEGER NOT NULL DEFAULT 0,
+            level        TEXT    NOT NULL,
+            trigger      TEXT    NOT NULL,
+            scope        TEXT,
+            repair       INTEGER NOT NULL DEFAULT 0,
+            files        INTEGER NOT NULL DEFAULT 0,
+            objects      INTEGER NOT NULL DEFAULT 0,
+            bytes        INTEGER NOT NULL DEFAULT 0,
+            missing      INTEGER NOT NULL DEFAULT 0,
+            size_differs INTEGER NOT NULL DEFAULT 0,
+            checksum_differs INTEGER NOT NULL DEFAULT 0,
+            orphans      INTEGER NOT NULL DEFAULT 0,
+            record_index INTEGER NOT NULL DEFAULT 0,
+            foreign_records INTEGER NOT NULL DEFAULT 0,
+            errors       INTEGER NOT NULL DEFAULT 0,
+            repaired     INTEGER NOT NULL DEFAULT 0,
+            status       TEXT    NOT NULL,
+            message      TEXT
+        );
+
+        CREATE TABLE verify_diffs (
+            run          INTEGER NOT NULL,
+            seq          INTEGER NOT NULL,
+            kind         TEXT    NOT NULL,
+            path         TEXT,
+            object_key   TEXT,
+            detail       TEXT    NOT NULL,
+            repair       TEXT,
+            PRIMARY KEY (run, seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE alarms (
+            id           INTEGER PRIMARY KEY,
+            raised       INTEGER NOT NULL,
+            source       TEXT    NOT NULL,
+            run          INTEGER,
+            message      TEXT    NOT NULL,
+            acked        INTEGER NOT NULL DEFAULT 0,
+            acked_by     TEXT
+        );
+        CREATE INDEX alarms_open ON alarms(acked);
         """;
 }

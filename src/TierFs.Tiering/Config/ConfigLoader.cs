@@ -41,6 +41,9 @@ public static class ConfigLoader
             Pair = ReadPair(top),
             Policies = PolicyReader.ReadPolicies(top),
             Schedule = PolicyReader.ReadSchedule(top),
+            Verify = OpsReader.ReadVerify(top),
+            Alarms = OpsReader.ReadAlarms(top),
+            MetricsListen = OpsReader.ReadMetricsListen(top),
         };
         top.RejectUnknown();
         return config;
