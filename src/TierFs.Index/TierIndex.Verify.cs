@@ -58,7 +58,7 @@ public sealed partial class TierIndex
     /// <summary>A run's differences, in the order found (at most <paramref name="limit"/>).</summary>
     public IReadOnlyList<VerifyDiffRow> VerifyDiffs(long run, int limit = int.MaxValue) => _readers.Use(s => VerifyQueries.Diffs(s.Connection, run, limit));
 
-    /// <summary>Alarms, newest first: the open ones, or all.</summary>
+    /// <summary>Alarms, oldest first: the open ones, or all.</summary>
     public IReadOnlyList<AlarmRow> Alarms(bool openOnly, int limit = 1000) => _readers.Use(s => VerifyQueries.Alarms(s.Connection, openOnly, limit));
 
     public AlarmRow? Alarm(long id) => _readers.Use(s => VerifyQueries.Alarm(s.Connection, id));

@@ -21,7 +21,7 @@ internal static class VerifyQueries
             r => new VerifyDiffRow(r.GetInt64(0), r.GetInt64(1), r.GetString(2), Db.Text(r, 3), Db.Text(r, 4), r.GetString(5), Db.Text(r, 6)), run, limit);
 
     public static List<AlarmRow> Alarms(SqliteConnection c, bool openOnly, int limit) =>
-        Read(c, $"SELECT {AlarmColumns} FROM alarms {(openOnly ? "WHERE acked = 0" : "")} ORDER BY id DESC LIMIT $1", ReadAlarm, limit);
+        Read(c, $"SELECT {AlarmColumns} FROM alarms {(openOnly ? "WHERE acked = 0" : "")} ORDER BY id LIMIT $1", ReadAlarm, limit);
 
     public static AlarmRow? Alarm(SqliteConnection c, long id) =>
         Read(c, $"SELECT {AlarmColumns} FROM alarms WHERE id = $1", ReadAlarm, id).SingleOrDefault();

@@ -182,8 +182,10 @@ public sealed partial class TierEngine
                 _journal.Recorded(f.Key, stale, f.Path);
             }
         }
+        // Archived as the file is now: the record just written moved its ctime, which the upload's change check compares.
+        using var again = new TierFile(path, Libc.Dup(f.PathFd), f.Key, StubStore.Stat(f.PathFd));
         using var transfer = Transfers.Begin(f.Key, f.Path, "archiving", f.Size);
-        var why = await ArchiveAsync(f, transfer, ct).ConfigureAwait(false);
+        var why = await ArchiveAsync(again, transfer, ct).ConfigureAwait(false);
         if (why is not null) return (false, $"not repaired: archiving again failed: {why} (the file stays local and dirty)");
         var now = StubStore.Read(f.PathFd);
         Log.Warn(Source, $"verify --repair: {path}: {finding.Detail}; archived again as {now?.ObjectKey}");
