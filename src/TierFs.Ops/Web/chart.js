@@ -20,7 +20,7 @@
   }
   function draw(div) {
     var points = JSON.parse(div.getAttribute("data-points") || "[]");
-    var w = 420, h = 150, left = 64, right = 8, top = 10, bottom = 22;
+    var w = 440, h = 150, left = 84, right = 8, top = 10, bottom = 22;
     var svg = el("svg", { width: w, height: h, viewBox: "0 0 " + w + " " + h, role: "img" });
     var max = 0;
     points.forEach(function (p) { if (p[1] > max) max = p[1]; });
