@@ -175,4 +175,21 @@ public sealed class VerifyTests(S3ServerFixture fixture) : IClassFixture<S3Serve
         Assert.True(r.ExitCode == 1, r.ToString());
         Assert.Equal([$"missing {m.M("stub.bin")}"], DiffLines(r).Select(l => l[..l.IndexOf(" (", StringComparison.Ordinal)]));
     }
+
+    [Fact]
+    public void The_daemon_verifies_on_its_schedule_and_raises_the_alarm()
+    {
+        using var t = S3TierMount.Start(_s3, "verify-schedule/", topYaml: "verify:\n  interval: 2s\n  level: object\n");
+        var m = t.M;
+        Put(t, "a.bin", Content(100_000, 21), release: true);
+        Assert.True(Proc.WaitUntil(() => Query(m.MountPoint, "SELECT id FROM verify_runs WHERE trigger = 'schedule' AND status = 'clean'").Count > 0, TimeSpan.FromSeconds(60)),
+            "no scheduled verify ran");
+        Assert.Equal("no open alarms", Tierfs("alarms", m.MountPoint).Stdout.Trim());
+
+        t.Delete(t.ObjectKeyOf("a.bin"));
+        Assert.True(Proc.WaitUntil(() => Tierfs("alarms", m.MountPoint).Stdout.Contains("1 difference"), TimeSpan.FromSeconds(60)), "the scheduled verify raised no alarm");
+        var run = Query(m.MountPoint, "SELECT trigger, missing FROM verify_runs WHERE status = 'differences' ORDER BY id LIMIT 1").Single();
+        Assert.Equal(("schedule", 1L), (run.GetProperty("trigger").GetString(), run.GetProperty("missing").GetInt64()));
+        Assert.Contains(m.Log.Split('\n'), l => l.Contains("ERROR") && l.Contains("alarm 1: verify run"));
+    }
 }

@@ -35,7 +35,7 @@ internal static class OpsReader
         var defaults = new VerifyConfig();
         var verify = new VerifyConfig
         {
-            Interval = s.String("interval") is null ? null : s.Duration("interval", TimeSpan.Zero, TimeSpan.FromMinutes(1), TimeSpan.FromDays(365)),
+            Interval = s.String("interval") is null ? null : s.Duration("interval", TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromDays(365)),
             Window = PolicyReader.ReadWindow(s),
             Level = s.Enum("level", defaults.Level, ("meta", VerifyLevel.Meta), ("object", VerifyLevel.Object), ("data", VerifyLevel.Data)),
             Concurrency = s.Int("concurrency", defaults.Concurrency, 1, 256),

@@ -43,7 +43,7 @@ public class OpsConfigTests
 
     [Theory]
     [InlineData("verify:\n  level: bytes\n", "config:2: verify.level: expected one of meta, object, data, got 'bytes'")]
-    [InlineData("verify:\n  interval: 5s\n", "config:2: verify.interval: expected a duration from 1m")]
+    [InlineData("verify:\n  interval: 500ms\n", "config:2: verify.interval: expected a duration from 1s")]
     [InlineData("verify:\n  windw: \"01:00-02:00\"\n", "config:2: verify.windw: unknown key")]
     [InlineData("alarms:\n  webhook: ftp://x/y\n", "config:2: alarms.webhook: expected an http:// or https:// URL")]
     [InlineData("alarms:\n  webhook: https://me:secret@x/y\n", "config:2: alarms.webhook: must not hold credentials")]
