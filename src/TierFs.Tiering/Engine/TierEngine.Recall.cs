@@ -31,6 +31,9 @@ public sealed partial class TierEngine
         return task.WaitAsync(ct);
     }
 
+    /// <summary>How many callers wait for the recall of <paramref name="key"/> under way (0: none runs).</summary>
+    internal int RecallsSharing(FileKey key) => _recalls.Sharing(key);
+
     /// <summary>Under the file's lock: reads the record again (another recall may have finished) and recalls a stub.</summary>
     private async Task<string?> RecallUnderLockAsync(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by)
     {
