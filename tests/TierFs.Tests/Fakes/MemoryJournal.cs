@@ -9,7 +9,7 @@ public sealed class MemoryJournal : ITierJournal
 {
     public sealed record QueuedDelete(string ObjectKey, DateTimeOffset Due, string Reason, string FileId, string Remote, int Attempts = 0, string? Error = null);
 
-    public sealed record LogEntry(string Op, string? Path, string FileId, long Bytes, string? Error);
+    public sealed record LogEntry(string Op, string? Path, string? FileId, long Bytes, string? Error);
 
     private readonly Lock _gate = new();
     private readonly List<QueuedDelete> _deletes = [];
@@ -27,10 +27,17 @@ public sealed class MemoryJournal : ITierJournal
         get { lock (_gate) return [.. _deletes]; }
     }
 
-    public void Recorded(FileKey key, StubRecord record, string? path) =>
+    public void Recorded(FileKey key, StubRecord record, string? path, LogLine? log = null)
+    {
         Records.AddOrUpdate(key, (record, path), (_, old) => (record, path ?? old.Path));
+        if (log is not null) Log(log);
+    }
 
-    public void Forgotten(FileKey key) => Records.TryRemove(key, out _);
+    public void Forgotten(FileKey key, LogLine? log = null)
+    {
+        Records.TryRemove(key, out _);
+        if (log is not null) Log(log);
+    }
 
     public IEnumerable<(FileKey Key, StubRecord Record, string? Path)> Load() => _initial;
 
@@ -62,8 +69,7 @@ public sealed class MemoryJournal : ITierJournal
         }
     }
 
-    public void Log(string op, string? path, string fileId, long bytes, TimeSpan took, string? error) =>
-        Entries.Enqueue(new LogEntry(op, path, fileId, bytes, error));
+    public void Log(LogLine line) => Entries.Enqueue(new LogEntry(line.Op, line.Path, line.FileId, line.Bytes, line.Error));
 
     public void Flush() { }
 }
