@@ -3,6 +3,7 @@ using TierFs.Host.Adapters;
 using TierFs.Common;
 using TierFs.Daemon;
 using TierFs.Index;
+using TierFs.Peer;
 using TierFs.Remote;
 using TierFs.Scan;
 using TierFs.Tiering.Config;
@@ -13,7 +14,6 @@ using TierFs.Fuse;
 using TierFs.Ops;
 using TierFs.Ops.Alarms;
 using TierFs.Ops.Metrics;
-using TierFs.Ops.Peer;
 using TierFs.Ops.Verify;
 using TierFs.Ops.Web;
 
@@ -109,7 +109,7 @@ public sealed class MountHost(MountSettings settings)
 
         var rootFd = OverlayFileSystem.OpenBacking(backing);
         using var treeLock = BackingLock.Take(rootFd, backing, mountPoint);
-        using var index = TierIndex.Open(Path.Combine(stateDir, StateDirectory.IndexFile));
+        using var index = TierIndex.Open(Path.Combine(stateDir, StateDirectory.IndexFile), new IndexOptions { NodeName = config.Node.Name });
         RefuseForeignStubs(index, remote, stateDir);
         // Disposed explicitly once the FUSE loop is over (its last changes applied), before the overlay.
         using var keeper = new IndexKeeper(index, rootFd);
@@ -163,14 +163,19 @@ public sealed class MountHost(MountSettings settings)
         var reloader = new ConfigReloader(settings.ConfigFile, stateDir, configs, remote, mountLogLevel);
         using var notifier = new AlarmNotifier(configs, mountPoint);
         var alarms = new AlarmBook(index, notifier);
-        var verifier = new Verifier(index, engine, remote, configs, alarms);
+        var verifier = new Verifier(index, engine, remote, configs, alarms, journal);
         using var verifySchedule = new VerifySchedule(verifier, configs);
         // Before mounting: a listener or a socket that cannot be made mounts nothing.
+        // The other management node of the pair: each serves its log to the other and pulls the other's.
+        await using var peerLink = config.Peer is { } peer
+            ? await PeerLink.StartAsync(new PeerLinkOptions(config.Node.Listen!, peer.Url, peer.Secret, peer.CaFile, config.Node.TlsCertificate, config.Node.TlsKey), index).ConfigureAwait(false)
+            : null;
         await using var web = config.MetricsListen is { } listen
-            ? await StartWebAsync(listen, new OpsView(mountPoint, index, daemon, engine, usage, NoPeer.Instance), metrics, index).ConfigureAwait(false)
+            ? await StartWebAsync(listen, new OpsView(mountPoint, index, daemon, engine, usage, peerLink?.State), metrics, index).ConfigureAwait(false)
             : null;
         RuntimeFiles.PrepareDirectory();
-        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, new OpsCommands(verifier, alarms), reloader, settings.ReadOnly));
+        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, new OpsCommands(verifier, alarms), reloader, settings.ReadOnly,
+            peerLink is null ? null : () => peerLink.State.Snapshot()));
         using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), callers);
         using var background = new CancellationTokenSource();
         var deleter = new RemoteDeleter(remote, journal, TimeSpan.FromSeconds(settings.DeleteIntervalSeconds)).RunAsync(background.Token);

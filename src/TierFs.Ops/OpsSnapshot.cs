@@ -1,6 +1,6 @@
 using System.Text.Json;
 using TierFs.Index;
-using TierFs.Ops.Peer;
+using TierFs.Peer;
 using TierFs.Ops.Report;
 
 namespace TierFs.Ops;
@@ -26,7 +26,7 @@ public sealed record OpsSnapshot(
     IReadOnlyList<VerifyRunRow> VerifyRuns,
     VerifyRunRow? LastCleanVerify,
     IReadOnlyList<AlarmRow> OpenAlarms,
-    PeerState? Peer)
+    PeerStatus? Peer)
 {
     /// <summary>Files and bytes the daemon still has to move in the run under way: the job's rest and the jobs queued behind it.</summary>
     public (long Files, long Bytes) Queue

@@ -1,15 +1,18 @@
 using System.Text.Json;
 using TierFs.Daemon;
 using TierFs.Index;
-using TierFs.Ops.Peer;
+using TierFs.Peer;
 using TierFs.Ops.Report;
 using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
 
 namespace TierFs.Ops;
 
-/// <summary>Collects an <see cref="OpsSnapshot"/> of one mount: its index read-only (as `tierfs report` reads it), its daemon, its engine.</summary>
-public sealed class OpsView(string mountPoint, TierIndex index, ITierCommands daemon, TierEngine engine, IUsageProbe usage, IPeerView peer)
+/// <summary>
+/// Collects an <see cref="OpsSnapshot"/> of one mount: its index read-only (as `tierfs report` reads it), its daemon, its engine,
+/// and the link to the other management node (<paramref name="peer"/>: null when no peer is configured).
+/// </summary>
+public sealed class OpsView(string mountPoint, TierIndex index, ITierCommands daemon, TierEngine engine, IUsageProbe usage, PeerState? peer)
 {
     public string MountPoint => mountPoint;
 
@@ -32,7 +35,7 @@ public sealed class OpsView(string mountPoint, TierIndex index, ITierCommands da
         await daemon.RunAsync(new ControlRequest(TierOp.Status, [], false), status, ct).ConfigureAwait(false);
         var (used, size) = usage.Usage();
         return new OpsSnapshot(mountPoint, now, states, remote, deletes, scan, status.Json, engine.RecallsInFlight, engine.Transfers.Snapshot().Count,
-            used, size, index.RecentVerifyRuns(10), index.LastVerifyRun(VerifyRunRow.StatusClean), index.Alarms(openOnly: true, 100), peer.Current);
+            used, size, index.RecentVerifyRuns(10), index.LastVerifyRun(VerifyRunRow.StatusClean), index.Alarms(openOnly: true, 100), peer?.Snapshot());
     }
 
     private sealed class StatusSink : IControlSink

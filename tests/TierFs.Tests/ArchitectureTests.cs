@@ -11,8 +11,9 @@ public class ArchitectureTests
     private static readonly Dictionary<string, string[]> Allowed = new()
     {
         ["Cli"] = ["Host", "Ops", "Daemon", "Policies", "Tiering", "Index", "Fuse", "Common", "Posix", "Records"],
-        ["Host"] = ["FileSystem", "Fuse", "Scan", "Ops", "Daemon", "Policies", "Tiering", "Index", "Remote", "Records", "Common", "Posix"],
-        ["Ops"] = ["Daemon", "Tiering", "Index", "Remote", "Records", "Common", "Posix"],
+        ["Host"] = ["FileSystem", "Fuse", "Scan", "Ops", "Daemon", "Policies", "Tiering", "Index", "Remote", "Records", "Peer", "Common", "Posix"],
+        ["Ops"] = ["Peer", "Daemon", "Tiering", "Index", "Remote", "Records", "Common", "Posix"],
+        ["Peer"] = ["Index", "Records", "Common"],
         ["Daemon"] = ["Scan", "Policies", "Tiering", "Index", "Records", "Common", "Posix"],
         ["Scan"] = ["Index", "FileSystem", "Records", "Common", "Posix"],
         ["Policies"] = ["Index", "Tiering", "Records", "Common", "Posix"],

@@ -1,5 +1,6 @@
 using TierFs.IntegrationTests.Harness;
 using TierFs.IntegrationTests.Remote;
+using TierFs.Remote;
 using static TierFs.IntegrationTests.Ops.OpsHarness;
 using static TierFs.IntegrationTests.Tiering.TierHarness;
 
@@ -174,6 +175,44 @@ public sealed class VerifyTests(S3ServerFixture fixture) : IClassFixture<S3Serve
         r = Tierfs("verify", m.MountPoint);
         Assert.True(r.ExitCode == 1, r.ToString());
         Assert.Equal([$"missing {m.M("stub.bin")}"], DiffLines(r).Select(l => l[..l.IndexOf(" (", StringComparison.Ordinal)]));
+    }
+
+    [Fact]
+    public void A_part_manifest_beside_its_object_is_no_orphan_one_whose_object_is_gone_is_and_each_run_is_a_log_entry()
+    {
+        using var t = S3TierMount.Start(_s3, "verify-manifest/", remoteYaml: "part_size: 5M\ndelete_grace: 0s", mountArgs: ["-o", "delete_interval=1"]);
+        var m = t.M;
+        var big = Content(11 * 1024 * 1024 + 7, 31);
+        Put(t, "big.bin", big, release: true);
+        var manifest = PartManifest.KeyFor(t.ObjectKeyOf("big.bin"));
+        Assert.True(t.Exists(manifest), string.Join(", ", t.Objects().Keys));
+
+        var r = Tierfs("verify", m.MountPoint);
+        Assert.True(r.ExitCode == 0 && r.Stdout.Contains("0 orphans"), r.ToString());
+
+        // What an upload that could not clean up leaves: a manifest whose object never came (or went).
+        const string lone = "data/xx/xx0rphan0000000000000000000000/1.00000000feedface";
+        t.Put(PartManifest.KeyFor(lone), Content(136, 32), new Dictionary<string, string>());
+        r = Tierfs("verify", m.MountPoint);
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Equal([$"orphan {PartManifest.KeyFor(lone)}"], DiffLines(r).Select(l => l[..l.IndexOf(':', StringComparison.Ordinal)]));
+        Assert.Contains($"a part manifest whose object {lone} is gone", r.Stdout);
+
+        r = Tierfs("verify", m.MountPoint, "--repair");
+        Assert.True(r.ExitCode == 1 && r.Stdout.Contains("; 1 repaired"), r.ToString());
+        Assert.True(Proc.WaitUntil(() => !t.Exists(PartManifest.KeyFor(lone)), TimeSpan.FromSeconds(30)), "the lone manifest was not deleted\n" + m.Log);
+        Assert.True(t.Exists(manifest));
+        Assert.Equal(big, File.ReadAllBytes(m.M("big.bin")));
+        Assert.True(Tierfs("verify", m.MountPoint).ExitCode == 0);
+
+        // Every recorded run is an entry of the operation log (what the peer node receives): the bytes
+        // of the objects checked, and failed with the counts when it found differences.
+        var log = Query(m.MountPoint, "SELECT origin, op, path, bytes, ok, error FROM oplog WHERE op = 'verify' ORDER BY seq");
+        Assert.Equal([true, false, false, true], log.Select(e => e.GetProperty("ok").GetInt64() == 1));
+        Assert.All(log, e => Assert.Equal(big.Length, e.GetProperty("bytes").GetInt64()));
+        Assert.All(log, e => Assert.False(string.IsNullOrEmpty(e.GetProperty("origin").GetString())));
+        Assert.Contains("run 2 (object) found 1 difference(s)", log[1].GetProperty("error").GetString());
+        Assert.Contains("1 orphans", log[1].GetProperty("error").GetString());
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace TierFs.Host.Adapters;
 /// and to repair after a verify: it changes nothing but what a read needs (a stub is still recalled
 /// when opened, and by `tierfs recall`).
 /// </summary>
-public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, ITierCommands ops, ConfigReloader reloader, bool readOnly) : ITierCommands
+public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, ITierCommands ops, ConfigReloader reloader, bool readOnly, Func<object?>? peer = null) : ITierCommands
 {
     public async Task RunAsync(ControlRequest request, IControlSink sink, CancellationToken ct)
     {
@@ -37,7 +37,12 @@ public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, IT
         }
         var to = request.Op is TierOp.Verify or TierOp.Alarms ? ops : request.IsDaemonOp ? daemon : engine;
         await to.RunAsync(request, sink, ct).ConfigureAwait(false);
+        // The status also says how the link to the other management node is (when there is one).
+        if (request.Op == TierOp.Status && peer?.Invoke() is { } link)
+            sink.Data("peer", System.Text.Json.JsonSerializer.Serialize(link, PeerJson));
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions PeerJson = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase };
 
     private static bool ChangesFiles(ControlRequest r) =>
         r.Op is TierOp.Archive or TierOp.Release or TierOp.Migrate or TierOp.Check or TierOp.Resolve ||

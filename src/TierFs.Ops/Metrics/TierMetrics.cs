@@ -85,8 +85,8 @@ public sealed class TierMetrics
         _openAlarms.Set(s.OpenAlarms.Count);
         _peerConfigured.Set(s.Peer is null ? 0 : 1);
         _peerUp.Set(s.Peer is { Reachable: true } ? 1 : 0);
-        _peerLag.WithLabels("to_peer").Set(s.Peer?.WaitingToSend ?? 0);
-        _peerLag.WithLabels("from_peer").Set(s.Peer?.WaitingToReceive ?? 0);
+        _peerLag.WithLabels("to_peer").Set(s.Peer?.WaitingOut ?? 0);
+        _peerLag.WithLabels("from_peer").Set(s.Peer?.WaitingIn ?? 0);
         // Each finished job once: the histogram grows with the job history.
         foreach (var job in recentJobs.Where(j => j.FinishedMs > 0 && j.Id > _lastJobSeen))
         {

@@ -15,9 +15,10 @@ namespace TierFs.Ops.Verify;
 /// the objects under the mount's data/ prefix that no record references (orphans). A difference is
 /// looked at once more after the index has taken every write queued (a migration racing the check
 /// is not a difference). The run, its differences and an alarm (when it found any) are kept in the
-/// index. One run at a time.
+/// index, and the run is an entry of the operation log (op "verify", written through the
+/// engine's journal: it reaches the peer node as every other entry does). One run at a time.
 /// </summary>
-public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore remote, ConfigHolder configs, AlarmBook alarms)
+public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore remote, ConfigHolder configs, AlarmBook alarms, ITierJournal journal)
 {
     private const string Source = "verify";
     private readonly SemaphoreSlim _one = new(1, 1);
@@ -102,6 +103,7 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
         var done = tally.Into(row) with { FinishedMs = NowMs(), Status = status, Message = failure };
         if (!request.Records) return done;
         index.PutVerifyRun(done);
+        journal.Log(LogEntry(done, tally.BytesChecked));
         Log.Info(Source, $"verify run {done.Id} ({done.Level}, {done.Trigger}) {done.Status}: {Summary(done)} in {done.Duration.TotalSeconds:0.0}s");
         if (done.Differences > 0)
             alarms.Raise("verify", done.Id, $"verify run {done.Id} ({done.Level}) found {done.Differences} difference(s) between the index and the remote tier: {Summary(done)}" +
@@ -109,6 +111,22 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
         index.Flush(); // the history is readable once the run has returned
         Finished?.Invoke(done);
         return done;
+    }
+
+    /// <summary>
+    /// The run as an operation log entry: its scope as the path (none: the whole mount), the bytes of
+    /// the objects it checked, its time; failed (with the counts) when it found differences or could
+    /// not finish.
+    /// </summary>
+    internal static LogLine LogEntry(VerifyRunRow run, long bytesChecked)
+    {
+        var error = run.Status switch
+        {
+            VerifyRunRow.StatusClean => null,
+            VerifyRunRow.StatusDifferences => $"run {run.Id} ({run.Level}) found {run.Differences} difference(s): {Summary(run)}",
+            _ => $"run {run.Id} ({run.Level}) {run.Status}: {run.Message ?? Summary(run)}",
+        };
+        return new LogLine(OpLogEntry.OpVerify, run.Scope, null, bytesChecked, run.Duration, error);
     }
 
     /// <summary>"1 missing, 0 size differs, ...": the counts by kind.</summary>
@@ -129,35 +147,47 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
     }
 
     /// <summary>
-    /// Objects under data/ that no record references and no deletion is queued for. The listing comes
-    /// first, the index is read after it, and read again for what looks orphaned: an upload that
-    /// finished before the listing has its record in the index by then. A repair queues an orphan
-    /// older than delete_grace for deletion (the delete pass checks the references once more).
+    /// Objects under data/ that no record references and no deletion is queued for, and part
+    /// manifests whose object is gone (an upload that could not clean up after itself; a manifest
+    /// beside its object is part of it, never an orphan). The listings come first, the index is
+    /// read after them, and read again for what looks orphaned: an upload that finished before the
+    /// listing has its record in the index by then; a manifest's object is asked for once more (an
+    /// upload puts the manifest in place just before its object). A repair queues an orphan older
+    /// than delete_grace for deletion (the delete pass checks the references once more; deleting an
+    /// object deletes its manifest).
     /// </summary>
     private async Task OrphansAsync(VerifyRequest request, TierFsConfig config, VerifyTally tally, Action<VerifyFinding, string?> record, CancellationToken ct)
     {
         var listed = new List<RemoteObjectInfo>();
-        await foreach (var o in remote.ListAsync("data/", ct).ConfigureAwait(false)) listed.Add(o);
+        await foreach (var o in remote.ListAsync(DataPrefix, false, ct).ConfigureAwait(false)) listed.Add(o);
+        var manifests = new List<RemoteObjectInfo>();
+        await foreach (var m in remote.ListManifestsAsync(DataPrefix, ct).ConfigureAwait(false)) manifests.Add(m);
         index.Flush();
-        var candidates = Unreferenced(listed);
+        var objects = listed.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        var candidates = Unreferenced(listed.Concat(manifests.Where(m => !objects.Contains(m.Key))).ToList());
         if (candidates.Count == 0) return;
         index.Flush();
         var now = DateTimeOffset.UtcNow;
         foreach (var o in Unreferenced(candidates))
         {
-            var age = now - o.LastModified;
-            var finding = new VerifyFinding(VerifyKind.Orphan, null, o.Key,
-                $"no record references it ({o.Length} bytes, written {o.LastModified.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z)");
+            var isManifest = !objects.Contains(o.Key);
+            if (isManifest && await remote.HeadAsync(o.Key, ct).ConfigureAwait(false) is not null) continue; // its object came meanwhile
+            var finding = isManifest
+                ? new VerifyFinding(VerifyKind.Orphan, null, PartManifest.KeyFor(o.Key),
+                    $"a part manifest whose object {o.Key} is gone ({o.Length} bytes, written {o.LastModified.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z)")
+                : new VerifyFinding(VerifyKind.Orphan, null, o.Key,
+                    $"no record references it ({o.Length} bytes, written {o.LastModified.ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z)");
             string? repair = null;
             if (request.Repair)
             {
-                if (age < config.Remote.DeleteGrace)
+                if (now - o.LastModified < config.Remote.DeleteGrace)
                     repair = $"kept: younger than delete_grace ({Units.FormatDuration(config.Remote.DeleteGrace)})";
                 else if (request.DryRun)
                     repair = "would queue it for deletion";
                 else
                 {
-                    index.EnqueueDelete(o.Key, now.ToUnixTimeMilliseconds(), "orphan (verify --repair)", null, remote.Identity);
+                    // A manifest goes with its object's deletion (the object's key is what the queue and the stores name).
+                    index.EnqueueDelete(o.Key, now.ToUnixTimeMilliseconds(), isManifest ? "orphan part manifest (verify --repair)" : "orphan (verify --repair)", null, remote.Identity);
                     tally.Repaired();
                     repair = "queued for deletion (the delete pass checks again that no record references it)";
                 }
@@ -165,6 +195,8 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
             record(finding, repair);
         }
     }
+
+    private const string DataPrefix = "data/";
 
     private List<RemoteObjectInfo> Unreferenced(IReadOnlyList<RemoteObjectInfo> listed)
     {

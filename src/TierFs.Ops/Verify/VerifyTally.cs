@@ -6,10 +6,13 @@ namespace TierFs.Ops.Verify;
 /// <summary>A run's counts, added to from many workers at once.</summary>
 internal sealed class VerifyTally
 {
-    private long _files, _objects, _bytes, _repaired, _done;
+    private long _files, _objects, _bytes, _bytesChecked, _repaired, _done;
     private readonly long[] _kinds = new long[Enum.GetValues<VerifyKind>().Length];
 
     public long Done => Interlocked.Read(ref _done);
+
+    /// <summary>The archived bytes of the objects checked (their size at object level, their data at data level).</summary>
+    public long BytesChecked => Interlocked.Read(ref _bytesChecked);
 
     public long Differences
     {
@@ -26,7 +29,11 @@ internal sealed class VerifyTally
     {
         Interlocked.Increment(ref _files);
         Interlocked.Increment(ref _done);
-        if (verdict.ObjectChecked) Interlocked.Increment(ref _objects);
+        if (verdict.ObjectChecked)
+        {
+            Interlocked.Increment(ref _objects);
+            Interlocked.Add(ref _bytesChecked, verdict.Record?.Size ?? 0);
+        }
         Interlocked.Add(ref _bytes, verdict.BytesRead);
     }
 

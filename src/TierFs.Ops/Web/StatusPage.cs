@@ -39,7 +39,9 @@ public static class StatusPage
         Alarms(h, s);
         h.Append("<section><h2>Peer</h2><p id=\"peer\">");
         h.Append(s.Peer is { } p
-            ? $"{E(p.Name)} ({E(p.Url)}): {(p.Reachable ? "reachable" : "unreachable")} since {Local(p.Since)}; entries waiting: {p.WaitingToSend} to send, {p.WaitingToReceive} to receive"
+            ? $"{(p.PeerNode is { } n ? $"{E(n)} ({E(p.Url)})" : E(p.Url))}: {(p.Reachable ? "reachable" : "unreachable")}" +
+              (p.Since is { } since ? $" since {Local(since)}" : "") + (!p.Reachable && p.LastError is { } err ? $" ({E(err)})" : "") +
+              $"; log entries waiting: <span id=\"peer-waiting-in\">{p.WaitingIn}</span> to receive, <span id=\"peer-waiting-out\">{p.WaitingOut}</span> to send"
             : "no peer configured");
         h.Append("</p></section></body></html>");
         return h.ToString();

@@ -44,7 +44,11 @@ public static class ConfigLoader
             Verify = OpsReader.ReadVerify(top),
             Alarms = OpsReader.ReadAlarms(top),
             MetricsListen = OpsReader.ReadMetricsListen(top),
+            Node = PeerReader.ReadNode(top),
+            Peer = PeerReader.ReadPeer(top),
         };
+        if (config.Peer is not null && config.Node.Listen is null)
+            throw top.Error("peer", "needs node.listen too: each node pulls the other's log from the other's listener");
         top.RejectUnknown();
         return config;
     }

@@ -17,6 +17,9 @@ public sealed record TierFsConfig
     public AlarmConfig Alarms { get; init; } = new();
     /// <summary>Where the Prometheus endpoint and the status page listen (`metrics_listen`, HOST:PORT); null: off.</summary>
     public string? MetricsListen { get; init; }
+    public NodeConfig Node { get; init; } = new();
+    /// <summary>The other management node; null: this node keeps its log alone.</summary>
+    public PeerConfig? Peer { get; init; }
 }
 
 public enum RemoteType { Directory, S3 }

@@ -168,7 +168,7 @@ public sealed partial class TierEngine
                 var lost = record with { State = StubRecord.StateLost };
                 StubStore.Write(f.PathFd, lost);
                 Cache.Set(f.Key, lost);
-                _journal.Recorded(f.Key, lost, f.Path);
+                _journal.Recorded(f.Key, lost, f.Path, new LogLine("repair", f.Path, record.FileId, 0, TimeSpan.Zero, $"marked lost: {finding.Detail}"));
                 Log.Warn(Source, $"verify --repair: {path}: {finding.Detail}; marked lost");
                 return (true, "marked lost (its data is only remote, and the object is gone; restore it, then tierfs check)");
             }

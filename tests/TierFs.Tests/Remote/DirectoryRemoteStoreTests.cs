@@ -162,9 +162,37 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
         Assert.Equal(["a/c/d"], await Keys("a/c"));
         Assert.Empty(await Keys("zz/"));
         var all = new List<RemoteObjectInfo>();
-        await foreach (var o in _store.ListAsync("a/", Ct)) all.Add(o);
+        await foreach (var o in _store.ListAsync("a/", withAttributes: false, Ct)) all.Add(o);
         Assert.All(all, o => Assert.Empty(o.Attributes));
         Assert.Equal(3, all[0].Length);
+    }
+
+    [Fact]
+    public async Task Manifests_are_listed_apart_by_their_objects_key_also_when_the_object_is_gone()
+    {
+        await Upload("d/x/1", RandomBytes((int)PartSize * 2 + 5)); // three parts: a manifest
+        await Upload("d/x/2", RandomBytes(5)); // one part: none
+        Assert.Equal(["d/x/1", "d/x/2"], await Keys("d/"));
+        Assert.Equal(["d/x/1"], await ManifestKeys("d/"));
+
+        var data = Path.Combine(_archive, "tierfs", "d", "x", "1");
+        Assert.True(File.Exists(data), data);
+        File.Delete(data);
+        Assert.Equal(["d/x/2"], await Keys("d/"));
+        Assert.Equal(["d/x/1"], await ManifestKeys("d/"));
+        Assert.Equal(["d/x/1"], await ManifestKeys("d/x/1"));
+        Assert.Empty(await ManifestKeys("d/x/2"));
+        Assert.Empty(await ManifestKeys("e/"));
+
+        await _store.DeleteAsync("d/x/1", Ct); // the object's deletion takes its manifest
+        Assert.Empty(await ManifestKeys("d/"));
+    }
+
+    private async Task<List<string>> ManifestKeys(string prefix)
+    {
+        var keys = new List<string>();
+        await foreach (var o in _store.ListManifestsAsync(prefix, Ct)) keys.Add(o.Key);
+        return keys;
     }
 
     [Fact]
@@ -197,12 +225,13 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Nothing_is_left_behind_but_objects_and_sidecars()
+    public async Task Nothing_is_left_behind_but_objects_sidecars_and_part_manifests()
     {
-        await Upload("a/b", RandomBytes(100_000));
+        await Upload("a/b", RandomBytes(100_000)); // two parts: a manifest
+        await Upload("a/c", RandomBytes(1000)); // one: none
         await _store.CheckAsync(Ct);
-        var names = Directory.GetFiles(_archive, "*", SearchOption.AllDirectories).Select(p => Path.GetFileName(p)!).Order().ToArray();
-        Assert.Equal([".tierfs-meta.b.json", "b"], names);
+        var names = Directory.GetFiles(_archive, "*", SearchOption.AllDirectories).Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal([".tierfs-meta.b.json", ".tierfs-meta.c.json", ".tierfs-parts.b", "b", "c"], names);
     }
 
     [Fact]
@@ -248,7 +277,7 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
         var directories = Directory.GetDirectories(prefixDir, "*", SearchOption.AllDirectories).Append(prefixDir).ToList();
         var files = Directory.GetFiles(prefixDir, "*", SearchOption.AllDirectories);
         Assert.Equal(6, directories.Count); // tierfs, data, data/ab, data/ab/abcdef, meta, meta/ab
-        Assert.Equal(4, files.Length); // two objects, two sidecars
+        Assert.Equal(5, files.Length); // two objects, two sidecars, the part manifest of the 4-part one
         Assert.All(directories, d => Assert.Equal((d, Rwx), (d, File.GetUnixFileMode(d))));
         Assert.All(files, f => Assert.Equal((f, Rw), (f, File.GetUnixFileMode(f))));
     }
@@ -300,7 +329,7 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
     private async Task<List<string>> Keys(string prefix)
     {
         var keys = new List<string>();
-        await foreach (var o in _store.ListAsync(prefix, Ct)) keys.Add(o.Key);
+        await foreach (var o in _store.ListAsync(prefix, withAttributes: false, Ct)) keys.Add(o.Key);
         return keys;
     }
 
