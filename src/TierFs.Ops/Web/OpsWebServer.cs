@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using TierFs.Common;
@@ -32,11 +33,14 @@ public sealed class OpsWebServer : IAsyncDisposable
         var port = int.Parse(listen[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = "/", Args = [] });
         builder.Logging.ClearProviders();
+        // As the peer link's listener (PeerServer): no server header, and a slow client holds an unmount for 2 s at most.
         builder.WebHost.ConfigureKestrel(k =>
         {
+            k.AddServerHeader = false;
             if (host == "localhost") k.ListenLocalhost(port);
             else k.Listen(IPAddress.Parse(host), port);
         });
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
 
         metrics.Registry.AddBeforeCollectCallback(async ct => metrics.Update(await view.CollectAsync(ct).ConfigureAwait(false), index.RecentJobs(100)));
