@@ -151,7 +151,8 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
     /// manifests whose object is gone (an upload that could not clean up after itself; a manifest
     /// beside its object is part of it, never an orphan). The listings come first, the index is
     /// read after them, and read again for what looks orphaned: an upload that finished before the
-    /// listing has its record in the index by then; a manifest's object is asked for once more (an
+    /// listing has its record in the index by then (the uploads under way at the listing are waited
+    /// for, at most 30 s, as their records follow their objects); a manifest's object is asked for once more (an
     /// upload puts the manifest in place just before its object). A repair queues an orphan older
     /// than delete_grace for deletion (the delete pass checks the references once more; deleting an
     /// object deletes its manifest).
@@ -166,6 +167,9 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
         var objects = listed.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
         var candidates = Unreferenced(listed.Concat(manifests.Where(m => !objects.Contains(m.Key))).ToList());
         if (candidates.Count == 0) return;
+        // An upload whose object was listed writes its record just after: the uploads under way now end first.
+        if (!await engine.Transfers.WaitForCurrentAsync(SettleLimit, ct).ConfigureAwait(false))
+            Log.Info(Source, $"transfers still under way after {SettleLimit.TotalSeconds:0}s: an object they upload may be reported as an orphan once");
         index.Flush();
         var now = DateTimeOffset.UtcNow;
         foreach (var o in Unreferenced(candidates))
@@ -197,6 +201,7 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
     }
 
     private const string DataPrefix = "data/";
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(30);
 
     private List<RemoteObjectInfo> Unreferenced(IReadOnlyList<RemoteObjectInfo> listed)
     {
