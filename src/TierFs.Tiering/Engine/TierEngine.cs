@@ -21,6 +21,7 @@ public sealed partial class TierEngine : IDisposable
     // The configuration in force: a reload replaces it (delete grace; never the remote tier's identity).
     private TierFsConfig _config => _configs.Current;
     private readonly IRemoteStore _remote;
+    private RecallStreams Streams { get; } = new();
     private readonly IMountView _mount;
     private readonly ITierJournal _journal;
     private readonly FileLocks _locks = new();
@@ -160,9 +161,11 @@ public sealed partial class TierEngine : IDisposable
     /// <summary>
     /// <see cref="MakeLocal"/> for an open that can be answered later (not truncating): the recall
     /// runs on the thread pool and the calling thread returns at once, so that a FUSE thread is not
-    /// held while a stub's data comes back. The task's result is 0 or a negative errno.
+    /// held while a stub's data comes back. The task's result is 0 or a negative errno. With
+    /// <paramref name="streaming"/> (a read-only open), it completes as soon as the recall serves
+    /// reads part by part (<see cref="ReadRecalling"/>), not when the whole file is back.
     /// </summary>
-    public Task<int> MakeLocalLater(int pathFd, FileKey key, in StatX st, Opener? opener = null)
+    public Task<int> MakeLocalLater(int pathFd, FileKey key, in StatX st, Opener? opener = null, bool streaming = false)
     {
         var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
         if (!cachedStub && !StubStore.MayBeStub(st)) return Task.FromResult(0);
@@ -171,9 +174,32 @@ public sealed partial class TierEngine : IDisposable
         var by = opener?.Describe();
         return Task.Run(async () =>
         {
-            try { return await RecallShared(fd, key, null, "open", null, CancellationToken.None, by).ConfigureAwait(false) is null ? 0 : -Errno.EIO; }
+            try
+            {
+                var recall = RecallShared(fd, key, null, "open", null, CancellationToken.None, by, streaming);
+                if (streaming)
+                {
+                    var live = Streams.WhenLive(key);
+                    if (await Task.WhenAny(recall, live).ConfigureAwait(false) == live) return 0;
+                    Streams.StopWaiting(key, live);
+                }
+                return await recall.ConfigureAwait(false) is null ? 0 : -Errno.EIO;
+            }
             finally { Libc.Close(fd); }
         });
+    }
+
+    /// <summary>
+    /// A read through a handle opened while its file was being recalled: null when the file is
+    /// whole now (read the backing file directly from then on); else the bytes read into
+    /// <paramref name="into"/> from <paramref name="fd"/> once the parts it covers are verified, or
+    /// -EIO (a part failed, or the recall did and the file is a stub again: its holes are never served).
+    /// </summary>
+    public Task<int>? ReadRecalling(int fd, FileKey key, long offset, Memory<byte> into)
+    {
+        if (Streams.TryGet(key, out var stream)) return stream.ReadAsync(fd, offset, into);
+        if (Cache.TryGet(key, out var record) && record.IsStub) return Task.FromResult(-Errno.EIO);
+        return null;
     }
 
     /// <summary>
