@@ -2,12 +2,14 @@ using System.Runtime.InteropServices;
 using TierFs.Host.Adapters;
 using TierFs.Common;
 using TierFs.Daemon;
+using TierFs.Daemon.Jobs;
 using TierFs.Index;
 using TierFs.Remote;
 using TierFs.Scan;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
+using TierFs.Tiering.Movers;
 using TierFs.FileSystem;
 using TierFs.Fuse;
 
@@ -116,7 +118,9 @@ public sealed class MountHost(MountSettings settings)
         var kernel = new KernelNotices();
         var mountView = new MountView(nodes, kernel);
         var journal = new IndexJournal(index, keeper);
-        using var engine = new TierEngine(rootFd, configs, remote, mountView, journal);
+        // The mount's one pool of movers: commands and the daemon's jobs share it (schedule.workers, following reloads).
+        var movers = new MoverPool(configs);
+        using var engine = new TierEngine(rootFd, configs, remote, mountView, journal, movers);
         using var fs = new OverlayFileSystem(nodes, new OverlayOptions
         {
             AttrTimeout = settings.AttrTimeout ?? defaultTimeout,
@@ -145,8 +149,9 @@ public sealed class MountHost(MountSettings settings)
         fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
 
         using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e), kernel);
-        using var daemon = new TieringDaemon(configs, index, new IndexPlanner(index, () => configs.Current.Schedule), new TreeScanner(keeper),
-            new EngineMover(engine, mountView), new BackingUsage(rootFd))
+        var jobs = new SqliteJobStore(index);
+        using var daemon = new TieringDaemon(configs, jobs, new IndexPlanner(index, jobs, () => configs.Current.Schedule), new TreeScanner(keeper),
+            new EngineMover(engine, mountView), new BackingUsage(rootFd), movers: movers)
         {
             ReadOnly = settings.ReadOnly,
             Transfers = engine.Transfers,

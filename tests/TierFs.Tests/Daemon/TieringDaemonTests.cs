@@ -1,4 +1,5 @@
 using TierFs.Daemon;
+using TierFs.Daemon.Jobs;
 using TierFs.Index;
 using TierFs.Tests.Index;
 using TierFs.Tiering.Config;
@@ -29,7 +30,7 @@ public sealed class TieringDaemonTests : IDisposable
     };
 
     private TieringDaemon Daemon(TierFsConfig config, IPolicyPlanner planner, FakeMover mover, IUsageProbe? usage = null) =>
-        new(config, _index, planner, new NoScan(), mover, usage ?? new FixedUsage(0, 100));
+        new(config, new SqliteJobStore(_index), planner, new NoScan(), mover, usage ?? new FixedUsage(0, 100));
 
     [Fact]
     public async Task A_run_records_one_job_per_policy_with_its_counts()
