@@ -58,7 +58,7 @@ public static class JobFileId
 
     public static string Of(string? recordFileId, FileKey key) => string.IsNullOrEmpty(recordFileId) ? ForInode(key) : recordFileId;
 
-    /// <summary>The inode form; the numbers as the index stores them (signed 64-bit), as the schema's step 8 wrote them.</summary>
+    /// <summary>The inode form; the numbers as the index stores them (signed 64-bit), as the schema's step 9 wrote them.</summary>
     public static string ForInode(FileKey key) => FormattableString.Invariant($"{InodePrefix}{unchecked((long)key.Dev)}:{unchecked((long)key.Ino)}");
 
     public static bool IsInode(string id) => id.StartsWith(InodePrefix, StringComparison.Ordinal);

@@ -22,7 +22,8 @@ internal static class Migrations
         Migration.Sql(5, "entries by inode: the inode number first", V5),
         Migration.Sql(6, "remote identity of records and deletions, records by object key, stubs changed behind the mount", V6),
         Migration.Sql(7, "tier records: the CRC32C and BLAKE3 composites", V7),
-        Migration.Sql(8, "the daemon's job store: retries by file id, claims with a lease, job owners", V8),
+        Migration.Sql(8, "the operation log kept on both nodes: each entry's origin and sequence", V8),
+        Migration.Sql(9, "the daemon's job store: retries by file id, claims with a lease, job owners", V9),
     ];
 
     public static int Latest => All[^1].Version;
@@ -224,6 +225,17 @@ internal static class Migrations
         ALTER TABLE tier ADD COLUMN blake3 TEXT;
         """;
 
+    // Each node appends its own entries under its name with a sequence number of its own; a peer's
+    // entries are stored with theirs, at most once ((origin, seq) is unique, and its index finds a
+    // node's next number). Entries written before this step have origin '' (seq = id) until the
+    // mount adopts them under its node's name.
+    private const string V8 = """
+        ALTER TABLE oplog ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+        ALTER TABLE oplog ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+        UPDATE oplog SET seq = id;
+        CREATE UNIQUE INDEX oplog_origin_seq ON oplog(origin, seq);
+        """;
+
     // The job store (the daemon's IJobStore): a file is named by its record's file id (it survives
     // renames and a restore's new dev/ino), a never-archived file by 'inode:DEV:INO' (JobFileId;
     // the numbers as stored here, signed). Retries written before are re-keyed so: by the file id
@@ -231,7 +243,7 @@ internal static class Migrations
     // process) moves a file, until when (unix ms) unless renewed; a job carries its owner and the
     // same lease, so a job whose daemon died is found (expired) and its files handed back. Run
     // numbers come from the index too: runs holds the last one given (its number, start, owner).
-    private const string V8 = """
+    private const string V9 = """
         CREATE TABLE retries_by_file (
             file         TEXT    NOT NULL PRIMARY KEY,
             mtime        INTEGER NOT NULL,

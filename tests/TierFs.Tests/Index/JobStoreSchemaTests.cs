@@ -3,11 +3,11 @@ using TierFs.Records;
 
 namespace TierFs.Tests.Index;
 
-/// <summary>Schema step 8: the retries of an older index re-keyed by file id; jobs running when it was written end as interrupted.</summary>
+/// <summary>Schema step 9: the retries of an older index re-keyed by file id; jobs running when it was written end as interrupted.</summary>
 public class JobStoreSchemaTests
 {
     [Fact]
-    public void Retries_of_a_version_7_index_are_keyed_by_the_files_id_or_by_the_inode_of_a_file_without_a_record()
+    public void Retries_of_a_version_8_index_are_keyed_by_the_files_id_or_by_the_inode_of_a_file_without_a_record()
     {
         using var files = new IndexTestFiles();
         Directory.CreateDirectory(Path.GetDirectoryName(files.DbPath)!);
@@ -16,7 +16,7 @@ public class JobStoreSchemaTests
         using (var raw = IndexTestFiles.Raw(files.DbPath))
         {
             using var tx = raw.BeginTransaction();
-            foreach (var step in TierFs.Index.Schema.Migrations.All.Where(m => m.Version <= 7)) step.Apply(raw, tx);
+            foreach (var step in TierFs.Index.Schema.Migrations.All.Where(m => m.Version <= 8)) step.Apply(raw, tx);
             using var insert = raw.CreateCommand();
             insert.Transaction = tx;
             insert.CommandText =
@@ -26,12 +26,12 @@ public class JobStoreSchemaTests
                 "INSERT INTO jobs (id, run, kind, policy, action, started, status) VALUES (5, 3, 'policy', 'p', 'migrate', 100, 'running');";
             insert.ExecuteNonQuery();
             tx.Commit();
-            IndexTestFiles.Scalar(raw, "PRAGMA user_version = 7");
+            IndexTestFiles.Scalar(raw, "PRAGMA user_version = 8");
             IndexTestFiles.Scalar(raw, $"PRAGMA application_id = {TierFs.Index.Schema.Migrations.ApplicationId}");
         }
 
         using var index = files.Open();
-        Assert.Equal(8, index.SchemaVersion);
+        Assert.Equal(9, index.SchemaVersion);
         Assert.Equal(
             [new RetryRow("f00d", 42, 2, 1000, "remote down"), new RetryRow(JobFileId.ForInode(resident), 43, 1, 2000, null)],
             index.Retries().OrderBy(r => r.MtimeNs));
