@@ -4,6 +4,7 @@ using TierFs.Index;
 using TierFs.Scan;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
+using TierFs.Tiering.Engine;
 
 namespace TierFs.Daemon;
 
@@ -145,6 +146,7 @@ public sealed partial class TieringDaemon
         state.Job = progress;
         state.Phase = $"{kind} {name}";
         Log.Info(Source, $"job {start.Id} ({name}): {start.Action} of {files.Count} files, {progress.PlannedBytes} bytes");
+        OpLog?.Invoke(new LogLine(JobStartOp, name, null, progress.PlannedBytes, TimeSpan.Zero));
         // A job that failed as a whole (its store unwritable, say) ends interrupted, its claims released, not running for ever.
         var status = JobRow.StatusInterrupted;
         JobRow row;
@@ -160,8 +162,19 @@ public sealed partial class TieringDaemon
             state.Job = null;
         }
         Log.Info(Source, $"job {row.Id} ({name}) {row.Status}: {row.Files} files, {row.Bytes} bytes, {row.Skipped} skipped, {row.Failed} failed in {row.Duration.TotalSeconds:0.0}s");
+        OpLog?.Invoke(new LogLine(JobEndOp, name, null, row.Bytes, row.Duration, JobEndError(row)));
         return row;
     }
+
+    /// <summary>The operation log's entries for a job: its policy's name as the path, its bytes (planned at the start, moved at the end).</summary>
+    public const string JobStartOp = "job-start";
+    public const string JobEndOp = "job-end";
+
+    /// <summary>A job-end entry is a success when the job ran to its end and no file failed.</summary>
+    private static string? JobEndError(JobRow row) =>
+        row.Status != JobRow.StatusDone ? $"{row.Status}: {row.Files} of {row.Planned} files done"
+        : row.Failed > 0 ? $"{row.Failed} of {row.Planned} files failed"
+        : null;
 
     /// <summary>
     /// Claims left by a daemon that died (or hung past its lease) go back, and its jobs are marked

@@ -77,6 +77,9 @@ public sealed partial class TieringDaemon : IDisposable
     /// <summary>The engine's transfers under way, shown by `tierfs status` (none when not set).</summary>
     public TransferRegistry? Transfers { get; set; }
 
+    /// <summary>Where a job's start and end are entered in the mount's operation log (none when not set).</summary>
+    public Action<LogLine>? OpLog { get; set; }
+
     /// <summary>Starts the periodic runs: the first one interval from now (or at the window's start).</summary>
     public void Start()
     {

@@ -150,12 +150,14 @@ public sealed class MountHost(MountSettings settings)
         fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
 
         using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e), kernel);
-        var jobs = new SqliteJobStore(index);
+        // Jobs and claims name this daemon as the operation log names this node, with its process.
+        var jobs = new SqliteJobStore(index, owner: $"{config.Node.Name}:{Environment.ProcessId}");
         using var daemon = new TieringDaemon(configs, jobs, new IndexPlanner(index, jobs, () => configs.Current.Schedule), new TreeScanner(keeper),
             new EngineMover(engine, mountView), new BackingUsage(rootFd), movers: movers)
         {
             ReadOnly = settings.ReadOnly,
             Transfers = engine.Transfers,
+            OpLog = journal.Log, // a job's start and end, beside its files' entries
         };
         var reloader = new ConfigReloader(settings.ConfigFile, stateDir, configs, remote, mountLogLevel);
         // Before mounting: a socket that cannot be made mounts nothing.

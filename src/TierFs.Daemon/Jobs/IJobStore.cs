@@ -41,7 +41,7 @@ namespace TierFs.Daemon.Jobs;
 /// </summary>
 public interface IJobStore
 {
-    /// <summary>Who this daemon is, as its jobs and claims name it: node and process ("host:pid").</summary>
+    /// <summary>Who this daemon is, as its jobs and claims name it: node and process ("NODE:PID", the node as the operation log names it).</summary>
     string Owner { get; }
 
     /// <summary>How long a claim (and a running job) lasts without renewal.</summary>

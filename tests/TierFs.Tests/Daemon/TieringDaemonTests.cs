@@ -49,6 +49,33 @@ public sealed class TieringDaemonTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_enters_its_start_and_end_in_the_operation_log_with_its_policy_and_bytes()
+    {
+        var mover = new FakeMover();
+        mover.Move = (f, _) => Task.FromResult(f.Path == "f2"
+            ? new PolicyFileResult(PolicyOutcome.Failed, "boom", 0)
+            : new PolicyFileResult(PolicyOutcome.Done, null, f.Size));
+        var lines = new List<LogLine>();
+        using var daemon = Daemon(Config(null, "cold", "colder"), new FixedPlanner(File(1, 10), File(2, 20)), mover);
+        daemon.OpLog = l =>
+        {
+            lock (lines) lines.Add(l);
+        };
+        await daemon.RunAsync("cold", false, null, CancellationToken.None);
+        mover.Move = (f, _) => Task.FromResult(new PolicyFileResult(PolicyOutcome.Done, null, f.Size));
+        await daemon.RunAsync("colder", false, null, CancellationToken.None, retryNow: true); // f2 failed a moment ago
+        Assert.Equal(
+            [
+                ("job-start", "cold", 30L, (string?)null),
+                ("job-end", "cold", 10L, "1 of 2 files failed"),
+                ("job-start", "colder", 30L, null),
+                ("job-end", "colder", 30L, null),
+            ],
+            lines.Select(l => (l.Op, l.Path!, l.Bytes, l.Error)));
+        Assert.All(lines, l => Assert.Null(l.FileId));
+    }
+
+    [Fact]
     public async Task A_failed_file_is_retried_after_its_backoff_and_not_forever()
     {
         var mover = new FakeMover { Move = (_, _) => Task.FromResult(new PolicyFileResult(PolicyOutcome.Failed, "remote down", 0)) };
