@@ -2,6 +2,7 @@ using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Remote;
 using TierFs.Tiering.Config;
+using TierFs.Tiering.Movers;
 using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
@@ -51,7 +52,8 @@ public sealed partial class TierEngine : IDisposable
     {
     }
 
-    public TierEngine(int rootFd, ConfigHolder config, IRemoteStore remote, IMountView mount, ITierJournal journal)
+    /// <param name="movers">The mount's one pool of movers, shared with the daemon's jobs (default: a pool of its own, `schedule.workers`).</param>
+    public TierEngine(int rootFd, ConfigHolder config, IRemoteStore remote, IMountView mount, ITierJournal journal, MoverPool? movers = null)
     {
         _rootFd = Libc.Dup(rootFd);
         if (_rootFd < 0) throw new IOException($"cannot duplicate the backing root descriptor: errno {Libc.Errno()}");
@@ -60,6 +62,7 @@ public sealed partial class TierEngine : IDisposable
         _mount = mount;
         _journal = journal;
         _remoteId = remote.Identity;
+        Movers = movers ?? new MoverPool(config);
         var interrupted = new List<(FileKey, StubRecord, string?)>();
         foreach (var (key, record, path) in journal.Load())
         {
@@ -76,6 +79,9 @@ public sealed partial class TierEngine : IDisposable
 
     /// <summary>Uploads and commanded recalls under way, per file (`tierfs state`, `tierfs status`).</summary>
     public TransferRegistry Transfers { get; } = new();
+
+    /// <summary>The workers a command's files are moved by, shared with the daemon's jobs.</summary>
+    public MoverPool Movers { get; }
 
     public void Dispose() => Libc.Close(_rootFd);
 
