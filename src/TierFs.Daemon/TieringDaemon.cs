@@ -71,6 +71,9 @@ public sealed partial class TieringDaemon : IDisposable
     /// <summary>The engine's transfers under way, shown by `tierfs status` (none when not set).</summary>
     public TransferRegistry? Transfers { get; set; }
 
+    /// <summary>The engine's recalls running and queued against their limits, shown by `tierfs status` (none when not set).</summary>
+    public RecallSlots? Recalls { get; set; }
+
     /// <summary>Starts the periodic runs: the first one interval from now (or at the window's start).</summary>
     public void Start()
     {

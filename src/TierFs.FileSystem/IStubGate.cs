@@ -20,8 +20,8 @@ public interface IStubGate
     ShownAttributes? Describe(int fd, in StatX st);
 
     /// <summary>Before an open or truncate: brings a stub's data back. 0 or a negative errno.
-    /// <paramref name="openerPid"/> and <paramref name="openerUid"/> are the request's caller, for the log.</summary>
-    int MakeLocal(int fd, in StatX st, bool truncatingToZero, int openerPid, uint openerUid);
+    /// <paramref name="opener"/> is the request's caller: who may recall is decided by it, and the recall is accounted to it.</summary>
+    int MakeLocal(int fd, in StatX st, bool truncatingToZero, in StubOpener opener);
 
     /// <summary>A write-like operation is about to change the data of a possibly archived file.</summary>
     void DataChanging(int fd, ulong dev, ulong ino);
@@ -38,6 +38,9 @@ public interface IStubGate
     /// <summary>Whether an xattr name is the tiering layer's own (hidden from and protected against users).</summary>
     bool IsPrivateXattr(ReadOnlySpan<byte> name);
 }
+
+/// <summary>The FUSE request that needs a file's data: its caller (pid, uid, gid) and whether it is a truncate (else an open).</summary>
+public readonly record struct StubOpener(int Pid, uint Uid, uint Gid, bool Truncate);
 
 /// <summary>Where the kernel is shown a tiered file otherwise than its backing stat says.</summary>
 /// <param name="NoDataBlocks">A stub: the blocks it holds are the filesystem's metadata, not data (shown as 0).</param>

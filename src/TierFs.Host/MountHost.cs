@@ -151,6 +151,7 @@ public sealed class MountHost(MountSettings settings)
         {
             ReadOnly = settings.ReadOnly,
             Transfers = engine.Transfers,
+            Recalls = engine.RecallQueue,
         };
         var reloader = new ConfigReloader(settings.ConfigFile, stateDir, configs, remote, mountLogLevel);
         // Before mounting: a socket that cannot be made mounts nothing.

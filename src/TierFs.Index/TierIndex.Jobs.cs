@@ -46,4 +46,11 @@ public sealed partial class TierIndex
     public void ClearRetry(FileKey key) => _writer.Enqueue(new ClearRetry(key));
 
     public IReadOnlyList<RetryRow> Retries() => _readers.Use(s => JobQueries.Retries(s.Connection));
+
+    /// <summary>A recall's row of the recalls table (written with the next batch).</summary>
+    public void AppendRecall(RecallRow recall)
+    {
+        ArgumentNullException.ThrowIfNull(recall);
+        _writer.Enqueue(new PutRecall(recall));
+    }
 }

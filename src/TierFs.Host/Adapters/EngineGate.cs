@@ -17,8 +17,9 @@ public sealed class EngineGate(TierEngine engine) : IStubGate
     public ShownAttributes? Describe(int fd, in StatX st) =>
         engine.ShownAs(fd, new FileKey(st.Dev, st.Ino), st) is { } shown ? new ShownAttributes(shown.NoDataBlocks, shown.CtimeNs) : null;
 
-    public int MakeLocal(int fd, in StatX st, bool truncatingToZero, int openerPid, uint openerUid) =>
-        engine.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero, new Opener(openerPid, openerUid));
+    public int MakeLocal(int fd, in StatX st, bool truncatingToZero, in StubOpener opener) =>
+        engine.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero,
+            new Opener(opener.Pid, opener.Uid, opener.Gid, opener.Truncate ? RecallTrigger.Truncate : RecallTrigger.Open));
 
     public void DataChanging(int fd, ulong dev, ulong ino) => engine.DataChanging(fd, new FileKey(dev, ino));
 

@@ -25,6 +25,9 @@ public sealed partial class TierEngine : IDisposable
     private readonly ITierJournal _journal;
     private readonly FileLocks _locks = new();
     private readonly InFlightRecalls _recalls = new();
+
+    /// <summary>The recalls running and waiting for their turn (recall.max_concurrent, recall.max_queued).</summary>
+    public RecallSlots RecallQueue { get; }
     private readonly string _remoteId;
 
     // The last path a command named each tiered file by: the mount itself knows only inodes,
@@ -55,6 +58,7 @@ public sealed partial class TierEngine : IDisposable
         _rootFd = Libc.Dup(rootFd);
         if (_rootFd < 0) throw new IOException($"cannot duplicate the backing root descriptor: errno {Libc.Errno()}");
         _configs = config;
+        RecallQueue = new RecallSlots(() => _config.Recall.MaxConcurrent, () => _config.Recall.MaxQueued);
         _remote = remote;
         _mount = mount;
         _journal = journal;
@@ -135,7 +139,7 @@ public sealed partial class TierEngine : IDisposable
     {
         var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
         if (!cachedStub && !StubStore.MayBeStub(st)) return 0;
-        if (!truncatingToZero) return RecallShared(pathFd, key, null, "open", null, CancellationToken.None, opener?.Describe()).GetAwaiter().GetResult() is null ? 0 : -Errno.EIO;
+        if (!truncatingToZero) return Recall(pathFd, key, opener);
 
         _locks.TryEnter(key, Timeout.InfiniteTimeSpan, out var held);
         using (held)
@@ -155,6 +159,38 @@ public sealed partial class TierEngine : IDisposable
             Cache.Set(key, record);
             return record.IsStub ? DropStub(pathFd, key, record) : 0;
         }
+    }
+
+    /// <summary>
+    /// An open (or a truncate to a non-zero size) needs the data of a file that may be a stub. A
+    /// caller the recall rules refuse gets EPERM (and nothing is recalled); when the recall queue is
+    /// full, EAGAIN; when the data cannot be had, EIO.
+    /// </summary>
+    private int Recall(int pathFd, FileKey key, Opener? opener)
+    {
+        var cause = opener?.Cause() ?? new RecallCause(RecallTrigger.Open, Environment.ProcessId, 0, 0);
+        // The rules are asked first (no rules: nothing read), the record only for a caller they refuse.
+        if (RecallAdmission.Refuses(_config.Recall, cause) is { } why && IsStub(pathFd, key))
+        {
+            Log.Warn(Source, $"recall of {NameOf(key, PathUnderRoot(pathFd))} refused ({cause.TriggerName} by {cause.Describe()} gid={cause.Gid}): {why}; " +
+                             $"the {cause.TriggerName} fails with EPERM");
+            return -Errno.EPERM;
+        }
+        var outcome = RecallShared(pathFd, key, null, cause, null, CancellationToken.None, out var queueFull);
+        if (queueFull)
+        {
+            Log.Warn(Source, $"recall of {NameOf(key, PathUnderRoot(pathFd))} not started ({cause.TriggerName} by {cause.Describe()}): " +
+                             $"{outcome.Result}; the {cause.TriggerName} fails with EAGAIN");
+            return -Errno.EAGAIN;
+        }
+        return outcome.GetAwaiter().GetResult() is null ? 0 : -Errno.EIO;
+    }
+
+    /// <summary>Whether the file is a stub now (an unreadable record counts as one: its open would fail anyway).</summary>
+    private bool IsStub(int pathFd, FileKey key)
+    {
+        try { return StubStore.Read(pathFd) is { IsStub: true }; }
+        catch (Exception e) when (e is IOException or CorruptStubException) { return true; }
     }
 
     /// <summary>

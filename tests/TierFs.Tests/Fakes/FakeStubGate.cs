@@ -26,9 +26,9 @@ public sealed class FakeStubGate : IStubGate
 
     public ShownAttributes? Describe(int fd, in StatX st) => Tiered.ContainsKey((st.Dev, st.Ino)) ? Shown : null;
 
-    public int MakeLocal(int fd, in StatX st, bool truncatingToZero, int openerPid, uint openerUid)
+    public int MakeLocal(int fd, in StatX st, bool truncatingToZero, in StubOpener opener)
     {
-        MakeLocalCalls.Enqueue((st.Ino, truncatingToZero, openerPid, openerUid));
+        MakeLocalCalls.Enqueue((st.Ino, truncatingToZero, opener.Pid, opener.Uid));
         return MakeLocalResult;
     }
 
