@@ -111,8 +111,8 @@ public sealed partial class TierEngine
     {
         try
         {
-            var root = File.ResolveLinkTarget($"/proc/self/fd/{_rootFd}", false)?.ToString();
-            var file = File.ResolveLinkTarget($"/proc/self/fd/{fd}", false)?.ToString();
+            var root = new FileInfo($"/proc/self/fd/{_rootFd}").LinkTarget;
+            var file = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
             if (root is null || file is null || file.EndsWith(" (deleted)", StringComparison.Ordinal)) return null;
             var prefix = root.EndsWith('/') ? root : root + "/";
             return file.StartsWith(prefix, StringComparison.Ordinal) ? file[prefix.Length..] : null;
