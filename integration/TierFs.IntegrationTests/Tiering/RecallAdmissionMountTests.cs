@@ -82,10 +82,10 @@ public sealed class RecallAdmissionMountTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_user_without_read_permission_gets_EACCES_and_starts_no_recall()
+    public void A_user_without_read_permission_gets_EACCES_and_a_denied_user_EPERM_and_neither_starts_a_recall()
     {
         using var s3 = S3Server.Launch();
-        using var t = S3TierMount.Start(s3, "perm/");
+        using var t = S3TierMount.Start(s3, "perm/", "", "recall:\n  deny_uids: [65534]\n");
         var m = t.M;
         File.SetUnixFileMode(m.Root, (UnixFileMode)0b111_101_101);
         File.SetUnixFileMode(m.MountPoint, (UnixFileMode)0b111_101_101);
@@ -105,6 +105,20 @@ public sealed class RecallAdmissionMountTests(ITestOutputHelper output)
         Assert.Equal(stubBlocks, t.BackingBlocks("secret.bin"));
         Assert.DoesNotContain("recalled", m.Log);
         Assert.Empty(Recalls(m));
+
+        // A file the user may read, but the rules deny the user: EPERM, and `tierfs recall` as that user is refused too.
+        File.WriteAllBytes(m.M("open.bin"), Content(100_000, seed: 9));
+        File.SetUnixFileMode(m.M("open.bin"), (UnixFileMode)0b110_100_100);
+        Migrate(m.M("open.bin"));
+        r = Proc.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "cat", m.M("open.bin")]);
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.Contains("Operation not permitted", r.Stderr);
+        r = Proc.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Proc.Tierfs, "recall", m.M("open.bin")]);
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains("recall refused: uid 65534 is in recall.deny_uids", r.Stderr);
+        Assert.Equal("released", State(m.M("open.bin")));
+        Assert.Empty(Recalls(m));
+        Assert.Matches(@"refused \(open by pid=\d+ uid=65534 comm=cat gid=65534\): uid 65534 is in recall\.deny_uids; the open fails with EPERM", m.Log);
     }
 
     [Fact]

@@ -28,6 +28,8 @@ public sealed partial class TierEngine : IDisposable
 
     /// <summary>The recalls running and waiting for their turn (recall.max_concurrent, recall.max_queued).</summary>
     public RecallSlots RecallQueue { get; }
+
+    private readonly RefusalLog _refusals = new(Source);
     private readonly string _remoteId;
 
     // The last path a command named each tiered file by: the mount itself knows only inodes,
@@ -172,15 +174,15 @@ public sealed partial class TierEngine : IDisposable
         // The rules are asked first (no rules: nothing read), the record only for a caller they refuse.
         if (RecallAdmission.Refuses(_config.Recall, cause) is { } why && IsStub(pathFd, key))
         {
-            Log.Warn(Source, $"recall of {NameOf(key, PathUnderRoot(pathFd))} refused ({cause.TriggerName} by {cause.Describe()} gid={cause.Gid}): {why}; " +
-                             $"the {cause.TriggerName} fails with EPERM");
+            _refusals.Refused(cause, $"recall of {NameOf(key, PathUnderRoot(pathFd))} refused ({cause.TriggerName} by {cause.Describe()} gid={cause.Gid}): {why}; " +
+                                     $"the {cause.TriggerName} fails with EPERM");
             return -Errno.EPERM;
         }
         var outcome = RecallShared(pathFd, key, null, cause, null, CancellationToken.None, out var queueFull);
         if (queueFull)
         {
-            Log.Warn(Source, $"recall of {NameOf(key, PathUnderRoot(pathFd))} not started ({cause.TriggerName} by {cause.Describe()}): " +
-                             $"{outcome.Result}; the {cause.TriggerName} fails with EAGAIN");
+            _refusals.Refused(cause, $"recall of {NameOf(key, PathUnderRoot(pathFd))} not started ({cause.TriggerName} by {cause.Describe()}): " +
+                                     $"{outcome.Result}; the {cause.TriggerName} fails with EAGAIN");
             return -Errno.EAGAIN;
         }
         return outcome.GetAwaiter().GetResult() is null ? 0 : -Errno.EIO;

@@ -195,4 +195,27 @@ public sealed class RecallAdmissionTests
         using var root = full.TryQueue(always: true);
         Assert.NotNull(root);
     }
+
+    [Fact]
+    public async Task Many_openers_of_many_stubs_under_a_small_max_concurrent_all_get_their_bytes_and_each_recall_one_row()
+    {
+        const int files = 40;
+        using var h = Harness(new RecallConfig { MaxConcurrent = 3 });
+        h.Remote.Latency = TimeSpan.FromMilliseconds(2);
+        var data = new byte[files][];
+        for (var i = 0; i < files; i++) data[i] = await Stub(h, $"f{i}");
+        var results = new int[files * 2];
+        // Two openers per file, on threads of their own as FUSE workers.
+        var threads = Enumerable.Range(0, files * 2).Select(i => new Thread(() => results[i] = h.Open($"f{i % files}", new Opener(Me, (uint)(1000 + i), 100)))).ToList();
+        threads.ForEach(t => t.Start());
+        Assert.All(threads, t => Assert.True(t.Join(Bound), "an open did not return"));
+        Assert.All(results, r => Assert.Equal(0, r));
+        Assert.InRange(h.Remote.MostDownloadsAtOnce, 1, 3);
+        for (var i = 0; i < files; i++) Assert.Equal(data[i], h.Read($"f{i}"));
+        Assert.Equal(files, h.Remote.Downloads);
+        Assert.Equal(files, h.Journal.Recalls.Count);
+        Assert.Equal(files, h.Journal.Recalls.Select(r => r.Path).Distinct().Count());
+        Assert.All(h.Journal.Recalls, r => Assert.Null(r.Error));
+        Assert.Equal(new RecallLoad(0, 0, 3, new RecallConfig().MaxQueued), h.Engine.RecallQueue.Load);
+    }
 }
