@@ -140,7 +140,8 @@ public sealed class RecallAdmissionMountTests(ITestOutputHelper output)
         {
             readers = new[] { "x.bin", "y.bin" }.Select(name => Task.Run(() => Proc.Run("python3", ["-c", Reader, m.M(name)], Patience))).ToArray();
             string? seen = null;
-            Assert.True(Proc.WaitUntil(() => (seen = Tierfs("status", m.MountPoint).Stdout).Contains("recalls: 1 running, 1 queued"), Patience),
+            Assert.True(Proc.WaitUntil(() => (seen = Tierfs("status", m.MountPoint).Stdout).Contains("recalls: 1 running, 1 queued") &&
+                                            seen.Contains("moving: recalling") && seen.Contains("moving: queued for recall"), Patience),
                 $"status never showed one recall running and one queued:\n{seen}\n{m.Log}");
             status = seen!;
             var json = Tierfs("status", m.MountPoint, "--json");

@@ -102,7 +102,9 @@ public sealed class RecallAdmissionTests
         try
         {
             threads.ForEach(t => t.Start());
-            Await.Until(() => h.Engine.RecallQueue.Load is { Running: 2, Queued: 3 }, Bound, "2 recalls running and 3 queued");
+            // A recall counts as queued from its start; it shows in Transfers once it holds its file's lock.
+            Await.Until(() => h.Engine.RecallQueue.Load is { Running: 2, Queued: 3 } && h.Engine.Transfers.Snapshot().Count == 5 && h.Remote.Downloads == 2,
+                Bound, "2 recalls running (downloading) and 3 queued");
             Assert.Equal(2, h.Remote.Downloads);
             var shown = h.Engine.Transfers.Snapshot();
             Assert.Equal(2, shown.Count(t => t.Activity == "recalling"));
