@@ -122,6 +122,7 @@ public sealed partial class TieringDaemon : ITierCommands
         }
         var job = current?.Job;
         var paused = Periodic && RunTimes.Paused(_clock.GetUtcNow(), schedule.Window, _clock.LocalTimeZone);
+        var now = DateTimeOffset.UtcNow;
         return JsonSerializer.Serialize(new
         {
             periodic = Periodic,
@@ -155,7 +156,14 @@ public sealed partial class TieringDaemon : ITierCommands
                 },
                 queue = current.Queue.Select(q => new { policy = q.Name, files = q.Files, bytes = q.Bytes }).ToList(),
             },
-            transfers = (Transfers?.Snapshot() ?? []).Select(t => new { path = t.Path, activity = t.Activity, done = t.Done, total = t.Total }).ToList(),
+            transfers = (Transfers?.Snapshot() ?? []).Select(t => new
+            {
+                path = t.Path, activity = t.Activity, done = t.Done, total = t.Total, by = t.By,
+                since = t.Since == default ? (long?)null : t.Since.ToUnixTimeMilliseconds(),
+                rate = (long)t.Rate(now),
+                etaSeconds = t.Eta(now) is { } eta ? (long?)Math.Ceiling(eta.TotalSeconds) : null,
+            }).ToList(),
+            recalls = Recalls?.Load is { } load ? new { running = load.Running, queued = load.Queued, maxConcurrent = load.MaxConcurrent, maxQueued = load.MaxQueued } : null,
             movers = new
             {
                 limit = Movers.Limit,

@@ -80,6 +80,9 @@ public sealed partial class TieringDaemon : IDisposable
     /// <summary>Where a job's start and end are entered in the mount's operation log (none when not set).</summary>
     public Action<LogLine>? OpLog { get; set; }
 
+    /// <summary>The engine's recalls running and queued against their limits, shown by `tierfs status` (none when not set).</summary>
+    public RecallSlots? Recalls { get; set; }
+
     /// <summary>Starts the periodic runs: the first one interval from now (or at the window's start).</summary>
     public void Start()
     {

@@ -158,6 +158,7 @@ public sealed class MountHost(MountSettings settings)
             ReadOnly = settings.ReadOnly,
             Transfers = engine.Transfers,
             OpLog = journal.Log, // a job's start and end, beside its files' entries
+            Recalls = engine.RecallQueue,
         };
         var reloader = new ConfigReloader(settings.ConfigFile, stateDir, configs, remote, mountLogLevel);
         // Before mounting: a socket that cannot be made mounts nothing.

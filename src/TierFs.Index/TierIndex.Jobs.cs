@@ -96,4 +96,11 @@ public sealed partial class TierIndex
     public void ClearRetry(string file) => _writer.Enqueue(new ClearRetry(file));
 
     public IReadOnlyList<RetryRow> Retries() => _readers.Use(s => JobQueries.Retries(s.Connection));
+
+    /// <summary>A recall's row of the recalls table (written with the next batch).</summary>
+    public void AppendRecall(RecallRow recall)
+    {
+        ArgumentNullException.ThrowIfNull(recall);
+        _writer.Enqueue(new PutRecall(recall));
+    }
 }

@@ -24,6 +24,7 @@ internal static class Migrations
         Migration.Sql(7, "tier records: the CRC32C and BLAKE3 composites", V7),
         Migration.Sql(8, "the operation log kept on both nodes: each entry's origin and sequence", V8),
         Migration.Sql(9, "the daemon's job store: retries by file id, claims with a lease, job owners", V9),
+        Migration.Sql(10, "every recall accounted for: the recalls table", V10),
     ];
 
     public static int Latest => All[^1].Version;
@@ -275,5 +276,28 @@ internal static class Migrations
             started      INTEGER NOT NULL,
             owner        TEXT    NOT NULL
         );
+        """;
+
+    // One row per recall (openers sharing one recall: one row, the first one's cause), written when
+    // it ends: the file (its id, and its path when the recall knew it), who caused it and how, when
+    // it was asked for and when it ended (unix ms), the bytes that landed, ok or failed and why.
+    // `tierfs report` sums it by user and command over a period: the index on started serves that.
+    private const string V10 = """
+        CREATE TABLE recalls (
+            id           INTEGER PRIMARY KEY,
+            file_id      TEXT,
+            path         TEXT,
+            trigger      TEXT    NOT NULL,
+            pid          INTEGER NOT NULL,
+            uid          INTEGER NOT NULL,
+            gid          INTEGER NOT NULL,
+            command      TEXT    NOT NULL,
+            started      INTEGER NOT NULL,
+            ended        INTEGER NOT NULL,
+            bytes        INTEGER NOT NULL,
+            result       TEXT    NOT NULL,
+            error        TEXT
+        );
+        CREATE INDEX recalls_started ON recalls(started);
         """;
 }

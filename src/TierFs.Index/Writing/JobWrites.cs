@@ -42,3 +42,16 @@ internal sealed class ReleaseClaims(long job) : IndexWrite
 
     public override string ToString() => $"release the claims of job {job}";
 }
+
+/// <summary>A recall's row; a recall that named no path gets the inode's path from the namespace (or its tier row).</summary>
+internal sealed class PutRecall(RecallRow r) : IndexWrite
+{
+    public override void Apply(WriteStatements s) => Run(s.Adhoc(
+            "INSERT INTO recalls (file_id, path, trigger, pid, uid, gid, command, started, ended, bytes, result, error) VALUES ($1, " +
+            "coalesce($2, (SELECT path(parent_id, name) FROM entries WHERE ino = $13 AND dev = $14 AND type = 'f' LIMIT 1), " +
+            "(SELECT path FROM tier WHERE dev = $14 AND ino = $13)), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", 14),
+        Db.Text(r.FileId), Db.Text(r.Path), r.Trigger, (long)r.Pid, (long)r.Uid, (long)r.Gid, r.Command, r.StartedMs, r.EndedMs, r.Bytes,
+        r.Result, Db.Text(r.Error), Db.Key(r.Key.Ino), Db.Key(r.Key.Dev));
+
+    public override string ToString() => $"recall {r.Path ?? r.Key.ToString()} {r.Result}";
+}

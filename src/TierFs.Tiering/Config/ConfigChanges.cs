@@ -65,8 +65,18 @@ public static class ConfigChanges
         Compare("schedule.min_age", Units.FormatDuration(a.MinAge), Units.FormatDuration(b.MinAge), ChangeKind.Live);
         Compare("schedule.retries", a.Retries, b.Retries, ChangeKind.Live);
         Compare("schedule.retry_backoff", Units.FormatDuration(a.RetryBackoff), Units.FormatDuration(b.RetryBackoff), ChangeKind.Live);
+        var (rc, rn) = (old.Recall, @new.Recall);
+        Compare("recall.deny_commands", List(rc.DenyCommands), List(rn.DenyCommands), ChangeKind.Live);
+        Compare("recall.deny_uids", List(rc.DenyUids), List(rn.DenyUids), ChangeKind.Live);
+        Compare("recall.deny_gids", List(rc.DenyGids), List(rn.DenyGids), ChangeKind.Live);
+        Compare("recall.allow_uids", List(rc.AllowUids), List(rn.AllowUids), ChangeKind.Live);
+        Compare("recall.allow_gids", List(rc.AllowGids), List(rn.AllowGids), ChangeKind.Live);
+        Compare("recall.max_concurrent", rc.MaxConcurrent, rn.MaxConcurrent, ChangeKind.Live);
+        Compare("recall.max_queued", rc.MaxQueued, rn.MaxQueued, ChangeKind.Live);
         return changes;
     }
+
+    private static string List<T>(IEnumerable<T> items) => $"[{string.Join(", ", items)}]";
 
     /// <summary>True when a change needs the remote store made again (a new client or new transfer settings).</summary>
     public static bool NeedsNewStore(IEnumerable<ConfigChange> changes) =>

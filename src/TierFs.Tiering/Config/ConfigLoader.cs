@@ -43,6 +43,7 @@ public static class ConfigLoader
             Schedule = PolicyReader.ReadSchedule(top),
             Node = PeerReader.ReadNode(top),
             Peer = PeerReader.ReadPeer(top),
+            Recall = RecallReader.Read(top),
         };
         if (config.Peer is not null && config.Node.Listen is null)
             throw top.Error("peer", "needs node.listen too: each node pulls the other's log from the other's listener");

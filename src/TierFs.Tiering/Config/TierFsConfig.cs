@@ -14,6 +14,8 @@ public sealed record TierFsConfig
     public NodeConfig Node { get; init; } = new();
     /// <summary>The other management node; null: this node keeps its log alone.</summary>
     public PeerConfig? Peer { get; init; }
+    /// <summary>Who may recall, and how many recalls run at once.</summary>
+    public RecallConfig Recall { get; init; } = new();
 }
 
 public enum RemoteType { Directory, S3 }

@@ -74,10 +74,8 @@ public sealed partial class TierEngine : ITierCommands
     private async Task<FileResult> RunOneAsync(ControlRequest request, TierFile f, IControlSink sink, CancellationToken ct)
     {
         var op = request.Op;
-        // Seen by `tierfs state` and `tierfs status` while it lasts ("archiving 45%").
-        using var transfer = op is TierOp.Archive or TierOp.Migrate or TierOp.Recall
-            ? Transfers.Begin(f.Key, f.Path, op == TierOp.Recall ? "recalling" : "archiving", f.Size)
-            : null;
+        // Seen by `tierfs state` and `tierfs status` while it lasts ("archiving 45%"; a recall shows itself).
+        using var transfer = op is TierOp.Archive or TierOp.Migrate ? Transfers.Begin(f.Key, f.Path, "archiving", f.Size) : null;
         var progress = new Progress(f, sink, transfer);
         try
         {
@@ -89,9 +87,9 @@ public sealed partial class TierEngine : ITierCommands
                 TierOp.Archive => await ArchiveAsync(f, progress, ct).ConfigureAwait(false),
                 TierOp.Release => await ReleaseAsync(f, ct).ConfigureAwait(false),
                 TierOp.Migrate => await ArchiveAsync(f, progress, ct).ConfigureAwait(false) ?? await ReleaseAsync(f, ct).ConfigureAwait(false),
-                TierOp.Recall => await RecallCommandAsync(f, progress, ct, request.Caller?.Description).ConfigureAwait(false),
+                TierOp.Recall => await RecallCommandAsync(f, progress, ct, RecallCause.Of(request.Caller, RecallTrigger.Command)).ConfigureAwait(false),
                 TierOp.Check => await CheckAsync(f, ct).ConfigureAwait(false),
-                TierOp.Resolve => await ResolveAsync(f, request.Resolve, request.Force, progress, ct).ConfigureAwait(false),
+                TierOp.Resolve => await ResolveAsync(f, request.Resolve, request.Force, RecallCause.Of(request.Caller, RecallTrigger.Resolve), progress, ct).ConfigureAwait(false),
                 _ => "unknown operation",
             };
             var (described, note) = Describe(f);

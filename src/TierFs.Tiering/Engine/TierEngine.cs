@@ -27,6 +27,11 @@ public sealed partial class TierEngine : IDisposable
     private readonly ITierJournal _journal;
     private readonly FileLocks _locks = new();
     private readonly InFlightRecalls _recalls = new();
+
+    /// <summary>The recalls running and waiting for their turn (recall.max_concurrent, recall.max_queued).</summary>
+    public RecallSlots RecallQueue { get; }
+
+    private readonly RefusalLog _refusals = new(Source);
     private readonly string _remoteId;
 
     // The last path a command named each tiered file by: the mount itself knows only inodes,
@@ -58,6 +63,7 @@ public sealed partial class TierEngine : IDisposable
         _rootFd = Libc.Dup(rootFd);
         if (_rootFd < 0) throw new IOException($"cannot duplicate the backing root descriptor: errno {Libc.Errno()}");
         _configs = config;
+        RecallQueue = new RecallSlots(() => _config.Recall.MaxConcurrent, () => _config.Recall.MaxQueued);
         _remote = remote;
         _mount = mount;
         _journal = journal;
@@ -142,7 +148,7 @@ public sealed partial class TierEngine : IDisposable
     {
         var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
         if (!cachedStub && !StubStore.MayBeStub(st)) return 0;
-        if (!truncatingToZero) return RecallShared(pathFd, key, null, "open", null, CancellationToken.None, opener?.Describe()).GetAwaiter().GetResult() is null ? 0 : -Errno.EIO;
+        if (!truncatingToZero) return Recall(pathFd, key, opener);
 
         _locks.TryEnter(key, Timeout.InfiniteTimeSpan, out var held);
         using (held)
@@ -165,34 +171,56 @@ public sealed partial class TierEngine : IDisposable
     }
 
     /// <summary>
-    /// <see cref="MakeLocal"/> for an open that can be answered later (not truncating): the recall
-    /// runs on the thread pool and the calling thread returns at once, so that a FUSE thread is not
-    /// held while a stub's data comes back. The task's result is 0 or a negative errno. With
-    /// <paramref name="streaming"/> (a read-only open), it completes as soon as the recall serves
-    /// reads part by part (<see cref="ReadRecalling"/>), not when the whole file is back.
+    /// An open (or a truncate to a non-zero size) needs the data of a file that may be a stub. A
+    /// caller the recall rules refuse gets EPERM (and nothing is recalled); when the recall queue is
+    /// full, EAGAIN; when the data cannot be had, EIO.
+    /// </summary>
+    private int Recall(int pathFd, FileKey key, Opener? opener) => StartRecall(pathFd, key, opener, streaming: false).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// <see cref="MakeLocal"/> for an open that can be answered later (not truncating): the calling
+    /// thread returns at once (the rules are asked and the recall queued on it; the recall runs on
+    /// the thread pool), so that a FUSE thread is not held while a stub's data comes back. The task's
+    /// result is 0 or a negative errno, as MakeLocal's. With <paramref name="streaming"/> (a read-only
+    /// open), it completes as soon as the recall serves reads part by part (<see cref="ReadRecalling"/>).
     /// </summary>
     public Task<int> MakeLocalLater(int pathFd, FileKey key, in StatX st, Opener? opener = null, bool streaming = false)
     {
         var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
         if (!cachedStub && !StubStore.MayBeStub(st)) return Task.FromResult(0);
-        var fd = Libc.Dup(pathFd); // the caller's descriptor is only lent for this call
-        if (fd < 0) return Task.FromResult(-Errno.EIO);
-        var by = opener?.Describe();
-        return Task.Run(async () =>
+        return StartRecall(pathFd, key, opener, streaming);
+    }
+
+    /// <summary>The recall rules, then the recall (started or joined): its outcome as 0 or a negative errno.</summary>
+    private Task<int> StartRecall(int pathFd, FileKey key, Opener? opener, bool streaming)
+    {
+        var cause = opener?.Cause() ?? new RecallCause(RecallTrigger.Open, Environment.ProcessId, 0, 0);
+        // The rules are asked first (no rules: nothing read), the record only for a caller they refuse.
+        if (RecallAdmission.Refuses(_config.Recall, cause) is { } why && IsStub(pathFd, key))
         {
-            try
-            {
-                var recall = RecallShared(fd, key, null, "open", null, CancellationToken.None, by, streaming);
-                if (streaming)
-                {
-                    var live = Streams.WhenLive(key);
-                    if (await Task.WhenAny(recall, live).ConfigureAwait(false) == live) return 0;
-                    Streams.StopWaiting(key, live);
-                }
-                return await recall.ConfigureAwait(false) is null ? 0 : -Errno.EIO;
-            }
-            finally { Libc.Close(fd); }
-        });
+            _refusals.Refused(cause, $"recall of {NameOf(key, PathUnderRoot(pathFd))} refused ({cause.TriggerName} by {cause.Describe()} gid={cause.Gid}): {why}; " +
+                                     $"the {cause.TriggerName} fails with EPERM");
+            return Task.FromResult(-Errno.EPERM);
+        }
+        var outcome = RecallShared(pathFd, key, null, cause, null, CancellationToken.None, out var queueFull, streaming);
+        if (queueFull)
+        {
+            _refusals.Refused(cause, $"recall of {NameOf(key, PathUnderRoot(pathFd))} not started ({cause.TriggerName} by {cause.Describe()}): " +
+                                     $"{outcome.Result}; the {cause.TriggerName} fails with EAGAIN");
+            return Task.FromResult(-Errno.EAGAIN);
+        }
+        return streaming ? ServedOrDoneAsync(key, outcome) : DoneAsync(outcome);
+    }
+
+    private static async Task<int> DoneAsync(Task<string?> recall) => await recall.ConfigureAwait(false) is null ? 0 : -Errno.EIO;
+
+    /// <summary>0 as soon as the recall serves reads (or ends well); -EIO when it ends badly first.</summary>
+    private async Task<int> ServedOrDoneAsync(FileKey key, Task<string?> recall)
+    {
+        var live = Streams.WhenLive(key);
+        if (await Task.WhenAny(recall, live).ConfigureAwait(false) == live) return 0;
+        Streams.StopWaiting(key, live);
+        return await DoneAsync(recall).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -206,6 +234,13 @@ public sealed partial class TierEngine : IDisposable
         if (Streams.TryGet(key, out var stream)) return stream.ReadAsync(fd, offset, into);
         if (Cache.TryGet(key, out var record) && record.IsStub) return Task.FromResult(-Errno.EIO);
         return null;
+    }
+
+    /// <summary>Whether the file is a stub now (an unreadable record counts as one: its open would fail anyway).</summary>
+    private bool IsStub(int pathFd, FileKey key)
+    {
+        try { return StubStore.Read(pathFd) is { IsStub: true }; }
+        catch (Exception e) when (e is IOException or CorruptStubException) { return true; }
     }
 
     /// <summary>

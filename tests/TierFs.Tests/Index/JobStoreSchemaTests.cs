@@ -31,7 +31,7 @@ public class JobStoreSchemaTests
         }
 
         using var index = files.Open();
-        Assert.Equal(9, index.SchemaVersion);
+        Assert.Equal(TierIndex.CurrentSchemaVersion, index.SchemaVersion);
         Assert.Equal(
             [new RetryRow("f00d", 42, 2, 1000, "remote down"), new RetryRow(JobFileId.ForInode(resident), 43, 1, 2000, null)],
             index.Retries().OrderBy(r => r.MtimeNs));

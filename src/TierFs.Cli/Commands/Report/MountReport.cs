@@ -14,6 +14,12 @@ public sealed record PairTotal(string? Pair, long Objects, long Bytes);
 
 public sealed record DeleteQueue(long Count, long DueNow, DateTimeOffset? OldestDue);
 
+/// <summary>Recalls of one user or one command in the report's period: how many, how many failed, the bytes that landed, the time they took.</summary>
+public sealed record RecallTotal(string Who, long? Uid, long Recalls, long Failed, long Bytes, TimeSpan Took);
+
+/// <summary>The recalls section: since when, by user, by command.</summary>
+public sealed record RecallSummary(DateTimeOffset Since, IReadOnlyList<RecallTotal> ByUser, IReadOnlyList<RecallTotal> ByCommand);
+
 public sealed record LastScan(long Generation, DateTimeOffset Started, DateTimeOffset Finished, long Entries);
 
 /// <summary>
@@ -31,11 +37,15 @@ public sealed record MountReport(
     int Depth,
     IReadOnlyList<DirTotal> TopDirectories,
     IReadOnlyList<PairTotal> Remote,
-    DeleteQueue PendingDeletes)
+    DeleteQueue PendingDeletes,
+    RecallSummary? Recalls = null)
 {
     public static readonly IReadOnlyList<string> AllStates = TierStateNames.All;
 
-    public static MountReport Collect(ReadOnlyIndex index, int depth, int top, DateTimeOffset now)
+    /// <summary>The schema that has the recalls table (an index an older mount wrote has none: no section).</summary>
+    private const int RecallsSchema = 9;
+
+    public static MountReport Collect(ReadOnlyIndex index, int depth, int top, DateTimeOffset now, DateTimeOffset? recallsSince = null)
     {
         var states = Rows(index, "SELECT state, count(*), coalesce(sum(size), 0), coalesce(sum(blocks), 0) * 512 FROM files WHERE type = 'f' GROUP BY state")
             .ToDictionary(r => (string)r[0]!, r => new StateTotal((string)r[0]!, (long)r[1]!, (long)r[2]!, (long)r[3]!));
@@ -51,7 +61,22 @@ public sealed record MountReport(
             AllStates.Select(s => states.GetValueOrDefault(s) ?? new StateTotal(s, 0, 0, 0))
                 .Concat(states.Values.Where(s => !AllStates.Contains(s.State))).ToList(),
             owners, depth, DirectoriesAt(index, depth, top), remote,
-            new DeleteQueue((long)deletes[0]!, (long)deletes[2]!, deletes[1] is long due ? Time(due) : null));
+            new DeleteQueue((long)deletes[0]!, (long)deletes[2]!, deletes[1] is long due ? Time(due) : null),
+            index.SchemaVersion >= RecallsSchema ? RecallsSince(index, recallsSince ?? now.AddDays(-7)) : null);
+    }
+
+    // Recalls asked for from `since` on, summed by uid and by command; most bytes first.
+    private static RecallSummary RecallsSince(ReadOnlyIndex index, DateTimeOffset since)
+    {
+        var from = since.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        List<object?[]> By(string column) => [.. Rows(index,
+            $"SELECT {column}, count(*), coalesce(sum(result <> 'ok'), 0), coalesce(sum(bytes), 0), coalesce(sum(ended - started), 0) " +
+            $"FROM recalls WHERE started >= {from} GROUP BY {column} ORDER BY 4 DESC, 2 DESC, 1")];
+        static RecallTotal Total(object?[] r, string who, long? uid) =>
+            new(who, uid, (long)r[1]!, (long)r[2]!, (long)r[3]!, TimeSpan.FromMilliseconds((long)r[4]!));
+        return new RecallSummary(since,
+            By("uid").Select(r => Total(r, UserNames.Of((long)r[0]!) ?? "?", (long)r[0]!)).ToList(),
+            By("command").Select(r => Total(r, (string)r[0]!, null)).ToList());
     }
 
     // Each directory at the given depth with the files of every directory below it: the CTE
