@@ -197,9 +197,6 @@ declare -A VAL=()  # "variant|metric" -> space-separated values
 LOG=$ROOT/raw.log
 : >"$LOG"
 
-proc_cpu() { awk '{printf "%d", $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; } # ticks
-busy_ticks() { awk '/^cpu / {printf "%d", $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
-TICK=$(getconf CLK_TCK)
 kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; } # kv NAME "a=1 b=2"
 
 put() { # VARIANT METRIC VALUE
