@@ -30,6 +30,7 @@ public static partial class Program
             MountCommand.Create(),
             UmountCommand.Create(),
             QueryCommand.Create(),
+            LogCommand.Create(),
             ReportCommand.Create(),
             Commands.Background.ScanCommand.Create(),
             Commands.Background.StatusCommand.Create(),

@@ -3,6 +3,7 @@ using TierFs.Host.Adapters;
 using TierFs.Common;
 using TierFs.Daemon;
 using TierFs.Index;
+using TierFs.Peer;
 using TierFs.Remote;
 using TierFs.Scan;
 using TierFs.Tiering.Config;
@@ -103,7 +104,7 @@ public sealed class MountHost(MountSettings settings)
 
         var rootFd = OverlayFileSystem.OpenBacking(backing);
         using var treeLock = BackingLock.Take(rootFd, backing, mountPoint);
-        using var index = TierIndex.Open(Path.Combine(stateDir, StateDirectory.IndexFile));
+        using var index = TierIndex.Open(Path.Combine(stateDir, StateDirectory.IndexFile), new IndexOptions { NodeName = config.Node.Name });
         RefuseForeignStubs(index, remote, stateDir);
         // Disposed explicitly once the FUSE loop is over (its last changes applied), before the overlay.
         using var keeper = new IndexKeeper(index, rootFd);
@@ -154,7 +155,11 @@ public sealed class MountHost(MountSettings settings)
         var reloader = new ConfigReloader(settings.ConfigFile, stateDir, configs, remote, mountLogLevel);
         // Before mounting: a socket that cannot be made mounts nothing.
         RuntimeFiles.PrepareDirectory();
-        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, reloader, settings.ReadOnly));
+        // The other management node of the pair: each serves its log to the other and pulls the other's.
+        await using var peerLink = config.Peer is { } peer
+            ? await PeerLink.StartAsync(new PeerLinkOptions(config.Node.Listen!, peer.Url, peer.Secret, peer.CaFile, config.Node.TlsCertificate, config.Node.TlsKey), index).ConfigureAwait(false)
+            : null;
+        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, reloader, settings.ReadOnly, peerLink is null ? null : () => peerLink.State.Snapshot()));
         using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), callers);
         using var background = new CancellationTokenSource();
         var deleter = new RemoteDeleter(remote, journal, TimeSpan.FromSeconds(settings.DeleteIntervalSeconds)).RunAsync(background.Token);

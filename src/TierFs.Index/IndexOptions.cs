@@ -11,4 +11,6 @@ public sealed record IndexOptions
     public int QueueCapacity { get; init; } = 65536;
     /// <summary>How long a connection waits for another's lock before failing.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The origin of the operation log entries written here (the node's name: `node.name`).</summary>
+    public string NodeName { get; init; } = Environment.MachineName;
 }

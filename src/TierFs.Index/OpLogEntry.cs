@@ -2,7 +2,9 @@ namespace TierFs.Index;
 
 /// <summary>
 /// One entry of the operation log (what was archived, released, recalled, deleted, and how it went).
-/// <see cref="Id"/> is assigned when the entry is committed; leave it 0 when appending.
+/// Every entry has an origin (the node that wrote it) and a sequence number of that origin, both
+/// assigned when a local entry is committed (leave them, and <see cref="Id"/>, unset when
+/// appending); entries of a peer keep theirs: (origin, seq) names an entry on both nodes.
 /// </summary>
 public sealed record OpLogEntry
 {
@@ -12,6 +14,8 @@ public sealed record OpLogEntry
     public const string OpDelete = "delete";
 
     public long Id { get; init; }
+    public string Origin { get; init; } = "";
+    public long Seq { get; init; }
     public required long AtMs { get; init; }
     public required string Op { get; init; }
     public string? Path { get; init; }

@@ -71,7 +71,9 @@ public sealed partial class TierIndex : IDisposable
             if (!mode.Equals("wal", StringComparison.OrdinalIgnoreCase))
                 Log.Warn(Source, $"{path}: the filesystem does not allow WAL (journal mode {mode}); readers will wait for writers");
             Log.Debug(Source, $"opened {path} (schema {version})");
-            return new TierIndex(path, version, connection, options);
+            var index = new TierIndex(path, version, connection, options);
+            index.AdoptUnnamedLog();
+            return index;
         }
         catch (SqliteException e)
         {
@@ -92,11 +94,16 @@ public sealed partial class TierIndex : IDisposable
     /// <summary>Sets the whole row of the row's inode.</summary>
     public void Upsert(TierRow row)
     {
+        CheckRow(row);
+        _writer.Enqueue(new UpsertTier(row));
+    }
+
+    private static void CheckRow(TierRow row)
+    {
         ArgumentNullException.ThrowIfNull(row);
         ArgumentException.ThrowIfNullOrEmpty(row.Record.FileId, nameof(row));
         if (!StubRecord.IsKnownState(row.Record.State))
             throw new ArgumentException($"unknown tier state '{row.Record.State}' for {row.Key}", nameof(row));
-        _writer.Enqueue(new UpsertTier(row));
     }
 
     public void Remove(FileKey key) => _writer.Enqueue(new RemoveTier(key));
@@ -150,22 +157,6 @@ public sealed partial class TierIndex : IDisposable
         _writer.Enqueue(new RescheduleDelete(objectKey, dueMs, error));
 
     public long CountPendingDeletes() => _readers.Use(s => s.CountPendingDeletes());
-
-    // ---- operation log ----
-
-    public void AppendLog(OpLogEntry entry)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        ArgumentException.ThrowIfNullOrEmpty(entry.Op, nameof(entry.Op));
-        _writer.Enqueue(new AppendLog(entry));
-    }
-
-    /// <summary>The newest <paramref name="n"/> entries, oldest first.</summary>
-    public IReadOnlyList<OpLogEntry> RecentLog(int n)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        return n == 0 ? [] : _readers.Use(s => s.RecentLog(n));
-    }
 
     // ---- lifetime ----
 

@@ -11,7 +11,8 @@ public class ArchitectureTests
     private static readonly Dictionary<string, string[]> Allowed = new()
     {
         ["Cli"] = ["Host", "Daemon", "Policies", "Tiering", "Index", "Fuse", "Common", "Posix", "Records"],
-        ["Host"] = ["FileSystem", "Fuse", "Scan", "Daemon", "Policies", "Tiering", "Index", "Remote", "Records", "Common", "Posix"],
+        ["Host"] = ["FileSystem", "Fuse", "Scan", "Daemon", "Policies", "Tiering", "Index", "Remote", "Records", "Peer", "Common", "Posix"],
+        ["Peer"] = ["Index", "Records", "Common"],
         ["Daemon"] = ["Scan", "Policies", "Tiering", "Index", "Records", "Common", "Posix"],
         ["Scan"] = ["Index", "FileSystem", "Records", "Common", "Posix"],
         ["Policies"] = ["Index", "Tiering", "Records", "Common", "Posix"],

@@ -38,6 +38,34 @@ public static class DaemonProcess
     }
 
     /// <summary>
+    /// A process's open descriptors that are not O_PATH ones (those, one per inode the kernel remembers,
+    /// come and go with its lookups and forgets): its files, sockets, pipes. -1 once it is gone.
+    /// </summary>
+    public static int OpenDescriptors(int pid) => Directory.Exists($"/proc/{pid}") ? Descriptors(pid).Count(d => !d.Contains("O_PATH", StringComparison.Ordinal)) : -1;
+
+    /// <summary>Each open descriptor of a process as "target (flags: octal)", O_PATH ones marked, for a failure message.</summary>
+    public static IReadOnlyList<string> Descriptors(int pid)
+    {
+        const int O_PATH = 0x200000;
+        var found = new List<string>();
+        try
+        {
+            foreach (var fd in Directory.GetFileSystemEntries($"/proc/{pid}/fd"))
+            {
+                try
+                {
+                    var flags = File.ReadLines($"/proc/{pid}/fdinfo/{Path.GetFileName(fd)}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
+                    var path = (Convert.ToInt32(flags["flags:".Length..].Trim(), 8) & O_PATH) != 0 ? " O_PATH" : "";
+                    found.Add($"{new FileInfo(fd).LinkTarget} ({flags.Trim()}{path})");
+                }
+                catch (Exception e) when (e is IOException or InvalidOperationException) { } // closed meanwhile
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return found;
+    }
+
+    /// <summary>
     /// The daemon's descriptors that are open files or directory streams under <paramref name="backing"/>:
     /// its file handles. (Its O_PATH descriptors, one per inode the kernel remembers, come and go
     /// with the kernel's lookups and forgets and are not counted.) -1 once the process is gone.

@@ -43,9 +43,18 @@ public sealed class ReadmeConfigTests : IDisposable
     {
         var blocks = YamlBlocks();
         Assert.NotEmpty(blocks);
-        foreach (var (yaml, i) in blocks.Select((b, i) => (b, i)))
+        foreach (var (block, i) in blocks.Select((b, i) => (b, i)))
         {
+            var yaml = block;
             var file = Path.Combine(_dir, $"readme-{i}.yaml");
+            // The files a block names (a peer's shared secret) are made here, as the README tells an administrator to.
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(yaml, @"secret_file: (\S+)"))
+            {
+                var secret = Path.Combine(_dir, $"secret-{i}");
+                File.WriteAllText(secret, "a-shared-secret-of-32-characters\n");
+                File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                yaml = yaml.Replace(m.Groups[1].Value, secret, StringComparison.Ordinal);
+            }
             File.WriteAllText(file, yaml);
             var r = Proc.TierfsRun("policy", "check", "--config", file);
             Assert.True(r.ExitCode == 0, $"README yaml block {i + 1}:\n{yaml}\n{r}");

@@ -12,15 +12,18 @@ namespace TierFs.Host.Adapters;
 /// </summary>
 public sealed class IndexJournal(TierIndex index, IndexKeeper keeper) : ITierJournal
 {
-    public void Recorded(FileKey key, StubRecord r, string? path)
+    public void Recorded(FileKey key, StubRecord r, string? path, LogLine? log = null)
     {
-        index.Upsert(new TierRow { Key = key, Record = r, Path = path }); // no path: the row keeps the one it has
+        var row = new TierRow { Key = key, Record = r, Path = path }; // no path: the row keeps the one it has
+        if (log is null) index.Upsert(row);
+        else index.UpsertWithLog(row, Entry(log));
         keeper.InodeChanged(key);
     }
 
-    public void Forgotten(FileKey key)
+    public void Forgotten(FileKey key, LogLine? log = null)
     {
-        index.Remove(key);
+        if (log is null) index.Remove(key);
+        else index.RemoveWithLog(key, Entry(log));
         keeper.InodeChanged(key);
     }
 
@@ -50,15 +53,17 @@ public sealed class IndexJournal(TierIndex index, IndexKeeper keeper) : ITierJou
     public void DeleteFailed(string objectKey, DateTimeOffset retryAt, string error) =>
         index.RescheduleDelete(objectKey, retryAt.ToUnixTimeMilliseconds(), error);
 
-    public void Log(string op, string? path, string fileId, long bytes, TimeSpan took, string? error) => index.AppendLog(new OpLogEntry
+    public void Log(LogLine line) => index.AppendLog(Entry(line));
+
+    private static OpLogEntry Entry(LogLine l) => new()
     {
         AtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-        Op = op,
-        Path = path,
-        FileId = fileId,
-        Bytes = bytes,
-        DurationMs = (long)took.TotalMilliseconds,
-        Ok = error is null,
-        Error = error,
-    });
+        Op = l.Op,
+        Path = l.Path,
+        FileId = l.FileId,
+        Bytes = l.Bytes,
+        DurationMs = (long)l.Took.TotalMilliseconds,
+        Ok = l.Error is null,
+        Error = l.Error,
+    };
 }

@@ -11,7 +11,7 @@ namespace TierFs.Host.Adapters;
 /// check or resolve files and to change their flags or lost mark: it changes nothing but what a
 /// read needs (a stub is still recalled when opened, and by `tierfs recall`).
 /// </summary>
-public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, ConfigReloader reloader, bool readOnly) : ITierCommands
+public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, ConfigReloader reloader, bool readOnly, Func<object?>? peer = null) : ITierCommands
 {
     public async Task RunAsync(ControlRequest request, IControlSink sink, CancellationToken ct)
     {
@@ -30,7 +30,12 @@ public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, Co
             return;
         }
         await (request.IsDaemonOp ? daemon : engine).RunAsync(request, sink, ct).ConfigureAwait(false);
+        // The status also says how the link to the other management node is (when there is one).
+        if (request.Op == TierOp.Status && peer?.Invoke() is { } link)
+            sink.Data("peer", System.Text.Json.JsonSerializer.Serialize(link, PeerJson));
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions PeerJson = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase };
 
     private static bool ChangesFiles(ControlRequest r) =>
         r.Op is TierOp.Archive or TierOp.Release or TierOp.Migrate or TierOp.Check or TierOp.Resolve ||

@@ -50,7 +50,15 @@ public sealed class ReloadableRemote(IRemoteStore initial) : IRemoteStore
 
     public Task DeleteAsync(string key, CancellationToken ct) => _current.DeleteAsync(key, ct);
 
-    public IAsyncEnumerable<RemoteObjectInfo> ListAsync(string keyPrefix, CancellationToken ct) => _current.ListAsync(keyPrefix, ct);
+    public IAsyncEnumerable<RemoteObjectInfo> ListAsync(string keyPrefix, bool withAttributes, CancellationToken ct) =>
+        _current.ListAsync(keyPrefix, withAttributes, ct);
+
+    public Task ReadRangeAsync(string key, long offset, long length, RangeSink sink, CancellationToken ct) =>
+        _current.ReadRangeAsync(key, offset, length, sink, ct);
+
+    public Task<byte[]?> GetSmallAsync(string key, int maxBytes, CancellationToken ct) => _current.GetSmallAsync(key, maxBytes, ct);
+
+    public Task<PartManifest?> ReadManifestAsync(string key, CancellationToken ct) => _current.ReadManifestAsync(key, ct);
 
     public async ValueTask DisposeAsync()
     {

@@ -16,6 +16,10 @@ internal sealed class ReadSession : IDisposable
     private readonly SqliteCommand _due;
     private readonly SqliteCommand _countDeletes;
     private readonly SqliteCommand _recent;
+    private readonly SqliteCommand _logAfter;
+    private readonly SqliteCommand _logHighWater;
+
+    private const string LogColumns = "id, at, op, path, file_id, bytes, duration_ms, ok, error, origin, seq";
     private readonly SqliteCommand _reference;
     private readonly SqliteCommand _referenceAnywhere;
     private readonly SqliteCommand _countForeign;
@@ -43,9 +47,11 @@ internal sealed class ReadSession : IDisposable
         _countDeletes = Create("SELECT count(*) FROM pending_deletes");
         // The newest n, returned oldest first, as `tail` shows them.
         _recent = Create(
-            "SELECT id, at, op, path, file_id, bytes, duration_ms, ok, error FROM " +
-            "(SELECT * FROM oplog ORDER BY id DESC LIMIT $n) ORDER BY id",
+            $"SELECT {LogColumns} FROM (SELECT * FROM oplog ORDER BY id DESC LIMIT $n) ORDER BY id",
             ("$n", SqliteType.Integer));
+        _logAfter = Create($"SELECT {LogColumns} FROM oplog WHERE origin = $origin AND seq > $after ORDER BY seq LIMIT $n",
+            ("$origin", SqliteType.Text), ("$after", SqliteType.Integer), ("$n", SqliteType.Integer));
+        _logHighWater = Create("SELECT origin, max(seq) FROM oplog WHERE origin <> '' GROUP BY origin");
         Entries = new EntryQueries(connection);
     }
 
@@ -101,7 +107,28 @@ internal sealed class ReadSession : IDisposable
     public List<OpLogEntry> RecentLog(int n)
     {
         _recent.Parameters[0].Value = n;
-        using var r = _recent.ExecuteReader();
+        return ReadLog(_recent);
+    }
+
+    public List<OpLogEntry> LogAfter(string origin, long after, int limit)
+    {
+        _logAfter.Parameters[0].Value = origin;
+        _logAfter.Parameters[1].Value = after;
+        _logAfter.Parameters[2].Value = limit;
+        return ReadLog(_logAfter);
+    }
+
+    public Dictionary<string, long> LogHighWater()
+    {
+        using var r = _logHighWater.ExecuteReader();
+        var marks = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (r.Read()) marks[r.GetString(0)] = r.GetInt64(1);
+        return marks;
+    }
+
+    private static List<OpLogEntry> ReadLog(SqliteCommand query)
+    {
+        using var r = query.ExecuteReader();
         var entries = new List<OpLogEntry>();
         while (r.Read())
         {
@@ -116,6 +143,8 @@ internal sealed class ReadSession : IDisposable
                 DurationMs = r.GetInt64(6),
                 Ok = r.GetInt64(7) != 0,
                 Error = Db.Text(r, 8),
+                Origin = r.GetString(9),
+                Seq = r.GetInt64(10),
             });
         }
         return entries;
@@ -124,7 +153,7 @@ internal sealed class ReadSession : IDisposable
     public void Dispose()
     {
         Entries.Dispose();
-        foreach (var command in new[] { _get, _byState, _due, _countDeletes, _recent, _reference, _referenceAnywhere, _countForeign }) command.Dispose();
+        foreach (var command in new[] { _get, _byState, _due, _countDeletes, _recent, _logAfter, _logHighWater, _reference, _referenceAnywhere, _countForeign }) command.Dispose();
         _connection.Dispose();
     }
 

@@ -22,6 +22,7 @@ internal static class Migrations
         Migration.Sql(5, "entries by inode: the inode number first", V5),
         Migration.Sql(6, "remote identity of records and deletions, records by object key, stubs changed behind the mount", V6),
         Migration.Sql(7, "tier records: the CRC32C and BLAKE3 composites", V7),
+        Migration.Sql(8, "the operation log kept on both nodes: each entry's origin and sequence", V8),
     ];
 
     public static int Latest => All[^1].Version;
@@ -221,5 +222,16 @@ internal static class Migrations
     private const string V7 = """
         ALTER TABLE tier ADD COLUMN crc32c TEXT;
         ALTER TABLE tier ADD COLUMN blake3 TEXT;
+        """;
+
+    // Each node appends its own entries under its name with a sequence number of its own; a peer's
+    // entries are stored with theirs, at most once ((origin, seq) is unique, and its index finds a
+    // node's next number). Entries written before this step have origin '' (seq = id) until the
+    // mount adopts them under its node's name.
+    private const string V8 = """
+        ALTER TABLE oplog ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+        ALTER TABLE oplog ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+        UPDATE oplog SET seq = id;
+        CREATE UNIQUE INDEX oplog_origin_seq ON oplog(origin, seq);
         """;
 }

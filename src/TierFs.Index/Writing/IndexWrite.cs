@@ -60,12 +60,35 @@ internal sealed class RescheduleDelete(string objectKey, long dueMs, string? err
     public override string ToString() => $"reschedule delete {objectKey}";
 }
 
-internal sealed class AppendLog(OpLogEntry e) : IndexWrite
+internal sealed class AppendLog(OpLogEntry e, string origin) : IndexWrite
 {
     public override void Apply(WriteStatements s) =>
-        Run(s.Append, e.AtMs, e.Op, Db.Text(e.Path), Db.Text(e.FileId), e.Bytes, e.DurationMs, e.Ok ? 1L : 0L, Db.Text(e.Error));
+        Run(s.Append, e.AtMs, e.Op, Db.Text(e.Path), Db.Text(e.FileId), e.Bytes, e.DurationMs, e.Ok ? 1L : 0L, Db.Text(e.Error), origin);
 
     public override string ToString() => $"log {e.Op} {e.Path}";
+}
+
+/// <summary>A peer's entries, in their order: each stored once (a repeat is ignored).</summary>
+internal sealed class ReceiveLog(IReadOnlyList<OpLogEntry> entries) : IndexWrite
+{
+    public override void Apply(WriteStatements s)
+    {
+        foreach (var e in entries)
+            Run(s.Receive, e.AtMs, e.Op, Db.Text(e.Path), Db.Text(e.FileId), e.Bytes, e.DurationMs, e.Ok ? 1L : 0L, Db.Text(e.Error), e.Origin, e.Seq);
+    }
+
+    public override string ToString() => $"receive {entries.Count} log entries";
+}
+
+/// <summary>Several writes that must be committed together or not at all (a record change and its log entry).</summary>
+internal sealed class Together(params IndexWrite[] writes) : IndexWrite
+{
+    public override void Apply(WriteStatements s)
+    {
+        foreach (var w in writes) w.Apply(s);
+    }
+
+    public override string ToString() => string.Join(" + ", writes.Select(w => w.ToString()));
 }
 
 /// <summary>Not a change: commits everything queued before it, then releases whoever waits.</summary>

@@ -23,6 +23,7 @@ internal sealed class WriteStatements : IDisposable
     public readonly SqliteCommand Complete;
     public readonly SqliteCommand Reschedule;
     public readonly SqliteCommand Append;
+    public readonly SqliteCommand Receive;
     public readonly RawStatement PutEntry;
     public readonly SqliteCommand DeleteEntryTree;
     public readonly SqliteCommand RecordScan;
@@ -44,10 +45,21 @@ internal sealed class WriteStatements : IDisposable
         Reschedule = Create(connection,
             "UPDATE pending_deletes SET due = $due, attempts = attempts + 1, last_error = $error WHERE object_key = $key",
             ("$key", SqliteType.Text), ("$due", SqliteType.Integer), ("$error", SqliteType.Text));
+        // The next sequence number of this node is taken inside the transaction: a batch retried after
+        // a failure numbers its entries again, with no gap and no double.
         Append = Create(connection,
-            "INSERT INTO oplog (at, op, path, file_id, bytes, duration_ms, ok, error) VALUES ($at, $op, $path, $file_id, $bytes, $duration, $ok, $error)",
+            "INSERT INTO oplog (at, op, path, file_id, bytes, duration_ms, ok, error, origin, seq) " +
+            "SELECT $at, $op, $path, $file_id, $bytes, $duration, $ok, $error, $origin, coalesce(max(seq), 0) + 1 FROM oplog WHERE origin = $origin",
             ("$at", SqliteType.Integer), ("$op", SqliteType.Text), ("$path", SqliteType.Text), ("$file_id", SqliteType.Text),
-            ("$bytes", SqliteType.Integer), ("$duration", SqliteType.Integer), ("$ok", SqliteType.Integer), ("$error", SqliteType.Text));
+            ("$bytes", SqliteType.Integer), ("$duration", SqliteType.Integer), ("$ok", SqliteType.Integer), ("$error", SqliteType.Text),
+            ("$origin", SqliteType.Text));
+        // A peer's entry: stored once, whatever the number of times it arrives.
+        Receive = Create(connection,
+            "INSERT OR IGNORE INTO oplog (at, op, path, file_id, bytes, duration_ms, ok, error, origin, seq) " +
+            "VALUES ($at, $op, $path, $file_id, $bytes, $duration, $ok, $error, $origin, $seq)",
+            ("$at", SqliteType.Integer), ("$op", SqliteType.Text), ("$path", SqliteType.Text), ("$file_id", SqliteType.Text),
+            ("$bytes", SqliteType.Integer), ("$duration", SqliteType.Integer), ("$ok", SqliteType.Integer), ("$error", SqliteType.Text),
+            ("$origin", SqliteType.Text), ("$seq", SqliteType.Integer));
         // A scan writes one per new or changed entry: bound by position through SQLite's own API.
         PutEntry = new RawStatement(connection, EntryColumns.UpsertSql);
         // (parent_id, name) is indexed, so each level of the walk down is an index lookup.
@@ -60,7 +72,7 @@ internal sealed class WriteStatements : IDisposable
             ("$gen", SqliteType.Integer), ("$started", SqliteType.Integer), ("$finished", SqliteType.Integer),
             ("$entries", SqliteType.Integer), ("$new", SqliteType.Integer), ("$changed", SqliteType.Integer),
             ("$deleted", SqliteType.Integer), ("$renamed", SqliteType.Integer), ("$errors", SqliteType.Integer));
-        _all = [Upsert, Remove, SetPair, Enqueue, Complete, Reschedule, Append, DeleteEntryTree, RecordScan];
+        _all = [Upsert, Remove, SetPair, Enqueue, Complete, Reschedule, Append, Receive, DeleteEntryTree, RecordScan];
         foreach (var command in _all) command.Prepare();
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using TierFs.Common;
 using TierFs.Remote.Transfer;
@@ -76,7 +77,17 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
                 RandomAccess.FlushToDisk(data);
             }
             var checksum = digests.Md5Checksum;
-            AtomicFiles.Commit(path, temp, new Sidecar(length, plan.PartSize, checksum, new(attributes, StringComparer.Ordinal)));
+            var manifest = PartManifest.IsWrittenFor(plan) ? PartManifest.FromDigests(plan, digests.Parts) : null;
+            ManifestFiles.Store(path, manifest);
+            try
+            {
+                AtomicFiles.Commit(path, temp, new Sidecar(length, plan.PartSize, checksum, new(attributes, StringComparer.Ordinal)));
+            }
+            catch
+            {
+                if (manifest is not null) AtomicFiles.DeleteQuietly(ManifestFiles.PathFor(path));
+                throw;
+            }
             Log.Debug(LogSource, $"{Description}: stored '{key}', {length} bytes, checksum {checksum}");
             return digests.Uploaded(plan.PartSize, checksum, length);
         }
@@ -111,14 +122,14 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
         return digests.Downloaded(checksum, length, plan.PartSize);
     }
 
-    public Task<RemoteObjectInfo?> HeadAsync(string key, CancellationToken ct)
+    public Task<RemoteObjectInfo?> HeadAsync(string key, CancellationToken ct) => Task.FromResult(Head(key, ObjectPath(key)));
+
+    private static RemoteObjectInfo? Head(string key, string path)
     {
-        var path = ObjectPath(key);
         var file = new FileInfo(path);
-        if (!file.Exists) return Task.FromResult<RemoteObjectInfo?>(null);
+        if (!file.Exists) return null;
         var sidecar = Sidecar.Read(path);
-        return Task.FromResult<RemoteObjectInfo?>(new RemoteObjectInfo(key, file.Length,
-            sidecar?.Attributes ?? ObjectAttributes.None, sidecar?.Checksum, file.LastWriteTimeUtc, sidecar?.PartSize));
+        return new RemoteObjectInfo(key, file.Length, sidecar?.Attributes ?? ObjectAttributes.None, sidecar?.Checksum, file.LastWriteTimeUtc, sidecar?.PartSize);
     }
 
     public Task PutRecordAsync(string key, ReadOnlyMemory<byte> body, IReadOnlyDictionary<string, string> attributes, CancellationToken ct)
@@ -149,6 +160,7 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
         {
             File.Delete(path);
             File.Delete(Sidecar.PathFor(path));
+            File.Delete(ManifestFiles.PathFor(path));
         }
         catch (DirectoryNotFoundException)
         {
@@ -158,7 +170,7 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
         return Task.CompletedTask;
     }
 
-    public async IAsyncEnumerable<RemoteObjectInfo> ListAsync(string keyPrefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<RemoteObjectInfo> ListAsync(string keyPrefix, bool withAttributes, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         RemoteKey.ValidateListPrefix(keyPrefix);
         await Task.Yield();
@@ -169,8 +181,53 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
         foreach (var info in SortedTree.Files(start, startKey, keyPrefix))
         {
             ct.ThrowIfCancellationRequested();
-            yield return info;
+            if (!withAttributes) yield return info;
+            // Gone since it was listed: left out, as on S3.
+            else if (Head(info.Key, Path.Combine(_base, info.Key)) is { } full) yield return full;
         }
+    }
+
+    public async Task ReadRangeAsync(string key, long offset, long length, RangeSink sink, CancellationToken ct)
+    {
+        var path = ObjectPath(key);
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        using var data = OpenObject(key, path)
+            ?? throw new RemoteObjectMissingException($"{Description}: read '{key}': no such object");
+        var size = RandomAccess.GetLength(data);
+        if (offset + length > size)
+            throw new RemoteDataException($"{Description}: read '{key}': bytes {offset}..{offset + length} asked for, the object has {size}");
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(length, 1, FileRanges.ChunkSize));
+        try
+        {
+            for (long done = 0; done < length;)
+            {
+                var n = await RandomAccess.ReadAsync(data, buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - done)), offset + done, ct);
+                if (n == 0) throw new RemoteDataException($"{Description}: read '{key}': the object ended at byte {offset + done} (it shrank)");
+                await sink(buffer.AsMemory(0, n), ct);
+                done += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public Task<byte[]?> GetSmallAsync(string key, int maxBytes, CancellationToken ct)
+    {
+        var path = ObjectPath(key);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        using var data = OpenObject(key, path);
+        return Task.FromResult(data is null ? null : SmallFiles.Read(data, maxBytes, $"{Description}: get '{key}'"));
+    }
+
+    public Task<PartManifest?> ReadManifestAsync(string key, CancellationToken ct)
+    {
+        var where = $"{Description}: part manifest of '{key}'";
+        var bytes = ManifestFiles.Read(ObjectPath(key), where);
+        return Task.FromResult(bytes is null ? null : PartManifest.Parse(bytes, where));
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -50,7 +50,7 @@ internal static class S3Errors
             "AccessDenied" or "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AllAccessDisabled" or "AccountProblem" or "InvalidBucketName"
                 => new RemoteConfigurationException(text, e),
             "NoSuchKey" => new RemoteObjectMissingException(text, e),
-            "BadDigest" or "InvalidDigest" or "PreconditionFailed" or "IncompleteBody" or "InvalidPart" or "InvalidPartOrder"
+            "BadDigest" or "InvalidDigest" or "PreconditionFailed" or "IncompleteBody" or "InvalidPart" or "InvalidPartOrder" or "InvalidRange"
                 => new RemoteDataException(text, e),
             "SlowDown" or "ServiceUnavailable" or "InternalError" or "RequestTimeout" or "Throttling"
                 => new RemoteUnavailableException(text, e),
@@ -58,7 +58,7 @@ internal static class S3Errors
             {
                 401 or 403 => new RemoteConfigurationException(text, e),
                 404 => new RemoteObjectMissingException(text, e),
-                412 => new RemoteDataException(text, e),
+                412 or 416 => new RemoteDataException(text, e),
                 408 or 429 or >= 500 => new RemoteUnavailableException(text, e),
                 _ => new RemoteException(text, e),
             },

@@ -67,6 +67,7 @@ internal sealed partial class S3RemoteStore
             return _s3.InitiateMultipartUploadAsync(request, d.Token);
         }, ct);
         var uploadId = created.UploadId;
+        var manifestStored = false;
         try
         {
             var digests = new PartDigests(plan.Count);
@@ -94,6 +95,9 @@ internal sealed partial class S3RemoteStore
                 counter.Add(length);
             }, ct);
 
+            // The manifest is in place before the object appears: a reader never finds the object without it.
+            await PutSmallAsync(PartManifest.KeyFor(key), PartManifest.FromDigests(plan, digests.Parts).ToBytes(), ObjectAttributes.None, ct);
+            manifestStored = true;
             var completed = await Call("complete multipart upload", key, d => _s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
                 BucketName = _options.Bucket,
@@ -106,7 +110,21 @@ internal sealed partial class S3RemoteStore
         catch
         {
             await AbortQuietlyAsync(key, uploadId);
+            if (manifestStored) await DeleteQuietlyAsync(PartManifest.KeyFor(key));
             throw;
+        }
+    }
+
+    /// <summary>Best effort, bounded by the request timeout, even when the caller has cancelled.</summary>
+    private async Task DeleteQuietlyAsync(string key)
+    {
+        try
+        {
+            await DeleteCoreAsync(key, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            Log.Warn(LogSource, $"{Description}: could not delete '{key}' of a failed upload: {e.Message}");
         }
     }
 

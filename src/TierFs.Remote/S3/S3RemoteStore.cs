@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -56,9 +55,15 @@ internal sealed partial class S3RemoteStore : IRemoteStore
         Log.Info(LogSource, $"{Description}: reachable and writable");
     }
 
-    public async Task<RemoteObjectInfo?> HeadAsync(string key, CancellationToken ct)
+    public Task<RemoteObjectInfo?> HeadAsync(string key, CancellationToken ct)
     {
         RemoteKey.Validate(key);
+        return HeadCoreAsync(key, ct);
+    }
+
+    /// <summary>HEAD of any listed key (a foreign object's key need not follow TierFs's rules); null when missing.</summary>
+    private async Task<RemoteObjectInfo?> HeadCoreAsync(string key, CancellationToken ct)
+    {
         try
         {
             var head = await Call("head", key, d => _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
@@ -86,34 +91,13 @@ internal sealed partial class S3RemoteStore : IRemoteStore
         return PutSmallAsync(key, body.ToArray(), attributes, ct);
     }
 
-    public Task DeleteAsync(string key, CancellationToken ct)
+    public async Task DeleteAsync(string key, CancellationToken ct)
     {
         RemoteKey.Validate(key);
-        return DeleteCoreAsync(key, ct);
-    }
-
-    public async IAsyncEnumerable<RemoteObjectInfo> ListAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
-    {
-        RemoteKey.ValidateListPrefix(keyPrefix);
-        string? continuation = null;
-        do
-        {
-            var page = await Call("list", keyPrefix, d => _s3.ListObjectsV2Async(new ListObjectsV2Request
-            {
-                BucketName = _options.Bucket,
-                Prefix = _prefix + keyPrefix,
-                ContinuationToken = continuation,
-            }, d.Token), ct);
-            foreach (var o in page.S3Objects ?? [])
-            {
-                if (!o.Key.StartsWith(_prefix, StringComparison.Ordinal)) continue;
-                var key = o.Key[_prefix.Length..];
-                if (key.Length == 0 || RemoteKey.IsReserved(key)) continue;
-                yield return new RemoteObjectInfo(key, o.Size ?? 0, ObjectAttributes.None, Unquote(o.ETag), ToOffset(o.LastModified), null);
-            }
-            continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
-        }
-        while (continuation is not null);
+        // The data first (it is what frees space), then its manifest; a failure in between is
+        // retried whole by the caller (a delete of what is gone already succeeds).
+        await DeleteCoreAsync(key, ct);
+        await DeleteCoreAsync(PartManifest.KeyFor(key), ct);
     }
 
     public ValueTask DisposeAsync()

@@ -39,6 +39,13 @@ public static class ConfigChanges
         Compare("remote.prefix", r.Prefix.Trim('/'), n.Prefix.Trim('/'), ChangeKind.Identity);
         Compare("cluster_id", old.ClusterId, @new.ClusterId, ChangeKind.Remount);
         Compare("pair", old.Pair, @new.Pair, ChangeKind.Remount);
+        // The node's name is in every log entry it wrote; the link listens and connects once, at mount.
+        Compare("node.name", old.Node.Name, @new.Node.Name, ChangeKind.Remount);
+        Compare("node.listen", old.Node.Listen, @new.Node.Listen, ChangeKind.Remount);
+        Compare("node.tls_certificate", old.Node.TlsCertificate, @new.Node.TlsCertificate, ChangeKind.Remount);
+        Compare("peer.url", old.Peer?.Url, @new.Peer?.Url, ChangeKind.Remount);
+        Compare("peer.secret_file", old.Peer?.SecretFile, @new.Peer?.SecretFile, ChangeKind.Remount);
+        Compare("peer.ca_file", old.Peer?.CaFile, @new.Peer?.CaFile, ChangeKind.Remount);
         Compare("remote.endpoint", r.Endpoint, n.Endpoint, ChangeKind.Live);
         Compare("remote.region", r.Region, n.Region, ChangeKind.Live);
         Compare("remote.part_size", Units.FormatSize(r.PartSize), Units.FormatSize(n.PartSize), ChangeKind.Live);

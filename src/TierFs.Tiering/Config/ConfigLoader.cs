@@ -41,7 +41,11 @@ public static class ConfigLoader
             Pair = ReadPair(top),
             Policies = PolicyReader.ReadPolicies(top),
             Schedule = PolicyReader.ReadSchedule(top),
+            Node = PeerReader.ReadNode(top),
+            Peer = PeerReader.ReadPeer(top),
         };
+        if (config.Peer is not null && config.Node.Listen is null)
+            throw top.Error("peer", "needs node.listen too: each node pulls the other's log from the other's listener");
         top.RejectUnknown();
         return config;
     }

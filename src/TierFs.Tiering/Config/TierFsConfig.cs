@@ -11,6 +11,9 @@ public sealed record TierFsConfig
     public ScheduleConfig Schedule { get; init; } = new();
     /// <summary>The log level (`log_level`); null: the mount's --log-level.</summary>
     public Common.LogLevel? LogLevel { get; init; }
+    public NodeConfig Node { get; init; } = new();
+    /// <summary>The other management node; null: this node keeps its log alone.</summary>
+    public PeerConfig? Peer { get; init; }
 }
 
 public enum RemoteType { Directory, S3 }

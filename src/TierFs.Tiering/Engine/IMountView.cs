@@ -20,8 +20,10 @@ public interface IMountView
 /// <summary>The index, as the engine feeds it (a cache of the records; the files keep the truth).</summary>
 public interface ITierJournal
 {
-    void Recorded(FileKey key, StubRecord record, string? path);
-    void Forgotten(FileKey key);
+    /// <summary>A record written; with <paramref name="log"/>, the log entry that describes the change, committed together with it.</summary>
+    void Recorded(FileKey key, StubRecord record, string? path, LogLine? log = null);
+    /// <summary>A record removed; with <paramref name="log"/>, its log entry, committed together with it.</summary>
+    void Forgotten(FileKey key, LogLine? log = null);
     /// <summary>Records loaded at start (the stubs the mount must recognise without reading every file).</summary>
     IEnumerable<(FileKey Key, StubRecord Record, string? Path)> Load();
     /// <summary>Queues the deletion of an object on the remote tier <paramref name="remote"/> (an identity).</summary>
@@ -33,7 +35,12 @@ public interface ITierJournal
     /// <summary>The object is deleted, or is not to be deleted any more: it leaves the queue.</summary>
     void DeleteDone(string objectKey);
     void DeleteFailed(string objectKey, DateTimeOffset retryAt, string error);
-    void Log(string op, string? path, string fileId, long bytes, TimeSpan took, string? error);
+    /// <summary>A log entry that changes no record (a failure, a check, a remote deletion).</summary>
+    void Log(LogLine line);
     /// <summary>Waits until what was recorded so far is durable in the index (a crash after it finds it there).</summary>
     void Flush();
 }
+
+/// <summary>One entry of the operation log as the engine writes it (the index gives it its origin, sequence number and time).</summary>
+/// <param name="Error">Null when the operation succeeded.</param>
+public sealed record LogLine(string Op, string? Path, string? FileId, long Bytes, TimeSpan Took, string? Error = null);

@@ -10,6 +10,8 @@ namespace TierFs.Tiering.Engine;
 internal sealed class InFlightRecalls
 {
     private readonly Dictionary<FileKey, Task<string?>> _running = [];
+    // How many callers wait for each running recall (the one that started it included).
+    private readonly Dictionary<FileKey, int> _sharing = [];
 
     /// <summary>
     /// The recall under way for <paramref name="key"/>, or a new one made by <paramref name="start"/>
@@ -21,6 +23,7 @@ internal sealed class InFlightRecalls
         lock (_running)
         {
             started = false;
+            _sharing[key] = _sharing.GetValueOrDefault(key) + 1;
             if (_running.TryGetValue(key, out var running)) return running;
             started = true;
             mine = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,6 +36,12 @@ internal sealed class InFlightRecalls
     public int Count
     {
         get { lock (_running) return _running.Count; }
+    }
+
+    /// <summary>How many callers share the recall of <paramref name="key"/> under way (0: none runs).</summary>
+    public int Sharing(FileKey key)
+    {
+        lock (_running) return _sharing.GetValueOrDefault(key);
     }
 
     private async Task RunAsync(FileKey key, Func<Task<string?>> start, TaskCompletionSource<string?> outcome)
@@ -48,7 +57,11 @@ internal sealed class InFlightRecalls
         {
             result = e is AggregateException { InnerException: { } inner } ? inner.Message : e.Message;
         }
-        lock (_running) _running.Remove(key);
+        lock (_running)
+        {
+            _running.Remove(key);
+            _sharing.Remove(key);
+        }
         outcome.SetResult(result);
     }
 }

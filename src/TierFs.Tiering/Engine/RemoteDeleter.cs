@@ -39,15 +39,18 @@ public sealed class RemoteDeleter(IRemoteStore remote, ITierJournal journal, Tim
                 Log.Warn(Source, $"kept remote object {key}: the tier record of {holder} references it (its deletion is dropped)");
                 continue;
             }
+            var started = DateTime.UtcNow;
             try
             {
                 await remote.DeleteAsync(key, ct).ConfigureAwait(false);
                 journal.DeleteDone(key);
                 done++;
+                journal.Log(new LogLine("delete", key, fileId, 0, DateTime.UtcNow - started));
                 Log.Info(Source, $"deleted remote object {key}");
             }
             catch (RemoteException e)
             {
+                journal.Log(new LogLine("delete", key, fileId, 0, DateTime.UtcNow - started, e.Message));
                 var backoff = TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, 30 * Math.Pow(2, attempts)));
                 journal.DeleteFailed(key, DateTimeOffset.UtcNow + backoff, e.Message);
                 Log.Warn(Source, $"cannot delete remote object {key} (attempt {attempts + 1}), retry in {backoff.TotalMinutes:0.#} min: {e.Message}");

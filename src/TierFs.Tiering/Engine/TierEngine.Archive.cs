@@ -86,7 +86,7 @@ public sealed partial class TierEngine
             };
             StubStore.Write(f.PathFd, record);
             Cache.Set(f.Key, record);
-            _journal.Recorded(f.Key, record, f.Path);
+            _journal.Recorded(f.Key, record, f.Path, new LogLine("archive", f.Path, fileId, size, DateTime.UtcNow - started));
             // The previous generation's object is stale now.
             if (existing?.ObjectKey is { } old && old != objectKey)
                 _journal.EnqueueDelete(old, DateTimeOffset.UtcNow + _config.Remote.DeleteGrace, "superseded", fileId, existing.Remote ?? _remoteId);
@@ -94,7 +94,6 @@ public sealed partial class TierEngine
         if (_config.Pair is { RemoteRole: RemoteRole.Gpeer } pair)
             await PutPeerMetadataAsync(f, fileId, size, before, pair, ct).ConfigureAwait(false);
         Log.Info(Source, $"archived {f.Path}: {size} bytes as {objectKey} in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
-        _journal.Log("archive", f.Path, fileId, size, DateTime.UtcNow - started, null);
         return null;
     }
 

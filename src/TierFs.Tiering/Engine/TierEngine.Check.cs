@@ -35,10 +35,10 @@ public sealed partial class TierEngine
             {
                 StubStore.Write(f.PathFd, changed);
                 Cache.Set(f.Key, changed);
-                _journal.Recorded(f.Key, changed, f.Path);
+                _journal.Recorded(f.Key, changed, f.Path, new LogLine("check", f.Path, record.FileId, 0, TimeSpan.Zero, problem));
                 Log.Warn(Source, $"check of {f.Path}: {problem ?? "its remote copy is there again"}; now {TierStateNames.Name(changed.StateFor(f.Size, StubStore.Ns(f.Stat.Mtime)))}");
             }
-            _journal.Log("check", f.Path, record.FileId, 0, TimeSpan.Zero, problem);
+            else _journal.Log(new LogLine("check", f.Path, record.FileId, 0, TimeSpan.Zero, problem));
             return problem;
         }
     }
@@ -88,7 +88,7 @@ public sealed partial class TierEngine
                 if (record.Flags == TierFlags.None) StubStore.Remove(f.PathFd);
                 else StubStore.Write(f.PathFd, new StubRecord { State = StubRecord.StateNone, FileId = record.FileId, Generation = record.Generation, Flags = record.Flags });
                 Cache.Remove(f.Key);
-                _journal.Forgotten(f.Key);
+                _journal.Forgotten(f.Key, new LogLine("resolve", f.Path, record.FileId, 0, TimeSpan.Zero));
                 _journal.EnqueueDelete(record.ObjectKey!, DateTimeOffset.UtcNow + _config.Remote.DeleteGrace, "resolved: the local file kept", record.FileId, record.Remote ?? _remoteId);
                 Log.Warn(Source, $"{f.Path}: resolved by keeping the backing file as it is ({(long)st.Size} bytes); the archive {record.ObjectKey} goes after the grace period");
                 return null;

@@ -31,6 +31,9 @@ public sealed partial class TierEngine
         return task.WaitAsync(ct);
     }
 
+    /// <summary>How many callers wait for the recall of <paramref name="key"/> under way (0: none runs).</summary>
+    internal int RecallsSharing(FileKey key) => _recalls.Sharing(key);
+
     /// <summary>Under the file's lock: reads the record again (another recall may have finished) and recalls a stub.</summary>
     private async Task<string?> RecallUnderLockAsync(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by)
     {
@@ -99,10 +102,10 @@ public sealed partial class TierEngine
             var after = StubStore.Stat(wfd);
             if ((long)after.Size != record.Size) throw new IOException($"size is {after.Size} after recall, expected {record.Size}");
             // An open names no path: the peer's metadata record keeps the last one known (not null).
-            await FinishRecallAsync(pathFd, key, record, KnownPath(key, path), after).ConfigureAwait(false);
+            await FinishRecallAsync(pathFd, key, record, KnownPath(key, path), after,
+                new LogLine("recall", name, record.FileId, record.Size, DateTime.UtcNow - started)).ConfigureAwait(false);
             _mount.Invalidate(key, wait: reason == "command");
             Log.Info(Source, $"recalled {name} ({reason}{(by is null ? "" : " by " + by)}): {record.Size} bytes in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
-            _journal.Log("recall", name, record.FileId, record.Size, DateTime.UtcNow - started, null);
             return null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -120,15 +123,15 @@ public sealed partial class TierEngine
     private string Failed(string op, string name, string fileId, DateTime started, string why)
     {
         Log.Error(Source, $"{op} of {name} failed: {why}");
-        _journal.Log(op, name, fileId, 0, DateTime.UtcNow - started, why);
+        _journal.Log(new LogLine(op, name, fileId, 0, DateTime.UtcNow - started, why));
         return why;
     }
 
-    private void KeepArchived(int pathFd, FileKey key, StubRecord archived, string? path)
+    private void KeepArchived(int pathFd, FileKey key, StubRecord archived, string? path, LogLine log)
     {
         StubStore.Write(pathFd, archived);
         Cache.Set(key, archived);
-        _journal.Recorded(key, archived, path);
+        _journal.Recorded(key, archived, path, log);
     }
 
     /// <summary>After a failed recall: drop what was written and put the record back as it was, so the file is a clean stub.</summary>
@@ -205,12 +208,12 @@ public sealed partial class TierEngine
     /// without uploading). gfs: delete the remote object. gpeer: delete the data but keep the
     /// file's metadata record on the remote side, marked with the reverse-migration attribute.
     /// </summary>
-    private async Task FinishRecallAsync(int pathFd, FileKey key, StubRecord record, string? path, StatX st)
+    private async Task FinishRecallAsync(int pathFd, FileKey key, StubRecord record, string? path, StatX st, LogLine log)
     {
         var archived = record with { State = StubRecord.StateArchived, ReleasedAtMs = 0, Dirty = false, Recalling = false };
         if (_config.Pair is not { } pair)
         {
-            KeepArchived(pathFd, key, archived, path);
+            KeepArchived(pathFd, key, archived, path, log);
             return;
         }
         if (pair.RemoteRole == RemoteRole.Gpeer)
@@ -225,7 +228,7 @@ public sealed partial class TierEngine
             {
                 // The user has the data; the peer must not lose it: keep the remote copy until a later recall finishes the job.
                 Log.Warn(Source, $"{path ?? key.ToString()}: recalled, but the peer's metadata could not be updated ({e.Message}); the remote copy is kept");
-                KeepArchived(pathFd, key, archived, path);
+                KeepArchived(pathFd, key, archived, path, log);
                 return;
             }
         }
@@ -238,13 +241,13 @@ public sealed partial class TierEngine
             var resident = new StubRecord { State = StubRecord.StateNone, FileId = record.FileId, Generation = record.Generation, Flags = record.Flags };
             StubStore.Write(pathFd, resident);
             Cache.Remove(key);
-            _journal.Recorded(key, resident, path);
+            _journal.Recorded(key, resident, path, log);
         }
         else
         {
             StubStore.Remove(pathFd);
             Cache.Remove(key);
-            _journal.Forgotten(key);
+            _journal.Forgotten(key, log);
         }
         _journal.EnqueueDelete(record.ObjectKey!, DateTimeOffset.UtcNow, $"recalled ({pair.RemoteRole.ToString().ToLowerInvariant()})", record.FileId, record.Remote ?? _remoteId);
     }

@@ -60,11 +60,10 @@ public sealed partial class TierEngine
             {
                 Libc.Close(wfd);
             }
-            _journal.Recorded(f.Key, released, f.Path);
+            _journal.Recorded(f.Key, released, f.Path, new LogLine("release", f.Path, record.FileId, f.Size, DateTime.UtcNow - started));
             _mount.Invalidate(f.Key, wait: true);
         }
         Log.Info(Source, $"released {f.Path}: {f.Size} bytes freed");
-        _journal.Log("release", f.Path, f.Key.ToString(), f.Size, DateTime.UtcNow - started, null);
         return null;
     }
 

@@ -27,7 +27,8 @@ public class OpLogTests : IDisposable
         _index.Flush();
 
         var log = _index.RecentLog(10);
-        Assert.Equal([archive with { Id = 1 }, recall with { Id = 2 }, delete with { Id = 3 }], log);
+        var me = _index.NodeName;
+        Assert.Equal([archive with { Id = 1, Origin = me, Seq = 1 }, recall with { Id = 2, Origin = me, Seq = 2 }, delete with { Id = 3, Origin = me, Seq = 3 }], log);
     }
 
     [Fact]

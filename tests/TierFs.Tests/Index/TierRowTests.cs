@@ -47,7 +47,7 @@ public class TierRowTests : IDisposable
         }
 
         using var index = files.Open();
-        Assert.Equal(7, index.SchemaVersion);
+        Assert.Equal(TierIndex.CurrentSchemaVersion, index.SchemaVersion);
         var migrated = index.Get(old.Key)!;
         Assert.Equal((old.Record.ObjectKey, old.Record.Checksum, old.Record.Size, old.Path), (migrated.Record.ObjectKey, migrated.Record.Checksum, migrated.Record.Size, migrated.Path));
         Assert.Null(migrated.Record.Crc32C);

@@ -15,18 +15,24 @@ public static class StatusCommand
         var cmd = new Command("status", "Show the tiering daemon: schedule and next run, the job under way with its progress, the jobs queued behind it, and the last jobs.") { mount, json };
         cmd.SetAction(async (parse, ct) =>
         {
-            string? text = null;
+            string? text = null, peer = null;
             var mountPoint = DaemonRequest.MountOf(parse.GetValue(mount)!);
             var status = await DaemonRequest.RunAsync(mountPoint, new ControlRequest(TierOp.Status, [], false), message =>
             {
                 if (message is DataMessage { Kind: "status" } m) text = m.Json;
+                if (message is DataMessage { Kind: "peer" } p) peer = p.Json;
             }, ct);
             if (text is null) return status == 0 ? 1 : status;
-            if (parse.GetValue(json)) Console.WriteLine(text);
+            if (parse.GetValue(json)) Console.WriteLine(peer is null ? text : text.TrimEnd().TrimEnd('}') + ",\"peer\":" + peer + "}");
             else
             {
                 using var doc = JsonDocument.Parse(text);
                 Print(doc.RootElement, Console.Out, mountPoint);
+                if (peer is not null)
+                {
+                    using var link = JsonDocument.Parse(peer);
+                    PrintPeer(link.RootElement, Console.Out);
+                }
             }
             return status;
         });
@@ -80,6 +86,17 @@ public static class StatusCommand
         }
         w.WriteLine("last jobs:");
         foreach (var j in jobs) w.WriteLine($"  {Time(j.GetProperty("started"))}  {PolicyDaemonCommands.JobLine(j)}");
+    }
+
+    /// <summary>"peer: east-b (https://east-b:7401) reachable since ..., 0 entries to receive, 0 to send".</summary>
+    internal static void PrintPeer(JsonElement p, TextWriter w)
+    {
+        var name = p.GetProperty("peerNode").GetString() is { } n ? $"{n} ({p.GetProperty("url").GetString()})" : p.GetProperty("url").GetString();
+        var since = p.GetProperty("since") is { ValueKind: JsonValueKind.String } s ? $" since {s.GetDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm:ss}" : "";
+        var state = p.GetProperty("reachable").GetBoolean()
+            ? $"reachable{since}"
+            : $"unreachable{since}{(p.GetProperty("lastError").GetString() is { } e ? $" ({e})" : "")}";
+        w.WriteLine($"peer: {name} {state}; {p.GetProperty("waitingIn").GetInt64()} log entries to receive, {p.GetProperty("waitingOut").GetInt64()} to send");
     }
 
     private static string Count(int n, string one, string many) => $"{n} {(n == 1 ? one : many)}";

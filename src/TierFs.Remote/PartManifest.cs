@@ -1,0 +1,134 @@
+using System.Buffers.Binary;
+
+namespace TierFs.Remote;
+
+/// <summary>
+/// The per-part digests of one archived object, stored by the upload as a small immutable object
+/// next to it (see <see cref="KeyFor"/>), so that a reader can verify each part of a ranged read on
+/// its own. Written for objects of two parts or more only: the one part of a single-part object is
+/// verified against the stub's digest itself (its leaf is the whole tree). Binary, big-endian:
+/// <code>
+///   "TFPARTS1"                      8 bytes: magic and format version 1
+///   length                          8 bytes: the object's length
+///   part size                       8 bytes: the part cut (PartPlan)
+///   N                               4 bytes: the number of parts, PartPlan(length, part size).Count
+///   N × ( BLAKE3(part) ‖ CRC32C(part) )   32 + 4 bytes each, in part order
+/// </code>
+/// (28 + 36·N bytes: 360 KB at S3's 10,000 parts, far past the 2 KB of S3 user metadata, and a
+/// multipart upload's metadata is sent before its parts are hashed anyway.) Why it cannot be
+/// forged: combining its BLAKE3s gives <see cref="CompositeBlake3"/>, the "b3" value a stub records
+/// in a trusted.* xattr that only root writes, and its CRCs the stub's "crc" (see <see cref="Verify"/>);
+/// a manifest that does not combine to the record is refused, and a part is then accepted only if
+/// its BLAKE3 is its entry. A forger would need a BLAKE3 second preimage or collision.
+/// </summary>
+public sealed class PartManifest
+{
+    private static ReadOnlySpan<byte> Magic => "TFPARTS1"u8;
+    private const int HeaderSize = 28;
+    private const int EntrySize = CompositeBlake3.DigestSize + sizeof(uint);
+
+    /// <summary>The largest manifest: S3's 10,000 parts.</summary>
+    public const int MaxBytes = HeaderSize + PartPlan.MaxParts * EntrySize;
+
+    /// <summary>What the name of a manifest starts with: a reserved segment, so listings leave it out and no caller's key can be one.</summary>
+    public const string NamePrefix = RemoteKey.ReservedSegmentPrefix + "parts.";
+
+    private readonly byte[][] _blake3;
+    private readonly uint[] _crc32c;
+
+    private PartManifest(PartPlan plan, byte[][] blake3, uint[] crc32c)
+    {
+        Plan = plan;
+        _blake3 = blake3;
+        _crc32c = crc32c;
+    }
+
+    public PartPlan Plan { get; }
+
+    public int Count => Plan.Count;
+
+    /// <summary>The BLAKE3 of part <paramref name="index"/> (32 bytes).</summary>
+    public ReadOnlySpan<byte> Blake3Of(int index) => _blake3[index];
+
+    public uint Crc32COf(int index) => _crc32c[index];
+
+    /// <summary>The manifest object's key for the data object <paramref name="key"/>: ".tierfs-parts.NAME" beside it.</summary>
+    public static string KeyFor(string key)
+    {
+        var slash = key.LastIndexOf('/');
+        return string.Concat(key.AsSpan(0, slash + 1), NamePrefix, key.AsSpan(slash + 1));
+    }
+
+    /// <summary>Whether an object of this cut gets a manifest (two parts or more).</summary>
+    public static bool IsWrittenFor(PartPlan plan) => plan.Count > 1;
+
+    /// <summary>The manifest of an upload's parts (each with its BLAKE3).</summary>
+    public static PartManifest FromDigests(PartPlan plan, IReadOnlyList<Transfer.PartDigest> parts)
+    {
+        if (parts.Count != plan.Count) throw new ArgumentException($"{parts.Count} part digests for {plan.Count} parts", nameof(parts));
+        var blake3 = new byte[plan.Count][];
+        var crcs = new uint[plan.Count];
+        for (var i = 0; i < plan.Count; i++)
+        {
+            blake3[i] = parts[i].Blake3 is { Length: CompositeBlake3.DigestSize } b ? b : throw new ArgumentException($"part {i + 1} has no BLAKE3", nameof(parts));
+            crcs[i] = parts[i].Crc32C;
+        }
+        return new PartManifest(plan, blake3, crcs);
+    }
+
+    public byte[] ToBytes()
+    {
+        var bytes = new byte[HeaderSize + Count * EntrySize];
+        Magic.CopyTo(bytes);
+        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(8), Plan.Length);
+        BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(16), Plan.PartSize);
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(24), Count);
+        for (var i = 0; i < Count; i++)
+        {
+            var entry = bytes.AsSpan(HeaderSize + i * EntrySize, EntrySize);
+            _blake3[i].CopyTo(entry);
+            BinaryPrimitives.WriteUInt32BigEndian(entry[CompositeBlake3.DigestSize..], _crc32c[i]);
+        }
+        return bytes;
+    }
+
+    /// <summary>Reads a manifest; anything malformed is a <see cref="RemoteDataException"/> naming <paramref name="where"/>.</summary>
+    public static PartManifest Parse(ReadOnlySpan<byte> bytes, string where)
+    {
+        if (bytes.Length < HeaderSize || !bytes[..8].SequenceEqual(Magic))
+            throw new RemoteDataException($"{where}: not a TierFs part manifest");
+        var length = BinaryPrimitives.ReadInt64BigEndian(bytes[8..]);
+        var partSize = BinaryPrimitives.ReadInt64BigEndian(bytes[16..]);
+        var count = BinaryPrimitives.ReadInt32BigEndian(bytes[24..]);
+        PartPlan plan;
+        try { plan = new PartPlan(length, partSize); }
+        catch (ArgumentOutOfRangeException e) { throw new RemoteDataException($"{where}: a part manifest of {length} bytes in parts of {partSize} is impossible", e); }
+        if (count != plan.Count || bytes.Length != HeaderSize + count * EntrySize)
+            throw new RemoteDataException($"{where}: the part manifest says {count} parts in {bytes.Length} bytes; {length} bytes in parts of {partSize} are {plan.Count} parts");
+        var blake3 = new byte[count][];
+        var crcs = new uint[count];
+        for (var i = 0; i < count; i++)
+        {
+            var entry = bytes.Slice(HeaderSize + i * EntrySize, EntrySize);
+            blake3[i] = entry[..CompositeBlake3.DigestSize].ToArray();
+            crcs[i] = BinaryPrimitives.ReadUInt32BigEndian(entry[CompositeBlake3.DigestSize..]);
+        }
+        return new PartManifest(plan, blake3, crcs);
+    }
+
+    /// <summary>
+    /// Accepts the manifest only if it describes the object the record does: the same length and
+    /// part cut, its BLAKE3s combining to the record's digest and, when the record has one, its CRCs
+    /// to the record's CRC. Otherwise a <see cref="RemoteDataException"/> naming <paramref name="where"/>.
+    /// </summary>
+    public void Verify(ObjectDigest expected, string where)
+    {
+        if (Plan.Length != expected.Length || Plan.PartSize != expected.PartSize)
+            throw new RemoteDataException($"{where}: the part manifest describes {Plan.Length} bytes in parts of {Plan.PartSize}, the record {expected.Length} in parts of {expected.PartSize}");
+        var blake3 = CompositeBlake3.Combine(_blake3);
+        if (blake3 != expected.Blake3)
+            throw new RemoteDataException($"{where}: the part manifest combines to {blake3}, the file was archived as {expected.Blake3}: refused");
+        if (expected.Crc32C is { } crc && CompositeCrc32C.Combine(_crc32c) is var combined && combined != crc)
+            throw new RemoteDataException($"{where}: the part manifest's CRCs combine to {combined}, the file was archived as {crc}: refused");
+    }
+}
