@@ -123,16 +123,18 @@ run_find() {
     record "find wall=$(secs "$t0" "$t1") cpu=$cpu other=$(awk -v b="$(ticks_s $((b1 - b0)))" -v c="$cpu" 'BEGIN {printf "%.2f", b - c}')"
 }
 
+# Each run indexes into a new directory; they are deleted only at the end (with $WORK): on ext4,
+# inodes freed moments before make the next creates scan past them (recently_deleted()), and
+# GUFI creates a database per directory (its system time went from 0.6 s to 4-5 s that way).
 run_gufi() {
-    local t0 t1 b0 b1 cpu
-    rm -rf "$WORK/gufi"; mkdir "$WORK/gufi"; sync
+    local t0 t1 b0 b1 cpu idx=$WORK/gufi/$rep-$k
+    mkdir -p "$WORK/gufi"; sync
     b0=$(busy_ticks); t0=$EPOCHREALTIME
-    /usr/bin/time -f "%U %S" -o "$WORK/gufi.time" "$GUFI" -n "$THREADS" "$SMALL" "$WORK/gufi" >"$WORK/gufi.out" 2>&1 ||
+    /usr/bin/time -f "%U %S" -o "$WORK/gufi.time" "$GUFI" -n "$THREADS" "$SMALL" "$idx" >"$WORK/gufi.out" 2>&1 ||
         die "gufi_dir2index failed: $(tail -3 "$WORK/gufi.out")"
     t1=$EPOCHREALTIME; b1=$(busy_ticks)
     cpu=$(awk '{printf "%.2f", $1 + $2}' "$WORK/gufi.time")
     record "gufi wall=$(secs "$t0" "$t1") cpu=$cpu other=$(awk -v b="$(ticks_s $((b1 - b0)))" -v c="$cpu" 'BEGIN {printf "%.2f", b - c}') files=$(sed -n 's/^Total Non-Dirs: *//p' "$WORK/gufi.out")"
-    rm -rf "$WORK/gufi"
 }
 
 # The full scan into a new index, then in the same process two rescans of the unchanged tree: one

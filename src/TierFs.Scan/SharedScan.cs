@@ -20,7 +20,24 @@ internal sealed class SharedScan
     {
         // Under the lock: a watcher that stopped waiting is never called afterwards.
         lock (_watchersLock)
-            foreach (var watcher in _watchers) watcher(progress);
+            _watchers.RemoveAll(watcher => !Told(watcher, progress));
+    }
+
+    /// <summary>
+    /// Whether a waiter's callback took the progress. One that throws is told no more: it is that
+    /// waiter's fault, and it must not end the scan everyone (the mount first) is waiting for.
+    /// </summary>
+    private static bool Told(Action<ScanProgress> watcher, ScanProgress progress)
+    {
+        try
+        {
+            watcher(progress);
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
     }
 
     /// <summary>The scan ended: its result, or null when it failed or was cancelled (a waiter then scans itself).</summary>

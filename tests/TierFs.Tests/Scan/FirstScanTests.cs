@@ -81,6 +81,30 @@ public sealed class FirstScanTests : IDisposable
     }
 
     [Fact]
+    public async Task A_waiters_failing_progress_callback_neither_fails_the_first_scan_nor_its_wait()
+    {
+        using var index = _tree.OpenIndex();
+        using var keeper = new IndexKeeper(index, _rootFd);
+        using var release = new ManualResetEventSlim();
+        using var completed = new ManualResetEventSlim();
+        keeper.ScanIfEmpty(completed.Set, () => Assert.True(release.Wait(Patience)));
+        var calls = 0;
+        // The first scan tells its waiters its counts at least once, at its end.
+        var asked = Task.Run(() => keeper.Scan(new ScanOptions
+        {
+            Progress = _ => { Interlocked.Increment(ref calls); throw new IOException("the waiter's client went away"); },
+        }));
+        Assert.True(SpinWait.SpinUntil(() => keeper.WaitingForFirstScan == 1, Patience));
+        release.Set();
+
+        var result = await asked.WaitAsync(Patience);
+        Assert.Equal((1L, Entries, Entries, false), (result.Generation, result.Counts.Entries, result.Counts.New, result.Cancelled));
+        Assert.True(completed.Wait(Patience), "the first scan did not complete");
+        Assert.Equal(1, Volatile.Read(ref calls)); // told once, then no more
+        Assert.Equal((1L, Entries), (Scans(index), index.EntryStats().Entries));
+    }
+
+    [Fact]
     public void Without_a_first_scan_running_a_scan_walks_the_tree_itself()
     {
         using var index = _tree.OpenIndex();
