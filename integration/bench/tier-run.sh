@@ -182,7 +182,8 @@ sync
 STUB=$MNT/stub.bin
 out=$("$TIERFS" migrate "$STUB" </dev/null 2>&1) || die "cannot migrate the stub: $out"
 [[ $("$TIERFS" state "$STUB") == released* ]] || die "stub.bin is not released after migrate: $("$TIERFS" state "$STUB")"
-OBJ_KEY=$(cd "$S3DIR/$BUCKET" && find . -name '*._S3rver_object' | sed 's|^\./||; s|\._S3rver_object$||')
+# The data object; its part manifest (.tierfs-parts.*) sits beside it.
+OBJ_KEY=$(cd "$S3DIR/$BUCKET" && find . -name '*._S3rver_object' ! -name '.tierfs-parts.*' | sed 's|^\./||; s|\._S3rver_object$||')
 [[ $(wc -l <<<"$OBJ_KEY") == 1 && $OBJ_KEY == "$PREFIX"* ]] || die "cannot find the stub's object in $S3DIR: '$OBJ_KEY'"
 OBJ_FILE=$S3DIR/$BUCKET/$OBJ_KEY._S3rver_object
 # Check once, untimed, that both sides bring back the same bytes.
