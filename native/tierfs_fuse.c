@@ -28,6 +28,7 @@ static void ctx_of(fuse_req_t req, tfs_ctx *c)
     c->gid = fc->gid;
     c->pid = (uint32_t)fc->pid;
     c->umask = fc->umask;
+    c->req = (uint64_t)(uintptr_t)req;
 }
 
 static void fi_in(const struct fuse_file_info *fi, tfs_file_info *out)
@@ -42,7 +43,7 @@ static void fi_in(const struct fuse_file_info *fi, tfs_file_info *out)
                 (fi->flock_release ? TFS_FI_FLOCK_RELEASE : 0);
 }
 
-static void fi_out(const tfs_file_info *in, struct fuse_file_info *fi)
+void tfs_fi_out(const tfs_file_info *in, struct fuse_file_info *fi)
 {
     fi->fh = in->fh;
     fi->direct_io = (in->bits & TFS_FI_DIRECT_IO) != 0;
@@ -328,12 +329,15 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     tfs_file_info f;
     ctx_of(req, &c);
     fi_in(fi, &f);
+    tfs_defer_begin();
     int res = s->ops.open(s->ud, &c, ino, &f);
+    if (tfs_defer_taken(s, req, res))
+        return; /* answered later (tfs_reply_open) */
     if (res < 0) {
         fuse_reply_err(req, -res);
         return;
     }
-    fi_out(&f, fi);
+    tfs_fi_out(&f, fi);
     if (fuse_reply_open(req, fi) == -ENOENT) {
         /* The opener was interrupted: nobody will release this handle. */
         s->ops.release(s->ud, &c, ino, &f);
@@ -354,7 +358,7 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
         fuse_reply_err(req, -res);
         return;
     }
-    fi_out(&f, fi);
+    tfs_fi_out(&f, fi);
     struct fuse_entry_param p;
     entry_to_param(&e, &p);
     if (fuse_reply_create(req, &p, fi) == -ENOENT) {
@@ -462,7 +466,7 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         fuse_reply_err(req, -res);
         return;
     }
-    fi_out(&f, fi);
+    tfs_fi_out(&f, fi);
     if (fuse_reply_open(req, fi) == -ENOENT)
         s->ops.releasedir(s->ud, &c, ino, &f);
 }

@@ -64,6 +64,7 @@ typedef struct tfs_ctx {
     uint32_t gid;
     uint32_t pid;
     uint32_t umask;
+    uint64_t req; /* the request, for tfs_defer; opaque */
 } tfs_ctx;
 
 typedef struct tfs_statvfs {
@@ -117,7 +118,10 @@ typedef struct tfs_options {
 
 typedef void *tfs_ud;
 
-/* Managed callbacks. Return 0 or a negative errno unless noted. */
+/* Returned by a callback that took its request with tfs_defer: the reply comes later, from any thread. */
+#define TFS_REPLY_LATER 1
+
+/* Managed callbacks. Return 0 or a negative errno unless noted (open may also return TFS_REPLY_LATER). */
 typedef struct tfs_ops {
     void (*init)(tfs_ud ud, const tfs_conn *conn);
     void (*destroy)(tfs_ud ud);
@@ -184,6 +188,21 @@ TFS_EXPORT void tfs_session_unmount(tfs_session *s);
 TFS_EXPORT void tfs_session_destroy(tfs_session *s);
 TFS_EXPORT int tfs_notify_inval_inode(tfs_session *s, uint64_t ino, int64_t off, int64_t len);
 TFS_EXPORT int tfs_notify_inval_entry(tfs_session *s, uint64_t parent, const char *name, uint64_t namelen);
+
+/*
+ * Replies given later. A handler that would wait (for a recall) takes its request with tfs_defer
+ * (ctx->req), returns TFS_REPLY_LATER and so gives its FUSE thread back to the loop; whoever finishes
+ * the work replies exactly once with tfs_reply_*, from any thread. A request still waiting when the
+ * session is destroyed is answered EIO then; a later tfs_reply_* of it only frees it and returns
+ * -ESHUTDOWN. tfs_reply_open returns -ENOENT when the opener is gone: the caller releases the handle.
+ */
+typedef struct tfs_deferred tfs_deferred;
+TFS_EXPORT tfs_deferred *tfs_defer(uint64_t req);
+TFS_EXPORT int tfs_reply_open(tfs_deferred *d, const tfs_file_info *fi);
+TFS_EXPORT int tfs_reply_err(tfs_deferred *d, int32_t err);
+TFS_EXPORT int tfs_reply_buf(tfs_deferred *d, const void *buf, uint64_t size);
+/* Requests taken and not yet answered (for tests and status). */
+TFS_EXPORT uint64_t tfs_session_deferred(tfs_session *s);
 
 /* Size of each shared struct, so the managed mirrors can be checked (0 for an unknown id). */
 TFS_EXPORT uint64_t tfs_abi_size(int32_t which);

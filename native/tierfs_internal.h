@@ -3,6 +3,7 @@
 #define TIERFS_INTERNAL_H
 
 #include <fuse_lowlevel.h>
+#include <pthread.h>
 #include "tierfs_fuse.h"
 
 struct tfs_session {
@@ -11,7 +12,21 @@ struct tfs_session {
     tfs_ud ud;
     tfs_options opts;
     int mounted;
+    pthread_mutex_t defer_lock; /* guards the list below and each entry's req */
+    struct tfs_deferred *deferred; /* requests taken by tfs_defer, not yet answered */
+    uint64_t deferred_count;
+    int defer_closed;
 };
+
+/* Called by a handler after its callback returned: whether the callback took the request (and
+   returned TFS_REPLY_LATER). A request taken by a callback that then returned anything else is
+   given back here (the handler answers it), so that it is never answered twice. */
+int tfs_defer_taken(struct tfs_session *s, fuse_req_t req, int res);
+void tfs_defer_begin(void);
+/* fuse_file_info's output bits from the flat form. */
+void tfs_fi_out(const tfs_file_info *in, struct fuse_file_info *fi);
+/* At session end, before the connection closes: answers every waiting request EIO. */
+void tfs_defer_close(struct tfs_session *s);
 
 extern const struct fuse_lowlevel_ops tfs_ll_ops;
 

@@ -45,6 +45,7 @@ tfs_session *tfs_session_new(int argc, const char *const *argv, const tfs_ops *o
     }
     s->ops = *ops;
     s->ud = ud;
+    pthread_mutex_init(&s->defer_lock, NULL);
     if (opts)
         s->opts = *opts;
     probe_splice_limit(s->opts.max_write ? s->opts.max_write : 1u << 20);
@@ -105,8 +106,10 @@ void tfs_session_destroy(tfs_session *s)
 {
     if (!s)
         return;
+    tfs_defer_close(s);
     tfs_session_unmount(s);
     fuse_session_destroy(s->se);
+    pthread_mutex_destroy(&s->defer_lock);
     free(s);
 }
 

@@ -23,6 +23,12 @@ public interface IStubGate
     /// <paramref name="openerPid"/> and <paramref name="openerUid"/> are the request's caller, for the log.</summary>
     int MakeLocal(int fd, in StatX st, bool truncatingToZero, int openerPid, uint openerUid);
 
+    /// <summary>
+    /// Before an open that does not truncate, answered later: <see cref="MakeLocal"/>'s outcome as a
+    /// task that does not hold the calling thread (a completed one when there is nothing to wait for).
+    /// </summary>
+    Task<int> MakeLocalLater(int fd, in StatX st, int openerPid, uint openerUid);
+
     /// <summary>A write-like operation is about to change the data of a possibly archived file.</summary>
     void DataChanging(int fd, ulong dev, ulong ino);
 

@@ -1,3 +1,4 @@
+using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Fuse;
 
@@ -24,26 +25,83 @@ public sealed unsafe partial class OverlayFileSystem
         var node = Node(ino);
         var path = stackalloc byte[ProcFd.BufferSize];
         var write = ForWrite(fi.Flags);
+        var truncating = write && (fi.Flags & Libc.O_TRUNC) != 0;
         // Counted before the stub check: a release running now either sees this open and
         // refuses, or finishes first, and then the check below finds the stub and recalls it.
         node.Opened(write);
         var fd = -1;
+        var later = false;
         try
         {
             using var nfd = _table.Use(node);
-            var res = MakeLocal(ctx, node, nfd.Fd, truncatingToZero: write && (fi.Flags & Libc.O_TRUNC) != 0);
+            int res;
+            if (truncating) res = MakeLocal(ctx, node, nfd.Fd, truncatingToZero: true);
+            else
+            {
+                var recall = MakeLocalLater(ctx, node, nfd.Fd);
+                if (!recall.IsCompleted && LaterOpen.Take(ctx) is { } answer)
+                {
+                    // A stub's recall runs: answer when it ends, and give this thread back now.
+                    OpenWhenLocal(recall, answer, node, nfd.Fd, fi);
+                    later = true;
+                    return LaterOpen.Reply;
+                }
+                res = recall.GetAwaiter().GetResult();
+            }
             if (res != 0) return res;
             fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(nfd.Fd, path), BackingFlags(fi.Flags), 0);
             if (fd < 0) return Fail();
         }
         finally
         {
-            if (fd < 0) node.Closed(write);
+            if (fd < 0 && !later) node.Closed(write);
         }
-        if (write && (fi.Flags & Libc.O_TRUNC) != 0) NodeChanged(node);
+        if (truncating) NodeChanged(node);
         fi.Fh = (ulong)fd;
         SetOpenBits(ref fi);
         return 0;
+    }
+
+    /// <summary>The rest of an open answered later: once the recall ended, open the backing file and answer.</summary>
+    private void OpenWhenLocal(Task<int> recall, LaterOpen answer, Inode node, int nodeFd, FuseFileInfo fi)
+    {
+        var write = ForWrite(fi.Flags);
+        var own = Libc.Dup(nodeFd); // the node's descriptor is only lent to the handler
+        _ = recall.ContinueWith(done =>
+        {
+            var fd = -1;
+            try
+            {
+                var res = own < 0 ? -Errno.EIO : done.IsCompletedSuccessfully ? done.Result : -Errno.EIO;
+                if (res == 0)
+                {
+                    var path = stackalloc byte[ProcFd.BufferSize];
+                    fd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(own, path), BackingFlags(fi.Flags), 0);
+                    if (fd < 0) res = Fail();
+                }
+                if (res != 0)
+                {
+                    node.Closed(write);
+                    answer.Failed(-res);
+                    return;
+                }
+                fi.Fh = (ulong)fd;
+                SetOpenBits(ref fi);
+                // Nobody will use the handle (the opener was interrupted, or the mount is ending): release it.
+                if (!answer.Opened(fi)) Release(default, node.NodeId, fi);
+            }
+            catch (Exception e)
+            {
+                if (fd >= 0) Libc.Close(fd);
+                node.Closed(write);
+                answer.Failed(Errno.EIO);
+                Log.Error(Source, $"{node}: the open answered after its recall failed", e);
+            }
+            finally
+            {
+                if (own >= 0) Libc.Close(own);
+            }
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     public int Create(in FuseContext ctx, ulong parent, FuseName name, uint mode, ref FuseFileInfo fi, ref FuseEntry entry)

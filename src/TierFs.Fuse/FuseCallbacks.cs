@@ -149,7 +149,10 @@ internal static unsafe class FuseCallbacks
     [UnmanagedCallersOnly]
     private static int Open(IntPtr ud, FuseContext* c, ulong ino, FuseFileInfo* fi)
     {
-        try { return Of(ud).Fs.Open(in *c, ino, ref *fi); } catch (Exception x) { return Fail(ud, "open", x); }
+        LaterOpen.HandlerStarts();
+        int res;
+        try { res = Of(ud).Fs.Open(in *c, ino, ref *fi); } catch (Exception x) { res = Fail(ud, "open", x); }
+        return LaterOpen.HandlerEnds(res);
     }
 
     [UnmanagedCallersOnly]

@@ -39,6 +39,18 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "tfs_notify_inval_entry")]
     public static partial int NotifyInvalEntry(IntPtr session, ulong parent, byte* name, ulong nameLength);
 
+    [LibraryImport(Lib, EntryPoint = "tfs_defer")]
+    public static partial IntPtr Defer(ulong request);
+
+    [LibraryImport(Lib, EntryPoint = "tfs_reply_open")]
+    public static partial int ReplyOpen(IntPtr deferred, FuseFileInfo* fi);
+
+    [LibraryImport(Lib, EntryPoint = "tfs_reply_err")]
+    public static partial int ReplyErr(IntPtr deferred, int errno);
+
+    [LibraryImport(Lib, EntryPoint = "tfs_session_deferred")]
+    public static partial ulong SessionDeferred(IntPtr session);
+
     [LibraryImport(Lib, EntryPoint = "tfs_abi_size")]
     public static partial ulong AbiSize(int which);
 }

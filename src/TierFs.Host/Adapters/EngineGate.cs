@@ -20,6 +20,9 @@ public sealed class EngineGate(TierEngine engine) : IStubGate
     public int MakeLocal(int fd, in StatX st, bool truncatingToZero, int openerPid, uint openerUid) =>
         engine.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero, new Opener(openerPid, openerUid));
 
+    public Task<int> MakeLocalLater(int fd, in StatX st, int openerPid, uint openerUid) =>
+        engine.MakeLocalLater(fd, new FileKey(st.Dev, st.Ino), st, new Opener(openerPid, openerUid));
+
     public void DataChanging(int fd, ulong dev, ulong ino) => engine.DataChanging(fd, new FileKey(dev, ino));
 
     public void MetadataChanged(int fd, in StatX st) => engine.MetadataChanged(fd, new FileKey(st.Dev, st.Ino), st);

@@ -158,6 +158,25 @@ public sealed partial class TierEngine : IDisposable
     }
 
     /// <summary>
+    /// <see cref="MakeLocal"/> for an open that can be answered later (not truncating): the recall
+    /// runs on the thread pool and the calling thread returns at once, so that a FUSE thread is not
+    /// held while a stub's data comes back. The task's result is 0 or a negative errno.
+    /// </summary>
+    public Task<int> MakeLocalLater(int pathFd, FileKey key, in StatX st, Opener? opener = null)
+    {
+        var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
+        if (!cachedStub && !StubStore.MayBeStub(st)) return Task.FromResult(0);
+        var fd = Libc.Dup(pathFd); // the caller's descriptor is only lent for this call
+        if (fd < 0) return Task.FromResult(-Errno.EIO);
+        var by = opener?.Describe();
+        return Task.Run(async () =>
+        {
+            try { return await RecallShared(fd, key, null, "open", null, CancellationToken.None, by).ConfigureAwait(false) is null ? 0 : -Errno.EIO; }
+            finally { Libc.Close(fd); }
+        });
+    }
+
+    /// <summary>
     /// Why a stub cannot be recalled by this mount before anything is downloaded, or null: it was
     /// archived to another remote tier, or its backing file was changed behind the mount.
     /// </summary>

@@ -32,6 +32,15 @@ public sealed class FakeStubGate : IStubGate
         return MakeLocalResult;
     }
 
+    /// <summary>What MakeLocalLater returns; null: MakeLocalResult, at once.</summary>
+    public Task<int>? MakeLocalLaterResult { get; set; }
+
+    public Task<int> MakeLocalLater(int fd, in StatX st, int openerPid, uint openerUid)
+    {
+        MakeLocalCalls.Enqueue((st.Ino, false, openerPid, openerUid));
+        return MakeLocalLaterResult ?? Task.FromResult(MakeLocalResult);
+    }
+
     public void DataChanging(int fd, ulong dev, ulong ino) => DataChangingCalls.Enqueue(ino);
 
     public void MetadataChanged(int fd, in StatX st) { }
