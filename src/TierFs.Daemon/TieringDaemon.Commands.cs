@@ -128,7 +128,6 @@ public sealed partial class TieringDaemon : ITierCommands
             scan = _lastScan;
         }
         var job = current?.Job;
-        _index.Flush(); // jobs that started a moment ago are listed too
         var paused = Periodic && RunTimes.Paused(_clock.GetUtcNow(), schedule.Window, _clock.LocalTimeZone);
         return JsonSerializer.Serialize(new
         {
@@ -164,7 +163,13 @@ public sealed partial class TieringDaemon : ITierCommands
                 queue = current.Queue.Select(q => new { policy = q.Name, files = q.Files, bytes = q.Bytes }).ToList(),
             },
             transfers = (Transfers?.Snapshot() ?? []).Select(t => new { path = t.Path, activity = t.Activity, done = t.Done, total = t.Total }).ToList(),
-            jobs = _index.RecentJobs(10).Select(JobView).ToList(),
+            movers = new
+            {
+                limit = Movers.Limit,
+                busy = Movers.Busy,
+                submissions = Movers.Snapshot().Select(v => new { name = v.Name, kind = v.Kind.ToString().ToLowerInvariant(), moving = v.Moving, waiting = v.Waiting }).ToList(),
+            },
+            jobs = _jobs.RecentJobs(10).Select(JobView).ToList(),
         });
     }
 }

@@ -26,8 +26,17 @@ public interface IStubGate
     /// <summary>
     /// Before an open that does not truncate, answered later: <see cref="MakeLocal"/>'s outcome as a
     /// task that does not hold the calling thread (a completed one when there is nothing to wait for).
+    /// <paramref name="streaming"/> (a read-only open): the task completes once reads can be served
+    /// while the recall runs, through <see cref="ReadRecalling"/>.
     /// </summary>
-    Task<int> MakeLocalLater(int fd, in StatX st, int openerPid, uint openerUid);
+    Task<int> MakeLocalLater(int fd, in StatX st, int openerPid, uint openerUid, bool streaming);
+
+    /// <summary>
+    /// A read through a handle opened while its file was being recalled: null when the file is whole
+    /// (read it directly from now on); else the byte count read into <paramref name="into"/> from
+    /// <paramref name="fd"/> once verified, or a negative errno.
+    /// </summary>
+    Task<int>? ReadRecalling(int fd, ulong dev, ulong ino, long offset, Memory<byte> into);
 
     /// <summary>A write-like operation is about to change the data of a possibly archived file.</summary>
     void DataChanging(int fd, ulong dev, ulong ino);

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using TierFs.Host.Adapters;
 using TierFs.Common;
 using TierFs.Daemon;
+using TierFs.Daemon.Jobs;
 using TierFs.Index;
 using TierFs.Peer;
 using TierFs.Remote;
@@ -9,6 +10,7 @@ using TierFs.Scan;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
+using TierFs.Tiering.Movers;
 using TierFs.FileSystem;
 using TierFs.Fuse;
 
@@ -117,7 +119,9 @@ public sealed class MountHost(MountSettings settings)
         var kernel = new KernelNotices();
         var mountView = new MountView(nodes, kernel);
         var journal = new IndexJournal(index, keeper);
-        using var engine = new TierEngine(rootFd, configs, remote, mountView, journal);
+        // The mount's one pool of movers: commands and the daemon's jobs share it (schedule.workers, following reloads).
+        var movers = new MoverPool(configs);
+        using var engine = new TierEngine(rootFd, configs, remote, mountView, journal, movers);
         using var fs = new OverlayFileSystem(nodes, new OverlayOptions
         {
             AttrTimeout = settings.AttrTimeout ?? defaultTimeout,
@@ -146,11 +150,14 @@ public sealed class MountHost(MountSettings settings)
         fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
 
         using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e), kernel);
-        using var daemon = new TieringDaemon(configs, index, new IndexPlanner(index, () => configs.Current.Schedule), new TreeScanner(keeper),
-            new EngineMover(engine, mountView), new BackingUsage(rootFd))
+        // Jobs and claims name this daemon as the operation log names this node, with its process.
+        var jobs = new SqliteJobStore(index, owner: $"{config.Node.Name}:{Environment.ProcessId}");
+        using var daemon = new TieringDaemon(configs, jobs, new IndexPlanner(index, jobs, () => configs.Current.Schedule), new TreeScanner(keeper),
+            new EngineMover(engine, mountView), new BackingUsage(rootFd), movers: movers)
         {
             ReadOnly = settings.ReadOnly,
             Transfers = engine.Transfers,
+            OpLog = journal.Log, // a job's start and end, beside its files' entries
         };
         var reloader = new ConfigReloader(settings.ConfigFile, stateDir, configs, remote, mountLogLevel);
         // Before mounting: a socket that cannot be made mounts nothing.

@@ -20,8 +20,11 @@ public sealed class EngineGate(TierEngine engine) : IStubGate
     public int MakeLocal(int fd, in StatX st, bool truncatingToZero, int openerPid, uint openerUid) =>
         engine.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero, new Opener(openerPid, openerUid));
 
-    public Task<int> MakeLocalLater(int fd, in StatX st, int openerPid, uint openerUid) =>
-        engine.MakeLocalLater(fd, new FileKey(st.Dev, st.Ino), st, new Opener(openerPid, openerUid));
+    public Task<int> MakeLocalLater(int fd, in StatX st, int openerPid, uint openerUid, bool streaming) =>
+        engine.MakeLocalLater(fd, new FileKey(st.Dev, st.Ino), st, new Opener(openerPid, openerUid), streaming);
+
+    public Task<int>? ReadRecalling(int fd, ulong dev, ulong ino, long offset, Memory<byte> into) =>
+        engine.ReadRecalling(fd, new FileKey(dev, ino), offset, into);
 
     public void DataChanging(int fd, ulong dev, ulong ino) => engine.DataChanging(fd, new FileKey(dev, ino));
 

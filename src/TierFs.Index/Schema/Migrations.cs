@@ -23,6 +23,7 @@ internal static class Migrations
         Migration.Sql(6, "remote identity of records and deletions, records by object key, stubs changed behind the mount", V6),
         Migration.Sql(7, "tier records: the CRC32C and BLAKE3 composites", V7),
         Migration.Sql(8, "the operation log kept on both nodes: each entry's origin and sequence", V8),
+        Migration.Sql(9, "the daemon's job store: retries by file id, claims with a lease, job owners", V9),
     ];
 
     public static int Latest => All[^1].Version;
@@ -233,5 +234,46 @@ internal static class Migrations
         ALTER TABLE oplog ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
         UPDATE oplog SET seq = id;
         CREATE UNIQUE INDEX oplog_origin_seq ON oplog(origin, seq);
+        """;
+
+    // The job store (the daemon's IJobStore): a file is named by its record's file id (it survives
+    // renames and a restore's new dev/ino), a never-archived file by 'inode:DEV:INO' (JobFileId;
+    // the numbers as stored here, signed). Retries written before are re-keyed so: by the file id
+    // of the inode's tier row when it has one. A claim says which job of which owner (node and
+    // process) moves a file, until when (unix ms) unless renewed; a job carries its owner and the
+    // same lease, so a job whose daemon died is found (expired) and its files handed back. Run
+    // numbers come from the index too: runs holds the last one given (its number, start, owner).
+    private const string V9 = """
+        CREATE TABLE retries_by_file (
+            file         TEXT    NOT NULL PRIMARY KEY,
+            mtime        INTEGER NOT NULL,
+            attempts     INTEGER NOT NULL,
+            next_try     INTEGER NOT NULL,
+            last_error   TEXT
+        ) WITHOUT ROWID;
+        INSERT OR REPLACE INTO retries_by_file (file, mtime, attempts, next_try, last_error)
+        SELECT coalesce((SELECT t.file_id FROM tier t WHERE t.dev = r.dev AND t.ino = r.ino AND t.file_id <> ''),
+                        'inode:' || r.dev || ':' || r.ino),
+               r.mtime, r.attempts, r.next_try, r.last_error
+        FROM retries r;
+        DROP TABLE retries;
+        ALTER TABLE retries_by_file RENAME TO retries;
+
+        CREATE TABLE claims (
+            file         TEXT    NOT NULL PRIMARY KEY,
+            job          INTEGER NOT NULL,
+            owner        TEXT    NOT NULL,
+            expires      INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX claims_job ON claims(job);
+
+        ALTER TABLE jobs ADD COLUMN owner TEXT;
+        ALTER TABLE jobs ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE runs (
+            id           INTEGER PRIMARY KEY,
+            started      INTEGER NOT NULL,
+            owner        TEXT    NOT NULL
+        );
         """;
 }

@@ -2,6 +2,7 @@ using System.Text;
 using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Tiering.Control;
+using TierFs.Tiering.Movers;
 using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
@@ -9,8 +10,6 @@ namespace TierFs.Tiering.Engine;
 // `tierfs state|archive|release|migrate|recall`: resolve paths, large files first, report per file.
 public sealed partial class TierEngine : ITierCommands
 {
-    private const int FilesInParallel = 4;
-
     public async Task RunAsync(ControlRequest request, IControlSink sink, CancellationToken ct)
     {
         if (request.Op == TierOp.State)
@@ -28,19 +27,24 @@ public sealed partial class TierEngine : ITierCommands
             // Large files first, so small ones are not stuck behind them at the end.
             inodes.Sort((a, b) => b[0].Size.CompareTo(a[0].Size));
             sink.Planned(files.Count, request.Op is TierOp.State or TierOp.Release or TierOp.Check ? 0 : inodes.Sum(g => g[0].Size));
-            await Parallel.ForEachAsync(inodes, new ParallelOptions { MaxDegreeOfParallelism = FilesInParallel, CancellationToken = ct },
+            // The mount's one pool: the daemon's jobs share its workers, and this command gets the next one that comes free.
+            await Movers.RunAsync(CommandName(request), SubmitterKind.Command, inodes,
                 async (names, token) =>
                 {
                     var result = await RunOneAsync(request, names[0], sink, token).ConfigureAwait(false);
                     sink.Result(result);
                     foreach (var other in names.Skip(1)) sink.Result(result with { Path = other.Path });
-                }).ConfigureAwait(false);
+                }, ct).ConfigureAwait(false);
         }
         finally
         {
             foreach (var f in files) f.Dispose();
         }
     }
+
+    /// <summary>"tierfs migrate by pid=… uid=… comm=…", as `tierfs status` lists the pool's submissions.</summary>
+    private static string CommandName(ControlRequest request) =>
+        $"tierfs {ControlProtocol.OpName(request.Op)}{(request.Caller?.Description is { Length: > 0 } by ? $" by {by}" : "")}";
 
     /// <summary>
     /// `state` answers in the order the paths were given (a directory's files in walk order): it

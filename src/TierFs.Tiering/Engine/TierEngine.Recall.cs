@@ -17,14 +17,15 @@ public sealed partial class TierEngine
     /// its own wait once the recall is shared.
     /// </summary>
     /// <param name="by">Who caused it ("pid=… uid=… comm=…"), for the log line.</param>
-    private Task<string?> RecallShared(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by = null)
+    /// <param name="streaming">Serve reads while the recall runs (a read-only open started it): the parts land verified one by one (<see cref="RecallStream"/>).</param>
+    private Task<string?> RecallShared(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by = null, bool streaming = false)
     {
         // The recall may outlive this caller's wait: it works on a descriptor of its own.
         var fd = Libc.Dup(pathFd);
         if (fd < 0) return Task.FromResult<string?>($"cannot duplicate the file's descriptor: errno {Libc.Errno()}");
         var task = _recalls.Join(key, async () =>
         {
-            try { return await RecallUnderLockAsync(fd, key, path, reason, progress, ct, by).ConfigureAwait(false); }
+            try { return await RecallUnderLockAsync(fd, key, path, reason, progress, ct, by, streaming).ConfigureAwait(false); }
             finally { Libc.Close(fd); }
         }, out var started);
         if (!started) Libc.Close(fd);
@@ -35,7 +36,7 @@ public sealed partial class TierEngine
     internal int RecallsSharing(FileKey key) => _recalls.Sharing(key);
 
     /// <summary>Under the file's lock: reads the record again (another recall may have finished) and recalls a stub.</summary>
-    private async Task<string?> RecallUnderLockAsync(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by)
+    private async Task<string?> RecallUnderLockAsync(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by, bool streaming)
     {
         using (await _locks.EnterAsync(key, ct).ConfigureAwait(false))
         {
@@ -53,7 +54,7 @@ public sealed partial class TierEngine
             }
             Cache.Set(key, record);
             if (!record.IsStub) return null;
-            return await RecallAsync(pathFd, key, record, path, reason, progress, ct, by).ConfigureAwait(false);
+            return await RecallAsync(pathFd, key, record, path, reason, progress, ct, by, streaming).ConfigureAwait(false);
         }
     }
 
@@ -63,8 +64,9 @@ public sealed partial class TierEngine
     /// data is ever left for a reader) and its record is as it was: a failure is an error for this
     /// recall only, never a conclusion about the remote copy (`tierfs check` concludes `lost`).
     /// </summary>
-    private async Task<string?> RecallAsync(int pathFd, FileKey key, StubRecord record, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by = null)
+    private async Task<string?> RecallAsync(int pathFd, FileKey key, StubRecord record, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by = null, bool streaming = false)
     {
+        RecallStream? stream = null;
         var started = DateTime.UtcNow;
         var name = NameOf(key, path);
         StatX st;
@@ -89,12 +91,9 @@ public sealed partial class TierEngine
             StubStore.DropData(wfd, record.Size);
             using (var handle = new SafeFileHandle(wfd, ownsHandle: false))
             {
-                // Only a cryptographic digest proves the bytes are the ones archived (a CRC can be matched by
-                // whoever writes the remote tier): the BLAKE3 form, or the MD5 form every older record has.
-                var (kind, expected) = record.Blake3 is { } blake3 ? (ChecksumKind.CompositeBlake3, blake3) : (ChecksumKind.ChunkedMd5, record.Checksum);
-                var result = await _remote.DownloadAsync(record.ObjectKey!, handle, record.Size, kind, progress, ct).ConfigureAwait(false);
-                if (result.Checksum != expected)
-                    throw new RemoteDataException($"checksum mismatch: object {record.ObjectKey} has {result.Checksum}, the file was archived as {expected}");
+                stream = streaming ? await StartStreamAsync(key, record, handle, progress, ct).ConfigureAwait(false) : null;
+                if (stream is not null) await stream.Fetch.RunAsync(ct).ConfigureAwait(false);
+                else await DownloadWholeAsync(record, handle, progress, ct).ConfigureAwait(false);
             }
             // The download started each part's writeback; this waits for the rest. Durable before the record changes.
             if (Libc.Fsync(wfd) != 0) throw new IOException($"fsync failed: errno {Libc.Errno()}");
@@ -111,13 +110,51 @@ public sealed partial class TierEngine
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             var why = e is AggregateException { InnerException: { } inner } ? inner : e;
+            stream?.Fail(); // no reader preads the data dropped now
             BackToStub(pathFd, wfd, key, record);
             return Failed("recall", name, record.FileId, started, why is OperationCanceledException ? "cancelled" : why.Message);
         }
         finally
         {
+            // After the record says what the file is now: a reader that misses the stream finds it local, or a stub.
+            if (stream is not null) Streams.Ended(key, stream);
             Libc.Close(wfd);
         }
+    }
+
+    /// <summary>The whole object into the file, verified once at the end (no reader is served before).</summary>
+    private async Task DownloadWholeAsync(StubRecord record, SafeFileHandle handle, IProgress<long>? progress, CancellationToken ct)
+    {
+        // Only a cryptographic digest proves the bytes are the ones archived (a CRC can be matched by
+        // whoever writes the remote tier): the BLAKE3 form, or the MD5 form every older record has.
+        var (kind, expected) = record.Blake3 is { } blake3 ? (ChecksumKind.CompositeBlake3, blake3) : (ChecksumKind.ChunkedMd5, record.Checksum);
+        var result = await _remote.DownloadAsync(record.ObjectKey!, handle, record.Size, kind, progress, ct).ConfigureAwait(false);
+        if (result.Checksum != expected)
+            throw new RemoteDataException($"checksum mismatch: object {record.ObjectKey} has {result.Checksum}, the file was archived as {expected}");
+    }
+
+    /// <summary>
+    /// A recall that readers can follow part by part, started: null when the record cannot be
+    /// verified part by part (no BLAKE3 digest, a single part, or no part manifest: archived before
+    /// them), and the recall downloads the whole object as before.
+    /// </summary>
+    private async Task<RecallStream?> StartStreamAsync(FileKey key, StubRecord record, SafeFileHandle handle, IProgress<long>? progress, CancellationToken ct)
+    {
+        // Single-part objects have no manifest and gain little from streaming: they are recalled
+        // whole, so that an open of a stub whose object is gone or wrong fails at the open, as before.
+        if (record.Blake3 is not { } blake3 || record.Size == 0 || record.PartSize <= 0 || !PartManifest.IsWrittenFor(new PartPlan(record.Size, record.PartSize)))
+            return null;
+        var reader = await VerifiedReader.OpenAsync(_remote, record.ObjectKey!, new ObjectDigest(record.Size, record.PartSize, blake3, record.Crc32C), ct).ConfigureAwait(false);
+        if (reader is null) return null;
+        RecallStream? stream = null;
+        var fetch = new PartFetch(reader, handle, _config.Remote.Concurrency, i =>
+        {
+            stream!.PartLanded(i);
+            progress?.Report(stream.Landed);
+        });
+        stream = new RecallStream(fetch, record.Size);
+        Streams.Started(key, stream);
+        return stream;
     }
 
     private string Failed(string op, string name, string fileId, DateTime started, string why)

@@ -2,6 +2,7 @@ using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Remote;
 using TierFs.Tiering.Config;
+using TierFs.Tiering.Movers;
 using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
@@ -21,6 +22,7 @@ public sealed partial class TierEngine : IDisposable
     // The configuration in force: a reload replaces it (delete grace; never the remote tier's identity).
     private TierFsConfig _config => _configs.Current;
     private readonly IRemoteStore _remote;
+    private RecallStreams Streams { get; } = new();
     private readonly IMountView _mount;
     private readonly ITierJournal _journal;
     private readonly FileLocks _locks = new();
@@ -50,7 +52,8 @@ public sealed partial class TierEngine : IDisposable
     {
     }
 
-    public TierEngine(int rootFd, ConfigHolder config, IRemoteStore remote, IMountView mount, ITierJournal journal)
+    /// <param name="movers">The mount's one pool of movers, shared with the daemon's jobs (default: a pool of its own, `schedule.workers`).</param>
+    public TierEngine(int rootFd, ConfigHolder config, IRemoteStore remote, IMountView mount, ITierJournal journal, MoverPool? movers = null)
     {
         _rootFd = Libc.Dup(rootFd);
         if (_rootFd < 0) throw new IOException($"cannot duplicate the backing root descriptor: errno {Libc.Errno()}");
@@ -59,6 +62,7 @@ public sealed partial class TierEngine : IDisposable
         _mount = mount;
         _journal = journal;
         _remoteId = remote.Identity;
+        Movers = movers ?? new MoverPool(config);
         var interrupted = new List<(FileKey, StubRecord, string?)>();
         foreach (var (key, record, path) in journal.Load())
         {
@@ -75,6 +79,9 @@ public sealed partial class TierEngine : IDisposable
 
     /// <summary>Uploads and commanded recalls under way, per file (`tierfs state`, `tierfs status`).</summary>
     public TransferRegistry Transfers { get; } = new();
+
+    /// <summary>The workers a command's files are moved by, shared with the daemon's jobs.</summary>
+    public MoverPool Movers { get; }
 
     public void Dispose() => Libc.Close(_rootFd);
 
@@ -160,9 +167,11 @@ public sealed partial class TierEngine : IDisposable
     /// <summary>
     /// <see cref="MakeLocal"/> for an open that can be answered later (not truncating): the recall
     /// runs on the thread pool and the calling thread returns at once, so that a FUSE thread is not
-    /// held while a stub's data comes back. The task's result is 0 or a negative errno.
+    /// held while a stub's data comes back. The task's result is 0 or a negative errno. With
+    /// <paramref name="streaming"/> (a read-only open), it completes as soon as the recall serves
+    /// reads part by part (<see cref="ReadRecalling"/>), not when the whole file is back.
     /// </summary>
-    public Task<int> MakeLocalLater(int pathFd, FileKey key, in StatX st, Opener? opener = null)
+    public Task<int> MakeLocalLater(int pathFd, FileKey key, in StatX st, Opener? opener = null, bool streaming = false)
     {
         var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
         if (!cachedStub && !StubStore.MayBeStub(st)) return Task.FromResult(0);
@@ -171,9 +180,32 @@ public sealed partial class TierEngine : IDisposable
         var by = opener?.Describe();
         return Task.Run(async () =>
         {
-            try { return await RecallShared(fd, key, null, "open", null, CancellationToken.None, by).ConfigureAwait(false) is null ? 0 : -Errno.EIO; }
+            try
+            {
+                var recall = RecallShared(fd, key, null, "open", null, CancellationToken.None, by, streaming);
+                if (streaming)
+                {
+                    var live = Streams.WhenLive(key);
+                    if (await Task.WhenAny(recall, live).ConfigureAwait(false) == live) return 0;
+                    Streams.StopWaiting(key, live);
+                }
+                return await recall.ConfigureAwait(false) is null ? 0 : -Errno.EIO;
+            }
             finally { Libc.Close(fd); }
         });
+    }
+
+    /// <summary>
+    /// A read through a handle opened while its file was being recalled: null when the file is
+    /// whole now (read the backing file directly from then on); else the bytes read into
+    /// <paramref name="into"/> from <paramref name="fd"/> once the parts it covers are verified, or
+    /// -EIO (a part failed, or the recall did and the file is a stub again: its holes are never served).
+    /// </summary>
+    public Task<int>? ReadRecalling(int fd, FileKey key, long offset, Memory<byte> into)
+    {
+        if (Streams.TryGet(key, out var stream)) return stream.ReadAsync(fd, offset, into);
+        if (Cache.TryGet(key, out var record) && record.IsStub) return Task.FromResult(-Errno.EIO);
+        return null;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using TierFs.Common;
 using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
@@ -19,6 +20,7 @@ public sealed record TransferView(string Path, string Activity, long Done, long 
 /// </summary>
 public sealed class TransferRegistry
 {
+    private const string Source = "tier";
     private readonly ConcurrentDictionary<FileKey, Entry> _active = new();
 
     /// <summary>Starts tracking a transfer; dispose the handle when it ends. Report the bytes done through it.</summary>
@@ -26,6 +28,8 @@ public sealed class TransferRegistry
     {
         var entry = new Entry(path, activity, total);
         _active[key] = entry;
+        // Written before the transfer starts and after it ends (debug): the log shows how many overlapped.
+        Log.Debug(Source, $"transfer begins: {activity} {path} ({total} bytes)");
         return new Handle(this, key, entry);
     }
 
@@ -39,6 +43,8 @@ public sealed class TransferRegistry
     internal sealed class Entry(string path, string activity, long total)
     {
         private long _done;
+        public string Path => path;
+        public string Activity => activity;
         public void Report(long done) => Interlocked.Exchange(ref _done, done);
         public TransferView View() => new(path, activity, Interlocked.Read(ref _done), total);
     }
@@ -55,6 +61,10 @@ public sealed class TransferRegistry
         public void Report(long value) => _entry.Report(value);
 
         // Only its own entry: a later transfer of the same inode may have replaced it.
-        public void Dispose() => ((ICollection<KeyValuePair<FileKey, Entry>>)_registry._active).Remove(new(_key, _entry));
+        public void Dispose()
+        {
+            if (((ICollection<KeyValuePair<FileKey, Entry>>)_registry._active).Remove(new(_key, _entry)))
+                Log.Debug(Source, $"transfer ends: {_entry.Activity} {_entry.Path}");
+        }
     }
 }

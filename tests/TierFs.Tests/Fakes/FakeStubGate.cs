@@ -35,11 +35,16 @@ public sealed class FakeStubGate : IStubGate
     /// <summary>What MakeLocalLater returns; null: MakeLocalResult, at once.</summary>
     public Task<int>? MakeLocalLaterResult { get; set; }
 
-    public Task<int> MakeLocalLater(int fd, in StatX st, int openerPid, uint openerUid)
+    public Task<int> MakeLocalLater(int fd, in StatX st, int openerPid, uint openerUid, bool streaming)
     {
         MakeLocalCalls.Enqueue((st.Ino, false, openerPid, openerUid));
         return MakeLocalLaterResult ?? Task.FromResult(MakeLocalResult);
     }
+
+    /// <summary>What ReadRecalling returns for a handle opened through a recall; null: read the file.</summary>
+    public Func<long, Memory<byte>, Task<int>?>? ReadRecallingResult { get; set; }
+
+    public Task<int>? ReadRecalling(int fd, ulong dev, ulong ino, long offset, Memory<byte> into) => ReadRecallingResult?.Invoke(offset, into);
 
     public void DataChanging(int fd, ulong dev, ulong ino) => DataChangingCalls.Enqueue(ino);
 

@@ -5,7 +5,7 @@ using TierFs.Tiering.Control;
 
 namespace TierFs.Cli.Commands.Background;
 
-/// <summary>`tierfs status MOUNTPOINT`: the daemon's schedule, the job under way with progress, the queue, the last jobs.</summary>
+/// <summary>`tierfs status MOUNTPOINT`: the daemon's schedule, the transfers and the workers under way, the job under way with progress, the queue, the last jobs.</summary>
 public static class StatusCommand
 {
     public static Command Create()
@@ -62,6 +62,13 @@ public static class StatusCommand
                 w.WriteLine($"moving: {t.GetProperty("activity").GetString()} {(total > 0 ? Math.Min(100, done * 100 / total) : 100)}% " +
                             $"({ByteSize.Format(done)}/{ByteSize.Format(total)}) {DaemonRequest.Absolute(mountPoint, t.GetProperty("path").GetString()!)}");
             }
+        // The mount's one pool of movers, while anyone uses it: how many workers are busy, and who moves and waits.
+        if (s.TryGetProperty("movers", out var movers) && movers.GetProperty("submissions").GetArrayLength() > 0)
+        {
+            w.WriteLine($"workers: {movers.GetProperty("busy").GetInt32()} of {movers.GetProperty("limit").GetInt32()} busy");
+            foreach (var m in movers.GetProperty("submissions").EnumerateArray())
+                w.WriteLine($"  {m.GetProperty("name").GetString()}: {m.GetProperty("moving").GetInt32()} moving, {m.GetProperty("waiting").GetInt32()} waiting");
+        }
         if (s.GetProperty("running") is { ValueKind: JsonValueKind.Object } run)
         {
             w.WriteLine($"running: run {run.GetProperty("run").GetInt64()} since {Time(run.GetProperty("started"))}, {run.GetProperty("phase").GetString()}");
