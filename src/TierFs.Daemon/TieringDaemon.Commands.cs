@@ -70,7 +70,7 @@ public sealed partial class TieringDaemon : ITierCommands
                 Progress = sink is null ? null : p => sink.Data("scan-progress", ProgressJson(p)),
             };
             if (threads > 0) options = options with { Threads = threads };
-            var result = await Task.Run(() => _scanner.Scan(options), ct).ConfigureAwait(false);
+            var result = await ScanOnOwnThread(options, ct).ConfigureAwait(false);
             lock (_state) _lastScan = result;
             return result;
         }
@@ -79,6 +79,13 @@ public sealed partial class TieringDaemon : ITierCommands
             _oneRun.Release();
         }
     }
+
+    /// <summary>
+    /// A scan blocks its caller's thread for the whole walk: it gets a thread of its own, not one of
+    /// the pool's (one per core), which the index writer's loop needs while the scan feeds it.
+    /// </summary>
+    private Task<ScanResult> ScanOnOwnThread(ScanOptions options, CancellationToken ct) =>
+        Task.Factory.StartNew(() => _scanner.Scan(options), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private static string ProgressJson(ScanProgress p) => JsonSerializer.Serialize(new
     {

@@ -51,7 +51,7 @@ public sealed partial class TieringDaemon
     {
         if (!dryRun)
         {
-            var scan = await Task.Run(() => _scanner.Scan(new ScanOptions { Cancellation = ct }), ct).ConfigureAwait(false);
+            var scan = await ScanOnOwnThread(new ScanOptions { Cancellation = ct }, ct).ConfigureAwait(false);
             lock (_state) _lastScan = scan;
             ct.ThrowIfCancellationRequested();
             HandBackExpired();

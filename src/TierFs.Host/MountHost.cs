@@ -189,13 +189,15 @@ public sealed class MountHost(MountSettings settings)
             loop.Join();
             throw new CommandException($"the mount on {mountPoint} did not become ready (see {logFile})");
         }
+        // A new index knew no records when the mount checked: the first scan finds them. Started
+        // before the mount's record is written: a `tierfs scan` (which finds the mount by that
+        // record) waits for this scan instead of walking the tree again after it.
+        keeper.ScanIfEmpty(() => WarnForeignStubs(index, remote));
         RuntimeFiles.Write(new MountRecord(Environment.ProcessId, backing, mountPoint, stateDir, logFile));
         if (settings.RunDaemon) daemon.Start();
         Ready?.Invoke();
         // Once serving: into the log (and on stderr with --foreground); `tierfs mount` printed it on the terminal already.
         Preflight.Warn(settings, config);
-        // A new index knew no records when the mount checked: the first scan finds them.
-        keeper.ScanIfEmpty(() => WarnForeignStubs(index, remote));
 
         loop.Join();
         control.Dispose(); // no more commands; running ones are cancelled

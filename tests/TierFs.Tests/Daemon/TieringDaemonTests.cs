@@ -49,6 +49,17 @@ public sealed class TieringDaemonTests : IDisposable
     }
 
     [Fact]
+    public async Task Scans_run_on_threads_of_their_own_not_the_thread_pools()
+    {
+        // A scan blocks its thread for the whole walk; the index writer it feeds runs on the pool.
+        var scanner = new NoScan();
+        using var daemon = new TieringDaemon(Config(null, "p"), new SqliteJobStore(_index), new FixedPlanner(), scanner, new FakeMover(), new FixedUsage(0, 100));
+        await daemon.RunAsync(new TierFs.Tiering.Control.ControlRequest(TierFs.Tiering.Control.TierOp.Scan, [], false), new RecordingSink(), CancellationToken.None);
+        await daemon.RunAsync(null, false, null, CancellationToken.None);
+        Assert.Equal((2, 0), (scanner.Scans, scanner.OnPoolThreads));
+    }
+
+    [Fact]
     public async Task A_job_enters_its_start_and_end_in_the_operation_log_with_its_policy_and_bytes()
     {
         var mover = new FakeMover();
