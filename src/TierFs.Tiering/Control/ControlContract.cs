@@ -5,7 +5,7 @@ namespace TierFs.Tiering.Control;
 /// What a `tierfs` command asks the mount process to do: an operation on files
 /// (state|archive|release|migrate|recall), or one of the daemon's (scan, policy list|run, status).
 /// </summary>
-public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status, Reload, Check, Resolve }
+public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status, Reload, Check, Resolve, Sync }
 
 /// <summary>Which version of a stub changed behind the mount `tierfs resolve` keeps.</summary>
 public enum ResolveChoice { None, KeepLocal, KeepRemote }
