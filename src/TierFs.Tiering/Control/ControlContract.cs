@@ -28,10 +28,10 @@ public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool
     /// <summary>Who asked, as the kernel says (set by the control server, never read from the wire); null inside the daemon.</summary>
     public Caller? Caller { get; init; }
 
-    /// <summary>An operation of the mount as a whole (scan, policies, status, reload), not on named files.</summary>
+    /// <summary>An operation of the mount as a whole (scan, policies, status, reload, sync), not on named files.</summary>
     public bool IsDaemonOp => IsDaemon(Op);
 
-    public static bool IsDaemon(TierOp op) => op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status or TierOp.Reload;
+    public static bool IsDaemon(TierOp op) => op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status or TierOp.Reload or TierOp.Sync;
 }
 
 /// <summary>
