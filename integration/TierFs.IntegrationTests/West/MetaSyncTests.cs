@@ -159,4 +159,24 @@ public class MetaSyncTests(S3ServerFixture fixture) : IClassFixture<S3ServerFixt
             "a file created east did not appear in the namespace within a few intervals");
         Assert.NotNull(tree!.Lookup("first.txt"));
     }
+
+    [Fact]
+    public async Task A_gpeer_unlink_removes_the_entry_west_and_its_metadata_record_with_its_data()
+    {
+        using var t = S3TierMount.Start(_s3, "west-sync-unlink/", "delete_grace: 0s", PairYaml("gpeer"), "-o", "delete_interval=1");
+        File.WriteAllBytes(t.M.M("gone.bin"), Content(5000, 9));
+        Ok(Tierfs("migrate", t.M.M("gone.bin")));
+        var id = t.FileIdOf("gone.bin");
+        var dataKey = t.ObjectKeyOf("gone.bin");
+        var metaKey = $"meta/{id[..2]}/{id}.json";
+        Assert.True(t.Exists(metaKey));
+        Ok(Tierfs("sync", t.M.MountPoint));
+        Assert.NotNull((await LoadAsync(_s3, t.Prefix)).Lookup("gone.bin"));
+
+        File.Delete(t.M.M("gone.bin"));
+        Ok(Tierfs("sync", t.M.MountPoint));
+        Assert.Null((await LoadAsync(_s3, t.Prefix)).Lookup("gone.bin"));
+        Assert.True(Proc.WaitUntil(() => !t.Exists(dataKey) && !t.Exists(metaKey), TimeSpan.FromSeconds(30)),
+            $"left after the unlink: {string.Join(", ", t.Objects().Keys.Where(k => !k.StartsWith("ns/", StringComparison.Ordinal)))}");
+    }
 }
