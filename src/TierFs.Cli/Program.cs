@@ -35,6 +35,8 @@ public static partial class Program
             Commands.Background.ScanCommand.Create(),
             Commands.Background.StatusCommand.Create(),
             Commands.Background.ReloadCommand.Create(),
+            Commands.Background.SyncCommand.Create(),
+            ImportCommand.Create(),
         };
         root.Add(PolicyCommand.Create([.. Commands.Background.PolicyDaemonCommands.Create()]));
         foreach (var command in TierCommands.Create()) root.Add(command);

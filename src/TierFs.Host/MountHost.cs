@@ -167,10 +167,14 @@ public sealed class MountHost(MountSettings settings)
         await using var peerLink = config.Peer is { } peer
             ? await PeerLink.StartAsync(new PeerLinkOptions(config.Node.Listen!, peer.Url, peer.Secret, peer.CaFile, config.Node.TlsCertificate, config.Node.TlsKey), index).ConfigureAwait(false)
             : null;
-        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, reloader, settings.ReadOnly, peerLink is null ? null : () => peerLink.State.Snapshot()));
+        // Metadata sync: `tierfs sync`, and on a pair's master side a publication every meta_sync.interval.
+        var metaSync = new MetaSyncService(configs, index, remote, take => keeper.Quiesced(take), new BackingXattrs(rootFd), stateDir);
+        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, reloader, settings.ReadOnly, peerLink is null ? null : () => peerLink.State.Snapshot(), metaSync));
         using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), callers);
         using var background = new CancellationTokenSource();
         var deleter = new RemoteDeleter(remote, journal, TimeSpan.FromSeconds(settings.DeleteIntervalSeconds)).RunAsync(background.Token);
+        using var syncStop = new CancellationTokenSource();
+        var publishing = settings.RunDaemon ? metaSync.RunAsync(syncStop.Token) : Task.CompletedTask;
         session.Mount(mountPoint);
         Log.Info(Source, $"mounted {backing} on {mountPoint}{(settings.InPlace ? " (in place)" : "")}, state in {stateDir}");
 
@@ -202,9 +206,12 @@ public sealed class MountHost(MountSettings settings)
         loop.Join();
         control.Dispose(); // no more commands; running ones are cancelled
         daemon.Dispose(); // the run under way is cancelled; its files stay as they are
+        syncStop.Cancel(); // a publication under way stops before its pointer: the remote keeps the generation before
+        await publishing.ConfigureAwait(false);
         keeper.Dispose();
         background.Cancel();
         try { await deleter.ConfigureAwait(false); } catch (OperationCanceledException) { }
+
         RuntimeFiles.Remove(mountPoint);
         Log.Info(Source, $"unmounted {mountPoint} (loop ended with {loopResult})");
         return 0;

@@ -152,6 +152,21 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
         lock (_exclusive) ApplyPending();
     }
 
+    /// <summary>
+    /// Applies every change told so far, then runs <paramref name="read"/> while no scan or batch
+    /// writes: what it reads first (a read transaction pinned by its first query) is a consistent
+    /// state of the tree as the index knows it, no row parked by a scan under way.
+    /// </summary>
+    public T Quiesced<T>(Func<T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        lock (_exclusive)
+        {
+            ApplyPending();
+            return read();
+        }
+    }
+
     void INamespaceObserver.Attach(INodeDescriptors nodes) => _nodes = nodes;
 
     void INamespaceObserver.NameChanged(IObservedNode parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> linkTarget)

@@ -25,6 +25,7 @@ internal static class Migrations
         Migration.Sql(8, "the operation log kept on both nodes: each entry's origin and sequence", V8),
         Migration.Sql(9, "the daemon's job store: retries by file id, claims with a lease, job owners", V9),
         Migration.Sql(10, "every recall accounted for: the recalls table", V10),
+        Migration.Sql(11, "metadata sync: what changed in the namespace since the last publication", V11),
     ];
 
     public static int Latest => All[^1].Version;
@@ -299,5 +300,44 @@ internal static class Migrations
             error        TEXT
         );
         CREATE INDEX recalls_started ON recalls(started);
+        """;
+
+    // Metadata sync (east -> west): after the first publication of a pair's namespace, every change
+    // to an entry or a tier row is noted here by triggers, whatever wrote it (the live keeper, a scan,
+    // the engine), so that the next sync sends only what changed: a renamed directory is one noted row
+    // (its own), an unlink one. The triggers note nothing until a pair has published once (no
+    // meta_sync row): a mount without a pair pays one lookup of an empty table per write. AUTOINCREMENT:
+    // the sync's cursor is a seq, and a seq must never be handed out twice, even after the table was
+    // emptied by pruning. Blocks and the scan generation are not published, so changing only them notes nothing.
+    private const string V11 = """
+        CREATE TABLE meta_sync (
+            pair         TEXT    NOT NULL PRIMARY KEY,
+            generation   INTEGER NOT NULL DEFAULT 0,
+            cursor       INTEGER NOT NULL DEFAULT 0,
+            snapshot     INTEGER NOT NULL DEFAULT 0,
+            chain        INTEGER NOT NULL DEFAULT 0,
+            last_key     TEXT,
+            published_at INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+
+        CREATE TABLE ns_changes (
+            seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+            entry_id     INTEGER,
+            dev          INTEGER,
+            ino          INTEGER
+        );
+
+        CREATE TRIGGER ns_entry_insert AFTER INSERT ON entries WHEN EXISTS (SELECT 1 FROM meta_sync)
+        BEGIN INSERT INTO ns_changes (entry_id) VALUES (new.id); END;
+        CREATE TRIGGER ns_entry_update AFTER UPDATE ON entries WHEN EXISTS (SELECT 1 FROM meta_sync) AND (old.parent_id IS NOT new.parent_id OR old.name IS NOT new.name OR old.type IS NOT new.type OR old.dev IS NOT new.dev OR old.ino IS NOT new.ino OR old.nlink IS NOT new.nlink OR old.mode IS NOT new.mode OR old.uid IS NOT new.uid OR old.gid IS NOT new.gid OR old.size IS NOT new.size OR old.atime IS NOT new.atime OR old.mtime IS NOT new.mtime OR old.ctime IS NOT new.ctime OR old.target IS NOT new.target)
+        BEGIN INSERT INTO ns_changes (entry_id) VALUES (new.id); END;
+        CREATE TRIGGER ns_entry_delete AFTER DELETE ON entries WHEN EXISTS (SELECT 1 FROM meta_sync)
+        BEGIN INSERT INTO ns_changes (entry_id) VALUES (old.id); END;
+        CREATE TRIGGER ns_tier_insert AFTER INSERT ON tier WHEN EXISTS (SELECT 1 FROM meta_sync)
+        BEGIN INSERT INTO ns_changes (dev, ino) VALUES (new.dev, new.ino); END;
+        CREATE TRIGGER ns_tier_update AFTER UPDATE ON tier WHEN EXISTS (SELECT 1 FROM meta_sync)
+        BEGIN INSERT INTO ns_changes (dev, ino) VALUES (new.dev, new.ino); END;
+        CREATE TRIGGER ns_tier_delete AFTER DELETE ON tier WHEN EXISTS (SELECT 1 FROM meta_sync)
+        BEGIN INSERT INTO ns_changes (dev, ino) VALUES (old.dev, old.ino); END;
         """;
 }

@@ -6,6 +6,7 @@ public sealed record TierFsConfig
     public string ClusterId { get; init; } = "local";
     public RemoteConfig Remote { get; init; } = new();
     public PairConfig? Pair { get; init; }
+    public MetaSyncConfig MetaSync { get; init; } = new();
     /// <summary>In file order; the planner runs them by <see cref="PolicyConfig.Priority"/>.</summary>
     public IReadOnlyList<PolicyConfig> Policies { get; init; } = [];
     public ScheduleConfig Schedule { get; init; } = new();
@@ -55,4 +56,14 @@ public sealed record PairConfig
     /// <summary>The S3 attribute contract's value: local_cluster_id,local_share_path,remote_cluster_id,remote_share_path.</summary>
     public string ContractValue(string localClusterId) =>
         $"{localClusterId},{LocalSharePath},{RemoteClusterId},{RemoteSharePath}";
+}
+
+/// <summary>Metadata sync (the <c>meta_sync</c> section): how a master side publishes the pair's namespace.</summary>
+public sealed record MetaSyncConfig
+{
+    /// <summary>The daemon publishes every <see cref="Interval"/> (a master side only); `tierfs sync` works either way.</summary>
+    public bool Enabled { get; init; } = true;
+    public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>After this many deltas on one snapshot, the next sync writes a snapshot.</summary>
+    public int MaxDeltas { get; init; } = 64;
 }

@@ -321,7 +321,11 @@ public sealed partial class TierEngine : IDisposable
         _paths.TryRemove(key, out _);
         _journal.Forgotten(key);
         // Queued on the remote it lives on: a mount of another remote never deletes it.
+        var due = DateTimeOffset.UtcNow + _config.Remote.DeleteGrace;
         if (record.ObjectKey is { } objectKey)
-            _journal.EnqueueDelete(objectKey, DateTimeOffset.UtcNow + _config.Remote.DeleteGrace, "unlinked", record.FileId, record.Remote ?? _remoteId);
+            _journal.EnqueueDelete(objectKey, due, "unlinked", record.FileId, record.Remote ?? _remoteId);
+        // A gpeer pair's metadata record of the file goes with it: left, it would claim data that is gone.
+        if (_config.Pair is { RemoteRole: RemoteRole.Gpeer } && record.FileId.Length >= 2)
+            _journal.EnqueueDelete(RemoteLayout.MetaKey(record.FileId), due, "unlinked (gpeer metadata record)", record.FileId, record.Remote ?? _remoteId);
     }
 }
