@@ -26,7 +26,9 @@ public sealed class RecallSlots(Func<int> maxConcurrent, Func<int> maxQueued)
     {
         lock (_gate)
         {
-            if (!always && _queued >= maxQueued()) return null;
+            // Room is max_concurrent running plus max_queued waiting: a ticket handed out a moment ago may
+            // not have asked for its turn yet, and then counts as queued although a slot is free for it.
+            if (!always && _running + _queued >= maxConcurrent() + maxQueued()) return null;
             _queued++;
         }
         return new Ticket(this);

@@ -103,8 +103,15 @@ public sealed class RecallAdmissionTests
         {
             threads.ForEach(t => t.Start());
             // A recall counts as queued from its start; it shows in Transfers once it holds its file's lock.
-            Await.Until(() => h.Engine.RecallQueue.Load is { Running: 2, Queued: 3 } && h.Engine.Transfers.Snapshot().Count == 5 && h.Remote.Downloads == 2,
-                Bound, "2 recalls running (downloading) and 3 queued");
+            try
+            {
+                Await.Until(() => h.Engine.RecallQueue.Load is { Running: 2, Queued: 3 } && h.Engine.Transfers.Snapshot().Count == 5 && h.Remote.Downloads == 2,
+                    Bound, "2 recalls running (downloading) and 3 queued");
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException($"{e.Message}: now {h.Engine.RecallQueue.Load}, {h.Engine.Transfers.Snapshot().Count} shown, {h.Remote.Downloads} downloads", e);
+            }
             Assert.Equal(2, h.Remote.Downloads);
             var shown = h.Engine.Transfers.Snapshot();
             Assert.Equal(2, shown.Count(t => t.Activity == "recalling"));
@@ -191,8 +198,11 @@ public sealed class RecallAdmissionTests
         a.Dispose();
         await cTurn.WaitAsync(Bound);
         Assert.Equal(new RecallLoad(1, 0, 1, 10), slots.Load);
-        // Root's commands are never turned away by a full queue.
+        // With no room to wait (max_queued 0), one recall runs and the next is turned away; root's
+        // commands never are.
         var full = new RecallSlots(() => 1, () => 0);
+        using var only = full.TryQueue(always: false)!;
+        Assert.True(only.EnterAsync(default).IsCompletedSuccessfully);
         Assert.Null(full.TryQueue(always: false));
         using var root = full.TryQueue(always: true);
         Assert.NotNull(root);
