@@ -379,7 +379,10 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         fuse_reply_err(req, ENOMEM);
         return;
     }
+    tfs_defer_begin();
     int res = s->ops.read(s->ud, &c, ino, size, off, &f, &r);
+    if (tfs_defer_taken(s, req, res))
+        return; /* answered later (tfs_reply_buf) */
     if (res < 0) {
         fuse_reply_err(req, -res);
         return;

@@ -121,7 +121,7 @@ typedef void *tfs_ud;
 /* Returned by a callback that took its request with tfs_defer: the reply comes later, from any thread. */
 #define TFS_REPLY_LATER 1
 
-/* Managed callbacks. Return 0 or a negative errno unless noted (open may also return TFS_REPLY_LATER). */
+/* Managed callbacks. Return 0 or a negative errno unless noted (open and read may also return TFS_REPLY_LATER). */
 typedef struct tfs_ops {
     void (*init)(tfs_ud ud, const tfs_conn *conn);
     void (*destroy)(tfs_ud ud);

@@ -5,16 +5,38 @@ die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 log() { echo "[$(date +%T)] $*" >&2; }
 
 # Other work on this machine (builds, test runs) skews the numbers: waits up to QUIET_WAIT
-# seconds for the 1-minute load average to fall below 1.
+# seconds for the 1-minute load average to fall below QUIET_LOAD (default 1) and the CPUs to be
+# idle for a moment (QUIET_BUSY percent busy at most over 2 s, default 15). Says so when it gives up:
+# the numbers are then measured under load, and the load printed with them says how much.
 wait_for_quiet() {
-    local i load
-    for ((i = 0; i < QUIET_WAIT; i += 5)); do
-        load=$(awk '{print $1}' /proc/loadavg)
-        awk -v l="$load" 'BEGIN {exit !(l < 1.0)}' && return 0
-        ((i == 0)) && log "load average $load: waiting up to ${QUIET_WAIT}s for the machine to quieten"
-        sleep 5
+    local i load busy
+    for ((i = 0; i <= QUIET_WAIT; i += 5)); do
+        load=$(load1)
+        busy=$(busy_pct 2)
+        if awk -v l="$load" -v q="${QUIET_LOAD:-1}" -v b="$busy" -v m="${QUIET_BUSY:-15}" 'BEGIN {exit !(l < q && b <= m)}'; then
+            return 0
+        fi
+        ((i == 0)) && log "load average $load, CPUs ${busy}% busy: waiting up to ${QUIET_WAIT}s for the machine to quieten"
+        ((i < QUIET_WAIT)) && sleep 3
     done
+    log "still busy after ${QUIET_WAIT}s (load $load, ${busy}% busy): measuring anyway"
 }
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# All CPUs' busy time so far, in clock ticks (user, nice, system, irq, softirq, steal).
+busy_ticks() { awk '/^cpu / {printf "%d", $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+# Percent of all CPUs busy over the next SECONDS.
+busy_pct() {
+    local b0 b1 t0 t1
+    read -r b0 t0 < <(awk '/^cpu / {b = $2 + $3 + $4 + $7 + $8 + $9; printf "%d %d\n", b, b + $5 + $6}' /proc/stat)
+    sleep "$1"
+    read -r b1 t1 < <(awk '/^cpu / {b = $2 + $3 + $4 + $7 + $8 + $9; printf "%d %d\n", b, b + $5 + $6}' /proc/stat)
+    awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN {printf "%.0f", (t > 0 ? 100 * b / t : 0)}'
+}
+# A process's CPU time so far (user + system), in clock ticks; 0 once it is gone.
+proc_cpu() { awk '{printf "%d", $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+TICK=$(getconf CLK_TCK)
 
 # Runs a private copy of the build in DIR (sets TIERFS and TIERFS_BUILT): a rebuild in the tree
 # during the run must not change what is measured.

@@ -14,8 +14,11 @@
 #   TIERFS [src/TierFs.Cli/bin/Release/net10.0/tierfs]  TIERFS_OPTS [] (extra -o for tierfs)
 #   TIERFS_LABEL [] what that binary is, for the header (e.g. "HEAD abc123, clean build")
 #   BINDFS_OPTS [--multithreaded -o big_writes]
-#   WITH_LL [0]  1 adds a 4th column: libfuse's own passthrough_ll example (C, same libfuse),
+#   WITH_LL [0]  1 adds a column: libfuse's own passthrough_ll example (C, same libfuse),
 #                as a reference for what the FUSE path itself costs
+#   BEFORE []  another tierfs binary (e.g. an older build) measured side by side as a column of
+#              its own, over its own identical copy of the backing data (a tree takes one mount)
+#   BEFORE_LABEL [] what that binary is, for the header
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -33,6 +36,7 @@ READ_AHEAD_KB=${READ_AHEAD_KB:-1024}
 TIERFS_OPTS=${TIERFS_OPTS:-}
 BINDFS_OPTS=${BINDFS_OPTS:---multithreaded -o big_writes}
 WITH_LL=${WITH_LL:-0}
+BEFORE=${BEFORE:-}
 RESULTS=$HERE/results
 
 # shellcheck source=common.sh
@@ -43,9 +47,11 @@ RESULTS=$HERE/results
 command -v gcc >/dev/null || die "gcc is missing (apt-get install gcc)"
 command -v bindfs >/dev/null || die "bindfs is missing (apt-get install bindfs)"
 [[ -x $TIERFS ]] || die "$TIERFS is missing: build first (cd $REPO && dotnet build TierFs.sln -c Release)"
+[[ -z $BEFORE || -x $BEFORE ]] || die "BEFORE=$BEFORE is not an executable tierfs"
 fstype=$(findmnt -n -o FSTYPE --target "$BENCH_DIR") || die "cannot find the filesystem of $BENCH_DIR"
 [[ $fstype != tmpfs && $fstype != ramfs ]] || die "$BENCH_DIR is $fstype: set BENCH_DIR to a disk-backed directory"
-need_mib=$((FILE_MIB + WRITE_MIB + (STAT_N + 2 * SMALL_N) * 8 / 1024 + 512))
+copies=1; [[ -n $BEFORE ]] && copies=2
+need_mib=$(((FILE_MIB + WRITE_MIB + (STAT_N + 2 * SMALL_N) * 8 / 1024) * copies + 512))
 avail_mib=$(( $(df -Pk "$BENCH_DIR" | awk 'NR==2 {print $4}') / 1024 ))
 (( avail_mib > need_mib )) || die "$BENCH_DIR has $avail_mib MiB free, needs about $need_mib MiB"
 
@@ -55,23 +61,35 @@ MNT_BINDFS=$ROOT/mnt-bindfs
 MNT_TIERFS=$ROOT/mnt-tierfs
 MNT_LL=$ROOT/mnt-ll
 STATE=$ROOT/state
+BACK_BEFORE=$ROOT/backing-before
+MNT_BEFORE=$ROOT/mnt-before
+STATE_BEFORE=$ROOT/state-before
 FSBENCH=$ROOT/fsbench
 LL_BIN=$ROOT/passthrough_ll
-BINDFS_PID= TIERFS_PID= LL_PID=
+BINDFS_PID= TIERFS_PID= LL_PID= BEFORE_PID=
 mkdir -p "$BACK" "$MNT_BINDFS" "$MNT_TIERFS" "$STATE" "$RESULTS"
 # Run a private copy of the build: a rebuild in the tree during the run must not change what is measured.
 private_copy_of_build "$ROOT/tierfs-bin"
+if [[ -n $BEFORE ]]; then
+    mkdir -p "$BACK_BEFORE" "$MNT_BEFORE" "$STATE_BEFORE"
+    after_bin=$TIERFS after_built=$TIERFS_BUILT
+    TIERFS=$BEFORE
+    private_copy_of_build "$ROOT/before-bin"
+    BEFORE=$TIERFS BEFORE_BUILT=$TIERFS_BUILT
+    TIERFS=$after_bin TIERFS_BUILT=$after_built
+fi
 
 # ---------------------------------------------------------------- mounts and cleanup
-umount_tierfs() {
-    if is_mounted "$MNT_TIERFS"; then
-        "$TIERFS" umount "$MNT_TIERFS" >/dev/null 2>&1 || umount -l "$MNT_TIERFS" 2>/dev/null || true
+umount_tierfs() { umount_tierfs_at "$TIERFS" "$MNT_TIERFS" "$TIERFS_PID"; TIERFS_PID=; }
+umount_before() { if [[ -n $BEFORE ]]; then umount_tierfs_at "$BEFORE" "$MNT_BEFORE" "$BEFORE_PID"; fi; BEFORE_PID=; }
+umount_tierfs_at() { # BIN MOUNTPOINT PID
+    if is_mounted "$2"; then
+        "$1" umount "$2" >/dev/null 2>&1 || umount -l "$2" 2>/dev/null || true
     fi
-    if [[ -n $TIERFS_PID ]] && ! wait_gone "$TIERFS_PID" 20; then
-        log "tierfs daemon $TIERFS_PID still running after unmount: killing it"
-        kill "$TIERFS_PID" 2>/dev/null || true
+    if [[ -n $3 ]] && ! wait_gone "$3" 20; then
+        log "tierfs daemon $3 still running after unmount: killing it"
+        kill "$3" 2>/dev/null || true
     fi
-    TIERFS_PID=
 }
 
 umount_plain() { # MOUNTPOINT PID
@@ -87,18 +105,20 @@ set_read_ahead() { # MOUNTPOINT KB
 }
 read_ahead_of() { cat "/sys/class/bdi/$(findmnt -n -o MAJ:MIN --mountpoint "$1" | tr -d " ")/read_ahead_kb"; }
 
-mount_tierfs() {
-    local opts=() f
+mount_tierfs() { TIERFS_PID=$(mount_tierfs_at "$TIERFS" "$BACK" "$MNT_TIERFS" "$STATE"); }
+mount_before() { BEFORE_PID=$(mount_tierfs_at "$BEFORE" "$BACK_BEFORE" "$MNT_BEFORE" "$STATE_BEFORE"); }
+mount_tierfs_at() { # BIN BACKING MOUNTPOINT STATE -> the daemon's pid
+    local opts=() f pid=
     [[ -n $TIERFS_OPTS ]] && opts=(-o "$TIERFS_OPTS")
-    "$TIERFS" mount "$BACK" "$MNT_TIERFS" --state-dir "$STATE" "${opts[@]}" >>"$ROOT/tierfs-mount.out" 2>&1 ||
+    "$1" mount "$2" "$3" --state-dir "$4" "${opts[@]}" >>"$ROOT/tierfs-mount.out" 2>&1 ||
         die "tierfs mount failed: $(tail -5 "$ROOT/tierfs-mount.out")"
-    TIERFS_PID=
     for f in "${TIERFS_RUN_DIR:-/run/tierfs}"/*.json; do
-        [[ -f $f ]] && grep -q "\"MountPoint\":\"$MNT_TIERFS\"" "$f" && TIERFS_PID=$(sed -n 's/.*"Pid":\([0-9]*\).*/\1/p' "$f")
+        [[ -f $f ]] && grep -q "\"MountPoint\":\"$3\"" "$f" && pid=$(sed -n 's/.*"Pid":\([0-9]*\).*/\1/p' "$f")
     done
-    [[ -n $TIERFS_PID ]] || TIERFS_PID=$(pgrep -f -- "tierfs mount $BACK $MNT_TIERFS " | head -1)
-    [[ -n $TIERFS_PID ]] || die "cannot find the tierfs daemon's pid"
-    set_read_ahead "$MNT_TIERFS" "$READ_AHEAD_KB"
+    [[ -n $pid ]] || pid=$(pgrep -f -- "tierfs mount $2 $3 " | head -1)
+    [[ -n $pid ]] || die "cannot find the tierfs daemon's pid"
+    set_read_ahead "$3" "$READ_AHEAD_KB"
+    echo "$pid"
 }
 
 mount_bindfs() {
@@ -119,11 +139,13 @@ mount_ll() {
 mount_all() {
     mount_bindfs
     mount_tierfs
+    if [[ -n $BEFORE ]]; then mount_before; fi
     if [[ $WITH_LL == 1 ]]; then mount_ll; fi
 }
 
 umount_all() {
     umount_tierfs
+    umount_before
     umount_plain "$MNT_BINDFS" "$BINDFS_PID"; BINDFS_PID=
     if [[ $WITH_LL == 1 ]]; then umount_plain "$MNT_LL" "$LL_PID"; LL_PID=; fi
 }
@@ -143,6 +165,7 @@ ensure_alive() { # FS
     cp "$STATE/tierfs.log" "$RESULTS/tierfs-died-$(date +%H%M%S).log" 2>/dev/null || true
     case $1 in
         tierfs) umount -l "$MNT_TIERFS" 2>/dev/null; TIERFS_PID=; mount_tierfs ;;
+        before) umount -l "$MNT_BEFORE" 2>/dev/null; BEFORE_PID=; mount_before ;;
         bindfs) umount -l "$MNT_BINDFS" 2>/dev/null; BINDFS_PID=; mount_bindfs ;;
         ll) umount -l "$MNT_LL" 2>/dev/null; LL_PID=; mount_ll ;;
     esac
@@ -155,7 +178,7 @@ cleanup() {
     umount_all
     mkdir -p "$RESULTS"
     [[ -f $STATE/tierfs.log ]] && cp "$STATE/tierfs.log" "$RESULTS/latest-tierfs.log"
-    if is_mounted "$MNT_TIERFS" || is_mounted "$MNT_BINDFS" || { [[ -d $MNT_LL ]] && is_mounted "$MNT_LL"; }; then
+    if is_mounted "$MNT_TIERFS" || is_mounted "$MNT_BINDFS" || { [[ -d $MNT_BEFORE ]] && is_mounted "$MNT_BEFORE"; } || { [[ -d $MNT_LL ]] && is_mounted "$MNT_LL"; }; then
         echo "run.sh: a mount under $ROOT is still there; NOT deleting $ROOT" >&2
     else
         rm -rf "$ROOT"
@@ -175,29 +198,38 @@ if [[ $WITH_LL == 1 ]]; then
     mkdir -p "$MNT_LL"
 fi
 
-log "preparing $BACK ($fstype)"
-mkdir -p "$BACK/big" "$BACK/many" "$BACK/small" "$BACK/lsdir" "$BACK/w"
-"$FSBENCH" mkfile "$BACK/big/file" "$FILE_MIB"
-"$FSBENCH" mkfiles "$BACK/many" "$STAT_N" 4096
-"$FSBENCH" mkfiles "$BACK/small" "$SMALL_N" 4096
-"$FSBENCH" mkfiles "$BACK/lsdir" "$SMALL_N" 4096
+make_backing() { # DIR
+    log "preparing $1 ($fstype)"
+    mkdir -p "$1/big" "$1/many" "$1/small" "$1/lsdir" "$1/w"
+    "$FSBENCH" mkfile "$1/big/file" "$FILE_MIB"
+    "$FSBENCH" mkfiles "$1/many" "$STAT_N" 4096
+    "$FSBENCH" mkfiles "$1/small" "$SMALL_N" 4096
+    "$FSBENCH" mkfiles "$1/lsdir" "$SMALL_N" 4096
+}
+make_backing "$BACK"
+[[ -n $BEFORE ]] && make_backing "$BACK_BEFORE"
 sync
 mount_all
 
 FSES=(native bindfs tierfs)
+[[ -n $BEFORE ]] && FSES+=(before)
 [[ $WITH_LL == 1 ]] && FSES+=(ll)
 path_of() {
     case $1 in
         native) echo "$BACK" ;;
         bindfs) echo "$MNT_BINDFS" ;;
         tierfs) echo "$MNT_TIERFS" ;;
+        before) echo "$MNT_BEFORE" ;;
         ll) echo "$MNT_LL" ;;
     esac
 }
+# The directory a filesystem's data lives in (the before build has its own copy).
+backing_of() { if [[ $1 == before ]]; then echo "$BACK_BEFORE"; else echo "$BACK"; fi; }
 pid_of() {
     case $1 in
         bindfs) echo "$BINDFS_PID" ;;
         tierfs) echo "$TIERFS_PID" ;;
+        before) echo "$BEFORE_PID" ;;
         ll) echo "$LL_PID" ;;
     esac
 }
@@ -231,14 +263,27 @@ record() {
         out="FAIL(rc=$rc) $(tr '\n' ' ' <"$ROOT/err" | cut -c1-300)"
         if [[ $fs != native ]] && ! alive "$(path_of "$fs")"; then out+=" [the $fs daemon died]"; fi
     fi
-    printf '%s\t%s\t%s\n' "$row" "$fs" "$out" >>"$LOG"
+    printf '%s\t%s\t%s\tload=%s\n' "$row" "$fs" "$out" "$(load1)" >>"$LOG"
 }
 
-# The big backing file must be in page cache before every read measurement.
-warm_backing() {
-    local pct
-    pct=$("$FSBENCH" incore "$BACK/big/file")
-    [[ $pct == 100.0 ]] || "$FSBENCH" seqread "$BACK/big/file" >/dev/null
+# The big backing file must be in page cache right before every read measurement: this VM pages
+# out page cache left unused for about a minute (DAMON), so it is checked (mincore) and read again
+# if need be immediately before each timed read, not once per row.
+warm_backing() { # FS
+    local f pct
+    f=$(backing_of "$1")/big/file
+    pct=$("$FSBENCH" incore "$f")
+    [[ $pct == 100.0 ]] || "$FSBENCH" seqread "$f" >/dev/null
+}
+
+# The same for a directory of small files before a row that uses them: their names and inodes
+# (a native stat of each) and, for reads, their data.
+warm_small() { # FS DIR [data]
+    local d
+    d=$(backing_of "$1")/$2
+    "$FSBENCH" stat "$d" "$SMALL_N" >/dev/null
+    [[ ${3:-} == data ]] && "$FSBENCH" openread "$d" "$SMALL_N" >/dev/null
+    return 0
 }
 
 # Drop the page cache of the big file as seen through a FUSE mount, keep the backing's.
@@ -251,9 +296,8 @@ drop_mount_cache() { # FS
         # Should not happen (fadvise DONTNEED drops clean pages); fall back to the big hammer.
         log "fadvise left $pct% of $1's copy resident: using drop_caches"
         sync; echo 1 >/proc/sys/vm/drop_caches
-        "$FSBENCH" seqread "$BACK/big/file" >/dev/null
     fi
-    warm_backing
+    warm_backing "$1"
 }
 
 # ---------------------------------------------------------------- the rows
@@ -308,15 +352,15 @@ for ((r = 0; r < REPS; r++)); do
         p=$(path_of "$fs")
         ensure_alive "$fs"
         # first read: the mount's copy dropped, the backing's resident
-        warm_backing; drop_mount_cache "$fs"
+        drop_mount_cache "$fs" # and the backing warmed
         record "$R_FIRST" "$fs" "$FSBENCH" seqread "$p/big/file"
         # re-read: right after a full read through the same mount (new open, as cat would)
-        warm_backing; "$FSBENCH" seqread "$p/big/file" >/dev/null
+        warm_backing "$fs"; "$FSBENCH" seqread "$p/big/file" >/dev/null
         record "$R_REREAD" "$fs" "$FSBENCH" seqread "$p/big/file"
         # random reads with the mount's cache cold, then warm
-        warm_backing; drop_mount_cache "$fs"
+        drop_mount_cache "$fs"
         record "$R_RAND_COLD" "$fs" "$FSBENCH" randread "$p/big/file" "$RAND_N" $((r + 1))
-        warm_backing; "$FSBENCH" seqread "$p/big/file" >/dev/null
+        warm_backing "$fs"; "$FSBENCH" seqread "$p/big/file" >/dev/null
         record "$R_RAND_WARM" "$fs" "$FSBENCH" randread "$p/big/file" "$RAND_N" $((r + 11))
     done
 done
@@ -328,7 +372,7 @@ for ((r = 0; r < REPS; r++)); do
         ensure_alive "$fs"
         sync
         record "$R_WRITE" "$fs" "$FSBENCH" seqwrite "$p/w/out-$fs-$r" "$WRITE_MIB"
-        rm -f "$p/w/out-$fs-$r" 2>/dev/null || rm -f "$BACK/w/out-$fs-$r"
+        rm -f "$p/w/out-$fs-$r" 2>/dev/null || rm -f "$(backing_of "$fs")/w/out-$fs-$r"
     done
 done
 
@@ -338,8 +382,8 @@ for ((r = 0; r < REPS; r++)); do
     for fs in $(order_of $r); do
         p=$(path_of "$fs")
         ensure_alive "$fs"
-        # native: the backing's dentries are cached in both passes (there is no FUSE to be cold)
-        [[ $fs == native ]] && "$FSBENCH" stat "$p/many" "$STAT_N" >/dev/null
+        # the backing's names and inodes cached right before (for native: both passes are warm, there is no FUSE to be cold)
+        "$FSBENCH" stat "$(backing_of "$fs")/many" "$STAT_N" >/dev/null
         record "$R_STAT_COLD" "$fs" "$FSBENCH" stat "$p/many" "$STAT_N"
         record "$R_STAT_WARM" "$fs" "$FSBENCH" stat "$p/many" "$STAT_N"
         pid=$(pid_of "$fs")
@@ -359,8 +403,9 @@ for ((r = 0; r < REPS; r++)); do
     for fs in $(order_of $r); do
         p=$(path_of "$fs")
         ensure_alive "$fs"
-        [[ $fs == native ]] && { "$FSBENCH" stat "$p/small" "$SMALL_N" >/dev/null; "$FSBENCH" lsl "$p/lsdir" 1 >/dev/null; }
+        warm_small "$fs" small
         record "$R_STAT10K" "$fs" "$FSBENCH" stat "$p/small" "$SMALL_N"
+        "$FSBENCH" lsl "$(backing_of "$fs")/lsdir" 1 >/dev/null
         record "$R_LSL" "$fs" "$FSBENCH" lsl "$p/lsdir" 1
     done
 done
@@ -372,6 +417,7 @@ for ((r = 0; r < REPS; r++)); do
         p=$(path_of "$fs")
         ensure_alive "$fs"
         "$FSBENCH" openread "$p/small" "$SMALL_N" >/dev/null # names and data seen once before
+        warm_small "$fs" small data
         record "$R_OPENREAD" "$fs" "$FSBENCH" openread "$p/small" "$SMALL_N"
     done
 done
@@ -386,12 +432,13 @@ for ((r = 0; r < REPS; r++)); do
 done
 # Deleted only now: on ext4 without a journal, inodes freed moments before make the next
 # creates scan past them (recently_deleted()), which would tax whichever run came next.
-rm -rf "$BACK"/c-*
+rm -rf "$BACK"/c-* "$BACK_BEFORE"/c-*
 remount_all
 for ((r = 0; r < REPS; r++)); do
     for fs in $(order_of $r); do
         p=$(path_of "$fs")
         ensure_alive "$fs"
+        warm_small "$fs" small
         record "$R_READDIR" "$fs" "$FSBENCH" readdir "$p/small" "$READDIR_LOOPS"
     done
 done
@@ -436,14 +483,18 @@ TABLE=$ROOT/table.md
     echo "- host: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM; backing $BACK on $fstype ($(findmnt -n -o SOURCE --target "$BENCH_DIR"))"
     echo "- TierFs: ${TIERFS_LABEL:+$TIERFS_LABEL, }binary built $TIERFS_BUILT (repo HEAD now $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$REPO" status --porcelain -- src/TierFs.FileSystem src/TierFs.Fuse src/TierFs.Cli native 2>/dev/null) ]] && echo ', overlay sources have uncommitted changes')), options: defaults${TIERFS_OPTS:+ + $TIERFS_OPTS}; bdi read_ahead_kb $TIERFS_RA; daemon RLIMIT_NOFILE $TIERFS_NOFILE"
     echo "- bindfs $(bindfs --version 2>/dev/null | head -1 | awk '{print $2}') ($(ldd "$(command -v bindfs)" | grep -o 'libfuse[0-9]*\.so\.[0-9]*' | head -1)): \`bindfs $BINDFS_OPTS\`; bdi read_ahead_kb $BINDFS_RA"
+    [[ -n $BEFORE ]] && echo "- TierFs before: ${BEFORE_LABEL:+$BEFORE_LABEL, }binary built $BEFORE_BUILT, the same options, over its own copy of the data ($BACK_BEFORE: a tree takes one TierFs mount)"
     [[ $WITH_LL == 1 ]] && echo "- ll: libfuse $(pkg-config --modversion fuse3) example passthrough_ll (C, low-level API, defaults: cache=auto, 1 s timeouts)"
     echo "- load average at start $LOAD_START, at end $LOAD_END ($(nproc) CPUs; other jobs on the machine add noise)"
     echo "- medians of $REPS interleaved runs (order rotated each run); sizes: file $FILE_MIB MiB, write $WRITE_MIB MiB, $STAT_N + $SMALL_N files, $RAND_N random reads, readdir ×$READDIR_LOOPS; measuring took ${elapsed}s"
     echo
     hdr="| Row | Unit | native | bindfs | TierFs"; sep="|---|---|---:|---:|---:"
+    [[ -n $BEFORE ]] && { hdr+=" | TierFs before"; sep+="|---:"; }
     [[ $WITH_LL == 1 ]] && { hdr+=" | ll"; sep+="|---:"; }
-    echo "$hdr | TierFs/bindfs | TierFs/native | Target | Met? |"
-    echo "$sep|---:|---:|---|---|"
+    hdr+=" | TierFs/bindfs | TierFs/native"; sep+="|---:|---:"
+    [[ -n $BEFORE ]] && { hdr+=" | before/bindfs | TierFs/before"; sep+="|---:|---:"; }
+    echo "$hdr | Target | Met? |"
+    echo "$sep|---|---|"
     for row in "${ROWS[@]}"; do
         declare -A MED=()
         for fs in "${FSES[@]}"; do
@@ -461,8 +512,11 @@ TABLE=$ROOT/table.md
             lt) [[ $t != FAIL && $t != - ]] && met=$(awk -v t="$t" -v f="$factor" 'BEGIN { print (t < f) ? "yes" : "**no**" }') ;;
         esac
         line="| $row | ${UNIT[$row]} | $(fmt "$n") | $(fmt "$b") | $(fmt "$t")"
+        [[ -n $BEFORE ]] && line+=" | $(fmt "${MED[before]}")"
         [[ $WITH_LL == 1 ]] && line+=" | $(fmt "${MED[ll]}")"
-        echo "$line | $(ratio "$t" "$b") | $(ratio "$t" "$n") | $label | $met |"
+        line+=" | $(ratio "$t" "$b") | $(ratio "$t" "$n")"
+        [[ -n $BEFORE ]] && line+=" | $(ratio "${MED[before]}" "$b") | $(ratio "$t" "${MED[before]}")"
+        echo "$line | $label | $met |"
         unset MED
     done
     echo

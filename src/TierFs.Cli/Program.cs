@@ -37,6 +37,8 @@ public static partial class Program
             Commands.Background.ReloadCommand.Create(),
             Commands.Ops.VerifyCommand.Create(),
             Commands.Ops.AlarmsCommand.Create(),
+            Commands.Background.SyncCommand.Create(),
+            ImportCommand.Create(),
         };
         root.Add(PolicyCommand.Create([.. Commands.Background.PolicyDaemonCommands.Create()]));
         foreach (var command in TierCommands.Create()) root.Add(command);

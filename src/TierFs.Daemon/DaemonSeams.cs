@@ -1,3 +1,4 @@
+using TierFs.Index;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
@@ -5,8 +6,12 @@ using TierFs.Records;
 
 namespace TierFs.Daemon;
 
-/// <summary>A file a policy selected from the index.</summary>
-public sealed record PolicyCandidate(FileKey Key, string Path, long Size, long MtimeNs);
+/// <summary>A file a policy selected from the index; <paramref name="FileId"/> is its record's (null: it never had one).</summary>
+public sealed record PolicyCandidate(FileKey Key, string Path, long Size, long MtimeNs, string? FileId = null)
+{
+    /// <summary>How the job store names it (<see cref="JobFileId"/>).</summary>
+    public string Id => JobFileId.Of(FileId, Key);
+}
 
 /// <summary>One policy's selection in a run: its files in the policy's order, within its limits.</summary>
 public sealed record PlannedPolicy(PolicyConfig Policy, IReadOnlyList<PolicyCandidate> Files)

@@ -1,3 +1,4 @@
+using TierFs.Daemon.Jobs;
 using TierFs.Index;
 using TierFs.Index.Policies;
 using TierFs.Policies;
@@ -6,26 +7,35 @@ using TierFs.Records;
 
 namespace TierFs.Daemon;
 
-/// <summary>The daemon's selections from the index through the policy planner; files waiting for a retry are passed over.</summary>
-public sealed class IndexPlanner(TierIndex index, Func<ScheduleConfig> schedule) : IPolicyPlanner
+/// <summary>
+/// The daemon's selections from the index through the policy planner; files waiting for a retry
+/// (as the job store has them) are passed over. Plans on every record the engine wrote so far.
+/// </summary>
+public sealed class IndexPlanner(TierIndex index, IJobStore jobs, Func<ScheduleConfig> schedule) : IPolicyPlanner
 {
-    public IndexPlanner(TierIndex index, ScheduleConfig schedule) : this(index, () => schedule)
+    public IndexPlanner(TierIndex index, IJobStore jobs, ScheduleConfig schedule) : this(index, jobs, () => schedule)
     {
     }
 
-    public IReadOnlyList<PlannedPolicy> Plan(IReadOnlyList<PolicyConfig> policies, DateTimeOffset now, bool retryNow = false) =>
-        PolicyPlanner.Plan(index, policies, Options(now, retryNow, out _)).Entries
+    public IReadOnlyList<PlannedPolicy> Plan(IReadOnlyList<PolicyConfig> policies, DateTimeOffset now, bool retryNow = false)
+    {
+        index.Flush();
+        return PolicyPlanner.Plan(index, policies, Options(now, retryNow, out _)).Entries
             .Select(e => new PlannedPolicy(e.Policy, Candidates(e.Files)))
             .ToList();
+    }
 
-    public IReadOnlyList<PolicyCandidate> ColdestArchived(long bytes, DateTimeOffset now) =>
-        Candidates(PolicyPlanner.SelectForRelease(index, bytes, Options(now, false, out _)));
+    public IReadOnlyList<PolicyCandidate> ColdestArchived(long bytes, DateTimeOffset now)
+    {
+        index.Flush(); // what the policies just archived is releasable now
+        return Candidates(PolicyPlanner.SelectForRelease(index, bytes, Options(now, false, out _)));
+    }
 
     public IReadOnlyList<HeldGroup> HeldBack(PolicyConfig policy, IReadOnlySet<FileKey> claimed, DateTimeOffset now, bool retryNow)
     {
         var options = Options(now, retryNow, out var retries);
         var groups = new Dictionary<string, (long Count, List<(long EntryId, string? Detail)> Named)>(StringComparer.Ordinal);
-        PolicyPlanner.HeldBack(index, policy, options, claimed, c => retries.Why(c.Key, c.MtimeNs), (c, reason, detail) =>
+        PolicyPlanner.HeldBack(index, policy, options, claimed, c => retries.Why(c.FileId, c.Key, c.MtimeNs), (c, reason, detail) =>
         {
             var (count, named) = groups.TryGetValue(reason, out var g) ? g : (0, []);
             if (named.Count < HeldTally.MaxNamed) named.Add((c.EntryId, detail));
@@ -42,12 +52,12 @@ public sealed class IndexPlanner(TierIndex index, Func<ScheduleConfig> schedule)
     private PlanOptions Options(DateTimeOffset now, bool retryNow, out RetryGate retries)
     {
         var current = schedule();
-        var gate = RetryGate.Load(index, current, now, retryNow);
+        var gate = RetryGate.Load(jobs, current, now, retryNow);
         retries = gate;
-        return PlanOptions.From(current, now, c => gate.Waits(c.Key, c.MtimeNs));
+        return PlanOptions.From(current, now, c => gate.Waits(c.FileId, c.Key, c.MtimeNs));
     }
 
     // A path is null when the entry went away between selection and path lookup: nothing to move.
     private static List<PolicyCandidate> Candidates(IReadOnlyList<FileCandidate> files) =>
-        files.Where(f => f.Path is not null).Select(f => new PolicyCandidate(f.Key, f.Path!, f.Size, f.MtimeNs)).ToList();
+        files.Where(f => f.Path is not null).Select(f => new PolicyCandidate(f.Key, f.Path!, f.Size, f.MtimeNs, f.FileId)).ToList();
 }

@@ -70,7 +70,7 @@ public sealed partial class TieringDaemon : ITierCommands
                 Progress = sink is null ? null : p => sink.Data("scan-progress", ProgressJson(p)),
             };
             if (threads > 0) options = options with { Threads = threads };
-            var result = await Task.Run(() => _scanner.Scan(options), ct).ConfigureAwait(false);
+            var result = await ScanOnOwnThread(options, ct).ConfigureAwait(false);
             lock (_state) _lastScan = result;
             return result;
         }
@@ -79,6 +79,13 @@ public sealed partial class TieringDaemon : ITierCommands
             _oneRun.Release();
         }
     }
+
+    /// <summary>
+    /// A scan blocks its caller's thread for the whole walk: it gets a thread of its own, not one of
+    /// the pool's (one per core), which the index writer's loop needs while the scan feeds it.
+    /// </summary>
+    private Task<ScanResult> ScanOnOwnThread(ScanOptions options, CancellationToken ct) =>
+        Task.Factory.StartNew(() => _scanner.Scan(options), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private static string ProgressJson(ScanProgress p) => JsonSerializer.Serialize(new
     {
@@ -121,8 +128,8 @@ public sealed partial class TieringDaemon : ITierCommands
             scan = _lastScan;
         }
         var job = current?.Job;
-        _index.Flush(); // jobs that started a moment ago are listed too
         var paused = Periodic && RunTimes.Paused(_clock.GetUtcNow(), schedule.Window, _clock.LocalTimeZone);
+        var now = DateTimeOffset.UtcNow;
         return JsonSerializer.Serialize(new
         {
             periodic = Periodic,
@@ -156,8 +163,21 @@ public sealed partial class TieringDaemon : ITierCommands
                 },
                 queue = current.Queue.Select(q => new { policy = q.Name, files = q.Files, bytes = q.Bytes }).ToList(),
             },
-            transfers = (Transfers?.Snapshot() ?? []).Select(t => new { path = t.Path, activity = t.Activity, done = t.Done, total = t.Total }).ToList(),
-            jobs = _index.RecentJobs(10).Select(JobView).ToList(),
+            transfers = (Transfers?.Snapshot() ?? []).Select(t => new
+            {
+                path = t.Path, activity = t.Activity, done = t.Done, total = t.Total, by = t.By,
+                since = t.Since == default ? (long?)null : t.Since.ToUnixTimeMilliseconds(),
+                rate = (long)t.Rate(now),
+                etaSeconds = t.Eta(now) is { } eta ? (long?)Math.Ceiling(eta.TotalSeconds) : null,
+            }).ToList(),
+            recalls = Recalls?.Load is { } load ? new { running = load.Running, queued = load.Queued, maxConcurrent = load.MaxConcurrent, maxQueued = load.MaxQueued } : null,
+            movers = new
+            {
+                limit = Movers.Limit,
+                busy = Movers.Busy,
+                submissions = Movers.Snapshot().Select(v => new { name = v.Name, kind = v.Kind.ToString().ToLowerInvariant(), moving = v.Moving, waiting = v.Waiting }).ToList(),
+            },
+            jobs = _jobs.RecentJobs(10).Select(JobView).ToList(),
         });
     }
 }

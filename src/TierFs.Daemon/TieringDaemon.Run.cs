@@ -4,6 +4,7 @@ using TierFs.Index;
 using TierFs.Scan;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
+using TierFs.Tiering.Engine;
 
 namespace TierFs.Daemon;
 
@@ -29,7 +30,7 @@ public sealed partial class TieringDaemon
         await _oneRun.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var state = new RunState(dryRun ? 0 : Interlocked.Increment(ref _run), _clock.GetUtcNow());
+            var state = new RunState(dryRun ? 0 : _jobs.NextRun(), _clock.GetUtcNow());
             if (!dryRun) lock (_state) _current = state;
             try
             {
@@ -50,12 +51,12 @@ public sealed partial class TieringDaemon
     {
         if (!dryRun)
         {
-            var scan = await Task.Run(() => _scanner.Scan(new ScanOptions { Cancellation = ct }), ct).ConfigureAwait(false);
+            var scan = await ScanOnOwnThread(new ScanOptions { Cancellation = ct }, ct).ConfigureAwait(false);
             lock (_state) _lastScan = scan;
             ct.ThrowIfCancellationRequested();
+            HandBackExpired();
         }
         state.Phase = "planning";
-        _index.Flush(); // plan on every record the engine wrote so far
         var now = _clock.GetUtcNow();
         var plan = _planner.Plan(policies, now, retryNow);
         var jobs = plan.Select(p => new PlannedJob(p.Policy.Name, "policy", p.Policy.Action, p.Files)).ToList();
@@ -85,7 +86,6 @@ public sealed partial class TieringDaemon
         // After the policies: what they archived may be released now.
         if (all && !ct.IsCancellationRequested && UsageRelease() is { } release)
             await RunReportedAsync(state, release, done, retryNow, sink, ct).ConfigureAwait(false);
-        _index.Flush(); // the job history is readable once the run has returned
         ct.ThrowIfCancellationRequested();
         return done;
     }
@@ -119,7 +119,6 @@ public sealed partial class TieringDaemon
     private PlannedJob? UsageRelease()
     {
         if (Schedule is not { UsageHigh: { } high, UsageLow: { } low }) return null;
-        _index.Flush(); // what the policies just archived is releasable now
         var usage = _usage.Usage();
         var need = UsageTarget.BytesToFree(usage, high, low);
         if (need == 0) return null;
@@ -132,9 +131,9 @@ public sealed partial class TieringDaemon
     private async Task<JobRow> RunJobAsync(RunState state, string name, string kind, PolicyAction action, IReadOnlyList<PolicyCandidate> files,
         JobReport report, bool retryNow, CancellationToken ct)
     {
-        var start = new JobRow
+        var start = _jobs.StartJob(new JobRow
         {
-            Id = _index.NewJobId(),
+            Id = 0, // the store gives it
             Run = state.Run,
             Kind = kind,
             Policy = kind == "policy" ? name : null,
@@ -142,18 +141,53 @@ public sealed partial class TieringDaemon
             StartedMs = _clock.GetUtcNow().ToUnixTimeMilliseconds(),
             Planned = files.Count,
             Status = JobRow.StatusRunning,
-        };
+        });
         var progress = new JobProgress(start, files.Sum(f => f.Size));
         state.Job = progress;
         state.Phase = $"{kind} {name}";
-        _index.PutJob(start);
         Log.Info(Source, $"job {start.Id} ({name}): {start.Action} of {files.Count} files, {progress.PlannedBytes} bytes");
-        await _executor.RunAsync(files, Op(action), progress, report, retryNow, ct).ConfigureAwait(false);
-        var row = progress.Row(ct.IsCancellationRequested ? JobRow.StatusCancelled : JobRow.StatusDone, _clock.GetUtcNow().ToUnixTimeMilliseconds());
-        _index.PutJob(row);
-        state.Job = null;
+        OpLog?.Invoke(new LogLine(JobStartOp, name, null, progress.PlannedBytes, TimeSpan.Zero));
+        // A job that failed as a whole (its store unwritable, say) ends interrupted, its claims released, not running for ever.
+        var status = JobRow.StatusInterrupted;
+        JobRow row;
+        try
+        {
+            await _executor.RunAsync(start, name, files, Op(action), progress, report, retryNow, ct).ConfigureAwait(false);
+            status = ct.IsCancellationRequested ? JobRow.StatusCancelled : JobRow.StatusDone;
+        }
+        finally
+        {
+            row = progress.Row(status, _clock.GetUtcNow().ToUnixTimeMilliseconds());
+            _jobs.FinishJob(row);
+            state.Job = null;
+        }
         Log.Info(Source, $"job {row.Id} ({name}) {row.Status}: {row.Files} files, {row.Bytes} bytes, {row.Skipped} skipped, {row.Failed} failed in {row.Duration.TotalSeconds:0.0}s");
+        OpLog?.Invoke(new LogLine(JobEndOp, name, null, row.Bytes, row.Duration, JobEndError(row)));
         return row;
+    }
+
+    /// <summary>The operation log's entries for a job: its policy's name as the path, its bytes (planned at the start, moved at the end).</summary>
+    public const string JobStartOp = "job-start";
+    public const string JobEndOp = "job-end";
+
+    /// <summary>A job-end entry is a success when the job ran to its end and no file failed.</summary>
+    private static string? JobEndError(JobRow row) =>
+        row.Status != JobRow.StatusDone ? $"{row.Status}: {row.Files} of {row.Planned} files done"
+        : row.Failed > 0 ? $"{row.Failed} of {row.Planned} files failed"
+        : null;
+
+    /// <summary>
+    /// Claims left by a daemon that died (or hung past its lease) go back, and its jobs are marked
+    /// interrupted, before this run plans: their files are taken again.
+    /// </summary>
+    private void HandBackExpired()
+    {
+        var back = _jobs.HandBackExpired();
+        foreach (var job in back.Jobs)
+            Log.Warn(Source, $"job {job.Id} ({job.Policy ?? job.Kind}) of {job.Owner ?? "an earlier daemon"} was interrupted (its lease ran out): " +
+                             $"{job.Files} of {job.Planned} files done");
+        foreach (var owner in back.Claims.GroupBy(c => c.Owner))
+            Log.Warn(Source, $"handed back {owner.Count()} files claimed by {owner.Key} (its lease ran out)");
     }
 
     internal static TierOp Op(PolicyAction action) => action switch
@@ -201,6 +235,7 @@ public sealed partial class TieringDaemon
         bytes = j.Bytes,
         skipped = j.Skipped,
         failed = j.Failed,
+        owner = j.Owner,
     };
 
     /// <summary>A job to run; <see cref="Held"/> gathers the files its policy matched but holds back.</summary>

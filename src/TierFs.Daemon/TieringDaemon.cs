@@ -1,16 +1,18 @@
 using TierFs.Common;
-using TierFs.Index;
+using TierFs.Daemon.Jobs;
 using TierFs.Scan;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
+using TierFs.Tiering.Movers;
 
 namespace TierFs.Daemon;
 
 /// <summary>
 /// The tiering daemon of one mount: every interval (inside the window, if one is set) an
-/// incremental scan, then the policies in priority order, each a job whose files a pool of
-/// workers moves, then the usage release. Runs one at a time; `tierfs policy run` asks for one
+/// incremental scan, then the policies in priority order, each a job whose files the mount's pool
+/// of movers moves (shared with the administrator's commands), then the usage release. Its jobs,
+/// claims and retries are kept in an <see cref="IJobStore"/>. Runs one at a time; `tierfs policy run` asks for one
 /// now. With Periodic false (`--no-daemon`) nothing starts by itself. The configuration may be
 /// replaced while it runs (`tierfs reload`): the next run is planned again at once, a job under
 /// way finishes with the schedule it started with.
@@ -20,7 +22,7 @@ public sealed partial class TieringDaemon : IDisposable
     private const string Source = "daemon";
 
     private readonly ConfigHolder _configs;
-    private readonly TierIndex _index;
+    private readonly IJobStore _jobs;
     private readonly IPolicyPlanner _planner;
     private readonly ITreeScanner _scanner;
     private readonly IFileMover _mover;
@@ -31,7 +33,6 @@ public sealed partial class TieringDaemon : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _state = new();
     private Task _loop = Task.CompletedTask;
-    private long _run;
     // What `tierfs status` shows; guarded by _state.
     private RunState? _current;
     private DateTimeOffset? _nextRun;
@@ -40,26 +41,31 @@ public sealed partial class TieringDaemon : IDisposable
     // Cancelled by a reload: the loop plans its next run with the new schedule.
     private CancellationTokenSource? _wake;
 
-    public TieringDaemon(TierFsConfig config, TierIndex index, IPolicyPlanner planner, ITreeScanner scanner, IFileMover mover,
-        IUsageProbe usage, TimeProvider? clock = null)
-        : this(new ConfigHolder(config), index, planner, scanner, mover, usage, clock)
+    public TieringDaemon(TierFsConfig config, IJobStore jobs, IPolicyPlanner planner, ITreeScanner scanner, IFileMover mover,
+        IUsageProbe usage, TimeProvider? clock = null, MoverPool? movers = null)
+        : this(new ConfigHolder(config), jobs, planner, scanner, mover, usage, clock, movers)
     {
     }
 
-    public TieringDaemon(ConfigHolder config, TierIndex index, IPolicyPlanner planner, ITreeScanner scanner, IFileMover mover,
-        IUsageProbe usage, TimeProvider? clock = null)
+    /// <param name="jobs">Where jobs, claims and retries are kept (the daemon uses nothing else for them).</param>
+    /// <param name="movers">The mount's one pool of movers, shared with the commands (default: a pool of its own, `schedule.workers`).</param>
+    public TieringDaemon(ConfigHolder config, IJobStore jobs, IPolicyPlanner planner, ITreeScanner scanner, IFileMover mover,
+        IUsageProbe usage, TimeProvider? clock = null, MoverPool? movers = null)
     {
         _configs = config;
-        _index = index;
+        _jobs = jobs;
         _planner = planner;
         _scanner = scanner;
         _mover = mover;
         _usage = usage;
         _clock = clock ?? TimeProvider.System;
-        _executor = new JobExecutor(index, mover, () => Schedule, _clock);
-        _run = index.LastRun();
+        Movers = movers ?? new MoverPool(config);
+        _executor = new JobExecutor(jobs, mover, Movers, () => Schedule, _clock);
         _configs.Changed += _ => Wake();
     }
+
+    /// <summary>The workers the jobs' files are moved by, shared with the commands (`tierfs status` shows them).</summary>
+    public MoverPool Movers { get; }
 
     public ScheduleConfig Schedule => _configs.Current.Schedule;
     public IReadOnlyList<PolicyConfig> Policies => _configs.Current.Policies;
@@ -70,6 +76,12 @@ public sealed partial class TieringDaemon : IDisposable
 
     /// <summary>The engine's transfers under way, shown by `tierfs status` (none when not set).</summary>
     public TransferRegistry? Transfers { get; set; }
+
+    /// <summary>Where a job's start and end are entered in the mount's operation log (none when not set).</summary>
+    public Action<LogLine>? OpLog { get; set; }
+
+    /// <summary>The engine's recalls running and queued against their limits, shown by `tierfs status` (none when not set).</summary>
+    public RecallSlots? Recalls { get; set; }
 
     /// <summary>Starts the periodic runs: the first one interval from now (or at the window's start).</summary>
     public void Start()

@@ -20,14 +20,23 @@ public interface IStubGate
     ShownAttributes? Describe(int fd, in StatX st);
 
     /// <summary>Before an open or truncate: brings a stub's data back. 0 or a negative errno.
-    /// <paramref name="openerPid"/> and <paramref name="openerUid"/> are the request's caller, for the log.</summary>
-    int MakeLocal(int fd, in StatX st, bool truncatingToZero, int openerPid, uint openerUid);
+    /// <paramref name="opener"/> is the request's caller: who may recall is decided by it, and the recall is accounted to it.</summary>
+    int MakeLocal(int fd, in StatX st, bool truncatingToZero, in StubOpener opener);
 
     /// <summary>
     /// Before an open that does not truncate, answered later: <see cref="MakeLocal"/>'s outcome as a
     /// task that does not hold the calling thread (a completed one when there is nothing to wait for).
+    /// <paramref name="streaming"/> (a read-only open): the task completes once reads can be served
+    /// while the recall runs, through <see cref="ReadRecalling"/>.
     /// </summary>
-    Task<int> MakeLocalLater(int fd, in StatX st, int openerPid, uint openerUid);
+    Task<int> MakeLocalLater(int fd, in StatX st, in StubOpener opener, bool streaming);
+
+    /// <summary>
+    /// A read through a handle opened while its file was being recalled: null when the file is whole
+    /// (read it directly from now on); else the byte count read into <paramref name="into"/> from
+    /// <paramref name="fd"/> once verified, or a negative errno.
+    /// </summary>
+    Task<int>? ReadRecalling(int fd, ulong dev, ulong ino, long offset, Memory<byte> into);
 
     /// <summary>A write-like operation is about to change the data of a possibly archived file.</summary>
     void DataChanging(int fd, ulong dev, ulong ino);
@@ -44,6 +53,9 @@ public interface IStubGate
     /// <summary>Whether an xattr name is the tiering layer's own (hidden from and protected against users).</summary>
     bool IsPrivateXattr(ReadOnlySpan<byte> name);
 }
+
+/// <summary>The FUSE request that needs a file's data: its caller (pid, uid, gid) and whether it is a truncate (else an open).</summary>
+public readonly record struct StubOpener(int Pid, uint Uid, uint Gid, bool Truncate);
 
 /// <summary>Where the kernel is shown a tiered file otherwise than its backing stat says.</summary>
 /// <param name="NoDataBlocks">A stub: the blocks it holds are the filesystem's metadata, not data (shown as 0).</param>

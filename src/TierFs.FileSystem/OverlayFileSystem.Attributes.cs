@@ -55,7 +55,7 @@ public sealed unsafe partial class OverlayFileSystem
             node.Opened(forWrite: true);
             try
             {
-                var local = MakeLocal(ctx, node, nfd.Fd, truncatingToZero: values.Size == 0);
+                var local = MakeLocal(ctx, node, nfd.Fd, truncatingToZero: values.Size == 0, truncate: true);
                 if (local != 0) return local;
                 _gate?.DataChanging(nfd.Fd, node.Dev, node.Ino);
                 var res = fh >= 0 ? Libc.Ftruncate(fh, (long)values.Size) : Libc.Truncate(path, (long)values.Size);

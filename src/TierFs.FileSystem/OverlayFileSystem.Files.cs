@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Fuse;
@@ -7,6 +8,10 @@ namespace TierFs.FileSystem;
 // Open files: the file handle is the backing fd; reads are spliced straight from it.
 public sealed unsafe partial class OverlayFileSystem
 {
+    // Handles opened while their file was being recalled, until a read finds it whole: their reads
+    // wait for their parts (the file's holes are never served).
+    private readonly ConcurrentDictionary<ulong, Inode> _recallingHandles = new();
+
     private static bool ForWrite(int flags) => (flags & Libc.O_ACCMODE) != Libc.O_RDONLY;
 
     private void SetOpenBits(ref FuseFileInfo fi)
@@ -31,6 +36,7 @@ public sealed unsafe partial class OverlayFileSystem
         node.Opened(write);
         var fd = -1;
         var later = false;
+        var recalling = false;
         try
         {
             using var nfd = _table.Use(node);
@@ -38,13 +44,15 @@ public sealed unsafe partial class OverlayFileSystem
             if (truncating) res = MakeLocal(ctx, node, nfd.Fd, truncatingToZero: true);
             else
             {
-                var recall = MakeLocalLater(ctx, node, nfd.Fd);
-                if (!recall.IsCompleted && LaterOpen.Take(ctx) is { } answer)
+                // A read-only open is answered once the recall serves reads; its reads wait for their parts.
+                var recall = MakeLocalLater(ctx, node, nfd.Fd, streaming: !write);
+                recalling = !recall.IsCompleted;
+                if (recalling && LaterReply.Take(ctx) is { } answer)
                 {
                     // A stub's recall runs: answer when it ends, and give this thread back now.
                     OpenWhenLocal(recall, answer, node, nfd.Fd, fi);
                     later = true;
-                    return LaterOpen.Reply;
+                    return LaterReply.Reply;
                 }
                 res = recall.GetAwaiter().GetResult();
             }
@@ -59,11 +67,12 @@ public sealed unsafe partial class OverlayFileSystem
         if (truncating) NodeChanged(node);
         fi.Fh = (ulong)fd;
         SetOpenBits(ref fi);
+        if (recalling) _recallingHandles[fi.Fh] = node;
         return 0;
     }
 
     /// <summary>The rest of an open answered later: once the recall ended, open the backing file and answer.</summary>
-    private void OpenWhenLocal(Task<int> recall, LaterOpen answer, Inode node, int nodeFd, FuseFileInfo fi)
+    private void OpenWhenLocal(Task<int> recall, LaterReply answer, Inode node, int nodeFd, FuseFileInfo fi)
     {
         var write = ForWrite(fi.Flags);
         var own = Libc.Dup(nodeFd); // the node's descriptor is only lent to the handler
@@ -87,6 +96,7 @@ public sealed unsafe partial class OverlayFileSystem
                 }
                 fi.Fh = (ulong)fd;
                 SetOpenBits(ref fi);
+                _recallingHandles[fi.Fh] = node; // before the answer: the kernel may read at once
                 // Nobody will use the handle (the opener was interrupted, or the mount is ending): release it.
                 if (!answer.Opened(fi)) Release(default, node.NodeId, fi);
             }
@@ -126,6 +136,11 @@ public sealed unsafe partial class OverlayFileSystem
 
     public int Read(in FuseContext ctx, ulong ino, in FuseFileInfo fi, long offset, Span<byte> buffer, ref FuseReadReply reply)
     {
+        if (!_recallingHandles.IsEmpty && _recallingHandles.TryGetValue(fi.Fh, out var node))
+        {
+            var res = ReadWhileRecalling(ctx, node, fi, offset, buffer);
+            if (res is { } answered) return answered;
+        }
         reply.Fd = (int)fi.Fh;
         reply.FdOffset = offset;
         return 0;
@@ -169,8 +184,38 @@ public sealed unsafe partial class OverlayFileSystem
         return Libc.Close(dup) == 0 ? 0 : Fail();
     }
 
+    /// <summary>
+    /// A read through a handle opened while its file was being recalled: served from the file once
+    /// the parts it covers are verified (answered later meanwhile); null once the file is whole: the
+    /// handle is read directly from then on.
+    /// </summary>
+    private int? ReadWhileRecalling(in FuseContext ctx, Inode node, in FuseFileInfo fi, long offset, Span<byte> buffer)
+    {
+        var into = new byte[buffer.Length];
+        var read = _gate!.ReadRecalling((int)fi.Fh, node.Dev, node.Ino, offset, into);
+        if (read is null)
+        {
+            _recallingHandles.TryRemove(KeyValuePair.Create(fi.Fh, node));
+            return null;
+        }
+        if (!read.IsCompleted && LaterReply.Take(ctx) is { } answer)
+        {
+            read.ContinueWith(done =>
+            {
+                var n = done.IsCompletedSuccessfully ? done.Result : -Errno.EIO;
+                if (n < 0) answer.Failed(-n);
+                else answer.Data(into.AsSpan(0, n));
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return LaterReply.Reply;
+        }
+        var count = read.GetAwaiter().GetResult();
+        if (count > 0) into.AsSpan(0, count).CopyTo(buffer);
+        return count;
+    }
+
     public int Release(in FuseContext ctx, ulong ino, in FuseFileInfo fi)
     {
+        _recallingHandles.TryRemove(fi.Fh, out _);
         Libc.Close((int)fi.Fh);
         var node = _table.Get(ino);
         node?.Closed(ForWrite(fi.Flags));

@@ -7,26 +7,26 @@ namespace TierFs.FileSystem;
 public sealed unsafe partial class OverlayFileSystem
 {
     /// <summary>Before data access or truncation: a stub's data comes back first. 0 or a negative errno.</summary>
-    private int MakeLocal(in FuseContext ctx, Inode node, int fd, bool truncatingToZero)
+    private int MakeLocal(in FuseContext ctx, Inode node, int fd, bool truncatingToZero, bool truncate = false)
     {
         if (_gate is null || node.Type != Libc.S_IFREG) return 0;
         if (!node.MayBeTiered && !_gate.MayBeTiered(node.Dev, node.Ino, default)) return 0;
         StatX st;
         if (Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0) return Fail();
-        return _gate.MakeLocal(fd, st, truncatingToZero, (int)ctx.Pid, ctx.Uid);
+        return _gate.MakeLocal(fd, st, truncatingToZero, new StubOpener((int)ctx.Pid, ctx.Uid, ctx.Gid, truncate));
     }
 
     /// <summary>
     /// Before a plain open (no truncation): <see cref="MakeLocal"/> as a task, which the open may
     /// answer later instead of holding its FUSE thread; a completed task when nothing waits.
     /// </summary>
-    private Task<int> MakeLocalLater(in FuseContext ctx, Inode node, int fd)
+    private Task<int> MakeLocalLater(in FuseContext ctx, Inode node, int fd, bool streaming)
     {
         if (_gate is null || node.Type != Libc.S_IFREG) return Task.FromResult(0);
         if (!node.MayBeTiered && !_gate.MayBeTiered(node.Dev, node.Ino, default)) return Task.FromResult(0);
         StatX st;
         if (Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0) return Task.FromResult(Fail());
-        return _gate.MakeLocalLater(fd, st, (int)ctx.Pid, ctx.Uid);
+        return _gate.MakeLocalLater(fd, st, new StubOpener((int)ctx.Pid, ctx.Uid, ctx.Gid, Truncate: false), streaming);
     }
 
     /// <summary>Data is about to change through an open handle: an archived copy becomes stale.</summary>

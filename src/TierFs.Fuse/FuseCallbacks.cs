@@ -149,16 +149,22 @@ internal static unsafe class FuseCallbacks
     [UnmanagedCallersOnly]
     private static int Open(IntPtr ud, FuseContext* c, ulong ino, FuseFileInfo* fi)
     {
-        LaterOpen.HandlerStarts();
+        LaterReply.HandlerStarts();
         int res;
         try { res = Of(ud).Fs.Open(in *c, ino, ref *fi); } catch (Exception x) { res = Fail(ud, "open", x); }
-        return LaterOpen.HandlerEnds(res);
+        // "Later" without taking the request: nobody would answer it. (For a read, 1 is a byte count.)
+        var taken = LaterReply.Taken;
+        res = LaterReply.HandlerEnds(res);
+        return res == LaterReply.Reply && !taken ? -Errno.EIO : res;
     }
 
     [UnmanagedCallersOnly]
     private static int Read(IntPtr ud, FuseContext* c, ulong ino, ulong size, long offset, FuseFileInfo* fi, FuseReadReply* reply)
     {
-        try { return Of(ud).Fs.Read(in *c, ino, in *fi, offset, new Span<byte>(reply->Buffer, (int)size), ref *reply); } catch (Exception x) { return Fail(ud, "read", x); }
+        LaterReply.HandlerStarts();
+        int res;
+        try { res = Of(ud).Fs.Read(in *c, ino, in *fi, offset, new Span<byte>(reply->Buffer, (int)size), ref *reply); } catch (Exception x) { res = Fail(ud, "read", x); }
+        return LaterReply.HandlerEnds(res);
     }
 
     [UnmanagedCallersOnly]

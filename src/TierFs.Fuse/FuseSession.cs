@@ -124,8 +124,8 @@ public sealed unsafe class FuseSession : IDisposable
         NotifyEnding();
     }
 
-    /// <summary>Opens taken with <see cref="LaterOpen.Take"/> and not answered yet.</summary>
-    public long WaitingOpens => _session == IntPtr.Zero ? 0 : (long)NativeMethods.SessionDeferred(_session);
+    /// <summary>Requests taken with <see cref="LaterReply.Take"/> and not answered yet.</summary>
+    public long WaitingReplies => _session == IntPtr.Zero ? 0 : (long)NativeMethods.SessionDeferred(_session);
 
     /// <summary>Drops the kernel's cached attributes and data (from <paramref name="offset"/>, 0 length = all).</summary>
     public int InvalidateInode(ulong ino, long offset = 0, long length = 0) =>

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using TierFs.Host.Adapters;
 using TierFs.Common;
 using TierFs.Daemon;
+using TierFs.Daemon.Jobs;
 using TierFs.Index;
 using TierFs.Peer;
 using TierFs.Remote;
@@ -9,6 +10,7 @@ using TierFs.Scan;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
+using TierFs.Tiering.Movers;
 using TierFs.FileSystem;
 using TierFs.Fuse;
 using TierFs.Ops;
@@ -124,7 +126,9 @@ public sealed class MountHost(MountSettings settings)
         // The metrics count what the engine journals, as it journals it.
         var metrics = new TierMetrics();
         var journal = new MeteredJournal(new IndexJournal(index, keeper), metrics);
-        using var engine = new TierEngine(rootFd, configs, remote, mountView, journal);
+        // The mount's one pool of movers: commands and the daemon's jobs share it (schedule.workers, following reloads).
+        var movers = new MoverPool(configs);
+        using var engine = new TierEngine(rootFd, configs, remote, mountView, journal, movers);
         using var fs = new OverlayFileSystem(nodes, new OverlayOptions
         {
             AttrTimeout = settings.AttrTimeout ?? defaultTimeout,
@@ -154,11 +158,15 @@ public sealed class MountHost(MountSettings settings)
 
         using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e), kernel);
         var usage = new BackingUsage(rootFd);
-        using var daemon = new TieringDaemon(configs, index, new IndexPlanner(index, () => configs.Current.Schedule), new TreeScanner(keeper),
-            new EngineMover(engine, mountView), usage)
+        // Jobs and claims name this daemon as the operation log names this node, with its process.
+        var jobs = new SqliteJobStore(index, owner: $"{config.Node.Name}:{Environment.ProcessId}");
+        using var daemon = new TieringDaemon(configs, jobs, new IndexPlanner(index, jobs, () => configs.Current.Schedule), new TreeScanner(keeper),
+            new EngineMover(engine, mountView), usage, movers: movers)
         {
             ReadOnly = settings.ReadOnly,
             Transfers = engine.Transfers,
+            OpLog = journal.Log, // a job's start and end, beside its files' entries
+            Recalls = engine.RecallQueue,
         };
         var reloader = new ConfigReloader(settings.ConfigFile, stateDir, configs, remote, mountLogLevel);
         using var notifier = new AlarmNotifier(configs, mountPoint);
@@ -174,11 +182,15 @@ public sealed class MountHost(MountSettings settings)
             ? await StartWebAsync(listen, new OpsView(mountPoint, index, daemon, engine, usage, peerLink?.State), metrics, index).ConfigureAwait(false)
             : null;
         RuntimeFiles.PrepareDirectory();
+        // Metadata sync: `tierfs sync`, and on a pair's master side a publication every meta_sync.interval.
+        var metaSync = new MetaSyncService(configs, index, remote, take => keeper.Quiesced(take), new BackingXattrs(rootFd), stateDir);
         using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, new OpsCommands(verifier, alarms), reloader, settings.ReadOnly,
-            peerLink is null ? null : () => peerLink.State.Snapshot()));
+            peerLink is null ? null : () => peerLink.State.Snapshot(), metaSync));
         using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), callers);
         using var background = new CancellationTokenSource();
         var deleter = new RemoteDeleter(remote, journal, TimeSpan.FromSeconds(settings.DeleteIntervalSeconds)).RunAsync(background.Token);
+        using var syncStop = new CancellationTokenSource();
+        var publishing = settings.RunDaemon ? metaSync.RunAsync(syncStop.Token) : Task.CompletedTask;
         session.Mount(mountPoint);
         Log.Info(Source, $"mounted {backing} on {mountPoint}{(settings.InPlace ? " (in place)" : "")}, state in {stateDir}");
 
@@ -197,6 +209,10 @@ public sealed class MountHost(MountSettings settings)
             loop.Join();
             throw new CommandException($"the mount on {mountPoint} did not become ready (see {logFile})");
         }
+        // A new index knew no records when the mount checked: the first scan finds them. Started
+        // before the mount's record is written: a `tierfs scan` (which finds the mount by that
+        // record) waits for this scan instead of walking the tree again after it.
+        keeper.ScanIfEmpty(() => WarnForeignStubs(index, remote));
         RuntimeFiles.Write(new MountRecord(Environment.ProcessId, backing, mountPoint, stateDir, logFile));
         if (settings.RunDaemon)
         {
@@ -206,16 +222,17 @@ public sealed class MountHost(MountSettings settings)
         Ready?.Invoke();
         // Once serving: into the log (and on stderr with --foreground); `tierfs mount` printed it on the terminal already.
         Preflight.Warn(settings, config);
-        // A new index knew no records when the mount checked: the first scan finds them.
-        keeper.ScanIfEmpty(() => WarnForeignStubs(index, remote));
 
         loop.Join();
         control.Dispose(); // no more commands; running ones are cancelled
         daemon.Dispose(); // the run under way is cancelled; its files stay as they are
         verifySchedule.Dispose();
+        syncStop.Cancel(); // a publication under way stops before its pointer: the remote keeps the generation before
+        await publishing.ConfigureAwait(false);
         keeper.Dispose();
         background.Cancel();
         try { await deleter.ConfigureAwait(false); } catch (OperationCanceledException) { }
+
         RuntimeFiles.Remove(mountPoint);
         Log.Info(Source, $"unmounted {mountPoint} (loop ended with {loopResult})");
         return 0;

@@ -11,4 +11,18 @@ public static class ProcessName
         try { return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n'); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "?"; }
     }
+
+    /// <summary>The supplementary groups of a process (the "Groups:" line of /proc/PID/status); empty once it is gone.</summary>
+    public static IReadOnlyList<uint> Groups(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("Groups:", StringComparison.Ordinal))
+                    return line["Groups:".Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)
+                        .Select(g => uint.Parse(g, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException) { }
+        return [];
+    }
 }

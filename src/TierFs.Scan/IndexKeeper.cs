@@ -34,7 +34,9 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
     private readonly Thread _applier;
     private readonly EntryLookup _lookup;
     private INodeDescriptors? _nodes;
-    private Task? _firstScan;
+    private Thread? _firstScanThread;
+    /// <summary>The first scan while it runs: a scan asked for meanwhile waits for it instead of walking the tree again.</summary>
+    private volatile SharedScan? _firstScan;
     private long _generation;
     private long _batches;
     private int _disposed;
@@ -69,46 +71,100 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
     /// <summary>
     /// Runs a full incremental scan of the backing tree into the index (see <see cref="Scanner"/>)
     /// and returns its counts. Live changes are not applied while it runs; they are collected and
-    /// applied after it. Scans asked for at the same time run one after the other. Blocks until
-    /// done; a cancelled scan (<see cref="ScanOptions.Cancellation"/>) deletes nothing.
+    /// applied after it. Scans asked for at the same time run one after the other, except while
+    /// the mount's first scan runs (<see cref="ScanIfEmpty"/>): that one is waited for and its
+    /// result returned, rather than a second pass over the tree right after it. Blocks until done;
+    /// a cancelled scan (<see cref="ScanOptions.Cancellation"/>) deletes nothing.
     /// </summary>
     public ScanResult Scan(ScanOptions? options = null)
     {
+        options ??= new ScanOptions();
+        if (_firstScan is { } first && first.Wait(options) is { } result) return result;
         lock (_exclusive)
         {
-            var result = new Scanner(_index, options).Scan(_rootFd);
+            result = new Scanner(_index, options).Scan(_rootFd);
             Interlocked.Exchange(ref _generation, result.Generation);
             return result;
         }
     }
 
+    /// <summary>Callers of <see cref="Scan"/> waiting for the first scan (tests).</summary>
+    internal int WaitingForFirstScan => _firstScan?.Waiting ?? 0;
+
     /// <summary>
     /// When the index had no entries, starts one full scan in the background, so that a fresh
-    /// mount has an index without anyone asking; its summary line is logged.
+    /// mount has an index without anyone asking; its summary line is logged. It runs on a thread
+    /// of its own: on the thread pool it would hold one of the few threads (one per core) that the
+    /// index writer's loop and the load's index builds need, for the whole scan.
     /// </summary>
-    public void ScanIfEmpty(Action? done = null)
+    /// <param name="done">Called after a scan that completed (not after a failed or cancelled one).</param>
+    public void ScanIfEmpty(Action? done = null) => ScanIfEmpty(done, null);
+
+    /// <param name="beforeWalk">Runs on the scan's thread before it walks (tests hold the scan there).</param>
+    internal void ScanIfEmpty(Action? done, Action? beforeWalk)
     {
-        if (!IndexWasEmpty || _firstScan is not null) return;
+        if (!IndexWasEmpty || _firstScanThread is not null) return;
         Log.Info(Source, "the index has no entries yet: scanning the backing tree in the background");
-        _firstScan = Task.Run(() =>
+        var shared = new SharedScan();
+        _firstScan = shared; // before the thread starts: a scan asked for from now on waits for this one
+        _firstScanThread = new Thread(() => FirstScan(shared, done, beforeWalk)) { Name = "first-scan", IsBackground = true };
+        _firstScanThread.Start();
+    }
+
+    private void FirstScan(SharedScan shared, Action? done, Action? beforeWalk)
+    {
+        ScanResult? result = null;
+        try
         {
-            try
+            beforeWalk?.Invoke();
+            lock (_exclusive)
             {
-                var result = Scan(new ScanOptions { Cancellation = _stopping.Token });
-                Log.Info(Source, $"first scan done: {result}");
-                done?.Invoke();
+                result = new Scanner(_index, new ScanOptions { Cancellation = _stopping.Token, Progress = shared.Report }).Scan(_rootFd);
+                Interlocked.Exchange(ref _generation, result.Generation);
             }
-            catch (Exception e) when (e is IOException or IndexException or InvalidOperationException)
-            {
-                Log.Error(Source, "the first scan failed; run `tierfs scan` to build the index", e);
-            }
-        });
+            Log.Info(Source, $"first scan done: {result}");
+        }
+        catch (Exception e)
+        {
+            // On a thread of its own, an exception would end the mount: a failed first scan only leaves the index behind.
+            Log.Error(Source, "the first scan failed; run `tierfs scan` to build the index", e);
+        }
+        finally
+        {
+            // Cleared first: a scan asked for after this point walks the tree itself.
+            _firstScan = null;
+            shared.Finish(result is { Cancelled: false } ? result : null);
+        }
+        if (result is not { Cancelled: false }) return;
+        try
+        {
+            done?.Invoke();
+        }
+        catch (Exception e)
+        {
+            Log.Error(Source, "after the first scan", e);
+        }
     }
 
     /// <summary>Applies every change told so far, and waits until it is committed.</summary>
     public void Flush()
     {
         lock (_exclusive) ApplyPending();
+    }
+
+    /// <summary>
+    /// Applies every change told so far, then runs <paramref name="read"/> while no scan or batch
+    /// writes: what it reads first (a read transaction pinned by its first query) is a consistent
+    /// state of the tree as the index knows it, no row parked by a scan under way.
+    /// </summary>
+    public T Quiesced<T>(Func<T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        lock (_exclusive)
+        {
+            ApplyPending();
+            return read();
+        }
     }
 
     void INamespaceObserver.Attach(INodeDescriptors nodes) => _nodes = nodes;
@@ -208,7 +264,7 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stopping.Cancel();
         _applier.Join();
-        try { _firstScan?.Wait(); } catch (AggregateException) { }
+        _firstScanThread?.Join();
         lock (_exclusive)
         {
             var pending = _log.Take();

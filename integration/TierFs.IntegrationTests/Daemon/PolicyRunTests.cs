@@ -34,6 +34,35 @@ public class PolicyRunTests
     }
 
     [Fact]
+    public void A_job_is_entered_in_the_operation_log_from_its_start_to_its_end()
+    {
+        using var m = MountWith($$"""
+            policies:
+              - name: big-dat
+                where: "name LIKE '%.dat'"
+            {{Schedule}}
+            """, m =>
+        {
+            Write(m.B("one.dat"), 2 << 20, 1);
+            Write(m.B("two.dat"), 1 << 20, 2);
+        });
+        Assert.Equal(0, PolicyRun(m).ExitCode);
+        var log = Tierfs("log", m.MountPoint, "--format", "json");
+        Assert.True(log.ExitCode == 0, log.ToString());
+        var entries = System.Text.Json.JsonDocument.Parse(log.Stdout).RootElement.EnumerateArray()
+            .Select(e => (Op: e.GetProperty("op").GetString(), Path: e.GetProperty("path").GetString(), Bytes: e.GetProperty("bytes").GetInt64(),
+                Result: e.GetProperty("result").GetString()))
+            .ToList();
+        // The job's start, its files' entries (each archived, then released), its end; the job's entries carry its policy and bytes.
+        Assert.Equal(("job-start", "big-dat", 3L << 20, "ok"), entries[0]);
+        Assert.Equal(("job-end", "big-dat", 3L << 20, "ok"), entries[^1]);
+        Assert.Equal(["one.dat", "one.dat", "two.dat", "two.dat"], entries.Skip(1).SkipLast(1).Select(e => e.Path).Order());
+        // The job names its daemon as the log names the node (node.name: the host name by default), with its process.
+        var job = Jobs(m)[^1];
+        Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(Environment.MachineName)}:[0-9]+$", job.GetProperty("owner").GetString());
+    }
+
+    [Fact]
     public void A_dry_run_reports_the_plan_and_changes_nothing()
     {
         using var m = MountWith($$"""

@@ -11,7 +11,8 @@ internal static class TreeGenerator
     private const long Day = 86_400_000_000_000;
     private const int PerDir = 1000;
 
-    public static void Fill(TierIndex index, int files, Random rng)
+    /// <param name="fullRecords">Records as the engine writes them today (BLAKE3 and CRC digests, remote, ETag, a random key token), not only what the planner reads.</param>
+    public static void Fill(TierIndex index, int files, Random rng, bool fullRecords = false)
     {
         var now = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
         index.PutEntry(Dir(EntryRow.RootId, 0, "", 1));
@@ -42,16 +43,22 @@ internal static class TreeGenerator
             });
             var roll = rng.NextDouble();
             if (roll < 0.20)
-                index.Upsert(new TierRow
+            {
+                var record = new StubRecord
                 {
-                    Key = key,
-                    Record = new StubRecord
+                    FileId = Guid.NewGuid().ToString("N"), State = roll < 0.05 ? StubRecord.StateReleased : StubRecord.StateArchived,
+                    ObjectKey = $"p/data/{id % 256:x2}/{id}/1", Generation = 1, Size = size, MtimeNs = mtime, AtimeNs = atime, CtimeNs = mtime,
+                    PartSize = 16 << 20, Checksum = "9e107d9d372bb6826bd81d3542a419d6-1", ArchivedAtMs = now / 1_000_000,
+                };
+                if (fullRecords)
+                    record = record with
                     {
-                        FileId = Guid.NewGuid().ToString("N"), State = roll < 0.05 ? StubRecord.StateReleased : StubRecord.StateArchived,
-                        ObjectKey = $"p/data/{id % 256:x2}/{id}/1", Generation = 1, Size = size, MtimeNs = mtime, AtimeNs = atime, CtimeNs = mtime,
-                        PartSize = 16 << 20, Checksum = "9e107d9d372bb6826bd81d3542a419d6-1", ArchivedAtMs = now / 1_000_000,
-                    },
-                });
+                        ObjectKey = $"data/{record.FileId[..2]}/{record.FileId}/1.{rng.NextInt64():x16}",
+                        Checksum = $"{Hex(rng, 16)}-1", Blake3 = $"{Hex(rng, 32)}-1", Crc32C = $"{Hex(rng, 4)}-1",
+                        Remote = "s3://tier/east/", ETag = $"\"{Hex(rng, 16)}\"",
+                    };
+                index.Upsert(new TierRow { Key = key, Record = record });
+            }
         }
         index.Flush();
     }
@@ -67,6 +74,13 @@ internal static class TreeGenerator
         if (rng.NextDouble() < 0.005) return (long)((1 + 15 * rng.NextDouble()) * (1L << 30));
         var normal = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
         return (long)Math.Min(Math.Exp(Math.Log(65536) + 2.3 * normal), 1L << 40);
+    }
+
+    private static string Hex(Random rng, int bytes)
+    {
+        var b = new byte[bytes];
+        rng.NextBytes(b);
+        return Convert.ToHexStringLower(b);
     }
 
     private static long Owner(Random rng) => rng.NextDouble() < 0.2 ? 1000 : 1001 + rng.Next(50);

@@ -50,12 +50,12 @@ public static class LogCommand
         return 0;
     }
 
-    /// <summary>Unix ms of an ISO time, or of now minus a duration.</summary>
-    private static long SinceMs(string text)
+    /// <summary>Unix ms of an ISO time, or of now minus a duration (bad input names <paramref name="command"/>).</summary>
+    internal static long SinceMs(string text, string command = "log")
     {
         if (Units.TryParseDuration(text, out var ago)) return (DateTimeOffset.UtcNow - ago).ToUnixTimeMilliseconds();
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
             return at.ToUnixTimeMilliseconds();
-        throw new UsageException($"log: --since {text}: expected an ISO time (2026-12-01T08:00) or how long ago (30m, 2h, 7d)");
+        throw new UsageException($"{command}: --since {text}: expected an ISO time (2026-12-01T08:00) or how long ago (30m, 2h, 7d)");
     }
 }

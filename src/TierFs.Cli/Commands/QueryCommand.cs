@@ -18,7 +18,7 @@ public static class QueryCommand
                           "type (f d l o), inode, size, blocks, mode, uid, gid, atime, mtime, ctime (ns), state (resident archived dirty released lost), " +
                           "flags, pair, object_key...; abspath(id) gives an entry's absolute path on the mount, path(id) its path below the root; " +
                           "now(), days(n), hours(n) (ns) and kib(n), mib(n), gib(n), tib(n) (bytes) as in policies. " +
-                          "Tables: entries, tier, pending_deletes, oplog, scans, jobs, retries.",
+                          "Tables: entries, tier, pending_deletes, oplog, scans, jobs, retries, recalls.",
         };
         var format = EnumOption.Create("--format",
             "table (aligned columns, the default), csv (RFC 4180 quoting), json (an array of objects) or nul (no header, every value " +

@@ -48,6 +48,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "tfs_reply_err")]
     public static partial int ReplyErr(IntPtr deferred, int errno);
 
+    [LibraryImport(Lib, EntryPoint = "tfs_reply_buf")]
+    public static partial int ReplyBuf(IntPtr deferred, byte* buf, ulong size);
+
     [LibraryImport(Lib, EntryPoint = "tfs_session_deferred")]
     public static partial ulong SessionDeferred(IntPtr session);
 

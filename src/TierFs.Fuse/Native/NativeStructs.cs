@@ -72,7 +72,7 @@ public readonly struct FuseContext
     public readonly uint Gid;
     public readonly uint Pid;
     public readonly uint Umask;
-    /// <summary>The kernel's request, for <see cref="LaterOpen.Take"/>; 0 when not from the kernel (a direct call).</summary>
+    /// <summary>The kernel's request, for <see cref="LaterReply.Take"/>; 0 when not from the kernel (a direct call).</summary>
     internal readonly ulong Request;
 
     public FuseContext(uint uid, uint gid, uint pid, uint umask) => (Uid, Gid, Pid, Umask) = (uid, gid, pid, umask);

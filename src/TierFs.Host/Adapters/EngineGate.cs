@@ -17,11 +17,15 @@ public sealed class EngineGate(TierEngine engine) : IStubGate
     public ShownAttributes? Describe(int fd, in StatX st) =>
         engine.ShownAs(fd, new FileKey(st.Dev, st.Ino), st) is { } shown ? new ShownAttributes(shown.NoDataBlocks, shown.CtimeNs) : null;
 
-    public int MakeLocal(int fd, in StatX st, bool truncatingToZero, int openerPid, uint openerUid) =>
-        engine.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero, new Opener(openerPid, openerUid));
+    public int MakeLocal(int fd, in StatX st, bool truncatingToZero, in StubOpener opener) =>
+        engine.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero,
+            new Opener(opener.Pid, opener.Uid, opener.Gid, opener.Truncate ? RecallTrigger.Truncate : RecallTrigger.Open));
 
-    public Task<int> MakeLocalLater(int fd, in StatX st, int openerPid, uint openerUid) =>
-        engine.MakeLocalLater(fd, new FileKey(st.Dev, st.Ino), st, new Opener(openerPid, openerUid));
+    public Task<int> MakeLocalLater(int fd, in StatX st, in StubOpener opener, bool streaming) =>
+        engine.MakeLocalLater(fd, new FileKey(st.Dev, st.Ino), st, new Opener(opener.Pid, opener.Uid, opener.Gid, RecallTrigger.Open), streaming);
+
+    public Task<int>? ReadRecalling(int fd, ulong dev, ulong ino, long offset, Memory<byte> into) =>
+        engine.ReadRecalling(fd, new FileKey(dev, ino), offset, into);
 
     public void DataChanging(int fd, ulong dev, ulong ino) => engine.DataChanging(fd, new FileKey(dev, ino));
 

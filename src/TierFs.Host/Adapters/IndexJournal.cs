@@ -55,6 +55,22 @@ public sealed class IndexJournal(TierIndex index, IndexKeeper keeper) : ITierJou
 
     public void Log(LogLine line) => index.AppendLog(Entry(line));
 
+    public void Recalled(RecallEntry r) => index.AppendRecall(new RecallRow
+    {
+        Key = r.Key,
+        FileId = r.FileId,
+        Path = r.Path,
+        Trigger = r.Trigger,
+        Pid = r.Pid,
+        Uid = r.Uid,
+        Gid = r.Gid,
+        Command = r.Command,
+        StartedMs = r.Started.ToUnixTimeMilliseconds(),
+        EndedMs = r.Ended.ToUnixTimeMilliseconds(),
+        Bytes = r.Bytes,
+        Error = r.Error,
+    });
+
     private static OpLogEntry Entry(LogLine l) => new()
     {
         AtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),

@@ -12,10 +12,17 @@ namespace TierFs.Host.Adapters;
 /// and to repair after a verify: it changes nothing but what a read needs (a stub is still recalled
 /// when opened, and by `tierfs recall`).
 /// </summary>
-public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, ITierCommands ops, ConfigReloader reloader, bool readOnly, Func<object?>? peer = null) : ITierCommands
+public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, ITierCommands ops, ConfigReloader reloader, bool readOnly, Func<object?>? peer = null,
+    MetaSyncService? sync = null) : ITierCommands
 {
     public async Task RunAsync(ControlRequest request, IControlSink sink, CancellationToken ct)
     {
+        if (request.Op == TierOp.Sync)
+        {
+            if (sync is null) TieringDaemon.Refuse(sink, "this mount does not publish its namespace", badInput: true);
+            else await sync.RunCommandAsync(sink, ct).ConfigureAwait(false);
+            return;
+        }
         if (request.Op == TierOp.Reload)
         {
             var outcome = await reloader.ReloadAsync(ct).ConfigureAwait(false);

@@ -11,7 +11,7 @@ internal static class CandidateQuery
 {
     // path() is not selected: under ORDER BY every matching row would get one before the sort.
     // The planner asks for the paths of the files it keeps only.
-    public const string Columns = "id, dev, inode, size, state, flags, atime, mtime, ctime";
+    public const string Columns = "id, dev, inode, size, state, flags, atime, mtime, ctime, file_id";
     public const string ChangedBefore = "$changed_before";
 
     private const string Tail = "\nLIMIT -1";

@@ -25,6 +25,7 @@ internal static class CandidateReader
                 AtimeNs = r.GetInt64(6),
                 MtimeNs = r.GetInt64(7),
                 CtimeNs = r.GetInt64(8),
+                FileId = Db.Text(r, 9),
             };
             if (!visit(candidate)) return;
         }

@@ -15,4 +15,9 @@ public sealed record FileCandidate
     public long AtimeNs { get; init; }
     public long MtimeNs { get; init; }
     public long CtimeNs { get; init; }
+    /// <summary>The record's file id; null for a file that never had a record.</summary>
+    public string? FileId { get; init; }
+
+    /// <summary>How the daemon's job store names the file (<see cref="JobFileId"/>).</summary>
+    public string JobId => JobFileId.Of(FileId, Key);
 }

@@ -1,28 +1,27 @@
 using Microsoft.Data.Sqlite;
 using TierFs.Index.Storage;
-using TierFs.Records;
 
 namespace TierFs.Index.Reading;
 
 /// <summary>The daemon's job history and retry book, read on a reader connection.</summary>
 internal static class JobQueries
 {
-    private const string JobColumns = "id, run, kind, policy, action, started, finished, planned, files, bytes, skipped, failed, status";
+    public const string JobColumns = "id, run, kind, policy, action, started, finished, planned, files, bytes, skipped, failed, status, owner";
 
     public static List<JobRow> Recent(SqliteConnection c, int n) =>
         Read(c, $"SELECT {JobColumns} FROM (SELECT * FROM jobs ORDER BY id DESC LIMIT $1) ORDER BY id", ReadJob, n);
 
-    public static long MaxJobId(SqliteConnection c) =>
-        Read(c, "SELECT coalesce(max(id), 0) FROM jobs", r => r.GetInt64(0)).Single();
-
-    public static long MaxRun(SqliteConnection c) =>
-        Read(c, "SELECT coalesce(max(run), 0) FROM jobs", r => r.GetInt64(0)).Single();
-
     public static List<RetryRow> Retries(SqliteConnection c) =>
-        Read(c, "SELECT dev, ino, mtime, attempts, next_try, last_error FROM retries",
-            r => new RetryRow(new FileKey(Db.Key(r.GetInt64(0)), Db.Key(r.GetInt64(1))), r.GetInt64(2), r.GetInt32(3), r.GetInt64(4), Db.Text(r, 5)));
+        Read(c, "SELECT file, mtime, attempts, next_try, last_error FROM retries",
+            r => new RetryRow(r.GetString(0), r.GetInt64(1), r.GetInt32(2), r.GetInt64(3), Db.Text(r, 4)));
 
-    private static JobRow ReadJob(SqliteDataReader r) => new()
+    public static List<ClaimRow> Claims(SqliteConnection c) => Read(c, "SELECT file, job, owner, expires FROM claims ORDER BY file", ReadClaim);
+
+    /// <summary>A claim from the columns file, job, owner, expires.</summary>
+    public static ClaimRow ReadClaim(SqliteDataReader r) => new(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3));
+
+    /// <summary>A job from <see cref="JobColumns"/>.</summary>
+    public static JobRow ReadJob(SqliteDataReader r) => new()
     {
         Id = r.GetInt64(0),
         Run = r.GetInt64(1),
@@ -37,6 +36,7 @@ internal static class JobQueries
         Skipped = r.GetInt64(10),
         Failed = r.GetInt64(11),
         Status = r.GetString(12),
+        Owner = Db.Text(r, 13),
     };
 
     private static List<T> Read<T>(SqliteConnection c, string sql, Func<SqliteDataReader, T> row, params object[] args)

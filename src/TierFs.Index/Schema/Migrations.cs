@@ -23,7 +23,10 @@ internal static class Migrations
         Migration.Sql(6, "remote identity of records and deletions, records by object key, stubs changed behind the mount", V6),
         Migration.Sql(7, "tier records: the CRC32C and BLAKE3 composites", V7),
         Migration.Sql(8, "the operation log kept on both nodes: each entry's origin and sequence", V8),
-        Migration.Sql(9, "verify runs, their differences, alarms", V9),
+        Migration.Sql(9, "the daemon's job store: retries by file id, claims with a lease, job owners", V9),
+        Migration.Sql(10, "every recall accounted for: the recalls table", V10),
+        Migration.Sql(11, "metadata sync: what changed in the namespace since the last publication", V11),
+        Migration.Sql(12, "verify runs, their differences, alarms", V12),
     ];
 
     public static int Latest => All[^1].Version;
@@ -236,10 +239,113 @@ internal static class Migrations
         CREATE UNIQUE INDEX oplog_origin_seq ON oplog(origin, seq);
         """;
 
+    // The job store (the daemon's IJobStore): a file is named by its record's file id (it survives
+    // renames and a restore's new dev/ino), a never-archived file by 'inode:DEV:INO' (JobFileId;
+    // the numbers as stored here, signed). Retries written before are re-keyed so: by the file id
+    // of the inode's tier row when it has one. A claim says which job of which owner (node and
+    // process) moves a file, until when (unix ms) unless renewed; a job carries its owner and the
+    // same lease, so a job whose daemon died is found (expired) and its files handed back. Run
+    // numbers come from the index too: runs holds the last one given (its number, start, owner).
+    private const string V9 = """
+        CREATE TABLE retries_by_file (
+            file         TEXT    NOT NULL PRIMARY KEY,
+            mtime        INTEGER NOT NULL,
+            attempts     INTEGER NOT NULL,
+            next_try     INTEGER NOT NULL,
+            last_error   TEXT
+        ) WITHOUT ROWID;
+        INSERT OR REPLACE INTO retries_by_file (file, mtime, attempts, next_try, last_error)
+        SELECT coalesce((SELECT t.file_id FROM tier t WHERE t.dev = r.dev AND t.ino = r.ino AND t.file_id <> ''),
+                        'inode:' || r.dev || ':' || r.ino),
+               r.mtime, r.attempts, r.next_try, r.last_error
+        FROM retries r;
+        DROP TABLE retries;
+        ALTER TABLE retries_by_file RENAME TO retries;
+
+        CREATE TABLE claims (
+            file         TEXT    NOT NULL PRIMARY KEY,
+            job          INTEGER NOT NULL,
+            owner        TEXT    NOT NULL,
+            expires      INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX claims_job ON claims(job);
+
+        ALTER TABLE jobs ADD COLUMN owner TEXT;
+        ALTER TABLE jobs ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE runs (
+            id           INTEGER PRIMARY KEY,
+            started      INTEGER NOT NULL,
+            owner        TEXT    NOT NULL
+        );
+        """;
+
+    // One row per recall (openers sharing one recall: one row, the first one's cause), written when
+    // it ends: the file (its id, and its path when the recall knew it), who caused it and how, when
+    // it was asked for and when it ended (unix ms), the bytes that landed, ok or failed and why.
+    // `tierfs report` sums it by user and command over a period: the index on started serves that.
+    private const string V10 = """
+        CREATE TABLE recalls (
+            id           INTEGER PRIMARY KEY,
+            file_id      TEXT,
+            path         TEXT,
+            trigger      TEXT    NOT NULL,
+            pid          INTEGER NOT NULL,
+            uid          INTEGER NOT NULL,
+            gid          INTEGER NOT NULL,
+            command      TEXT    NOT NULL,
+            started      INTEGER NOT NULL,
+            ended        INTEGER NOT NULL,
+            bytes        INTEGER NOT NULL,
+            result       TEXT    NOT NULL,
+            error        TEXT
+        );
+        CREATE INDEX recalls_started ON recalls(started);
+        """;
+
+    // Metadata sync (east -> west): after the first publication of a pair's namespace, every change
+    // to an entry or a tier row is noted here by triggers, whatever wrote it (the live keeper, a scan,
+    // the engine), so that the next sync sends only what changed: a renamed directory is one noted row
+    // (its own), an unlink one. The triggers note nothing until a pair has published once (no
+    // meta_sync row): a mount without a pair pays one lookup of an empty table per write. AUTOINCREMENT:
+    // the sync's cursor is a seq, and a seq must never be handed out twice, even after the table was
+    // emptied by pruning. Blocks and the scan generation are not published, so changing only them notes nothing.
+    private const string V11 = """
+        CREATE TABLE meta_sync (
+            pair         TEXT    NOT NULL PRIMARY KEY,
+            generation   INTEGER NOT NULL DEFAULT 0,
+            cursor       INTEGER NOT NULL DEFAULT 0,
+            snapshot     INTEGER NOT NULL DEFAULT 0,
+            chain        INTEGER NOT NULL DEFAULT 0,
+            last_key     TEXT,
+            published_at INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+
+        CREATE TABLE ns_changes (
+            seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+            entry_id     INTEGER,
+            dev          INTEGER,
+            ino          INTEGER
+        );
+
+        CREATE TRIGGER ns_entry_insert AFTER INSERT ON entries WHEN EXISTS (SELECT 1 FROM meta_sync)
+        BEGIN INSERT INTO ns_changes (entry_id) VALUES (new.id); END;
+        CREATE TRIGGER ns_entry_update AFTER UPDATE ON entries WHEN EXISTS (SELECT 1 FROM meta_sync) AND (old.parent_id IS NOT new.parent_id OR old.name IS NOT new.name OR old.type IS NOT new.type OR old.dev IS NOT new.dev OR old.ino IS NOT new.ino OR old.nlink IS NOT new.nlink OR old.mode IS NOT new.mode OR old.uid IS NOT new.uid OR old.gid IS NOT new.gid OR old.size IS NOT new.size OR old.atime IS NOT new.atime OR old.mtime IS NOT new.mtime OR old.ctime IS NOT new.ctime OR old.target IS NOT new.target)
+        BEGIN INSERT INTO ns_changes (entry_id) VALUES (new.id); END;
+        CREATE TRIGGER ns_entry_delete AFTER DELETE ON entries WHEN EXISTS (SELECT 1 FROM meta_sync)
+        BEGIN INSERT INTO ns_changes (entry_id) VALUES (old.id); END;
+        CREATE TRIGGER ns_tier_insert AFTER INSERT ON tier WHEN EXISTS (SELECT 1 FROM meta_sync)
+        BEGIN INSERT INTO ns_changes (dev, ino) VALUES (new.dev, new.ino); END;
+        CREATE TRIGGER ns_tier_update AFTER UPDATE ON tier WHEN EXISTS (SELECT 1 FROM meta_sync)
+        BEGIN INSERT INTO ns_changes (dev, ino) VALUES (new.dev, new.ino); END;
+        CREATE TRIGGER ns_tier_delete AFTER DELETE ON tier WHEN EXISTS (SELECT 1 FROM meta_sync)
+        BEGIN INSERT INTO ns_changes (dev, ino) VALUES (old.dev, old.ino); END;
+        """;
+
     // `tierfs verify` and the daemon's scheduled verify: one row per run (times unix ms, counts per
     // kind of difference), its differences, and the alarms a run with differences raises (open
     // until acknowledged). Kept as history: nothing here is a cache of the tree.
-    private const string V9 = """
+    private const string V12 = """
         CREATE TABLE verify_runs (
             id           INTEGER PRIMARY KEY,
             started      INTEGER NOT NULL,

@@ -46,6 +46,9 @@ internal static class TierColumns
 
     public static readonly string SelectList = string.Join(", ", Names);
 
+    /// <summary>The columns of the table under <paramref name="alias"/> (a join), in the same order.</summary>
+    public static string SelectListOf(string alias) => string.Join(", ", Names.Select(n => $"{alias}.{n}"));
+
     /// <summary>
     /// Insert or replace the whole row for its inode; a row written without a path keeps the one
     /// known (a recall on open names none, and the write that named it may not be committed yet).
@@ -62,34 +65,34 @@ internal static class TierColumns
         for (var i = 0; i < All.Length; i++) p[i].Value = All[i].Value(row);
     }
 
-    /// <summary>Reads a row selected with <see cref="SelectList"/> (the positions are <see cref="All"/>'s).</summary>
-    public static TierRow Read(SqliteDataReader r) => new()
+    /// <summary>Reads a row selected with <see cref="SelectList"/> (the positions are <see cref="All"/>'s), from column <paramref name="at"/> on.</summary>
+    public static TierRow Read(SqliteDataReader r, int at = 0) => new()
     {
-        Key = new FileKey(Db.Key(r.GetInt64(0)), Db.Key(r.GetInt64(1))),
+        Key = new FileKey(Db.Key(r.GetInt64(at + 0)), Db.Key(r.GetInt64(at + 1))),
         Record = new StubRecord
         {
-            FileId = r.GetString(2),
-            State = r.GetString(3),
-            Dirty = r.GetInt64(4) != 0,
-            Flags = (TierFlags)r.GetInt32(5),
-            ObjectKey = Db.Text(r, 6),
-            Generation = r.GetInt32(7),
-            Checksum = Db.Text(r, 8),
-            PartSize = r.GetInt64(9),
-            Size = r.GetInt64(10),
-            MtimeNs = r.GetInt64(11),
-            AtimeNs = r.GetInt64(12),
-            CtimeNs = r.GetInt64(13),
-            Pair = Db.Text(r, 14),
-            ArchivedAtMs = r.GetInt64(15),
-            ReleasedAtMs = r.GetInt64(16),
-            Remote = Db.Text(r, 19),
-            ETag = Db.Text(r, 20),
-            Recalling = r.GetInt64(21) != 0,
-            Crc32C = Db.Text(r, 22),
-            Blake3 = Db.Text(r, 23),
+            FileId = r.GetString(at + 2),
+            State = r.GetString(at + 3),
+            Dirty = r.GetInt64(at + 4) != 0,
+            Flags = (TierFlags)r.GetInt32(at + 5),
+            ObjectKey = Db.Text(r, at + 6),
+            Generation = r.GetInt32(at + 7),
+            Checksum = Db.Text(r, at + 8),
+            PartSize = r.GetInt64(at + 9),
+            Size = r.GetInt64(at + 10),
+            MtimeNs = r.GetInt64(at + 11),
+            AtimeNs = r.GetInt64(at + 12),
+            CtimeNs = r.GetInt64(at + 13),
+            Pair = Db.Text(r, at + 14),
+            ArchivedAtMs = r.GetInt64(at + 15),
+            ReleasedAtMs = r.GetInt64(at + 16),
+            Remote = Db.Text(r, at + 19),
+            ETag = Db.Text(r, at + 20),
+            Recalling = r.GetInt64(at + 21) != 0,
+            Crc32C = Db.Text(r, at + 22),
+            Blake3 = Db.Text(r, at + 23),
         },
-        RecalledAtMs = r.GetInt64(17),
-        Path = Db.Text(r, 18),
+        RecalledAtMs = r.GetInt64(at + 17),
+        Path = Db.Text(r, at + 18),
     };
 }

@@ -16,6 +16,12 @@ public sealed record DeleteQueue(long Count, long DueNow, DateTimeOffset? Oldest
 
 public sealed record LastScan(long Generation, DateTimeOffset Started, DateTimeOffset Finished, long Entries);
 
+/// <summary>Recalls of one user or one command in the report's period: how many, how many failed, the bytes that landed, the time they took.</summary>
+public sealed record RecallTotal(string Who, long? Uid, long Recalls, long Failed, long Bytes, TimeSpan Took);
+
+/// <summary>The recalls section: since when, by user, by command.</summary>
+public sealed record RecallSummary(DateTimeOffset Since, IReadOnlyList<RecallTotal> ByUser, IReadOnlyList<RecallTotal> ByCommand);
+
 /// <summary>
 /// What tierfs report shows, read from the index in a few aggregate queries. Files are regular
 /// files; bytes are their sizes (a released file counts its full size; on-disk bytes show what
@@ -31,17 +37,35 @@ public sealed record MountReport(
     int Depth,
     IReadOnlyList<DirTotal> TopDirectories,
     IReadOnlyList<PairTotal> Remote,
-    DeleteQueue PendingDeletes)
+    DeleteQueue PendingDeletes,
+    RecallSummary? Recalls = null)
 {
     public static readonly IReadOnlyList<string> AllStates = TierStateNames.All;
 
-    public static MountReport Collect(ReadOnlyIndex index, int depth, int top, DateTimeOffset now)
+    /// <summary>The schema that has the recalls table (an index an older mount wrote has none: no section).</summary>
+    private const int RecallsSchema = 10;
+
+    public static MountReport Collect(ReadOnlyIndex index, int depth, int top, DateTimeOffset now, DateTimeOffset? recallsSince = null)
     {
         var owners = Rows(index, "SELECT uid, count(*), coalesce(sum(size), 0) FROM entries WHERE type = 'f' AND parent_id >= 0 GROUP BY uid ORDER BY 3 DESC, 1")
             .Select(r => new OwnerTotal((long)r[0]!, UserNames.Of((long)r[0]!), (long)r[1]!, (long)r[2]!)).ToList();
         return new MountReport(
             index.Path, index.SchemaVersion, LastScanOf(index), StateTotals(index),
-            owners, depth, DirectoriesAt(index, depth, top), RemoteTotals(index), DeleteQueueOf(index, now));
+            owners, depth, DirectoriesAt(index, depth, top), RemoteTotals(index), DeleteQueueOf(index, now),
+            index.SchemaVersion >= RecallsSchema ? RecallsSince(index, recallsSince ?? now.AddDays(-7)) : null);
+    }
+    // Recalls asked for from `since` on, summed by uid and by command; most bytes first.
+    private static RecallSummary RecallsSince(ReadOnlyIndex index, DateTimeOffset since)
+    {
+        var from = since.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        List<object?[]> By(string column) => [.. Rows(index,
+            $"SELECT {column}, count(*), coalesce(sum(result <> 'ok'), 0), coalesce(sum(bytes), 0), coalesce(sum(ended - started), 0) " +
+            $"FROM recalls WHERE started >= {from} GROUP BY {column} ORDER BY 4 DESC, 2 DESC, 1")];
+        static RecallTotal Total(object?[] r, string who, long? uid) =>
+            new(who, uid, (long)r[1]!, (long)r[2]!, (long)r[3]!, TimeSpan.FromMilliseconds((long)r[4]!));
+        return new RecallSummary(since,
+            By("uid").Select(r => Total(r, UserNames.Of((long)r[0]!) ?? "?", (long)r[0]!)).ToList(),
+            By("command").Select(r => Total(r, (string)r[0]!, null)).ToList());
     }
 
     /// <summary>Regular files by state (every state, zeros included): what the report, the metrics and the status page show.</summary>

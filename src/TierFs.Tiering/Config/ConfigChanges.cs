@@ -74,8 +74,18 @@ public static class ConfigChanges
         Compare("alarms.webhook", old.Alarms.Webhook, @new.Alarms.Webhook, ChangeKind.Live);
         Compare("alarms.timeout", Units.FormatDuration(old.Alarms.Timeout), Units.FormatDuration(@new.Alarms.Timeout), ChangeKind.Live);
         Compare("metrics_listen", old.MetricsListen, @new.MetricsListen, ChangeKind.Remount);
+        var (rc, rn) = (old.Recall, @new.Recall);
+        Compare("recall.deny_commands", List(rc.DenyCommands), List(rn.DenyCommands), ChangeKind.Live);
+        Compare("recall.deny_uids", List(rc.DenyUids), List(rn.DenyUids), ChangeKind.Live);
+        Compare("recall.deny_gids", List(rc.DenyGids), List(rn.DenyGids), ChangeKind.Live);
+        Compare("recall.allow_uids", List(rc.AllowUids), List(rn.AllowUids), ChangeKind.Live);
+        Compare("recall.allow_gids", List(rc.AllowGids), List(rn.AllowGids), ChangeKind.Live);
+        Compare("recall.max_concurrent", rc.MaxConcurrent, rn.MaxConcurrent, ChangeKind.Live);
+        Compare("recall.max_queued", rc.MaxQueued, rn.MaxQueued, ChangeKind.Live);
         return changes;
     }
+
+    private static string List<T>(IEnumerable<T> items) => $"[{string.Join(", ", items)}]";
 
     /// <summary>True when a change needs the remote store made again (a new client or new transfer settings).</summary>
     public static bool NeedsNewStore(IEnumerable<ConfigChange> changes) =>

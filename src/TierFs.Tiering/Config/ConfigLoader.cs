@@ -39,6 +39,7 @@ public static class ConfigLoader
                 ("debug", LogLevel.Debug), ("info", LogLevel.Info), ("warn", LogLevel.Warn), ("error", LogLevel.Error)),
             Remote = ReadRemote(top),
             Pair = ReadPair(top),
+            MetaSync = ReadMetaSync(top),
             Policies = PolicyReader.ReadPolicies(top),
             Schedule = PolicyReader.ReadSchedule(top),
             Verify = OpsReader.ReadVerify(top),
@@ -46,6 +47,7 @@ public static class ConfigLoader
             MetricsListen = OpsReader.ReadMetricsListen(top),
             Node = PeerReader.ReadNode(top),
             Peer = PeerReader.ReadPeer(top),
+            Recall = RecallReader.Read(top),
         };
         if (config.Peer is not null && config.Node.Listen is null)
             throw top.Error("peer", "needs node.listen too: each node pulls the other's log from the other's listener");
@@ -119,13 +121,37 @@ public static class ConfigLoader
 
     private static string RequiredContractField(YamlSection s, string key) => ContractField(s, key, s.RequiredString(key))!;
 
+    // The name is a segment of the namespace's object keys (ns/NAME/...).
+    private static string PairName(YamlSection s)
+    {
+        var name = s.RequiredString("name");
+        if (name.Length > 128 || name is "." or ".." || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            throw s.Error("name", $"expected letters, digits, '.', '_' or '-' (at most 128; it names the pair's namespace in the remote tier), got '{name}'");
+        return name;
+    }
+
+    private static MetaSyncConfig ReadMetaSync(YamlSection top)
+    {
+        var defaults = new MetaSyncConfig();
+        var s = top.Section("meta_sync");
+        if (s is null) return defaults;
+        var sync = new MetaSyncConfig
+        {
+            Enabled = s.Enum("enabled", true, ("true", true), ("false", false), ("yes", true), ("no", false), ("on", true), ("off", false)),
+            Interval = s.Duration("interval", defaults.Interval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),
+            MaxDeltas = s.Int("max_deltas", defaults.MaxDeltas, 0, 10_000),
+        };
+        s.RejectUnknown();
+        return sync;
+    }
+
     private static PairConfig? ReadPair(YamlSection top)
     {
         var s = top.Section("pair");
         if (s is null) return null;
         var pair = new PairConfig
         {
-            Name = s.RequiredString("name"),
+            Name = PairName(s),
             LocalSharePath = RequiredContractField(s, "local_share_path"),
             RemoteClusterId = RequiredContractField(s, "remote_cluster_id"),
             RemoteSharePath = RequiredContractField(s, "remote_share_path"),

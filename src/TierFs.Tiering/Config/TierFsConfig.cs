@@ -6,6 +6,7 @@ public sealed record TierFsConfig
     public string ClusterId { get; init; } = "local";
     public RemoteConfig Remote { get; init; } = new();
     public PairConfig? Pair { get; init; }
+    public MetaSyncConfig MetaSync { get; init; } = new();
     /// <summary>In file order; the planner runs them by <see cref="PolicyConfig.Priority"/>.</summary>
     public IReadOnlyList<PolicyConfig> Policies { get; init; } = [];
     public ScheduleConfig Schedule { get; init; } = new();
@@ -20,6 +21,8 @@ public sealed record TierFsConfig
     public NodeConfig Node { get; init; } = new();
     /// <summary>The other management node; null: this node keeps its log alone.</summary>
     public PeerConfig? Peer { get; init; }
+    /// <summary>Who may recall, and how many recalls run at once.</summary>
+    public RecallConfig Recall { get; init; } = new();
 }
 
 public enum RemoteType { Directory, S3 }
@@ -59,4 +62,14 @@ public sealed record PairConfig
     /// <summary>The S3 attribute contract's value: local_cluster_id,local_share_path,remote_cluster_id,remote_share_path.</summary>
     public string ContractValue(string localClusterId) =>
         $"{localClusterId},{LocalSharePath},{RemoteClusterId},{RemoteSharePath}";
+}
+
+/// <summary>Metadata sync (the <c>meta_sync</c> section): how a master side publishes the pair's namespace.</summary>
+public sealed record MetaSyncConfig
+{
+    /// <summary>The daemon publishes every <see cref="Interval"/> (a master side only); `tierfs sync` works either way.</summary>
+    public bool Enabled { get; init; } = true;
+    public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>After this many deltas on one snapshot, the next sync writes a snapshot.</summary>
+    public int MaxDeltas { get; init; } = 64;
 }

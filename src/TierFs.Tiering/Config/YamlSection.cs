@@ -117,6 +117,17 @@ internal sealed class YamlSection
         return new YamlSection(_file, KeyPath(key), m);
     }
 
+    /// <summary>A list of plain values (<c>[a, b]</c> or <c>- a</c> lines); empty when absent.</summary>
+    public IReadOnlyList<string> Strings(string key)
+    {
+        var node = Get(key);
+        if (node is null) return [];
+        if (node is not YamlSequenceNode seq) throw Error(key, "expected a list of values, like [a, b]", node);
+        return seq.Children.Select((item, i) => item is YamlScalarNode { Value: { } v }
+            ? v
+            : throw Error(key, $"item {i + 1}: expected a single value", item)).ToList();
+    }
+
     /// <summary>A list of sections (<c>- key: value</c> items); empty when absent.</summary>
     public IReadOnlyList<YamlSection> List(string key)
     {

@@ -5,7 +5,7 @@ namespace TierFs.Tiering.Control;
 /// What a `tierfs` command asks the mount process to do: an operation on files
 /// (state|archive|release|migrate|recall), or one of the daemon's (scan, policy list|run, status).
 /// </summary>
-public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status, Reload, Check, Resolve, Verify, Alarms }
+public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status, Reload, Check, Resolve, Verify, Alarms, Sync }
 
 /// <summary>Which version of a stub changed behind the mount `tierfs resolve` keeps.</summary>
 public enum ResolveChoice { None, KeepLocal, KeepRemote }
@@ -32,10 +32,10 @@ public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool
     /// <summary>Who asked, as the kernel says (set by the control server, never read from the wire); null inside the daemon.</summary>
     public Caller? Caller { get; init; }
 
-    /// <summary>An operation of the mount as a whole (scan, policies, status, reload, verify, alarms), not on named files.</summary>
+    /// <summary>An operation of the mount as a whole (scan, policies, status, reload, verify, alarms, sync), not on named files.</summary>
     public bool IsDaemonOp => IsDaemon(Op);
 
-    public static bool IsDaemon(TierOp op) => op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status or TierOp.Reload or TierOp.Verify or TierOp.Alarms;
+    public static bool IsDaemon(TierOp op) => op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status or TierOp.Reload or TierOp.Verify or TierOp.Alarms or TierOp.Sync;
 }
 
 /// <summary>

@@ -39,7 +39,17 @@ public interface ITierJournal
     void Log(LogLine line);
     /// <summary>Waits until what was recorded so far is durable in the index (a crash after it finds it there).</summary>
     void Flush();
+    /// <summary>A recall ended (done or failed): its one row of the recalls table.</summary>
+    void Recalled(RecallEntry recall);
 }
+
+/// <summary>
+/// One recall, as the recalls table keeps it: the file, who caused it and how (the first caller's,
+/// when openers shared it), when it was asked for and when it ended, the bytes that landed, and
+/// what went wrong (null: done).
+/// </summary>
+public sealed record RecallEntry(FileKey Key, string FileId, string? Path, string Trigger, int Pid, uint Uid, uint Gid, string Command,
+    DateTimeOffset Started, DateTimeOffset Ended, long Bytes, string? Error);
 
 /// <summary>One entry of the operation log as the engine writes it (the index gives it its origin, sequence number and time).</summary>
 /// <param name="Error">Null when the operation succeeded.</param>

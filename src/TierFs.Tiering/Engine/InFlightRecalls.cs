@@ -16,15 +16,22 @@ internal sealed class InFlightRecalls
     /// <summary>
     /// The recall under way for <paramref name="key"/>, or a new one made by <paramref name="start"/>
     /// (<paramref name="started"/> says which; a <paramref name="start"/> not used is never called).
+    /// Null when a new one was needed and <paramref name="mayStart"/> (asked under the lock, so
+    /// exactly once per recall started) said no.
     /// </summary>
-    public Task<string?> Join(FileKey key, Func<Task<string?>> start, out bool started)
+    public Task<string?>? Join(FileKey key, Func<Task<string?>> start, out bool started, Func<bool>? mayStart = null)
     {
         TaskCompletionSource<string?> mine;
         lock (_running)
         {
             started = false;
-            _sharing[key] = _sharing.GetValueOrDefault(key) + 1;
-            if (_running.TryGetValue(key, out var running)) return running;
+            if (_running.TryGetValue(key, out var running))
+            {
+                _sharing[key] = _sharing.GetValueOrDefault(key) + 1;
+                return running;
+            }
+            if (mayStart is not null && !mayStart()) return null;
+            _sharing[key] = 1;
             started = true;
             mine = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
             _running[key] = mine.Task;

@@ -1,8 +1,8 @@
 namespace TierFs.Tiering.Engine;
 
-/// <summary>Who opened a file through the mount (the FUSE request's pid and uid), named in the recall's log line.</summary>
-public readonly record struct Opener(int Pid, uint Uid)
+/// <summary>Who asked the mount for a file's data (the FUSE request's pid, uid and gid) and how: an open or a truncate.</summary>
+public readonly record struct Opener(int Pid, uint Uid, uint Gid = 0, RecallTrigger Trigger = RecallTrigger.Open)
 {
-    /// <summary>"pid=P uid=U comm=NAME", read now (the opener waits for the recall, so it is still there).</summary>
-    public string Describe() => Posix.ProcessName.Describe(Pid, Uid);
+    /// <summary>The cause of the recall this access may start (the command name is read from /proc when first needed).</summary>
+    public RecallCause Cause() => new(Trigger, Pid, Uid, Gid);
 }

@@ -72,7 +72,7 @@ public sealed partial class TierEngine
     /// the archive) needs <paramref name="force"/>. Keep remote: the archived data is the file; what
     /// was written behind the mount is dropped, which, when the backing file holds data, needs <paramref name="force"/>.
     /// </summary>
-    private async Task<string?> ResolveAsync(TierFile f, ResolveChoice choice, bool force, IProgress<long>? progress, CancellationToken ct)
+    private async Task<string?> ResolveAsync(TierFile f, ResolveChoice choice, bool force, RecallCause cause, IProgress<long>? progress, CancellationToken ct)
     {
         using (await _locks.EnterAsync(f.Key, ct).ConfigureAwait(false))
         {
@@ -108,7 +108,8 @@ public sealed partial class TierEngine
                 Libc.Close(wfd);
             }
             Log.Warn(Source, $"{f.Path}: resolved by keeping the archived data; what was written behind the mount is dropped");
-            return await RecallAsync(f.PathFd, f.Key, record, f.Path, "resolve", progress, ct).ConfigureAwait(false);
+            using var ticket = RecallQueue.TryQueue(always: true)!;
+            return await RecallAsync(f.PathFd, f.Key, record, f.Path, cause, progress, ct, ticket, streaming: false).ConfigureAwait(false);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Tiering.Control;
+using TierFs.Tiering.Movers;
 using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
@@ -9,8 +10,6 @@ namespace TierFs.Tiering.Engine;
 // `tierfs state|archive|release|migrate|recall`: resolve paths, large files first, report per file.
 public sealed partial class TierEngine : ITierCommands
 {
-    private const int FilesInParallel = 4;
-
     public async Task RunAsync(ControlRequest request, IControlSink sink, CancellationToken ct)
     {
         if (request.Op == TierOp.State)
@@ -28,19 +27,24 @@ public sealed partial class TierEngine : ITierCommands
             // Large files first, so small ones are not stuck behind them at the end.
             inodes.Sort((a, b) => b[0].Size.CompareTo(a[0].Size));
             sink.Planned(files.Count, request.Op is TierOp.State or TierOp.Release or TierOp.Check ? 0 : inodes.Sum(g => g[0].Size));
-            await Parallel.ForEachAsync(inodes, new ParallelOptions { MaxDegreeOfParallelism = FilesInParallel, CancellationToken = ct },
+            // The mount's one pool: the daemon's jobs share its workers, and this command gets the next one that comes free.
+            await Movers.RunAsync(CommandName(request), SubmitterKind.Command, inodes,
                 async (names, token) =>
                 {
                     var result = await RunOneAsync(request, names[0], sink, token).ConfigureAwait(false);
                     sink.Result(result);
                     foreach (var other in names.Skip(1)) sink.Result(result with { Path = other.Path });
-                }).ConfigureAwait(false);
+                }, ct).ConfigureAwait(false);
         }
         finally
         {
             foreach (var f in files) f.Dispose();
         }
     }
+
+    /// <summary>"tierfs migrate by pid=… uid=… comm=…", as `tierfs status` lists the pool's submissions.</summary>
+    private static string CommandName(ControlRequest request) =>
+        $"tierfs {ControlProtocol.OpName(request.Op)}{(request.Caller?.Description is { Length: > 0 } by ? $" by {by}" : "")}";
 
     /// <summary>
     /// `state` answers in the order the paths were given (a directory's files in walk order): it
@@ -70,10 +74,8 @@ public sealed partial class TierEngine : ITierCommands
     private async Task<FileResult> RunOneAsync(ControlRequest request, TierFile f, IControlSink sink, CancellationToken ct)
     {
         var op = request.Op;
-        // Seen by `tierfs state` and `tierfs status` while it lasts ("archiving 45%").
-        using var transfer = op is TierOp.Archive or TierOp.Migrate or TierOp.Recall
-            ? Transfers.Begin(f.Key, f.Path, op == TierOp.Recall ? "recalling" : "archiving", f.Size)
-            : null;
+        // Seen by `tierfs state` and `tierfs status` while it lasts ("archiving 45%"; a recall shows itself).
+        using var transfer = op is TierOp.Archive or TierOp.Migrate ? Transfers.Begin(f.Key, f.Path, "archiving", f.Size) : null;
         var progress = new Progress(f, sink, transfer);
         try
         {
@@ -85,9 +87,9 @@ public sealed partial class TierEngine : ITierCommands
                 TierOp.Archive => await ArchiveAsync(f, progress, ct).ConfigureAwait(false),
                 TierOp.Release => await ReleaseAsync(f, ct).ConfigureAwait(false),
                 TierOp.Migrate => await ArchiveAsync(f, progress, ct).ConfigureAwait(false) ?? await ReleaseAsync(f, ct).ConfigureAwait(false),
-                TierOp.Recall => await RecallCommandAsync(f, progress, ct, request.Caller?.Description).ConfigureAwait(false),
+                TierOp.Recall => await RecallCommandAsync(f, progress, ct, RecallCause.Of(request.Caller, RecallTrigger.Command)).ConfigureAwait(false),
                 TierOp.Check => await CheckAsync(f, ct).ConfigureAwait(false),
-                TierOp.Resolve => await ResolveAsync(f, request.Resolve, request.Force, progress, ct).ConfigureAwait(false),
+                TierOp.Resolve => await ResolveAsync(f, request.Resolve, request.Force, RecallCause.Of(request.Caller, RecallTrigger.Resolve), progress, ct).ConfigureAwait(false),
                 _ => "unknown operation",
             };
             var (described, note) = Describe(f);

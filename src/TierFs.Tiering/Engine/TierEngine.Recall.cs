@@ -14,20 +14,33 @@ public sealed partial class TierEngine
     /// Recalls the file behind <paramref name="pathFd"/> if it is a stub, or joins the recall of it
     /// that is already running: every caller gets that one recall's outcome (null, or what went
     /// wrong). An opener's recall is never cancelled; a command's <paramref name="ct"/> only stops
-    /// its own wait once the recall is shared.
+    /// its own wait once the recall is shared. A new recall takes a place in the queue of
+    /// recall.max_concurrent; when the queue is full none is started (<paramref name="queueFull"/>).
     /// </summary>
-    /// <param name="by">Who caused it ("pid=… uid=… comm=…"), for the log line.</param>
-    private Task<string?> RecallShared(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by = null)
+    /// <param name="cause">Who caused it and how: the log line and the recalls table name it (the first caller's, when shared).</param>
+    /// <param name="streaming">Serve reads while the recall runs (a read-only open started it): the parts land verified one by one (<see cref="RecallStream"/>).</param>
+    private Task<string?> RecallShared(int pathFd, FileKey key, string? path, RecallCause cause, IProgress<long>? progress, CancellationToken ct, out bool queueFull, bool streaming = false)
     {
+        queueFull = false;
         // The recall may outlive this caller's wait: it works on a descriptor of its own.
         var fd = Libc.Dup(pathFd);
         if (fd < 0) return Task.FromResult<string?>($"cannot duplicate the file's descriptor: errno {Libc.Errno()}");
+        RecallSlots.Ticket? ticket = null;
         var task = _recalls.Join(key, async () =>
         {
-            try { return await RecallUnderLockAsync(fd, key, path, reason, progress, ct, by).ConfigureAwait(false); }
-            finally { Libc.Close(fd); }
-        }, out var started);
+            await Task.Yield(); // the caller's thread (a FUSE thread, for an open answered later) goes back at once
+            using (ticket)
+            {
+                try { return await RecallUnderLockAsync(fd, key, path, cause, progress, ct, ticket!, streaming).ConfigureAwait(false); }
+                finally { Libc.Close(fd); }
+            }
+        }, out var started, () => (ticket = RecallQueue.TryQueue(always: cause.IsRootCommand)) is not null);
         if (!started) Libc.Close(fd);
+        if (task is null)
+        {
+            queueFull = true;
+            return Task.FromResult<string?>($"the recall queue is full ({RecallQueue.Load.Queued} recalls wait for their turn, recall.max_queued)");
+        }
         return task.WaitAsync(ct);
     }
 
@@ -35,7 +48,7 @@ public sealed partial class TierEngine
     internal int RecallsSharing(FileKey key) => _recalls.Sharing(key);
 
     /// <summary>Under the file's lock: reads the record again (another recall may have finished) and recalls a stub.</summary>
-    private async Task<string?> RecallUnderLockAsync(int pathFd, FileKey key, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by)
+    private async Task<string?> RecallUnderLockAsync(int pathFd, FileKey key, string? path, RecallCause cause, IProgress<long>? progress, CancellationToken ct, RecallSlots.Ticket ticket, bool streaming)
     {
         using (await _locks.EnterAsync(key, ct).ConfigureAwait(false))
         {
@@ -53,8 +66,60 @@ public sealed partial class TierEngine
             }
             Cache.Set(key, record);
             if (!record.IsStub) return null;
-            return await RecallAsync(pathFd, key, record, path, reason, progress, ct, by).ConfigureAwait(false);
+            return await RecallAsync(pathFd, key, record, path, cause, progress, ct, ticket, streaming).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// One recall, accounted for: it waits for its turn (recall.max_concurrent), shows in
+    /// <see cref="Transfers"/> with its progress while it lasts (`tierfs status`, `tierfs state`),
+    /// and leaves one row in the recalls table. The caller holds the file's lock; the turn is taken
+    /// under it, so a recall waiting for its turn never holds one another recall needs.
+    /// </summary>
+    private async Task<string?> RecallAsync(int pathFd, FileKey key, StubRecord record, string? path, RecallCause cause, IProgress<long>? progress, CancellationToken ct, RecallSlots.Ticket ticket, bool streaming)
+    {
+        var requested = DateTimeOffset.UtcNow;
+        path = KnownPath(key, path ?? PathUnderRoot(pathFd));
+        // Progress is reported by the recall as its bytes land (a streaming recall: per part, verified).
+        using var transfer = Transfers.Begin(key, path ?? $"inode {key}", TransferView.Queued, record.Size, $"{cause.TriggerName} by {cause.Describe()}");
+        string? error;
+        try
+        {
+            await ticket.EnterAsync(ct).ConfigureAwait(false);
+            transfer.Start("recalling");
+            error = await DownloadRecallAsync(pathFd, key, record, path, cause, new Both(transfer, progress), ct, streaming).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            error = "cancelled while waiting for its turn (recall.max_concurrent)";
+        }
+        _journal.Recalled(new RecallEntry(key, record.FileId, path, cause.TriggerName, cause.Pid, cause.Uid, cause.Gid, cause.Command,
+            requested, DateTimeOffset.UtcNow, error is null ? record.Size : transfer.Done, error));
+        return error;
+    }
+
+    /// <summary>Reports to the transfer registry and to the caller's progress (a command's sink).</summary>
+    private sealed class Both(IProgress<long> first, IProgress<long>? second) : IProgress<long>
+    {
+        public void Report(long value)
+        {
+            first.Report(value);
+            second?.Report(value);
+        }
+    }
+
+    /// <summary>The file's path relative to the backing root, as the kernel names its descriptor (null when it cannot: deleted, outside).</summary>
+    private string? PathUnderRoot(int fd)
+    {
+        try
+        {
+            var root = new FileInfo($"/proc/self/fd/{_rootFd}").LinkTarget;
+            var file = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+            if (root is null || file is null || file.EndsWith(" (deleted)", StringComparison.Ordinal)) return null;
+            var prefix = root.EndsWith('/') ? root : root + "/";
+            return file.StartsWith(prefix, StringComparison.Ordinal) ? file[prefix.Length..] : null;
+        }
+        catch (IOException) { return null; }
     }
 
     /// <summary>
@@ -63,8 +128,9 @@ public sealed partial class TierEngine
     /// data is ever left for a reader) and its record is as it was: a failure is an error for this
     /// recall only, never a conclusion about the remote copy (`tierfs check` concludes `lost`).
     /// </summary>
-    private async Task<string?> RecallAsync(int pathFd, FileKey key, StubRecord record, string? path, string reason, IProgress<long>? progress, CancellationToken ct, string? by = null)
+    private async Task<string?> DownloadRecallAsync(int pathFd, FileKey key, StubRecord record, string? path, RecallCause cause, IProgress<long>? progress, CancellationToken ct, bool streaming)
     {
+        RecallStream? stream = null;
         var started = DateTime.UtcNow;
         var name = NameOf(key, path);
         StatX st;
@@ -89,12 +155,9 @@ public sealed partial class TierEngine
             StubStore.DropData(wfd, record.Size);
             using (var handle = new SafeFileHandle(wfd, ownsHandle: false))
             {
-                // Only a cryptographic digest proves the bytes are the ones archived (a CRC can be matched by
-                // whoever writes the remote tier): the BLAKE3 form, or the MD5 form every older record has.
-                var (kind, expected) = record.Blake3 is { } blake3 ? (ChecksumKind.CompositeBlake3, blake3) : (ChecksumKind.ChunkedMd5, record.Checksum);
-                var result = await _remote.DownloadAsync(record.ObjectKey!, handle, record.Size, kind, progress, ct).ConfigureAwait(false);
-                if (result.Checksum != expected)
-                    throw new RemoteDataException($"checksum mismatch: object {record.ObjectKey} has {result.Checksum}, the file was archived as {expected}");
+                stream = streaming ? await StartStreamAsync(key, record, handle, progress, ct).ConfigureAwait(false) : null;
+                if (stream is not null) await stream.Fetch.RunAsync(ct).ConfigureAwait(false);
+                else await DownloadWholeAsync(record, handle, progress, ct).ConfigureAwait(false);
             }
             // The download started each part's writeback; this waits for the rest. Durable before the record changes.
             if (Libc.Fsync(wfd) != 0) throw new IOException($"fsync failed: errno {Libc.Errno()}");
@@ -104,20 +167,58 @@ public sealed partial class TierEngine
             // An open names no path: the peer's metadata record keeps the last one known (not null).
             await FinishRecallAsync(pathFd, key, record, KnownPath(key, path), after,
                 new LogLine("recall", name, record.FileId, record.Size, DateTime.UtcNow - started)).ConfigureAwait(false);
-            _mount.Invalidate(key, wait: reason == "command");
-            Log.Info(Source, $"recalled {name} ({reason}{(by is null ? "" : " by " + by)}): {record.Size} bytes in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
+            _mount.Invalidate(key, wait: cause.Trigger == RecallTrigger.Command);
+            Log.Info(Source, $"recalled {name} ({cause.TriggerName} by {cause.Describe()}): {record.Size} bytes in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
             return null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             var why = e is AggregateException { InnerException: { } inner } ? inner : e;
+            stream?.Fail(); // no reader preads the data dropped now
             BackToStub(pathFd, wfd, key, record);
             return Failed("recall", name, record.FileId, started, why is OperationCanceledException ? "cancelled" : why.Message);
         }
         finally
         {
+            // After the record says what the file is now: a reader that misses the stream finds it local, or a stub.
+            if (stream is not null) Streams.Ended(key, stream);
             Libc.Close(wfd);
         }
+    }
+
+    /// <summary>The whole object into the file, verified once at the end (no reader is served before).</summary>
+    private async Task DownloadWholeAsync(StubRecord record, SafeFileHandle handle, IProgress<long>? progress, CancellationToken ct)
+    {
+        // Only a cryptographic digest proves the bytes are the ones archived (a CRC can be matched by
+        // whoever writes the remote tier): the BLAKE3 form, or the MD5 form every older record has.
+        var (kind, expected) = record.Blake3 is { } blake3 ? (ChecksumKind.CompositeBlake3, blake3) : (ChecksumKind.ChunkedMd5, record.Checksum);
+        var result = await _remote.DownloadAsync(record.ObjectKey!, handle, record.Size, kind, progress, ct).ConfigureAwait(false);
+        if (result.Checksum != expected)
+            throw new RemoteDataException($"checksum mismatch: object {record.ObjectKey} has {result.Checksum}, the file was archived as {expected}");
+    }
+
+    /// <summary>
+    /// A recall that readers can follow part by part, started: null when the record cannot be
+    /// verified part by part (no BLAKE3 digest, a single part, or no part manifest: archived before
+    /// them), and the recall downloads the whole object as before.
+    /// </summary>
+    private async Task<RecallStream?> StartStreamAsync(FileKey key, StubRecord record, SafeFileHandle handle, IProgress<long>? progress, CancellationToken ct)
+    {
+        // Single-part objects have no manifest and gain little from streaming: they are recalled
+        // whole, so that an open of a stub whose object is gone or wrong fails at the open, as before.
+        if (record.Blake3 is not { } blake3 || record.Size == 0 || record.PartSize <= 0 || !PartManifest.IsWrittenFor(new PartPlan(record.Size, record.PartSize)))
+            return null;
+        var reader = await VerifiedReader.OpenAsync(_remote, record.ObjectKey!, new ObjectDigest(record.Size, record.PartSize, blake3, record.Crc32C), ct).ConfigureAwait(false);
+        if (reader is null) return null;
+        RecallStream? stream = null;
+        var fetch = new PartFetch(reader, handle, _config.Remote.Concurrency, i =>
+        {
+            stream!.PartLanded(i);
+            progress?.Report(stream.Landed);
+        });
+        stream = new RecallStream(fetch, record.Size);
+        Streams.Started(key, stream);
+        return stream;
     }
 
     private string Failed(string op, string name, string fileId, DateTime started, string why)

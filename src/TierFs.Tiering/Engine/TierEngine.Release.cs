@@ -85,8 +85,16 @@ public sealed partial class TierEngine
     }
 
     /// <summary>Explicit recall (`tierfs recall`): like an open (and joining one under way), with progress, and cancellable.</summary>
-    private Task<string?> RecallCommandAsync(TierFile f, IProgress<long>? progress, CancellationToken ct, string? by = null) =>
-        RecallShared(f.PathFd, f.Key, f.Path, "command", progress, ct, by);
+    /// <summary>`tierfs recall`: by root never refused; by a user, refused as that user's opens would be.</summary>
+    private Task<string?> RecallCommandAsync(TierFile f, IProgress<long>? progress, CancellationToken ct, RecallCause cause)
+    {
+        if (RecallAdmission.Refuses(_config.Recall, cause) is { } why && IsStub(f.PathFd, f.Key))
+        {
+            Log.Warn(Source, $"recall of {f.Path} refused ({cause.TriggerName} by {cause.Describe()}): {why}");
+            return Task.FromResult<string?>($"recall refused: {why}");
+        }
+        return RecallShared(f.PathFd, f.Key, f.Path, cause, progress, ct, out _);
+    }
 
     /// <summary>"STATE[,flag...]" of a file, as `tierfs state` prints it, and why a stub cannot be recalled as it is (or null).</summary>
     private (string State, string? Note) Describe(TierFile f)

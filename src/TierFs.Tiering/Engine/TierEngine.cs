@@ -2,6 +2,7 @@ using TierFs.Common;
 using TierFs.Posix;
 using TierFs.Remote;
 using TierFs.Tiering.Config;
+using TierFs.Tiering.Movers;
 using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
@@ -21,10 +22,16 @@ public sealed partial class TierEngine : IDisposable
     // The configuration in force: a reload replaces it (delete grace; never the remote tier's identity).
     private TierFsConfig _config => _configs.Current;
     private readonly IRemoteStore _remote;
+    private RecallStreams Streams { get; } = new();
     private readonly IMountView _mount;
     private readonly ITierJournal _journal;
     private readonly FileLocks _locks = new();
     private readonly InFlightRecalls _recalls = new();
+
+    /// <summary>The recalls running and waiting for their turn (recall.max_concurrent, recall.max_queued).</summary>
+    public RecallSlots RecallQueue { get; }
+
+    private readonly RefusalLog _refusals = new(Source);
     private readonly string _remoteId;
 
     // The last path a command named each tiered file by: the mount itself knows only inodes,
@@ -50,15 +57,18 @@ public sealed partial class TierEngine : IDisposable
     {
     }
 
-    public TierEngine(int rootFd, ConfigHolder config, IRemoteStore remote, IMountView mount, ITierJournal journal)
+    /// <param name="movers">The mount's one pool of movers, shared with the daemon's jobs (default: a pool of its own, `schedule.workers`).</param>
+    public TierEngine(int rootFd, ConfigHolder config, IRemoteStore remote, IMountView mount, ITierJournal journal, MoverPool? movers = null)
     {
         _rootFd = Libc.Dup(rootFd);
         if (_rootFd < 0) throw new IOException($"cannot duplicate the backing root descriptor: errno {Libc.Errno()}");
         _configs = config;
+        RecallQueue = new RecallSlots(() => _config.Recall.MaxConcurrent, () => _config.Recall.MaxQueued);
         _remote = remote;
         _mount = mount;
         _journal = journal;
         _remoteId = remote.Identity;
+        Movers = movers ?? new MoverPool(config);
         var interrupted = new List<(FileKey, StubRecord, string?)>();
         foreach (var (key, record, path) in journal.Load())
         {
@@ -75,6 +85,9 @@ public sealed partial class TierEngine : IDisposable
 
     /// <summary>Uploads and commanded recalls under way, per file (`tierfs state`, `tierfs status`).</summary>
     public TransferRegistry Transfers { get; } = new();
+
+    /// <summary>The workers a command's files are moved by, shared with the daemon's jobs.</summary>
+    public MoverPool Movers { get; }
 
     public void Dispose() => Libc.Close(_rootFd);
 
@@ -135,7 +148,7 @@ public sealed partial class TierEngine : IDisposable
     {
         var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
         if (!cachedStub && !StubStore.MayBeStub(st)) return 0;
-        if (!truncatingToZero) return RecallShared(pathFd, key, null, "open", null, CancellationToken.None, opener?.Describe()).GetAwaiter().GetResult() is null ? 0 : -Errno.EIO;
+        if (!truncatingToZero) return Recall(pathFd, key, opener);
 
         _locks.TryEnter(key, Timeout.InfiniteTimeSpan, out var held);
         using (held)
@@ -158,22 +171,76 @@ public sealed partial class TierEngine : IDisposable
     }
 
     /// <summary>
-    /// <see cref="MakeLocal"/> for an open that can be answered later (not truncating): the recall
-    /// runs on the thread pool and the calling thread returns at once, so that a FUSE thread is not
-    /// held while a stub's data comes back. The task's result is 0 or a negative errno.
+    /// An open (or a truncate to a non-zero size) needs the data of a file that may be a stub. A
+    /// caller the recall rules refuse gets EPERM (and nothing is recalled); when the recall queue is
+    /// full, EAGAIN; when the data cannot be had, EIO.
     /// </summary>
-    public Task<int> MakeLocalLater(int pathFd, FileKey key, in StatX st, Opener? opener = null)
+    private int Recall(int pathFd, FileKey key, Opener? opener) => StartRecall(pathFd, key, opener, streaming: false).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// <see cref="MakeLocal"/> for an open that can be answered later (not truncating): the calling
+    /// thread returns at once (the rules are asked and the recall queued on it; the recall runs on
+    /// the thread pool), so that a FUSE thread is not held while a stub's data comes back. The task's
+    /// result is 0 or a negative errno, as MakeLocal's. With <paramref name="streaming"/> (a read-only
+    /// open), it completes as soon as the recall serves reads part by part (<see cref="ReadRecalling"/>).
+    /// </summary>
+    public Task<int> MakeLocalLater(int pathFd, FileKey key, in StatX st, Opener? opener = null, bool streaming = false)
     {
         var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
         if (!cachedStub && !StubStore.MayBeStub(st)) return Task.FromResult(0);
-        var fd = Libc.Dup(pathFd); // the caller's descriptor is only lent for this call
-        if (fd < 0) return Task.FromResult(-Errno.EIO);
-        var by = opener?.Describe();
-        return Task.Run(async () =>
+        return StartRecall(pathFd, key, opener, streaming);
+    }
+
+    /// <summary>The recall rules, then the recall (started or joined): its outcome as 0 or a negative errno.</summary>
+    private Task<int> StartRecall(int pathFd, FileKey key, Opener? opener, bool streaming)
+    {
+        var cause = opener?.Cause() ?? new RecallCause(RecallTrigger.Open, Environment.ProcessId, 0, 0);
+        // The rules are asked first (no rules: nothing read), the record only for a caller they refuse.
+        if (RecallAdmission.Refuses(_config.Recall, cause) is { } why && IsStub(pathFd, key))
         {
-            try { return await RecallShared(fd, key, null, "open", null, CancellationToken.None, by).ConfigureAwait(false) is null ? 0 : -Errno.EIO; }
-            finally { Libc.Close(fd); }
-        });
+            _refusals.Refused(cause, $"recall of {NameOf(key, PathUnderRoot(pathFd))} refused ({cause.TriggerName} by {cause.Describe()} gid={cause.Gid}): {why}; " +
+                                     $"the {cause.TriggerName} fails with EPERM");
+            return Task.FromResult(-Errno.EPERM);
+        }
+        var outcome = RecallShared(pathFd, key, null, cause, null, CancellationToken.None, out var queueFull, streaming);
+        if (queueFull)
+        {
+            _refusals.Refused(cause, $"recall of {NameOf(key, PathUnderRoot(pathFd))} not started ({cause.TriggerName} by {cause.Describe()}): " +
+                                     $"{outcome.Result}; the {cause.TriggerName} fails with EAGAIN");
+            return Task.FromResult(-Errno.EAGAIN);
+        }
+        return streaming ? ServedOrDoneAsync(key, outcome) : DoneAsync(outcome);
+    }
+
+    private static async Task<int> DoneAsync(Task<string?> recall) => await recall.ConfigureAwait(false) is null ? 0 : -Errno.EIO;
+
+    /// <summary>0 as soon as the recall serves reads (or ends well); -EIO when it ends badly first.</summary>
+    private async Task<int> ServedOrDoneAsync(FileKey key, Task<string?> recall)
+    {
+        var live = Streams.WhenLive(key);
+        if (await Task.WhenAny(recall, live).ConfigureAwait(false) == live) return 0;
+        Streams.StopWaiting(key, live);
+        return await DoneAsync(recall).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A read through a handle opened while its file was being recalled: null when the file is
+    /// whole now (read the backing file directly from then on); else the bytes read into
+    /// <paramref name="into"/> from <paramref name="fd"/> once the parts it covers are verified, or
+    /// -EIO (a part failed, or the recall did and the file is a stub again: its holes are never served).
+    /// </summary>
+    public Task<int>? ReadRecalling(int fd, FileKey key, long offset, Memory<byte> into)
+    {
+        if (Streams.TryGet(key, out var stream)) return stream.ReadAsync(fd, offset, into);
+        if (Cache.TryGet(key, out var record) && record.IsStub) return Task.FromResult(-Errno.EIO);
+        return null;
+    }
+
+    /// <summary>Whether the file is a stub now (an unreadable record counts as one: its open would fail anyway).</summary>
+    private bool IsStub(int pathFd, FileKey key)
+    {
+        try { return StubStore.Read(pathFd) is { IsStub: true }; }
+        catch (Exception e) when (e is IOException or CorruptStubException) { return true; }
     }
 
     /// <summary>
@@ -254,7 +321,11 @@ public sealed partial class TierEngine : IDisposable
         _paths.TryRemove(key, out _);
         _journal.Forgotten(key);
         // Queued on the remote it lives on: a mount of another remote never deletes it.
+        var due = DateTimeOffset.UtcNow + _config.Remote.DeleteGrace;
         if (record.ObjectKey is { } objectKey)
-            _journal.EnqueueDelete(objectKey, DateTimeOffset.UtcNow + _config.Remote.DeleteGrace, "unlinked", record.FileId, record.Remote ?? _remoteId);
+            _journal.EnqueueDelete(objectKey, due, "unlinked", record.FileId, record.Remote ?? _remoteId);
+        // A gpeer pair's metadata record of the file goes with it: left, it would claim data that is gone.
+        if (_config.Pair is { RemoteRole: RemoteRole.Gpeer } && record.FileId.Length >= 2)
+            _journal.EnqueueDelete(RemoteLayout.MetaKey(record.FileId), due, "unlinked (gpeer metadata record)", record.FileId, record.Remote ?? _remoteId);
     }
 }

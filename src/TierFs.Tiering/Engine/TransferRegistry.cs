@@ -1,15 +1,25 @@
 using System.Collections.Concurrent;
+using TierFs.Common;
 using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 
-/// <summary>A transfer under way: which file, what is done to it, how far it is.</summary>
-public sealed record TransferView(string Path, string Activity, long Done, long Total)
+/// <summary>A transfer under way: which file, what is done to it, how far it is, since when (its bytes' rate), for whom.</summary>
+public sealed record TransferView(string Path, string Activity, long Done, long Total, DateTimeOffset Since = default, string? By = null)
 {
+    /// <summary>What a recall waiting for its turn (recall.max_concurrent) shows.</summary>
+    public const string Queued = "queued for recall";
+
     public int Percent => Total <= 0 ? 100 : (int)Math.Min(100, Done * 100 / Total);
 
-    /// <summary>"archiving 45%".</summary>
-    public override string ToString() => $"{Activity} {Percent}%";
+    /// <summary>Bytes per second since the transfer started moving bytes (0 before).</summary>
+    public double Rate(DateTimeOffset now) => Since == default || now <= Since ? 0 : Done / (now - Since).TotalSeconds;
+
+    /// <summary>The time left at the rate so far, or null when nothing has moved yet.</summary>
+    public TimeSpan? Eta(DateTimeOffset now) => Rate(now) is > 0 and var r ? TimeSpan.FromSeconds(Math.Max(0, Total - Done) / r) : null;
+
+    /// <summary>"archiving 45%", "recalling 37%", "queued for recall".</summary>
+    public override string ToString() => Activity == Queued ? Activity : $"{Activity} {Percent}%";
 }
 
 /// <summary>
@@ -19,13 +29,16 @@ public sealed record TransferView(string Path, string Activity, long Done, long 
 /// </summary>
 public sealed class TransferRegistry
 {
+    private const string Source = "tier";
     private readonly ConcurrentDictionary<FileKey, Entry> _active = new();
 
     /// <summary>Starts tracking a transfer; dispose the handle when it ends. Report the bytes done through it.</summary>
-    public Handle Begin(FileKey key, string path, string activity, long total)
+    public Handle Begin(FileKey key, string path, string activity, long total, string? by = null)
     {
-        var entry = new Entry(path, activity, total);
+        var entry = new Entry(path, activity, total, by);
         _active[key] = entry;
+        // Written before the transfer starts and after it ends (debug): the log shows how many overlapped.
+        Log.Debug(Source, $"transfer begins: {activity} {path} ({total} bytes)");
         return new Handle(this, key, entry);
     }
 
@@ -52,11 +65,29 @@ public sealed class TransferRegistry
         return true;
     }
 
-    internal sealed class Entry(string path, string activity, long total)
+    internal sealed class Entry(string path, string activity, long total, string? by)
     {
         private long _done;
+        public string Path => path;
+        public string Activity => _activity;
+        private volatile string _activity = activity;
+        // Ticks of the moment bytes started to move (a queued recall has not yet).
+        private long _since = activity == TransferView.Queued ? 0 : DateTimeOffset.UtcNow.UtcTicks;
         public void Report(long done) => Interlocked.Exchange(ref _done, done);
-        public TransferView View() => new(path, activity, Interlocked.Read(ref _done), total);
+
+        public void Start(string activity)
+        {
+            _activity = activity;
+            Interlocked.Exchange(ref _since, DateTimeOffset.UtcNow.UtcTicks);
+        }
+
+        public long Done => Interlocked.Read(ref _done);
+
+        public TransferView View()
+        {
+            var since = Interlocked.Read(ref _since);
+            return new(path, _activity, Interlocked.Read(ref _done), total, since == 0 ? default : new DateTimeOffset(since, TimeSpan.Zero), by);
+        }
     }
 
     /// <summary>One transfer: reports its progress, and ends it when disposed.</summary>
@@ -70,7 +101,17 @@ public sealed class TransferRegistry
 
         public void Report(long value) => _entry.Report(value);
 
+        /// <summary>Bytes start to move now (a queued recall got its turn): the rate counts from here.</summary>
+        public void Start(string activity) => _entry.Start(activity);
+
+        /// <summary>The bytes reported so far.</summary>
+        public long Done => _entry.Done;
+
         // Only its own entry: a later transfer of the same inode may have replaced it.
-        public void Dispose() => ((ICollection<KeyValuePair<FileKey, Entry>>)_registry._active).Remove(new(_key, _entry));
+        public void Dispose()
+        {
+            if (((ICollection<KeyValuePair<FileKey, Entry>>)_registry._active).Remove(new(_key, _entry)))
+                Log.Debug(Source, $"transfer ends: {_entry.Activity} {_entry.Path}");
+        }
     }
 }

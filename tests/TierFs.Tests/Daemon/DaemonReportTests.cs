@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TierFs.Daemon;
+using TierFs.Daemon.Jobs;
 using TierFs.Index;
 using TierFs.Tests.Index;
 using TierFs.Tiering.Config;
@@ -26,7 +27,7 @@ public sealed class DaemonReportTests : IDisposable
     private static PolicyCandidate File(int n, long size = 1000) => new(new FileKey(1, (ulong)n), $"f{n}", size, MtimeNs: 42);
 
     private TieringDaemon Daemon(ScheduleConfig schedule, FakeMover mover, params PolicyCandidate[] files) =>
-        new(new TierFsConfig { Policies = [new PolicyConfig { Name = "p", Where = "1" }], Schedule = schedule }, _index,
+        new(new TierFsConfig { Policies = [new PolicyConfig { Name = "p", Where = "1" }], Schedule = schedule }, new SqliteJobStore(_index),
             new FixedPlanner(files), new NoScan(), mover, new FixedUsage(0, 100));
 
     [Fact]
@@ -104,7 +105,7 @@ public sealed class DaemonReportTests : IDisposable
     {
         var holder = new ConfigHolder(new TierFsConfig { Policies = [new PolicyConfig { Name = "a", Where = "1" }] });
         var mover = new FakeMover();
-        using var daemon = new TieringDaemon(holder, _index, new FixedPlanner(File(1)), new NoScan(), mover, new FixedUsage(0, 100));
+        using var daemon = new TieringDaemon(holder, new SqliteJobStore(_index), new FixedPlanner(File(1)), new NoScan(), mover, new FixedUsage(0, 100));
         Assert.Equal(["a"], (await daemon.RunAsync(null, false, null, CancellationToken.None)).Select(j => j.Policy));
         holder.Set(new TierFsConfig { Policies = [new PolicyConfig { Name = "b", Where = "1" }, new PolicyConfig { Name = "c", Where = "1" }] });
         Assert.Equal(["b", "c"], (await daemon.RunAsync(null, false, null, CancellationToken.None)).Select(j => j.Policy));

@@ -20,9 +20,12 @@ internal sealed class FixedPlanner(params PolicyCandidate[] files) : IPolicyPlan
 internal sealed class NoScan : ITreeScanner
 {
     public int Scans;
+    /// <summary>Scans called on a thread-pool thread (a scan blocks its thread for the whole walk).</summary>
+    public int OnPoolThreads;
     public ScanResult Scan(ScanOptions options)
     {
         Interlocked.Increment(ref Scans);
+        if (Thread.CurrentThread.IsThreadPoolThread) Interlocked.Increment(ref OnPoolThreads);
         return new ScanResult(1, new ScanProgress(), false);
     }
 }

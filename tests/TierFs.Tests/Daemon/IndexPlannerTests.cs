@@ -1,4 +1,5 @@
 using TierFs.Daemon;
+using TierFs.Daemon.Jobs;
 using TierFs.Index;
 using TierFs.Tests.Policies;
 using TierFs.Tiering.Config;
@@ -24,13 +25,13 @@ public class IndexPlannerTests : IDisposable
         var due = _db.File("due", 300);               // backoff over: tried again
         var changed = _db.File("changed", 200);       // failed on other data: tried at once
         _db.File("fresh", 100);
-        _db.Index.PutRetry(new RetryRow(waiting, mtime, 1, nowMs + 3_600_000, "remote down"));
-        _db.Index.PutRetry(new RetryRow(givenUp, mtime, 4, nowMs - 1, "remote down"));
-        _db.Index.PutRetry(new RetryRow(due, mtime, 2, nowMs - 1, "remote down"));
-        _db.Index.PutRetry(new RetryRow(changed, mtime - PlannerIndex.Day, 1, nowMs + 3_600_000, "remote down"));
+        _db.Index.PutRetry(new RetryRow(JobFileId.ForInode(waiting), mtime, 1, nowMs + 3_600_000, "remote down"));
+        _db.Index.PutRetry(new RetryRow(JobFileId.ForInode(givenUp), mtime, 4, nowMs - 1, "remote down"));
+        _db.Index.PutRetry(new RetryRow(JobFileId.ForInode(due), mtime, 2, nowMs - 1, "remote down"));
+        _db.Index.PutRetry(new RetryRow(JobFileId.ForInode(changed), mtime - PlannerIndex.Day, 1, nowMs + 3_600_000, "remote down"));
         _db.Index.Flush();
 
-        var planner = new IndexPlanner(_db.Index, new ScheduleConfig { Retries = 3 });
+        var planner = new IndexPlanner(_db.Index, new SqliteJobStore(_db.Index), new ScheduleConfig { Retries = 3 });
         var policy = new PolicyConfig { Name = "p", Where = "1", Action = PolicyAction.Migrate, MaxFiles = 2 };
         Assert.Equal(["d/due", "d/changed"], Assert.Single(planner.Plan([policy], now)).Files.Select(f => f.Path));
         Assert.Equal(["d/due", "d/changed", "d/fresh"], planner.Plan([policy with { MaxFiles = null }], now)[0].Files.Select(f => f.Path));
@@ -57,11 +58,11 @@ public class HeldBackTests : IDisposable
         var givenUp = _db.File("given-up", 400);
         var other = _db.File("other-policy", 300);
         _db.File("released", 200, tier: StubRecord.StateReleased); // nothing to do for migrate: not held back
-        _db.Index.PutRetry(new RetryRow(waiting, mtime, 1, now.ToUnixTimeMilliseconds() + 3_600_000, "remote down"));
-        _db.Index.PutRetry(new RetryRow(givenUp, mtime, 5, 0, "remote down"));
+        _db.Index.PutRetry(new RetryRow(JobFileId.ForInode(waiting), mtime, 1, now.ToUnixTimeMilliseconds() + 3_600_000, "remote down"));
+        _db.Index.PutRetry(new RetryRow(JobFileId.ForInode(givenUp), mtime, 5, 0, "remote down"));
         _db.Index.Flush();
 
-        var planner = new IndexPlanner(_db.Index, new ScheduleConfig { Retries = 3 });
+        var planner = new IndexPlanner(_db.Index, new SqliteJobStore(_db.Index), new ScheduleConfig { Retries = 3 });
         var policy = new PolicyConfig { Name = "p", Where = "1", MaxFiles = 1 };
         var plan = planner.Plan([policy], now);
         Assert.Equal(["d/big"], plan[0].Files.Select(f => f.Path));

@@ -1,4 +1,5 @@
 using TierFs.Daemon;
+using TierFs.Daemon.Jobs;
 using TierFs.Index;
 using TierFs.Tests.Index;
 using TierFs.Tiering.Config;
@@ -29,7 +30,7 @@ public sealed class TieringDaemonTests : IDisposable
     };
 
     private TieringDaemon Daemon(TierFsConfig config, IPolicyPlanner planner, FakeMover mover, IUsageProbe? usage = null) =>
-        new(config, _index, planner, new NoScan(), mover, usage ?? new FixedUsage(0, 100));
+        new(config, new SqliteJobStore(_index), planner, new NoScan(), mover, usage ?? new FixedUsage(0, 100));
 
     [Fact]
     public async Task A_run_records_one_job_per_policy_with_its_counts()
@@ -45,6 +46,44 @@ public sealed class TieringDaemonTests : IDisposable
         Assert.Equal(jobs[0], job);
         Assert.Equal(("p", "migrate", 3L, 1L, 10L, 1L, 1L, JobRow.StatusDone), (job.Policy, job.Action, job.Planned, job.Files, job.Bytes, job.Skipped, job.Failed, job.Status));
         Assert.True(job.FinishedMs >= job.StartedMs);
+    }
+
+    [Fact]
+    public async Task Scans_run_on_threads_of_their_own_not_the_thread_pools()
+    {
+        // A scan blocks its thread for the whole walk; the index writer it feeds runs on the pool.
+        var scanner = new NoScan();
+        using var daemon = new TieringDaemon(Config(null, "p"), new SqliteJobStore(_index), new FixedPlanner(), scanner, new FakeMover(), new FixedUsage(0, 100));
+        await daemon.RunAsync(new TierFs.Tiering.Control.ControlRequest(TierFs.Tiering.Control.TierOp.Scan, [], false), new RecordingSink(), CancellationToken.None);
+        await daemon.RunAsync(null, false, null, CancellationToken.None);
+        Assert.Equal((2, 0), (scanner.Scans, scanner.OnPoolThreads));
+    }
+
+    [Fact]
+    public async Task A_job_enters_its_start_and_end_in_the_operation_log_with_its_policy_and_bytes()
+    {
+        var mover = new FakeMover();
+        mover.Move = (f, _) => Task.FromResult(f.Path == "f2"
+            ? new PolicyFileResult(PolicyOutcome.Failed, "boom", 0)
+            : new PolicyFileResult(PolicyOutcome.Done, null, f.Size));
+        var lines = new List<LogLine>();
+        using var daemon = Daemon(Config(null, "cold", "colder"), new FixedPlanner(File(1, 10), File(2, 20)), mover);
+        daemon.OpLog = l =>
+        {
+            lock (lines) lines.Add(l);
+        };
+        await daemon.RunAsync("cold", false, null, CancellationToken.None);
+        mover.Move = (f, _) => Task.FromResult(new PolicyFileResult(PolicyOutcome.Done, null, f.Size));
+        await daemon.RunAsync("colder", false, null, CancellationToken.None, retryNow: true); // f2 failed a moment ago
+        Assert.Equal(
+            [
+                ("job-start", "cold", 30L, (string?)null),
+                ("job-end", "cold", 10L, "1 of 2 files failed"),
+                ("job-start", "colder", 30L, null),
+                ("job-end", "colder", 30L, null),
+            ],
+            lines.Select(l => (l.Op, l.Path!, l.Bytes, l.Error)));
+        Assert.All(lines, l => Assert.Null(l.FileId));
     }
 
     [Fact]

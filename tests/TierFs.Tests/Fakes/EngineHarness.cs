@@ -40,21 +40,21 @@ public sealed class EngineHarness : IDisposable
     public byte[] Read(string name) => File.ReadAllBytes(PathOf(name));
 
     /// <summary>One command on one file; its result.</summary>
-    public async Task<FileResult> Run(TierOp op, string name, CancellationToken ct = default, ResolveChoice resolve = ResolveChoice.None, bool force = false)
+    public async Task<FileResult> Run(TierOp op, string name, CancellationToken ct = default, ResolveChoice resolve = ResolveChoice.None, bool force = false, Caller? caller = null)
     {
         var sink = new Sink();
-        await Engine.RunAsync(new ControlRequest(op, [name], false, Resolve: resolve, Force: force), sink, ct);
+        await Engine.RunAsync(new ControlRequest(op, [name], false, Resolve: resolve, Force: force) { Caller = caller }, sink, ct);
         return Assert.Single(sink.Results);
     }
 
     /// <summary>What an open through the mount does first: 0, or the negative errno the open fails with.</summary>
-    public int Open(string name)
+    public int Open(string name, Opener? opener = null)
     {
         var fd = OpenPath(PathOf(name));
         try
         {
             var st = StubStore.Stat(fd);
-            return Engine.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero: false);
+            return Engine.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero: false, opener);
         }
         finally
         {

@@ -120,6 +120,21 @@ public sealed class FakeRemoteStore : IRemoteStore
     {
         RemoteKey.Validate(key);
         Interlocked.Increment(ref _downloads);
+        var atOnce = Interlocked.Increment(ref _downloading);
+        for (var most = Volatile.Read(ref _mostDownloading); atOnce > most; most = Volatile.Read(ref _mostDownloading))
+            if (Interlocked.CompareExchange(ref _mostDownloading, atOnce, most) == most) break;
+        try { return await DownloadUnderwayAsync(key, target, expectedLength, checksum, progress, ct); }
+        finally { Interlocked.Decrement(ref _downloading); }
+    }
+
+    /// <summary>The most downloads that were under way at once.</summary>
+    public int MostDownloadsAtOnce => Volatile.Read(ref _mostDownloading);
+
+    private int _downloading, _mostDownloading;
+
+    private async Task<DownloadResult> DownloadUnderwayAsync(string key, SafeFileHandle target, long expectedLength, ChecksumKind checksum,
+        IProgress<long>? progress, CancellationToken ct)
+    {
         await Enter(FakeOp.Download, key, ct);
         if (DownloadStarted is { } started) await started(key).WaitAsync(ct);
         var o = Object(key, "download");

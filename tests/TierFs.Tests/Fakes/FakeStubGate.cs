@@ -26,20 +26,25 @@ public sealed class FakeStubGate : IStubGate
 
     public ShownAttributes? Describe(int fd, in StatX st) => Tiered.ContainsKey((st.Dev, st.Ino)) ? Shown : null;
 
-    public int MakeLocal(int fd, in StatX st, bool truncatingToZero, int openerPid, uint openerUid)
+    public int MakeLocal(int fd, in StatX st, bool truncatingToZero, in StubOpener opener)
     {
-        MakeLocalCalls.Enqueue((st.Ino, truncatingToZero, openerPid, openerUid));
+        MakeLocalCalls.Enqueue((st.Ino, truncatingToZero, opener.Pid, opener.Uid));
         return MakeLocalResult;
     }
 
     /// <summary>What MakeLocalLater returns; null: MakeLocalResult, at once.</summary>
     public Task<int>? MakeLocalLaterResult { get; set; }
 
-    public Task<int> MakeLocalLater(int fd, in StatX st, int openerPid, uint openerUid)
+    public Task<int> MakeLocalLater(int fd, in StatX st, in StubOpener opener, bool streaming)
     {
-        MakeLocalCalls.Enqueue((st.Ino, false, openerPid, openerUid));
+        MakeLocalCalls.Enqueue((st.Ino, false, opener.Pid, opener.Uid));
         return MakeLocalLaterResult ?? Task.FromResult(MakeLocalResult);
     }
+
+    /// <summary>What ReadRecalling returns for a handle opened through a recall; null: read the file.</summary>
+    public Func<long, Memory<byte>, Task<int>?>? ReadRecallingResult { get; set; }
+
+    public Task<int>? ReadRecalling(int fd, ulong dev, ulong ino, long offset, Memory<byte> into) => ReadRecallingResult?.Invoke(offset, into);
 
     public void DataChanging(int fd, ulong dev, ulong ino) => DataChangingCalls.Enqueue(ino);
 

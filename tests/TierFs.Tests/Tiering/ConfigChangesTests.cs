@@ -53,4 +53,28 @@ public class ConfigChangesTests
     [Fact]
     public void Only_transfer_settings_need_a_new_store() =>
         Assert.False(ConfigChanges.NeedsNewStore(Diff(Base, Base.Replace("interval: 10m", "interval: 5m", StringComparison.Ordinal))));
+
+    [Fact]
+    public void The_recall_section_is_read_and_taken_live_by_a_reload()
+    {
+        const string with = "recall:\n  deny_commands: [updatedb, clamd]\n  deny_uids: [994]\n  max_concurrent: 8\n";
+        var config = ConfigLoader.Parse(with).Recall;
+        Assert.Equal(["updatedb", "clamd"], config.DenyCommands);
+        Assert.Equal([994u], config.DenyUids);
+        Assert.Equal(8, config.MaxConcurrent);
+        Assert.Equal(new RecallConfig().MaxQueued, config.MaxQueued);
+        Assert.Empty(Diff(with, with));
+        var changes = Diff(with, with.Replace("clamd", "mlocate", StringComparison.Ordinal).Replace(": 8", ": 2", StringComparison.Ordinal));
+        Assert.Equal(["recall.deny_commands: [updatedb, clamd] → [updatedb, mlocate]", "recall.max_concurrent: 8 → 2"], changes.Select(c => c.ToString()));
+        Assert.All(changes, c => Assert.Equal(ChangeKind.Live, c.Kind));
+    }
+
+    [Theory]
+    [InlineData("recall:\n  deny_commands: [a-program-name-too-long]\n", "config:2: recall.deny_commands: 'a-program-name-too-long': expected a command name")]
+    [InlineData("recall:\n  deny_uids: [bob]\n", "config:2: recall.deny_uids: expected numeric ids (like 1000), got 'bob'")]
+    [InlineData("recall:\n  deny_commands: updatedb\n", "config:2: recall.deny_commands: expected a list of values, like [a, b]")]
+    [InlineData("recall:\n  max_concurrent: 0\n", "config:2: recall.max_concurrent: expected a whole number from 1 to 1024, got '0'")]
+    [InlineData("recall:\n  deny_command: [x]\n", "config:2: recall.deny_command: unknown key")]
+    public void A_bad_recall_section_is_refused_at_its_line(string yaml, string message) =>
+        Assert.StartsWith(message, Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml)).Message);
 }

@@ -66,6 +66,10 @@ public class ConfigLoaderTests
     [InlineData("remote: [1, 2]\n", "remote: expected a section")]
     [InlineData("pair:\n  name: heb\n", "pair.local_share_path: is required")]
     [InlineData("pair:\n  name: heb\n  local_share_path: /a\n  remote_cluster_id: B\n  remote_share_path: /b\n  remote_role: peer\n", "pair.remote_role: expected one of gfs, gpeer")]
+    [InlineData("pair:\n  name: ../x\n  local_share_path: /a\n  remote_cluster_id: B\n  remote_share_path: /b\n", "pair.name: expected letters, digits")]
+    [InlineData("meta_sync:\n  interval: 0s\n", "meta_sync.interval: ")]
+    [InlineData("meta_sync:\n  enabled: maybe\n", "meta_sync.enabled: expected one of")]
+    [InlineData("meta_sync:\n  max_delta: 3\n", "meta_sync.max_delta: unknown key")]
     [InlineData("clusterid: x\n", "config:1: clusterid: unknown key")]
     [InlineData("remote:\n  type: s3\n  bucket: b\n  endpoint: not a url\n", "remote.endpoint: expected a URL")]
     [InlineData("a: [unclosed\n", "not valid YAML")]
@@ -74,6 +78,14 @@ public class ConfigLoaderTests
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml));
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Meta_sync_keys_are_read_and_default_to_a_publication_every_five_minutes()
+    {
+        Assert.Equal(new MetaSyncConfig { Enabled = true, Interval = TimeSpan.FromMinutes(5), MaxDeltas = 64 }, ConfigLoader.Parse("").MetaSync);
+        var c = ConfigLoader.Parse("meta_sync:\n  enabled: false\n  interval: 30s\n  max_deltas: 8\n");
+        Assert.Equal(new MetaSyncConfig { Enabled = false, Interval = TimeSpan.FromSeconds(30), MaxDeltas = 8 }, c.MetaSync);
     }
 
     [Theory]

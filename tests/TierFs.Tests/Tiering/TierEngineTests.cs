@@ -125,8 +125,11 @@ public sealed class TierEngineTests
         // A `tierfs recall` that gives up (Ctrl-C) cancels the download it started: the hang ends at once.
         h.Remote.RequestTimeout = TimeSpan.FromMinutes(10);
         using var cts = new CancellationTokenSource();
+        var downloads = h.Remote.Downloads;
         var command = h.Run(TierOp.Recall, "a.bin", cts.Token);
         Await.Until(() => h.Engine.RecallsSharing(h.Key("a.bin")) == 1, Bound, "the recall started");
+        // Cancelled once the download hangs (not while the recall waits for its turn or its thread).
+        Await.Until(() => h.Remote.Downloads == downloads + 1, Bound, "the download started");
         await cts.CancelAsync();
         try { Assert.Equal("cancelled", (await command).Error); }
         catch (OperationCanceledException) { }

@@ -5,7 +5,7 @@ using TierFs.Tiering.Control;
 
 namespace TierFs.Cli.Commands.Background;
 
-/// <summary>`tierfs status MOUNTPOINT`: the daemon's schedule, the job under way with progress, the queue, the last jobs.</summary>
+/// <summary>`tierfs status MOUNTPOINT`: the daemon's schedule, the transfers and the workers under way, the job under way with progress, the queue, the last jobs.</summary>
 public static class StatusCommand
 {
     public static Command Create()
@@ -54,14 +54,18 @@ public static class StatusCommand
                 ? "daemon: off (read-only mount, -o ro); tierfs policy run --dry-run shows what the policies would do"
                 : "daemon: off (--no-daemon); tierfs policy run runs the policies");
         if (s.GetProperty("lastScan").GetString() is { } scan) w.WriteLine($"last scan: {scan}");
+        if (s.TryGetProperty("recalls", out var recalls) && recalls.ValueKind == JsonValueKind.Object)
+            w.WriteLine($"recalls: {recalls.GetProperty("running").GetInt32()} running, {recalls.GetProperty("queued").GetInt32()} queued " +
+                        $"(max_concurrent {recalls.GetProperty("maxConcurrent").GetInt32()}, max_queued {recalls.GetProperty("maxQueued").GetInt32()})");
         if (s.TryGetProperty("transfers", out var transfers))
-            foreach (var t in transfers.EnumerateArray())
-            {
-                var total = t.GetProperty("total").GetInt64();
-                var done = t.GetProperty("done").GetInt64();
-                w.WriteLine($"moving: {t.GetProperty("activity").GetString()} {(total > 0 ? Math.Min(100, done * 100 / total) : 100)}% " +
-                            $"({ByteSize.Format(done)}/{ByteSize.Format(total)}) {DaemonRequest.Absolute(mountPoint, t.GetProperty("path").GetString()!)}");
-            }
+            foreach (var t in transfers.EnumerateArray()) w.WriteLine(TransferLine(t, mountPoint));
+        // The mount's one pool of movers, while anyone uses it: how many workers are busy, and who moves and waits.
+        if (s.TryGetProperty("movers", out var movers) && movers.GetProperty("submissions").GetArrayLength() > 0)
+        {
+            w.WriteLine($"workers: {movers.GetProperty("busy").GetInt32()} of {movers.GetProperty("limit").GetInt32()} busy");
+            foreach (var m in movers.GetProperty("submissions").EnumerateArray())
+                w.WriteLine($"  {m.GetProperty("name").GetString()}: {m.GetProperty("moving").GetInt32()} moving, {m.GetProperty("waiting").GetInt32()} waiting");
+        }
         if (s.GetProperty("running") is { ValueKind: JsonValueKind.Object } run)
         {
             w.WriteLine($"running: run {run.GetProperty("run").GetInt64()} since {Time(run.GetProperty("started"))}, {run.GetProperty("phase").GetString()}");
@@ -87,6 +91,27 @@ public static class StatusCommand
         w.WriteLine("last jobs:");
         foreach (var j in jobs) w.WriteLine($"  {Time(j.GetProperty("started"))}  {PolicyDaemonCommands.JobLine(j)}");
     }
+
+    /// <summary>
+    /// "moving: recalling 37% (370 MiB/1.0 GiB, 120 MiB/s, ETA 6s) PATH (open by pid=… uid=… comm=…)";
+    /// a recall waiting for its turn: "moving: queued for recall (1.0 GiB) PATH (...)".
+    /// </summary>
+    internal static string TransferLine(JsonElement t, string mountPoint)
+    {
+        var total = t.GetProperty("total").GetInt64();
+        var done = t.GetProperty("done").GetInt64();
+        var activity = t.GetProperty("activity").GetString();
+        var path = DaemonRequest.Absolute(mountPoint, t.GetProperty("path").GetString()!);
+        var by = t.TryGetProperty("by", out var b) && b.GetString() is { } who ? $" ({who})" : "";
+        if (activity == TierFs.Tiering.Engine.TransferView.Queued) return $"moving: {activity} ({ByteSize.Format(total)}) {path}{by}";
+        var rate = t.TryGetProperty("rate", out var r) ? r.GetInt64() : 0;
+        var eta = t.TryGetProperty("etaSeconds", out var e) && e.ValueKind == JsonValueKind.Number ? $", ETA {Duration(e.GetInt64())}" : "";
+        return $"moving: {activity} {(total > 0 ? Math.Min(100, done * 100 / total) : 100)}% " +
+               $"({ByteSize.Format(done)}/{ByteSize.Format(total)}{(rate > 0 ? $", {ByteSize.Format(rate)}/s" : "")}{eta}) {path}{by}";
+    }
+
+    private static string Duration(long seconds) =>
+        seconds < 60 ? $"{seconds}s" : seconds < 3600 ? $"{seconds / 60}m{seconds % 60:00}s" : $"{seconds / 3600}h{seconds / 60 % 60:00}m";
 
     /// <summary>"peer: east-b (https://east-b:7401) reachable since ..., 0 entries to receive, 0 to send".</summary>
     internal static void PrintPeer(JsonElement p, TextWriter w)

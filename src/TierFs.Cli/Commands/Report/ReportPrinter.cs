@@ -24,6 +24,14 @@ public static class ReportPrinter
         Section(output, "Remote tier (objects of archived and released files)", ["pair", "objects", "bytes"],
             r.Remote.Select(x => new object?[] { x.Pair ?? "(none)", x.Objects, ByteSize.Format(x.Bytes) })
                 .Append(["total", r.Remote.Sum(x => x.Objects), ByteSize.Format(r.Remote.Sum(x => x.Bytes))]));
+        if (r.Recalls is { } recalls)
+        {
+            var since = $"since {When(recalls.Since)}";
+            Section(output, $"Recalls by user ({since})", ["uid", "user", "recalls", "failed", "bytes", "time"],
+                recalls.ByUser.Select(x => new object?[] { x.Uid, x.Who, x.Recalls, x.Failed, ByteSize.Format(x.Bytes), Took(x.Took) }));
+            Section(output, $"Recalls by command ({since})", ["command", "recalls", "failed", "bytes", "time"],
+                recalls.ByCommand.Select(x => new object?[] { x.Who, x.Recalls, x.Failed, ByteSize.Format(x.Bytes), Took(x.Took) }));
+        }
         var d = r.PendingDeletes;
         output.WriteLine();
         output.WriteLine($"Pending remote deletions: {d.Count}" +
@@ -59,6 +67,14 @@ public static class ReportPrinter
         if (r.PendingDeletes.OldestDue is { } due) json.WriteString("oldest_due", due);
         else json.WriteNull("oldest_due");
         json.WriteEndObject();
+        if (r.Recalls is { } recalls)
+        {
+            json.WriteStartObject("recalls");
+            json.WriteString("since", recalls.Since);
+            Array(json, "by_user", recalls.ByUser, (j, x) => { j.WriteNumber("uid", x.Uid!.Value); j.WriteString("user", x.Who); RecallNumbers(j, x); });
+            Array(json, "by_command", recalls.ByCommand, (j, x) => { j.WriteString("command", x.Who); RecallNumbers(j, x); });
+            json.WriteEndObject();
+        }
         json.WriteEndObject();
         json.Flush();
         output.Write("\n"u8);
@@ -85,6 +101,16 @@ public static class ReportPrinter
         }
         json.WriteEndArray();
     }
+
+    private static void RecallNumbers(Utf8JsonWriter j, RecallTotal x)
+    {
+        j.WriteNumber("recalls", x.Recalls);
+        j.WriteNumber("failed", x.Failed);
+        j.WriteNumber("bytes", x.Bytes);
+        j.WriteNumber("seconds", Math.Round(x.Took.TotalSeconds, 3));
+    }
+
+    private static string Took(TimeSpan t) => t.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s";
 
     private static string When(DateTimeOffset t) => t.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,155 @@
+using System.Security.Cryptography;
+using TierFs.IntegrationTests.Harness;
+using TierFs.IntegrationTests.Remote;
+using static TierFs.IntegrationTests.Tiering.TierHarness;
+
+namespace TierFs.IntegrationTests.Tiering;
+
+/// <summary>
+/// On a real mount and s3rver: a read-only open of a stub is answered once the recall serves reads,
+/// and each read is answered as soon as the parts it covers have landed verified; the part a reader
+/// needs goes first. A part that fails verification fails the reads that need it with EIO, the file
+/// stays a stub, and nothing unverified is ever served.
+/// </summary>
+public sealed class StreamingRecallTests(S3ServerFixture fixture) : IClassFixture<S3ServerFixture>
+{
+    private const int MiB = 1024 * 1024;
+    private const int Size = 160 * MiB;
+    private const string Remote = "part_size: 5M\nrequest_timeout: 60s";
+
+    private readonly S3Server _s3 = fixture.Server;
+
+    /// <summary>
+    /// Reads the last 4 KiB first and notes how many bytes of the backing file were there at that
+    /// moment, then the first 4 KiB, then the whole file: "TAIL_HEX BLOCKS HEAD_HEX SHA256".
+    /// </summary>
+    private const string TailFirst = """
+        import os, sys, hashlib
+        fd = os.open(sys.argv[1], os.O_RDONLY)
+        size = os.fstat(fd).st_size
+        tail = os.pread(fd, 4096, size - 4096)
+        blocks = os.stat(sys.argv[2]).st_blocks
+        head = os.pread(fd, 4096, 0)
+        h = hashlib.sha256()
+        while True:
+            b = os.read(fd, 1 << 20)
+            if not b: break
+            h.update(b)
+        print(hashlib.sha256(tail).hexdigest(), blocks, hashlib.sha256(head).hexdigest(), h.hexdigest())
+        """;
+
+    [Fact]
+    public void The_last_4_KiB_of_a_stub_are_read_before_its_recall_ends_and_every_byte_is_right()
+    {
+        using var t = S3TierMount.Start(_s3, "stream-tail/", Remote);
+        var m = t.M;
+        var data = Released(m, Size, seed: 81);
+        Assert.Equal("released", State(m.M("big.bin")));
+
+        var r = Proc.Run("python3", ["-c", TailFirst, m.M("big.bin"), m.B("big.bin")], TimeSpan.FromSeconds(180));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var words = r.Stdout.Trim().Split(' ');
+        Assert.Equal(Sha(data.AsSpan(Size - 4096)), words[0]);
+        Assert.Equal(Sha(data.AsSpan(0, 4096)), words[2]);
+        Assert.Equal(Sha(data), words[3]);
+        // When the tail was served, most of the file was not back yet: the reader did not wait for it.
+        var landed = long.Parse(words[1]) * 512;
+        Assert.True(landed < Size / 2, $"{landed} of {Size} bytes were in the file when its last 4 KiB were served");
+        Assert.Equal("archived", State(m.M("big.bin")));
+    }
+
+    [Fact]
+    public async Task Readers_at_random_offsets_during_a_recall_get_the_right_bytes()
+    {
+        using var t = S3TierMount.Start(_s3, "stream-random/", Remote);
+        var m = t.M;
+        var data = Released(m, 64 * MiB, seed: 82);
+
+        var readers = Enumerable.Range(0, 16).Select(i => Task.Run(() =>
+        {
+            var random = new Random(i);
+            using var f = new FileStream(m.M("big.bin"), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+            var buffer = new byte[64 * 1024];
+            for (var k = 0; k < 8; k++)
+            {
+                var offset = random.NextInt64(0, data.Length - buffer.Length);
+                var n = RandomAccess.Read(f.SafeFileHandle, buffer, offset);
+                Assert.Equal(buffer.Length, n);
+                Assert.True(buffer.AsSpan().SequenceEqual(data.AsSpan((int)offset, buffer.Length)), $"reader {i}: wrong bytes at {offset}");
+            }
+        })).ToArray();
+        await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(m.M("big.bin"))));
+    }
+
+    [Fact]
+    public void A_part_that_fails_verification_fails_the_reads_that_need_it_and_the_file_stays_a_stub()
+    {
+        using var t = S3TierMount.Start(_s3, "stream-bent/", Remote);
+        var m = t.M;
+        var data = Released(m, 32 * MiB, seed: 83);
+        var key = t.ObjectKeyOf("big.bin");
+        var meta = t.Head(key)!.Value.Meta;
+        var record = t.Record("big.bin")!.Value.GetRawText();
+
+        // The data object's fourth part gets other bytes; its manifest (bound to the stub) is as archived.
+        var bent = (byte[])data.Clone();
+        bent[15 * MiB + 77] ^= 0x55;
+        t.Put(key, bent, meta);
+
+        const string ReadAt = """
+            import os, sys, errno
+            fd = os.open(sys.argv[1], os.O_RDONLY)
+            try:
+                b = os.pread(fd, 4096, int(sys.argv[2]))
+                print("OK", b.hex())
+            except OSError as e:
+                print(errno.errorcode.get(e.errno, str(e.errno)))
+            """;
+        var r = Proc.Run("python3", ["-c", ReadAt, m.M("big.bin"), (15 * MiB).ToString()], TimeSpan.FromSeconds(120));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("EIO", r.Stdout.Trim());
+        Assert.True(Proc.WaitUntil(() => t.Record("big.bin")!.Value.GetRawText() == record, TimeSpan.FromSeconds(30)),
+            $"the stub's record is not as it was: {t.Record("big.bin")!.Value.GetRawText()}");
+        Assert.Equal("released", State(m.M("big.bin")));
+        Assert.Contains(m.Log.Split('\n'), l => l.Contains("big.bin") && l.Contains("recall") && l.Contains("fail"));
+
+        // Repaired, the next open recalls it.
+        t.Put(key, data, meta);
+        Assert.Equal(Sha(data), Sha(File.ReadAllBytes(m.M("big.bin"))));
+        Assert.Equal("archived", State(m.M("big.bin")));
+    }
+
+    [Fact]
+    public void A_stub_mapped_into_memory_is_read_through_its_page_faults_while_it_is_recalled()
+    {
+        using var t = S3TierMount.Start(_s3, "stream-mmap/", Remote);
+        var m = t.M;
+        var data = Released(m, 48 * MiB, seed: 84);
+
+        const string Mapped = """
+            import mmap, os, sys, hashlib
+            fd = os.open(sys.argv[1], os.O_RDONLY)
+            size = os.fstat(fd).st_size
+            mm = mmap.mmap(fd, size, prot=mmap.PROT_READ)
+            tail = mm[size - 4096:]
+            print(hashlib.sha256(tail).hexdigest(), hashlib.sha256(mm[:]).hexdigest())
+            """;
+        var r = Proc.Run("python3", ["-c", Mapped, m.M("big.bin")], TimeSpan.FromSeconds(120));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var words = r.Stdout.Trim().Split(' ');
+        Assert.Equal(Sha(data.AsSpan(data.Length - 4096)), words[0]);
+        Assert.Equal(Sha(data), words[1]);
+    }
+
+    /// <summary>big.bin of <paramref name="size"/> random bytes, migrated: a stub.</summary>
+    private static byte[] Released(TestMount m, int size, int seed)
+    {
+        var data = Content(size, seed);
+        File.WriteAllBytes(m.M("big.bin"), data);
+        Migrate(m.M("big.bin"));
+        return data;
+    }
+
+    private static string Sha(ReadOnlySpan<byte> data) => Convert.ToHexString(SHA256.HashData(data)).ToLowerInvariant();
+}
