@@ -43,7 +43,7 @@ public sealed record MountReport(
     public static readonly IReadOnlyList<string> AllStates = TierStateNames.All;
 
     /// <summary>The schema that has the recalls table (an index an older mount wrote has none: no section).</summary>
-    private const int RecallsSchema = 9;
+    private const int RecallsSchema = 10;
 
     public static MountReport Collect(ReadOnlyIndex index, int depth, int top, DateTimeOffset now, DateTimeOffset? recallsSince = null)
     {
