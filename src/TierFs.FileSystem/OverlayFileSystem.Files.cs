@@ -45,9 +45,12 @@ public sealed unsafe partial class OverlayFileSystem
             else
             {
                 // A read-only open is answered once the recall serves reads; its reads wait for their parts.
-                var recall = MakeLocalLater(ctx, node, nfd.Fd, streaming: !write);
-                recalling = !recall.IsCompleted;
-                if (recalling && LaterReply.Take(ctx) is { } answer)
+                var recall = MakeLocalLater(ctx, node, nfd.Fd, streaming: !write, out var tiered);
+                // Not "the task is still running": a recall already serving reads answers at once, and
+                // the handle's reads must then still wait for their parts. A whole file's first read
+                // finds nothing to wait for and is served directly from then on.
+                recalling = tiered && !write;
+                if (!recall.IsCompleted && LaterReply.Take(ctx) is { } answer)
                 {
                     // A stub's recall runs: answer when it ends, and give this thread back now.
                     OpenWhenLocal(recall, answer, node, nfd.Fd, fi);

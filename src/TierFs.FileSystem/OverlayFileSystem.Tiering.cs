@@ -19,11 +19,15 @@ public sealed unsafe partial class OverlayFileSystem
     /// <summary>
     /// Before a plain open (no truncation): <see cref="MakeLocal"/> as a task, which the open may
     /// answer later instead of holding its FUSE thread; a completed task when nothing waits.
+    /// <paramref name="tiered"/>: the file may be tiered, so a read-only handle of it may have been
+    /// answered while its recall still runs (its reads must ask the gate until the file is whole).
     /// </summary>
-    private Task<int> MakeLocalLater(in FuseContext ctx, Inode node, int fd, bool streaming)
+    private Task<int> MakeLocalLater(in FuseContext ctx, Inode node, int fd, bool streaming, out bool tiered)
     {
+        tiered = false;
         if (_gate is null || node.Type != Libc.S_IFREG) return Task.FromResult(0);
         if (!node.MayBeTiered && !_gate.MayBeTiered(node.Dev, node.Ino, default)) return Task.FromResult(0);
+        tiered = true;
         StatX st;
         if (Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st) != 0) return Task.FromResult(Fail());
         return _gate.MakeLocalLater(fd, st, new StubOpener((int)ctx.Pid, ctx.Uid, ctx.Gid, Truncate: false), streaming);

@@ -59,6 +59,35 @@ public sealed class StreamingRecallTests(S3ServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void A_second_open_while_the_recall_serves_reads_waits_for_its_parts_too_and_never_reads_a_hole()
+    {
+        using var t = S3TierMount.Start(_s3, "stream-second/", Remote);
+        var m = t.M;
+        var data = Released(m, Size, seed: 85);
+
+        // The first open starts the recall (its tail read makes it serve reads); the second open joins
+        // the recall under way, answered at once, and reads the whole file while most of it is not back.
+        const string TwoOpens = """
+            import os, sys, hashlib
+            first = os.open(sys.argv[1], os.O_RDONLY)
+            os.pread(first, 4096, os.fstat(first).st_size - 4096)
+            second = os.open(sys.argv[1], os.O_RDONLY)
+            blocks = os.stat(sys.argv[2]).st_blocks
+            h = hashlib.sha256()
+            while True:
+                b = os.read(second, 1 << 20)
+                if not b: break
+                h.update(b)
+            print(blocks, h.hexdigest())
+            """;
+        var r = Proc.Run("python3", ["-c", TwoOpens, m.M("big.bin"), m.B("big.bin")], TimeSpan.FromSeconds(180));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var words = r.Stdout.Trim().Split(' ');
+        Assert.True(long.Parse(words[0]) * 512 < Size / 2, $"the recall was mostly done before the second open ({words[0]} blocks)");
+        Assert.Equal(Sha(data), words[1]);
+    }
+
+    [Fact]
     public async Task Readers_at_random_offsets_during_a_recall_get_the_right_bytes()
     {
         using var t = S3TierMount.Start(_s3, "stream-random/", Remote);
