@@ -2,7 +2,8 @@
 # A short tour of TierFs: mount a small sample tree, look at it through the mount (ls, stat,
 # cat), change a file through the mount and see it in the backing tree, migrate a file to the
 # remote tier (its stat unchanged, its blocks freed) and read it back (recalled on open), look at
-# the metadata index (query, report) and let a policy pick files, then mount a directory in place
+# the metadata index (query, report) and let a policy pick files, verify the index against the
+# remote tier (an alarm, the metrics and the status page), then mount a directory in place
 # (on itself). Everything lives in a temp dir that is unmounted and removed at the end,
 # also when a step fails. Run as root; uses tierfs from PATH, or $TIERFS_BIN.
 set -euo pipefail
@@ -75,6 +76,9 @@ schedule:
   interval: 10m
   min_age: 0s        # the demo's files are brand new; a real site keeps the default (1h)
 YAML
+# The metrics and the status page on a free loopback port.
+metrics_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+echo "metrics_listen: 127.0.0.1:$metrics_port" >>"$tmp/tierfs.yaml"
 show 'cat tierfs.yaml'
 show 'tierfs policy check --config tierfs.yaml'
 show 'tierfs mount backing mnt --state-dir state --config tierfs.yaml'
@@ -161,12 +165,32 @@ show 'tierfs state -r mnt/docs mnt/data'
 show 'tierfs status mnt'
 show 'cat mnt/docs/readme.txt'
 
-heading "12. Unmount"
+heading "12. Verify: the index against the remote tier; an alarm; the metrics and the status page"
+show 'tierfs verify mnt'
+key=$(python3 -c 'import os, json, sys; print(json.loads(os.getxattr(sys.argv[1], "trusted.tierfs.stub"))["key"])' "$backing/data/new.txt")
+echo "the object of data/new.txt goes missing behind TierFs's back:"
+show "mv state/archive/$key object-aside"
+show 'tierfs verify mnt || echo "(exit status $?: differences)"'
+show 'tierfs alarms mnt'
+[[ $(tierfs alarms "$mnt") == 1\ * ]] || { echo "verify raised no alarm" >&2; exit 1; }
+show 'tierfs verify mnt --repair --dry-run || true'
+show "mv object-aside state/archive/$key"
+show 'tierfs verify mnt'
+show 'tierfs alarms mnt --ack 1'
+get() { python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=30).read().decode())' "http://127.0.0.1:$metrics_port$1"; }
+echo "GET http://127.0.0.1:$metrics_port/metrics (Prometheus; some of its lines):"
+get /metrics | grep -E '^tierfs_(files|migrated_files_total|recalled_files_total|open_alarms|last_verify_success)'
+get /metrics | grep -q '^tierfs_open_alarms 0$' || { echo "the metrics do not show the alarm closed" >&2; exit 1; }
+echo "GET http://127.0.0.1:$metrics_port/ (the status page; its sections):"
+get / | grep -o '<h2>[^<]*' | sed 's/<h2>/  /'
+show 'tierfs log mnt --format csv | grep -E "^time|,verify,"'
+
+heading "13. Unmount"
 show 'tierfs umount mnt'
 if is_tierfs_mount "$mnt"; then echo "mnt/ is still mounted" >&2; exit 1; fi
 echo "mnt/ is a plain empty directory again: $(find "$mnt" -mindepth 1 | wc -l) entries"
 
-heading "13. Mount in place: backing/ on itself (users keep their paths)"
+heading "14. Mount in place: backing/ on itself (users keep their paths)"
 show 'tierfs mount backing backing --state-dir state'
 show 'findmnt -n -o TARGET,SOURCE,FSTYPE backing'
 show 'ls -l backing'

@@ -42,7 +42,8 @@ die() { echo "install.sh: $*" >&2; exit 1; }
 
 # --- Debian packages ---------------------------------------------------------------------------
 step "System packages"
-packages=(fuse3 libfuse3-dev cmake pkg-config build-essential vim attr bindfs python3)
+# chromium: the status page is tested in a real headless browser (integration Ops.OpsWebTests).
+packages=(fuse3 libfuse3-dev cmake pkg-config build-essential vim attr bindfs python3 chromium fonts-dejavu-core)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do

@@ -35,6 +35,8 @@ public static partial class Program
             Commands.Background.ScanCommand.Create(),
             Commands.Background.StatusCommand.Create(),
             Commands.Background.ReloadCommand.Create(),
+            Commands.Ops.VerifyCommand.Create(),
+            Commands.Ops.AlarmsCommand.Create(),
             Commands.Background.SyncCommand.Create(),
             ImportCommand.Create(),
         };

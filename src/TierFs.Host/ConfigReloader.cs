@@ -50,7 +50,7 @@ public sealed class ConfigReloader(string? configFile, string stateDir, ConfigHo
             return Refused($"{configFile}: {identity}: the remote tier's identity (type, bucket or path, prefix) cannot " +
                            "change on a running mount, its stubs are bound to it (unmount, then mount with the new configuration); nothing was changed", badInput: true);
         if (changes.FirstOrDefault(c => c.Kind == ChangeKind.Remount) is { } remount)
-            return Refused($"{configFile}: {remount.Key} changes only when the tree is mounted again (it is written into every object); nothing was changed", badInput: true);
+            return Refused($"{configFile}: {remount.Key} changes only when the tree is mounted again (cluster_id and pair are written into every object, metrics_listen is bound at the mount); nothing was changed", badInput: true);
         if (changes.Count == 0) return new ReloadOutcome(true, $"{configFile}: no change", false, changes);
 
         if (ConfigChanges.NeedsNewStore(changes))

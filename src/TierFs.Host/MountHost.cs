@@ -13,6 +13,11 @@ using TierFs.Tiering.Engine;
 using TierFs.Tiering.Movers;
 using TierFs.FileSystem;
 using TierFs.Fuse;
+using TierFs.Ops;
+using TierFs.Ops.Alarms;
+using TierFs.Ops.Metrics;
+using TierFs.Ops.Verify;
+using TierFs.Ops.Web;
 
 namespace TierFs.Host;
 
@@ -118,7 +123,9 @@ public sealed class MountHost(MountSettings settings)
         var nodes = OverlayFileSystem.OpenNodes(rootFd, (int)settings.MaxInodeFds); // the overlay owns it
         var kernel = new KernelNotices();
         var mountView = new MountView(nodes, kernel);
-        var journal = new IndexJournal(index, keeper);
+        // The metrics count what the engine journals, as it journals it.
+        var metrics = new TierMetrics();
+        var journal = new MeteredJournal(new IndexJournal(index, keeper), metrics);
         // The mount's one pool of movers: commands and the daemon's jobs share it (schedule.workers, following reloads).
         var movers = new MoverPool(configs);
         using var engine = new TierEngine(rootFd, configs, remote, mountView, journal, movers);
@@ -150,10 +157,11 @@ public sealed class MountHost(MountSettings settings)
         fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
 
         using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e), kernel);
+        var usage = new BackingUsage(rootFd);
         // Jobs and claims name this daemon as the operation log names this node, with its process.
         var jobs = new SqliteJobStore(index, owner: $"{config.Node.Name}:{Environment.ProcessId}");
         using var daemon = new TieringDaemon(configs, jobs, new IndexPlanner(index, jobs, () => configs.Current.Schedule), new TreeScanner(keeper),
-            new EngineMover(engine, mountView), new BackingUsage(rootFd), movers: movers)
+            new EngineMover(engine, mountView), usage, movers: movers)
         {
             ReadOnly = settings.ReadOnly,
             Transfers = engine.Transfers,
@@ -161,15 +169,23 @@ public sealed class MountHost(MountSettings settings)
             Recalls = engine.RecallQueue,
         };
         var reloader = new ConfigReloader(settings.ConfigFile, stateDir, configs, remote, mountLogLevel);
-        // Before mounting: a socket that cannot be made mounts nothing.
-        RuntimeFiles.PrepareDirectory();
+        using var notifier = new AlarmNotifier(configs, mountPoint);
+        var alarms = new AlarmBook(index, notifier);
+        var verifier = new Verifier(index, engine, remote, configs, alarms, journal);
+        using var verifySchedule = new VerifySchedule(verifier, configs);
+        // Before mounting: a listener or a socket that cannot be made mounts nothing.
         // The other management node of the pair: each serves its log to the other and pulls the other's.
         await using var peerLink = config.Peer is { } peer
             ? await PeerLink.StartAsync(new PeerLinkOptions(config.Node.Listen!, peer.Url, peer.Secret, peer.CaFile, config.Node.TlsCertificate, config.Node.TlsKey), index).ConfigureAwait(false)
             : null;
+        await using var web = config.MetricsListen is { } listen
+            ? await StartWebAsync(listen, new OpsView(mountPoint, index, daemon, engine, usage, peerLink?.State), metrics, index).ConfigureAwait(false)
+            : null;
+        RuntimeFiles.PrepareDirectory();
         // Metadata sync: `tierfs sync`, and on a pair's master side a publication every meta_sync.interval.
         var metaSync = new MetaSyncService(configs, index, remote, take => keeper.Quiesced(take), new BackingXattrs(rootFd), stateDir);
-        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, reloader, settings.ReadOnly, peerLink is null ? null : () => peerLink.State.Snapshot(), metaSync));
+        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, new OpsCommands(verifier, alarms), reloader, settings.ReadOnly,
+            peerLink is null ? null : () => peerLink.State.Snapshot(), metaSync));
         using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), callers);
         using var background = new CancellationTokenSource();
         var deleter = new RemoteDeleter(remote, journal, TimeSpan.FromSeconds(settings.DeleteIntervalSeconds)).RunAsync(background.Token);
@@ -198,7 +214,11 @@ public sealed class MountHost(MountSettings settings)
         // record) waits for this scan instead of walking the tree again after it.
         keeper.ScanIfEmpty(() => WarnForeignStubs(index, remote));
         RuntimeFiles.Write(new MountRecord(Environment.ProcessId, backing, mountPoint, stateDir, logFile));
-        if (settings.RunDaemon) daemon.Start();
+        if (settings.RunDaemon)
+        {
+            daemon.Start();
+            verifySchedule.Start();
+        }
         Ready?.Invoke();
         // Once serving: into the log (and on stderr with --foreground); `tierfs mount` printed it on the terminal already.
         Preflight.Warn(settings, config);
@@ -206,6 +226,7 @@ public sealed class MountHost(MountSettings settings)
         loop.Join();
         control.Dispose(); // no more commands; running ones are cancelled
         daemon.Dispose(); // the run under way is cancelled; its files stay as they are
+        verifySchedule.Dispose();
         syncStop.Cancel(); // a publication under way stops before its pointer: the remote keeps the generation before
         await publishing.ConfigureAwait(false);
         keeper.Dispose();
@@ -215,6 +236,12 @@ public sealed class MountHost(MountSettings settings)
         RuntimeFiles.Remove(mountPoint);
         Log.Info(Source, $"unmounted {mountPoint} (loop ended with {loopResult})");
         return 0;
+    }
+
+    private static async Task<OpsWebServer> StartWebAsync(string listen, OpsView view, TierMetrics metrics, TierIndex index)
+    {
+        try { return await OpsWebServer.StartAsync(listen, view, metrics, index).ConfigureAwait(false); }
+        catch (IOException e) { throw new CommandException(e.Message); }
     }
 
     // SIGHUP: the log files reopened (after logrotate), the configuration read again (the reloader logs what it did).

@@ -12,6 +12,7 @@ public sealed record OpLogEntry
     public const string OpRelease = "release";
     public const string OpRecall = "recall";
     public const string OpDelete = "delete";
+    public const string OpVerify = "verify";
 
     public long Id { get; init; }
     public string Origin { get; init; } = "";

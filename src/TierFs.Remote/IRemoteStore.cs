@@ -67,6 +67,14 @@ public interface IRemoteStore : IAsyncDisposable
     IAsyncEnumerable<RemoteObjectInfo> ListAsync(string keyPrefix, bool withAttributes, CancellationToken ct);
 
     /// <summary>
+    /// The part manifests (see <see cref="PartManifest"/>) of the objects whose key starts with
+    /// <paramref name="keyPrefix"/>, each named by the key of the object it belongs to, with the
+    /// manifest's own length and time. `tierfs verify` compares them with <see cref="ListAsync"/>: a
+    /// manifest whose object is gone (an upload that failed to clean up) is an orphan.
+    /// </summary>
+    IAsyncEnumerable<RemoteObjectInfo> ListManifestsAsync(string keyPrefix, CancellationToken ct);
+
+    /// <summary>
     /// Streams bytes [offset, offset + length) of the object to <paramref name="sink"/>, in order, in
     /// chunks that are valid only during each call. The bytes are not verified here: a reader that
     /// must trust them uses <see cref="VerifiedReader"/>. One ranged request on S3 (a body that breaks

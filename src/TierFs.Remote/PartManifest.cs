@@ -59,6 +59,15 @@ public sealed class PartManifest
         return string.Concat(key.AsSpan(0, slash + 1), NamePrefix, key.AsSpan(slash + 1));
     }
 
+    /// <summary>The data object a manifest key (<see cref="KeyFor"/>) belongs to; null when the key names no manifest.</summary>
+    public static string? DataKeyOf(string manifestKey)
+    {
+        var slash = manifestKey.LastIndexOf('/');
+        var name = manifestKey.AsSpan(slash + 1);
+        if (!name.StartsWith(NamePrefix, StringComparison.Ordinal) || name.Length == NamePrefix.Length) return null;
+        return string.Concat(manifestKey.AsSpan(0, slash + 1), name[NamePrefix.Length..]);
+    }
+
     /// <summary>Whether an object of this cut gets a manifest (two parts or more).</summary>
     public static bool IsWrittenFor(PartPlan plan) => plan.Count > 1;
 

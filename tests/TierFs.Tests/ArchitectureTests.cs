@@ -10,8 +10,9 @@ public class ArchitectureTests
 {
     private static readonly Dictionary<string, string[]> Allowed = new()
     {
-        ["Cli"] = ["Host", "Daemon", "Policies", "Tiering", "Index", "Fuse", "Namespace", "Common", "Posix", "Records"],
-        ["Host"] = ["FileSystem", "Fuse", "Scan", "Daemon", "Policies", "Tiering", "Index", "Remote", "Records", "Peer", "Namespace", "Common", "Posix"],
+        ["Cli"] = ["Host", "Ops", "Daemon", "Policies", "Tiering", "Index", "Fuse", "Namespace", "Common", "Posix", "Records"],
+        ["Host"] = ["FileSystem", "Fuse", "Scan", "Ops", "Daemon", "Policies", "Tiering", "Index", "Remote", "Records", "Peer", "Namespace", "Common", "Posix"],
+        ["Ops"] = ["Peer", "Daemon", "Tiering", "Index", "Remote", "Records", "Common", "Posix"],
         ["Namespace"] = ["Index", "Remote", "Records", "Common", "Posix"],
         ["Peer"] = ["Index", "Records", "Common"],
         ["Daemon"] = ["Scan", "Policies", "Tiering", "Index", "Records", "Common", "Posix"],

@@ -31,9 +31,9 @@ public sealed class PeerMountTests : IDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private string Config(string name, int listen, int peer, string secretFile) =>
+    private string Config(string name, int listen, int peer, string secretFile, string more = "") =>
         WriteConfigAt(Path.Combine(_dir, $"{name}.yaml"),
-            $"node:\n  name: {name}\n  listen: 127.0.0.1:{listen}\npeer:\n  url: http://127.0.0.1:{peer}\n  secret_file: {secretFile}\n");
+            $"node:\n  name: {name}\n  listen: 127.0.0.1:{listen}\npeer:\n  url: http://127.0.0.1:{peer}\n  secret_file: {secretFile}\n" + more);
 
     private static string WriteConfigAt(string path, string yaml)
     {
@@ -81,6 +81,37 @@ public sealed class PeerMountTests : IDisposable
 
         var since = Tierfs("log", b.MountPoint, "--origin", "east-a", "--format", "csv");
         Assert.True(since.ExitCode == 0 && since.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 5, since.ToString());
+    }
+
+    [Fact]
+    public void A_verify_run_reaches_the_peers_log_and_the_metrics_and_status_page_show_the_link()
+    {
+        var web = FreePort();
+        using var a = TestMount.Start(false, "--config", Config("east-a", _portA, _portB, _secret, $"metrics_listen: 127.0.0.1:{web}\n"));
+        using var b = TestMount.Start(false, "--config", Config("east-b", _portB, _portA, _secret));
+        File.WriteAllBytes(a.M("a.bin"), Content(100_000, 4));
+        Migrate(a.M("a.bin"));
+        var r = Tierfs("verify", a.MountPoint);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        // archive, release, verify (the whole mount: no path), each once on both nodes.
+        Assert.True(Proc.WaitUntil(() => Entries(b).Contains("east-a,3,verify,") && Entries(a).SequenceEqual(Entries(b)), TimeSpan.FromSeconds(20)),
+            $"A:\n{Log(a)}\nB:\n{Log(b)}");
+        Assert.Single(Entries(b), e => e.Contains(",verify,", StringComparison.Ordinal));
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        string Get(string path) => http.GetStringAsync($"http://127.0.0.1:{web}{path}").GetAwaiter().GetResult();
+        Assert.True(Proc.WaitUntil(() =>
+        {
+            var metrics = Get("/metrics").Split('\n');
+            return metrics.Contains("tierfs_peer_configured 1") && metrics.Contains("tierfs_peer_up 1") &&
+                   metrics.Contains("tierfs_peer_lag_entries{direction=\"to_peer\"} 0");
+        }, TimeSpan.FromSeconds(20)), Get("/metrics"));
+        var page = Get("/");
+        Assert.Contains($"east-b (http://127.0.0.1:{_portB}/): reachable since", page);
+
+        Assert.Equal(0, b.Unmount().ExitCode);
+        Assert.True(Proc.WaitUntil(() => Get("/metrics").Split('\n').Contains("tierfs_peer_up 0"), TimeSpan.FromSeconds(30)), Get("/metrics"));
+        Assert.Contains(": unreachable since", Get("/"));
     }
 
     [Fact]

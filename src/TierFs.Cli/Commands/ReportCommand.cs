@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TierFs.Cli.Commands.Query;
 using TierFs.Cli.Commands.Report;
+using TierFs.Ops.Report;
 using TierFs.Host;
 
 namespace TierFs.Cli.Commands;

@@ -7,11 +7,12 @@ namespace TierFs.Host.Adapters;
 
 /// <summary>
 /// The control socket's dispatcher: file operations go to the engine, scan/policy/status to the
-/// daemon, reload to the reloader. A read-only mount (-o ro) refuses to archive, release, migrate,
-/// check or resolve files and to change their flags or lost mark: it changes nothing but what a
-/// read needs (a stub is still recalled when opened, and by `tierfs recall`).
+/// daemon, verify and alarms to the operator's view, reload to the reloader. A read-only mount (-o ro)
+/// refuses to archive, release, migrate, check or resolve files, to change their flags or lost mark,
+/// and to repair after a verify: it changes nothing but what a read needs (a stub is still recalled
+/// when opened, and by `tierfs recall`).
 /// </summary>
-public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, ConfigReloader reloader, bool readOnly, Func<object?>? peer = null,
+public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, ITierCommands ops, ConfigReloader reloader, bool readOnly, Func<object?>? peer = null,
     MetaSyncService? sync = null) : ITierCommands
 {
     public async Task RunAsync(ControlRequest request, IControlSink sink, CancellationToken ct)
@@ -36,7 +37,13 @@ public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, Co
                     $"the mount is read-only (-o ro): {(request.Op == TierOp.State ? "changing flags" : ControlProtocol.OpName(request.Op))} refused (mount it read-write to move files)"));
             return;
         }
-        await (request.IsDaemonOp ? daemon : engine).RunAsync(request, sink, ct).ConfigureAwait(false);
+        if (readOnly && request is { Op: TierOp.Verify, Repair: true, DryRun: false })
+        {
+            TieringDaemon.Refuse(sink, "the mount is read-only (-o ro): verify --repair refused (verify, and verify --repair --dry-run, still work)", badInput: false);
+            return;
+        }
+        var to = request.Op is TierOp.Verify or TierOp.Alarms ? ops : request.IsDaemonOp ? daemon : engine;
+        await to.RunAsync(request, sink, ct).ConfigureAwait(false);
         // The status also says how the link to the other management node is (when there is one).
         if (request.Op == TierOp.Status && peer?.Invoke() is { } link)
             sink.Data("peer", System.Text.Json.JsonSerializer.Serialize(link, PeerJson));

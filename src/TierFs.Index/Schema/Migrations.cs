@@ -26,6 +26,7 @@ internal static class Migrations
         Migration.Sql(9, "the daemon's job store: retries by file id, claims with a lease, job owners", V9),
         Migration.Sql(10, "every recall accounted for: the recalls table", V10),
         Migration.Sql(11, "metadata sync: what changed in the namespace since the last publication", V11),
+        Migration.Sql(12, "verify runs, their differences, alarms", V12),
     ];
 
     public static int Latest => All[^1].Version;
@@ -339,5 +340,55 @@ internal static class Migrations
         BEGIN INSERT INTO ns_changes (dev, ino) VALUES (new.dev, new.ino); END;
         CREATE TRIGGER ns_tier_delete AFTER DELETE ON tier WHEN EXISTS (SELECT 1 FROM meta_sync)
         BEGIN INSERT INTO ns_changes (dev, ino) VALUES (old.dev, old.ino); END;
+        """;
+
+    // `tierfs verify` and the daemon's scheduled verify: one row per run (times unix ms, counts per
+    // kind of difference), its differences, and the alarms a run with differences raises (open
+    // until acknowledged). Kept as history: nothing here is a cache of the tree.
+    private const string V12 = """
+        CREATE TABLE verify_runs (
+            id           INTEGER PRIMARY KEY,
+            started      INTEGER NOT NULL,
+            finished     INTEGER NOT NULL DEFAULT 0,
+            level        TEXT    NOT NULL,
+            trigger      TEXT    NOT NULL,
+            scope        TEXT,
+            repair       INTEGER NOT NULL DEFAULT 0,
+            files        INTEGER NOT NULL DEFAULT 0,
+            objects      INTEGER NOT NULL DEFAULT 0,
+            bytes        INTEGER NOT NULL DEFAULT 0,
+            missing      INTEGER NOT NULL DEFAULT 0,
+            size_differs INTEGER NOT NULL DEFAULT 0,
+            checksum_differs INTEGER NOT NULL DEFAULT 0,
+            orphans      INTEGER NOT NULL DEFAULT 0,
+            record_index INTEGER NOT NULL DEFAULT 0,
+            foreign_records INTEGER NOT NULL DEFAULT 0,
+            errors       INTEGER NOT NULL DEFAULT 0,
+            repaired     INTEGER NOT NULL DEFAULT 0,
+            status       TEXT    NOT NULL,
+            message      TEXT
+        );
+
+        CREATE TABLE verify_diffs (
+            run          INTEGER NOT NULL,
+            seq          INTEGER NOT NULL,
+            kind         TEXT    NOT NULL,
+            path         TEXT,
+            object_key   TEXT,
+            detail       TEXT    NOT NULL,
+            repair       TEXT,
+            PRIMARY KEY (run, seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE alarms (
+            id           INTEGER PRIMARY KEY,
+            raised       INTEGER NOT NULL,
+            source       TEXT    NOT NULL,
+            run          INTEGER,
+            message      TEXT    NOT NULL,
+            acked        INTEGER NOT NULL DEFAULT 0,
+            acked_by     TEXT
+        );
+        CREATE INDEX alarms_open ON alarms(acked);
         """;
 }

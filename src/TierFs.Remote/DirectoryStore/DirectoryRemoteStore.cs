@@ -178,12 +178,26 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
         var startKey = slash < 0 ? "" : keyPrefix[..(slash + 1)];
         var start = startKey.Length == 0 ? _base : Path.Combine(_base, startKey.TrimEnd('/'));
         if (startKey.Split('/').Any(s => s is "." or "..")) yield break;
-        foreach (var info in SortedTree.Files(start, startKey, keyPrefix))
+        foreach (var info in SortedTree.Files(start, startKey, keyPrefix, manifests: false))
         {
             ct.ThrowIfCancellationRequested();
             if (!withAttributes) yield return info;
             // Gone since it was listed: left out, as on S3.
             else if (Head(info.Key, Path.Combine(_base, info.Key)) is { } full) yield return full;
+        }
+    }
+
+    public async IAsyncEnumerable<RemoteObjectInfo> ListManifestsAsync(string keyPrefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        RemoteKey.ValidateListPrefix(keyPrefix);
+        await Task.Yield();
+        var slash = keyPrefix.LastIndexOf('/');
+        var startKey = slash < 0 ? "" : keyPrefix[..(slash + 1)];
+        if (startKey.Split('/').Any(s => s is "." or "..")) yield break;
+        foreach (var info in SortedTree.Files(startKey.Length == 0 ? _base : Path.Combine(_base, startKey.TrimEnd('/')), startKey, keyPrefix, manifests: true))
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return info;
         }
     }
 

@@ -114,7 +114,16 @@ internal sealed partial class S3RemoteStore
         }
     }
 
-    private async IAsyncEnumerable<RemoteObjectInfo> ListPlainAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<RemoteObjectInfo> ListManifestsAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
+    {
+        RemoteKey.ValidateListPrefix(keyPrefix);
+        // A manifest's key has a segment of its own: list from the prefix's directory, filter by the object's key.
+        await foreach (var o in ListPlainAsync(keyPrefix[..(keyPrefix.LastIndexOf('/') + 1)], ct, manifests: true))
+            if (o.Key.StartsWith(keyPrefix, StringComparison.Ordinal)) yield return o;
+    }
+
+    /// <summary>The objects under the prefix (the store's own keys left out), or with <paramref name="manifests"/> the part manifests only, by their object's key.</summary>
+    private async IAsyncEnumerable<RemoteObjectInfo> ListPlainAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct, bool manifests = false)
     {
         string? continuation = null;
         do
@@ -129,6 +138,12 @@ internal sealed partial class S3RemoteStore
             {
                 if (!o.Key.StartsWith(_prefix, StringComparison.Ordinal)) continue;
                 var key = o.Key[_prefix.Length..];
+                if (manifests)
+                {
+                    if (PartManifest.DataKeyOf(key) is { } data && !RemoteKey.IsReserved(data))
+                        yield return new RemoteObjectInfo(data, o.Size ?? 0, ObjectAttributes.None, Unquote(o.ETag), ToOffset(o.LastModified), null);
+                    continue;
+                }
                 if (key.Length == 0 || RemoteKey.IsReserved(key)) continue;
                 yield return new RemoteObjectInfo(key, o.Size ?? 0, ObjectAttributes.None, Unquote(o.ETag), ToOffset(o.LastModified), null);
             }

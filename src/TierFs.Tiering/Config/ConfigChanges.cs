@@ -65,6 +65,15 @@ public static class ConfigChanges
         Compare("schedule.min_age", Units.FormatDuration(a.MinAge), Units.FormatDuration(b.MinAge), ChangeKind.Live);
         Compare("schedule.retries", a.Retries, b.Retries, ChangeKind.Live);
         Compare("schedule.retry_backoff", Units.FormatDuration(a.RetryBackoff), Units.FormatDuration(b.RetryBackoff), ChangeKind.Live);
+        var (v, w) = (old.Verify, @new.Verify);
+        Compare("verify.interval", v.Interval is { } vi ? Units.FormatDuration(vi) : null, w.Interval is { } wi ? Units.FormatDuration(wi) : null, ChangeKind.Live);
+        Compare("verify.window", v.Window, w.Window, ChangeKind.Live);
+        Compare("verify.level", v.Level, w.Level, ChangeKind.Live);
+        Compare("verify.concurrency", v.Concurrency, w.Concurrency, ChangeKind.Live);
+        Compare("alarms.command", old.Alarms.Command, @new.Alarms.Command, ChangeKind.Live);
+        Compare("alarms.webhook", old.Alarms.Webhook, @new.Alarms.Webhook, ChangeKind.Live);
+        Compare("alarms.timeout", Units.FormatDuration(old.Alarms.Timeout), Units.FormatDuration(@new.Alarms.Timeout), ChangeKind.Live);
+        Compare("metrics_listen", old.MetricsListen, @new.MetricsListen, ChangeKind.Remount);
         var (rc, rn) = (old.Recall, @new.Recall);
         Compare("recall.deny_commands", List(rc.DenyCommands), List(rn.DenyCommands), ChangeKind.Live);
         Compare("recall.deny_uids", List(rc.DenyUids), List(rn.DenyUids), ChangeKind.Live);

@@ -74,7 +74,7 @@ internal static partial class PolicyReader
         return schedule;
     }
 
-    private static TimeWindow? ReadWindow(YamlSection s)
+    internal static TimeWindow? ReadWindow(YamlSection s)
     {
         var text = s.String("window");
         if (text is null) return null;

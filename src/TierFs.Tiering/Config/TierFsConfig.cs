@@ -12,6 +12,12 @@ public sealed record TierFsConfig
     public ScheduleConfig Schedule { get; init; } = new();
     /// <summary>The log level (`log_level`); null: the mount's --log-level.</summary>
     public Common.LogLevel? LogLevel { get; init; }
+    /// <summary>The daemon's scheduled verify (`verify`).</summary>
+    public VerifyConfig Verify { get; init; } = new();
+    /// <summary>What an alarm also does (`alarms`: a command, a webhook).</summary>
+    public AlarmConfig Alarms { get; init; } = new();
+    /// <summary>Where the Prometheus endpoint and the status page listen (`metrics_listen`, HOST:PORT); null: off.</summary>
+    public string? MetricsListen { get; init; }
     public NodeConfig Node { get; init; } = new();
     /// <summary>The other management node; null: this node keeps its log alone.</summary>
     public PeerConfig? Peer { get; init; }

@@ -5,7 +5,7 @@ namespace TierFs.Tiering.Control;
 /// What a `tierfs` command asks the mount process to do: an operation on files
 /// (state|archive|release|migrate|recall), or one of the daemon's (scan, policy list|run, status).
 /// </summary>
-public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status, Reload, Check, Resolve, Sync }
+public enum TierOp { State, Archive, Release, Migrate, Recall, Scan, PolicyList, PolicyRun, Status, Reload, Check, Resolve, Verify, Alarms, Sync }
 
 /// <summary>Which version of a stub changed behind the mount `tierfs resolve` keeps.</summary>
 public enum ResolveChoice { None, KeepLocal, KeepRemote }
@@ -19,19 +19,23 @@ public enum ResolveChoice { None, KeepLocal, KeepRemote }
 /// no paths: PolicyRun runs <paramref name="Policy"/> (all when null), only planning with
 /// <paramref name="DryRun"/>, taking files that wait for a retry at once with <paramref name="RetryNow"/>;
 /// Scan uses <paramref name="Threads"/> (0: the default). Reload reads the mount's configuration again.
+/// Verify checks the files under <paramref name="Paths"/> (all when empty) at <paramref name="Level"/>, fixing
+/// what it safely can with <paramref name="Repair"/> (only saying what it would with <paramref name="DryRun"/>);
+/// Alarms lists the open alarms, or acknowledges alarm <paramref name="Ack"/>.
 /// </summary>
 public sealed record ControlRequest(TierOp Op, IReadOnlyList<string> Paths, bool Recursive,
     TierFlags SetFlags = TierFlags.None, TierFlags ClearFlags = TierFlags.None,
     string? Policy = null, bool DryRun = false, int Threads = 0, bool RetryNow = false,
-    bool? Lost = null, ResolveChoice Resolve = ResolveChoice.None, bool Force = false)
+    bool? Lost = null, ResolveChoice Resolve = ResolveChoice.None, bool Force = false,
+    VerifyLevel Level = VerifyLevel.Object, bool Repair = false, long Ack = 0)
 {
     /// <summary>Who asked, as the kernel says (set by the control server, never read from the wire); null inside the daemon.</summary>
     public Caller? Caller { get; init; }
 
-    /// <summary>An operation of the mount as a whole (scan, policies, status, reload, sync), not on named files.</summary>
+    /// <summary>An operation of the mount as a whole (scan, policies, status, reload, verify, alarms, sync), not on named files.</summary>
     public bool IsDaemonOp => IsDaemon(Op);
 
-    public static bool IsDaemon(TierOp op) => op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status or TierOp.Reload or TierOp.Sync;
+    public static bool IsDaemon(TierOp op) => op is TierOp.Scan or TierOp.PolicyList or TierOp.PolicyRun or TierOp.Status or TierOp.Reload or TierOp.Verify or TierOp.Alarms or TierOp.Sync;
 }
 
 /// <summary>

@@ -38,6 +38,9 @@ public static class ControlProtocol
         if (request.Lost is { } lost) w.WriteBoolean("lost", lost);
         if (request.Resolve != ResolveChoice.None) w.WriteString("resolve", ResolveName(request.Resolve));
         if (request.Force) w.WriteBoolean("force", true);
+        if (request.Op == TierOp.Verify) w.WriteString("level", VerifyLevels.Name(request.Level));
+        if (request.Repair) w.WriteBoolean("repair", true);
+        if (request.Ack != 0) w.WriteNumber("ack", request.Ack);
     });
 
     private static string ResolveName(ResolveChoice c) => c == ResolveChoice.KeepLocal ? "keep-local" : "keep-remote";
@@ -121,7 +124,15 @@ public static class ControlProtocol
         };
         if ((resolve != ResolveChoice.None) != (op == TierOp.Resolve)) throw new ControlException("resolve needs a choice, and only resolve takes one");
         var force = root.TryGetProperty("force", out var fo) && fo.ValueKind == JsonValueKind.True;
-        return new ControlRequest(op, list, recursive, set, clear, policy, dryRun, threads, retryNow, lost, resolve, force);
+        var level = OptionalString(root, "level") is { } word
+            ? VerifyLevels.Parse(word) ?? throw new ControlException($"unknown verify level \"{word}\" (expected meta, object or data)")
+            : VerifyLevel.Object;
+        var repair = root.TryGetProperty("repair", out var rp) && rp.ValueKind == JsonValueKind.True;
+        if (repair && op != TierOp.Verify) throw new ControlException("only verify repairs");
+        long ack = 0;
+        if (root.TryGetProperty("ack", out var a) && !(a.ValueKind == JsonValueKind.Number && a.TryGetInt64(out ack) && ack > 0))
+            throw new ControlException("\"ack\" must be an alarm id (a positive number)");
+        return new ControlRequest(op, list, recursive, set, clear, policy, dryRun, threads, retryNow, lost, resolve, force, level, repair, ack);
     }
 
     public static byte[] EncodeMessage(ControlMessage message)

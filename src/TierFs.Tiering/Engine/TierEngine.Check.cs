@@ -23,7 +23,7 @@ public sealed partial class TierEngine
             var record = StubStore.Read(f.PathFd);
             if (record is null || !record.HasArchive) return null; // nothing archived: nothing to check
             if (record.IsForeign(_remoteId)) return Foreign(record);
-            var problem = await RemoteCopyProblemAsync(record, ct).ConfigureAwait(false);
+            var problem = (await RemoteCopyProblemAsync(record, ct).ConfigureAwait(false))?.Message;
             StubRecord? changed = (record.State, problem) switch
             {
                 (StubRecord.StateReleased, not null) => record with { State = StubRecord.StateLost },

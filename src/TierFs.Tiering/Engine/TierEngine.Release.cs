@@ -27,7 +27,7 @@ public sealed partial class TierEngine
             if (record.StateFor((long)st.Size, StubStore.Ns(st.Mtime)) != TierState.Archived)
                 return "changed since it was archived (dirty); archive it again first";
             if (_mount.OpenHandles(f.Key) > 0) return "in use (open through the mount); try again later";
-            if (await RemoteCopyProblemAsync(record, ct).ConfigureAwait(false) is { } problem)
+            if ((await RemoteCopyProblemAsync(record, ct).ConfigureAwait(false))?.Message is { } problem)
             {
                 // The archive is no copy: the next archive (or migrate) uploads the file again.
                 var stale = record with { Dirty = true };
@@ -68,18 +68,19 @@ public sealed partial class TierEngine
     }
 
     /// <summary>
-    /// Whether the remote copy a record names is there as archived: null when it is, else why not.
+    /// Whether the remote copy a record names is there as archived: null when it is, else what is wrong.
     /// Throws <see cref="Remote.RemoteException"/> when the remote cannot say (unreachable): nothing is concluded then.
     /// </summary>
-    private async Task<string?> RemoteCopyProblemAsync(StubRecord record, CancellationToken ct)
+    private async Task<RemoteCopyProblem?> RemoteCopyProblemAsync(StubRecord record, CancellationToken ct)
     {
         var head = await _remote.HeadAsync(record.ObjectKey!, ct).ConfigureAwait(false);
-        if (head is null) return $"its remote copy {record.ObjectKey} is missing";
-        if (head.Length != record.Size) return $"its remote copy {record.ObjectKey} has {head.Length} bytes, not the {record.Size} archived";
+        if (head is null) return new(RemoteCopyProblemKind.Missing, $"its remote copy {record.ObjectKey} is missing");
+        if (head.Length != record.Size)
+            return new(RemoteCopyProblemKind.SizeDiffers, $"its remote copy {record.ObjectKey} has {head.Length} bytes, not the {record.Size} archived");
         if (record.ETag is not null && head.ETag is not null && head.ETag != record.ETag)
-            return $"its remote copy {record.ObjectKey} was replaced (ETag {head.ETag}, archived as {record.ETag})";
+            return new(RemoteCopyProblemKind.Replaced, $"its remote copy {record.ObjectKey} was replaced (ETag {head.ETag}, archived as {record.ETag})");
         if (head.Attributes.TryGetValue("file_id", out var id) && id != record.FileId)
-            return $"its remote copy {record.ObjectKey} belongs to another file ({id})";
+            return new(RemoteCopyProblemKind.OtherFile, $"its remote copy {record.ObjectKey} belongs to another file ({id})");
         return null;
     }
 

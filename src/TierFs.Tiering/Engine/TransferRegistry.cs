@@ -49,6 +49,22 @@ public sealed class TransferRegistry
     public IReadOnlyList<TransferView> Snapshot() =>
         _active.Values.Select(e => e.View()).OrderByDescending(t => t.Total).ThenBy(t => t.Path, StringComparer.Ordinal).ToList();
 
+    /// <summary>
+    /// Waits until every transfer under way now has ended (those begun later are not waited for),
+    /// at most <paramref name="limit"/>; false when some were still under way then.
+    /// </summary>
+    public async Task<bool> WaitForCurrentAsync(TimeSpan limit, CancellationToken ct)
+    {
+        var now = _active.ToArray();
+        var deadline = DateTime.UtcNow + limit;
+        while (now.Any(t => _active.TryGetValue(t.Key, out var e) && ReferenceEquals(e, t.Value)))
+        {
+            if (DateTime.UtcNow >= deadline) return false;
+            await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
+        }
+        return true;
+    }
+
     internal sealed class Entry(string path, string activity, long total, string? by)
     {
         private long _done;

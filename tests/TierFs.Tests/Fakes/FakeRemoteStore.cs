@@ -223,6 +223,15 @@ public sealed class FakeRemoteStore : IRemoteStore
         }
     }
 
+    public async IAsyncEnumerable<RemoteObjectInfo> ListManifestsAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
+    {
+        RemoteKey.ValidateListPrefix(keyPrefix);
+        await Enter(FakeOp.List, keyPrefix, ct);
+        foreach (var key in AllKeys)
+            if (PartManifest.DataKeyOf(key) is { } data && data.StartsWith(keyPrefix, StringComparison.Ordinal) && _objects.TryGetValue(key, out var o))
+                yield return Info(key, o) with { Key = data, Attributes = ObjectAttributes.None, PartSize = null };
+    }
+
     public async Task<byte[]?> GetSmallAsync(string key, int maxBytes, CancellationToken ct)
     {
         RemoteKey.Validate(key);

@@ -168,6 +168,34 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Manifests_are_listed_apart_by_their_objects_key_also_when_the_object_is_gone()
+    {
+        await Upload("d/x/1", RandomBytes((int)PartSize * 2 + 5)); // three parts: a manifest
+        await Upload("d/x/2", RandomBytes(5)); // one part: none
+        Assert.Equal(["d/x/1", "d/x/2"], await Keys("d/"));
+        Assert.Equal(["d/x/1"], await ManifestKeys("d/"));
+
+        var data = Path.Combine(_archive, "tierfs", "d", "x", "1");
+        Assert.True(File.Exists(data), data);
+        File.Delete(data);
+        Assert.Equal(["d/x/2"], await Keys("d/"));
+        Assert.Equal(["d/x/1"], await ManifestKeys("d/"));
+        Assert.Equal(["d/x/1"], await ManifestKeys("d/x/1"));
+        Assert.Empty(await ManifestKeys("d/x/2"));
+        Assert.Empty(await ManifestKeys("e/"));
+
+        await _store.DeleteAsync("d/x/1", Ct); // the object's deletion takes its manifest
+        Assert.Empty(await ManifestKeys("d/"));
+    }
+
+    private async Task<List<string>> ManifestKeys(string prefix)
+    {
+        var keys = new List<string>();
+        await foreach (var o in _store.ListManifestsAsync(prefix, Ct)) keys.Add(o.Key);
+        return keys;
+    }
+
+    [Fact]
     public async Task Delete_removes_the_object_its_sidecar_and_empty_directories()
     {
         await Upload("x/y/z", RandomBytes(3));

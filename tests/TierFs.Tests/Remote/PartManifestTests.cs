@@ -11,6 +11,11 @@ public sealed class PartManifestTests
         Assert.Equal("data/ab/abc/.tierfs-parts.1.00ff", PartManifest.KeyFor("data/ab/abc/1.00ff"));
         Assert.Equal(".tierfs-parts.top", PartManifest.KeyFor("top"));
         Assert.Throws<ArgumentException>(() => RemoteKey.Validate(PartManifest.KeyFor("a/b"))); // no caller can name one
+        Assert.Equal("data/ab/abc/1.00ff", PartManifest.DataKeyOf("data/ab/abc/.tierfs-parts.1.00ff"));
+        Assert.Equal("top", PartManifest.DataKeyOf(".tierfs-parts.top"));
+        Assert.Null(PartManifest.DataKeyOf("data/ab/abc/1.00ff"));
+        Assert.Null(PartManifest.DataKeyOf("data/.tierfs-meta.x"));
+        Assert.Null(PartManifest.DataKeyOf("data/.tierfs-parts."));
     }
 
     [Fact]

@@ -21,6 +21,20 @@ public class TransferRegistryTests
     }
 
     [Fact]
+    public async Task Waiting_for_the_transfers_under_way_ends_when_they_end_and_not_with_later_ones()
+    {
+        var registry = new TransferRegistry();
+        var first = registry.Begin(new FileKey(1, 1), "a", "archiving", 10);
+        var wait = registry.WaitForCurrentAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        using var later = registry.Begin(new FileKey(1, 2), "b", "archiving", 10);
+        Assert.False(wait.IsCompleted);
+        first.Dispose();
+        Assert.True(await wait.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(await registry.WaitForCurrentAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None)); // the later one is under way
+        Assert.True(await new TransferRegistry().WaitForCurrentAsync(TimeSpan.Zero, CancellationToken.None));
+    }
+
+    [Fact]
     public void Ending_an_old_transfer_does_not_drop_a_newer_one_of_the_same_file()
     {
         var registry = new TransferRegistry();

@@ -3,6 +3,8 @@ using System.Text.Json;
 using TierFs.Cli.Commands.Query;
 using TierFs.Cli.Commands.Tier;
 
+using TierFs.Ops.Report;
+
 namespace TierFs.Cli.Commands.Report;
 
 /// <summary>Prints a <see cref="MountReport"/>: sections of aligned columns with human sizes, or one JSON object with exact numbers.</summary>

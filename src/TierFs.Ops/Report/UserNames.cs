@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TierFs.Cli.Commands.Report;
+namespace TierFs.Ops.Report;
 
 /// <summary>uid → user name through the system's user database (getpwuid_r, so NSS sources such as LDAP count).</summary>
 public static partial class UserNames

@@ -2,7 +2,7 @@ using TierFs.Records;
 using System.Globalization;
 using TierFs.Index;
 
-namespace TierFs.Cli.Commands.Report;
+namespace TierFs.Ops.Report;
 
 public sealed record StateTotal(string State, long Files, long Bytes, long OnDisk);
 
@@ -14,13 +14,13 @@ public sealed record PairTotal(string? Pair, long Objects, long Bytes);
 
 public sealed record DeleteQueue(long Count, long DueNow, DateTimeOffset? OldestDue);
 
+public sealed record LastScan(long Generation, DateTimeOffset Started, DateTimeOffset Finished, long Entries);
+
 /// <summary>Recalls of one user or one command in the report's period: how many, how many failed, the bytes that landed, the time they took.</summary>
 public sealed record RecallTotal(string Who, long? Uid, long Recalls, long Failed, long Bytes, TimeSpan Took);
 
 /// <summary>The recalls section: since when, by user, by command.</summary>
 public sealed record RecallSummary(DateTimeOffset Since, IReadOnlyList<RecallTotal> ByUser, IReadOnlyList<RecallTotal> ByCommand);
-
-public sealed record LastScan(long Generation, DateTimeOffset Started, DateTimeOffset Finished, long Entries);
 
 /// <summary>
 /// What tierfs report shows, read from the index in a few aggregate queries. Files are regular
@@ -47,24 +47,13 @@ public sealed record MountReport(
 
     public static MountReport Collect(ReadOnlyIndex index, int depth, int top, DateTimeOffset now, DateTimeOffset? recallsSince = null)
     {
-        var states = Rows(index, "SELECT state, count(*), coalesce(sum(size), 0), coalesce(sum(blocks), 0) * 512 FROM files WHERE type = 'f' GROUP BY state")
-            .ToDictionary(r => (string)r[0]!, r => new StateTotal((string)r[0]!, (long)r[1]!, (long)r[2]!, (long)r[3]!));
         var owners = Rows(index, "SELECT uid, count(*), coalesce(sum(size), 0) FROM entries WHERE type = 'f' AND parent_id >= 0 GROUP BY uid ORDER BY 3 DESC, 1")
             .Select(r => new OwnerTotal((long)r[0]!, UserNames.Of((long)r[0]!), (long)r[1]!, (long)r[2]!)).ToList();
-        var remote = Rows(index, "SELECT pair, count(*), coalesce(sum(size), 0) FROM tier WHERE object_key IS NOT NULL GROUP BY pair ORDER BY pair")
-            .Select(r => new PairTotal((string?)r[0], (long)r[1]!, (long)r[2]!)).ToList();
-        var deletes = Rows(index, $"SELECT count(*), min(due), coalesce(sum(due <= {now.ToUnixTimeMilliseconds()}), 0) FROM pending_deletes").Single();
-        var scan = Rows(index, "SELECT gen, started, finished, entries FROM scans ORDER BY gen DESC LIMIT 1")
-            .Select(r => new LastScan((long)r[0]!, Time((long)r[1]!), Time((long)r[2]!), (long)r[3]!)).SingleOrDefault();
         return new MountReport(
-            index.Path, index.SchemaVersion, scan,
-            AllStates.Select(s => states.GetValueOrDefault(s) ?? new StateTotal(s, 0, 0, 0))
-                .Concat(states.Values.Where(s => !AllStates.Contains(s.State))).ToList(),
-            owners, depth, DirectoriesAt(index, depth, top), remote,
-            new DeleteQueue((long)deletes[0]!, (long)deletes[2]!, deletes[1] is long due ? Time(due) : null),
+            index.Path, index.SchemaVersion, LastScanOf(index), StateTotals(index),
+            owners, depth, DirectoriesAt(index, depth, top), RemoteTotals(index), DeleteQueueOf(index, now),
             index.SchemaVersion >= RecallsSchema ? RecallsSince(index, recallsSince ?? now.AddDays(-7)) : null);
     }
-
     // Recalls asked for from `since` on, summed by uid and by command; most bytes first.
     private static RecallSummary RecallsSince(ReadOnlyIndex index, DateTimeOffset since)
     {
@@ -78,6 +67,30 @@ public sealed record MountReport(
             By("uid").Select(r => Total(r, UserNames.Of((long)r[0]!) ?? "?", (long)r[0]!)).ToList(),
             By("command").Select(r => Total(r, (string)r[0]!, null)).ToList());
     }
+
+    /// <summary>Regular files by state (every state, zeros included): what the report, the metrics and the status page show.</summary>
+    public static IReadOnlyList<StateTotal> StateTotals(ReadOnlyIndex index)
+    {
+        var states = Rows(index, "SELECT state, count(*), coalesce(sum(size), 0), coalesce(sum(blocks), 0) * 512 FROM files WHERE type = 'f' GROUP BY state")
+            .ToDictionary(r => (string)r[0]!, r => new StateTotal((string)r[0]!, (long)r[1]!, (long)r[2]!, (long)r[3]!));
+        return AllStates.Select(s => states.GetValueOrDefault(s) ?? new StateTotal(s, 0, 0, 0))
+            .Concat(states.Values.Where(s => !AllStates.Contains(s.State))).ToList();
+    }
+
+    /// <summary>What the remote tier holds by the records (objects of archived and released files), by pair.</summary>
+    public static IReadOnlyList<PairTotal> RemoteTotals(ReadOnlyIndex index) =>
+        Rows(index, "SELECT pair, count(*), coalesce(sum(size), 0) FROM tier WHERE object_key IS NOT NULL GROUP BY pair ORDER BY pair")
+            .Select(r => new PairTotal((string?)r[0], (long)r[1]!, (long)r[2]!)).ToList();
+
+    public static DeleteQueue DeleteQueueOf(ReadOnlyIndex index, DateTimeOffset now)
+    {
+        var deletes = Rows(index, $"SELECT count(*), min(due), coalesce(sum(due <= {now.ToUnixTimeMilliseconds()}), 0) FROM pending_deletes").Single();
+        return new DeleteQueue((long)deletes[0]!, (long)deletes[2]!, deletes[1] is long due ? Time(due) : null);
+    }
+
+    public static LastScan? LastScanOf(ReadOnlyIndex index) =>
+        Rows(index, "SELECT gen, started, finished, entries FROM scans ORDER BY gen DESC LIMIT 1")
+            .Select(r => new LastScan((long)r[0]!, Time((long)r[1]!), Time((long)r[2]!), (long)r[3]!)).SingleOrDefault();
 
     // Each directory at the given depth with the files of every directory below it: the CTE
     // pairs every directory with its ancestor at that depth, the second part sums files per parent.
