@@ -29,6 +29,7 @@ public sealed class MeteredJournal(ITierJournal inner, TierMetrics metrics) : IT
     }
 
     public IEnumerable<(FileKey Key, StubRecord Record, string? Path)> Load() => inner.Load();
+    public void Recalled(RecallEntry entry) => inner.Recalled(entry);
     public void EnqueueDelete(string objectKey, DateTimeOffset due, string reason, string fileId, string remote) => inner.EnqueueDelete(objectKey, due, reason, fileId, remote);
     public IReadOnlyList<(string ObjectKey, string? FileId, int Attempts)> DueDeletes(DateTimeOffset now, int limit, string remote) => inner.DueDeletes(now, limit, remote);
     public string? ReferenceTo(string objectKey, string? fileId) => inner.ReferenceTo(objectKey, fileId);
