@@ -63,6 +63,10 @@ public sealed class OpsWebTests(S3ServerFixture fixture) : IClassFixture<S3Serve
         return values;
     }
 
+    // The recalls section names its period's start (now minus 7 days): it moves with every call.
+    private static string WithoutRecalls(JsonElement report) =>
+        string.Join(",", report.EnumerateObject().Where(p => p.Name != "recalls").Select(p => p.ToString()));
+
     [Fact]
     public void The_metrics_endpoint_shows_the_numbers_of_tierfs_report()
     {
@@ -76,7 +80,7 @@ public sealed class OpsWebTests(S3ServerFixture fixture) : IClassFixture<S3Serve
         {
             report = Report(m.MountPoint);
             metrics = Scrape(port);
-            return report.GetRawText() == Report(m.MountPoint).GetRawText();
+            return WithoutRecalls(report) == WithoutRecalls(Report(m.MountPoint));
         }, TimeSpan.FromSeconds(30)));
 
         foreach (var s in report.GetProperty("states").EnumerateArray())

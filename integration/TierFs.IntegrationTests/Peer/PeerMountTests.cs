@@ -105,7 +105,7 @@ public sealed class PeerMountTests : IDisposable
             var metrics = Get("/metrics").Split('\n');
             return metrics.Contains("tierfs_peer_configured 1") && metrics.Contains("tierfs_peer_up 1") &&
                    metrics.Contains("tierfs_peer_lag_entries{direction=\"to_peer\"} 0");
-        }, TimeSpan.FromSeconds(20)), Get("/metrics"));
+        }, TimeSpan.FromSeconds(60)), Get("/metrics"));
         var page = Get("/");
         Assert.Contains($"east-b (http://127.0.0.1:{_portB}/): reachable since", page);
 
