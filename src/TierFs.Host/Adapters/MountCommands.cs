@@ -10,12 +10,20 @@ namespace TierFs.Host.Adapters;
 /// daemon, verify and alarms to the operator's view, reload to the reloader. A read-only mount (-o ro)
 /// refuses to archive, release, migrate, check or resolve files, to change their flags or lost mark,
 /// and to repair after a verify: it changes nothing but what a read needs (a stub is still recalled
-/// when opened, and by `tierfs recall`).
+/// when opened, and by `tierfs recall`). Every request ends with the index committed
+/// (<paramref name="commit"/>): the commands that read the index (`tierfs log`, `query`, `report`)
+/// see what the one before them did.
 /// </summary>
-public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, ITierCommands ops, ConfigReloader reloader, bool readOnly, Func<object?>? peer = null,
-    MetaSyncService? sync = null) : ITierCommands
+public sealed class MountCommands(ITierCommands engine, ITierCommands daemon, ITierCommands ops, ConfigReloader reloader, bool readOnly, Action commit,
+    Func<object?>? peer = null, MetaSyncService? sync = null) : ITierCommands
 {
     public async Task RunAsync(ControlRequest request, IControlSink sink, CancellationToken ct)
+    {
+        try { await DispatchAsync(request, sink, ct).ConfigureAwait(false); }
+        finally { commit(); }
+    }
+
+    private async Task DispatchAsync(ControlRequest request, IControlSink sink, CancellationToken ct)
     {
         if (request.Op == TierOp.Sync)
         {

@@ -317,6 +317,27 @@ public sealed partial class TierEngine : IDisposable
     public void Unlinked(FileKey key)
     {
         if (!Cache.TryGet(key, out var record)) return;
+        Forget(key, record);
+    }
+
+    /// <summary>
+    /// After a record was written under the file's lock (archived, released, recalled): if the file
+    /// lost its last name meanwhile, the unlink saw the record before (or none), and the one written
+    /// now must not outlive the file, nor its object stay on the remote for ever. Written first,
+    /// checked after: an unlink that comes later forgets the record itself.
+    /// </summary>
+    private void ForgetIfUnlinked(int fd, FileKey key)
+    {
+        StatX st;
+        try { st = StubStore.Stat(fd); }
+        catch (IOException) { return; }
+        if (st.Nlink != 0 || !Cache.TryGet(key, out var record)) return;
+        Log.Info(Source, $"{KnownPath(key, null) ?? key.ToString()}: unlinked while it was being worked on; its record and remote copy go");
+        Forget(key, record);
+    }
+
+    private void Forget(FileKey key, StubRecord record)
+    {
         Cache.Remove(key);
         _paths.TryRemove(key, out _);
         _journal.Forgotten(key);

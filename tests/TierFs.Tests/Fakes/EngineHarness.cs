@@ -104,7 +104,7 @@ public sealed class EngineHarness : IDisposable
         Directory.Delete(Root, recursive: true);
     }
 
-    private static unsafe int OpenPath(string path)
+    public static unsafe int OpenPath(string path)
     {
         fixed (byte* p = Encoding.UTF8.GetBytes(path + "\0"))
         {

@@ -195,6 +195,58 @@ public sealed class TierEngineTests
         Assert.Empty(h.Journal.Deletes);
     }
 
+    [Theory]
+    [InlineData(FakeOp.Head, "release")] // the release confirms the remote copy first
+    [InlineData(FakeOp.Download, "recall")] // `tierfs recall` downloads the object whole
+    [InlineData(FakeOp.ReadRange, "open")] // an open's streaming recall reads its parts
+    public async Task A_file_unlinked_while_it_is_released_or_recalled_keeps_no_record_and_its_object_goes(FakeOp during, string how)
+    {
+        using var h = new EngineHarness();
+        h.Write("a.bin", Bytes(Size));
+        Assert.True((await h.Run(how == "release" ? TierOp.Archive : TierOp.Migrate, "a.bin")).Ok);
+        var key = h.Key("a.bin");
+        var objectKey = h.Record("a.bin")!.ObjectKey!;
+
+        // The last name goes while the engine works on the file, as an unlink through the mount does it:
+        // the name first, then the engine is told.
+        var unlinked = 0;
+        h.Remote.Hang = (o, k) =>
+        {
+            if (o == during && k == objectKey && Interlocked.Exchange(ref unlinked, 1) == 0)
+            {
+                File.Delete(h.PathOf("a.bin"));
+                h.Engine.Unlinked(key);
+            }
+            return false;
+        };
+        if (how == "open")
+        {
+            var fd = EngineHarness.OpenPath(h.PathOf("a.bin"));
+            try
+            {
+                Assert.Equal(0, await h.Engine.MakeLocalLater(fd, key, StubStore.Stat(fd), streaming: true));
+                Await.Until(() => h.Engine.RecallsSharing(key) == 0, Bound, "the streaming recall's end");
+            }
+            finally
+            {
+                Libc.Close(fd);
+            }
+        }
+        else
+        {
+            var r = await h.Run(how == "release" ? TierOp.Release : TierOp.Recall, "a.bin");
+            Assert.True(r.Ok, r.Error);
+        }
+        Assert.Equal(1, unlinked);
+
+        // Neither the record nor the object outlives the file.
+        Assert.False(h.Journal.Records.ContainsKey(key), $"a record of the unlinked file is left: {h.Journal.Records.GetValueOrDefault(key).Record}");
+        Assert.Equal([objectKey], h.Journal.Deletes.Select(d => d.ObjectKey).Distinct());
+        await new RemoteDeleter(h.Remote, h.Journal, TimeSpan.FromSeconds(1)).RunOnceAsync(default);
+        Assert.DoesNotContain(objectKey, h.Remote.AllKeys);
+        Assert.Empty(h.Journal.Deletes);
+    }
+
     [Fact]
     public async Task Every_path_that_lets_an_object_go_takes_its_part_manifest_along()
     {
