@@ -1,6 +1,15 @@
 # Shared by the benchmark scripts (sourced, not run): messages, the wait for a quiet machine,
 # a private copy of the build under test, and watching mounts and processes go away.
 
+# The defaults every script shares (a script may set its own before sourcing this; HERE is its directory).
+REPO=${REPO:-$(cd "$HERE/../.." && pwd)}
+TIERFS=${TIERFS:-$REPO/src/TierFs.Cli/bin/Release/net10.0/tierfs}
+S3RVER=${S3RVER:-$REPO/integration/node_modules/.bin/s3rver}
+BENCH_DIR=${BENCH_DIR:-/var/tmp}
+REPS=${REPS:-5}
+QUIET_WAIT=${QUIET_WAIT:-30}
+RESULTS=${RESULTS:-$HERE/results}
+
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 log() { echo "[$(date +%T)] $*" >&2; }
 
@@ -53,4 +62,40 @@ wait_gone() { # PID SECONDS
     local i
     for ((i = 0; i < $2 * 10; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
     return 1
+}
+
+# Starts the test S3 server (sets S3RVER_PID) on 127.0.0.1:PORT with BUCKET, storing in DIR, and
+# waits until it listens. s3rver 3.7 makes ListObjectsV2 continuation tokens with DES, which
+# Node.js on OpenSSL 3 has only in its legacy provider: without it a truncated listing (the mount's
+# remote check, MaxKeys=1) answers 500.
+start_s3rver() { # DIR PORT BUCKET OUTFILE
+    local i
+    export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+    if (($(node -p 'process.versions.openssl.split(".")[0]' 2>/dev/null || echo 0) >= 3)) && [[ ${NODE_OPTIONS:-} != *--openssl-legacy-provider* ]]; then
+        export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--openssl-legacy-provider"
+    fi
+    "$S3RVER" -d "$1" -p "$2" -a 127.0.0.1 --configure-bucket "$3" --silent >"$4" 2>&1 &
+    S3RVER_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
+        kill -0 "$S3RVER_PID" 2>/dev/null || die "s3rver exited: $(tail -5 "$4")"
+        sleep 0.1
+    done
+    die "s3rver does not listen on $2"
+}
+
+# What every mounting benchmark needs: root, s3rver, a build, a disk-backed BENCH_DIR, a free PORT (sets it).
+require_mount_bench() {
+    [[ $(id -u) == 0 ]] || die "run as root (FUSE mount)"
+    [[ -x $S3RVER ]] || die "$S3RVER is missing: cd $REPO/integration && npm ci"
+    [[ -x $TIERFS ]] || die "$TIERFS is missing: build first (cd $REPO && dotnet build TierFs.sln -c Release)"
+    local fstype
+    fstype=$(findmnt -n -o FSTYPE --target "$BENCH_DIR") || die "cannot find the filesystem of $BENCH_DIR"
+    [[ $fstype != tmpfs && $fstype != ramfs ]] || die "$BENCH_DIR is $fstype: set BENCH_DIR to a disk-backed directory"
+    if [[ -z ${PORT:-} ]]; then
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            PORT=$((20000 + RANDOM % 20000))
+            ss -Hltn "sport = :$PORT" | grep -q . || break
+        done
+    fi
 }

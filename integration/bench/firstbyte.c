@@ -2,11 +2,12 @@
  * firstbyte: open-to-first-byte latency of a file (for a TierFs stub: the open triggers the recall).
  * Used by integration/bench/tier-run.sh.
  *
- *   firstbyte FILE [BYTES]
+ *   firstbyte FILE [BYTES [OFFSET]]
  *
- * Takes CLOCK_MONOTONIC just before open(2), after open returns, and after the first read(2) of
- * BYTES (default 4096) returns data; prints "open_s=X first_byte_s=Y" (both from before the open),
- * then closes without reading further. Exit 2 on any error (or a read returning no data).
+ * Takes CLOCK_MONOTONIC just before open(2), after open returns, and after the first pread(2) of
+ * BYTES (default 4096) at OFFSET (default 0; negative: that many bytes before the end, so -4096 is
+ * the last 4 KiB) returns data; prints "open_s=X first_byte_s=Y" (both from before the open), then
+ * closes without reading further. Exit 2 on any error (or a read returning no data).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,11 +28,12 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: firstbyte FILE [BYTES]\n");
+    if (argc < 2 || argc > 4) {
+        fprintf(stderr, "usage: firstbyte FILE [BYTES [OFFSET]]\n");
         return 2;
     }
-    size_t size = argc == 3 ? (size_t)strtoul(argv[2], NULL, 10) : 4096;
+    size_t size = argc >= 3 ? (size_t)strtoul(argv[2], NULL, 10) : 4096;
+    long long offset = argc == 4 ? strtoll(argv[3], NULL, 10) : 0;
     if (size == 0) size = 1;
     char *buf = malloc(size);
     if (!buf) return 2;
@@ -42,7 +45,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "firstbyte: open %s: %s\n", argv[1], strerror(errno));
         return 2;
     }
-    ssize_t n = read(fd, buf, size);
+    if (offset < 0) {
+        struct stat st;
+        if (fstat(fd, &st) != 0 || st.st_size + offset < 0) {
+            fprintf(stderr, "firstbyte: %s is shorter than %lld bytes\n", argv[1], -offset);
+            return 2;
+        }
+        offset += st.st_size; /* stat is the stub's own: no recall needed for it */
+    }
+    ssize_t n = pread(fd, buf, size, (off_t)offset);
     double t2 = now();
     if (n <= 0) {
         fprintf(stderr, "firstbyte: read %s: %s\n", argv[1], n == 0 ? "end of file" : strerror(errno));

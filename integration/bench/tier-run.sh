@@ -22,18 +22,11 @@
 set -Eeuo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-TIERFS=${TIERFS:-$REPO/src/TierFs.Cli/bin/Release/net10.0/tierfs}
-S3RVER=${S3RVER:-$REPO/integration/node_modules/.bin/s3rver}
-BENCH_DIR=${BENCH_DIR:-/var/tmp}
-REPS=${REPS:-5}
 SIZE_MIB=${SIZE_MIB:-1024}
 PART_SIZE=${PART_SIZE:-16M}
 CONCURRENCY=${CONCURRENCY:-4}
-QUIET_WAIT=${QUIET_WAIT:-30}
 PHASES=${PHASES:-recall migrate}
 PRETOUCH_MIB=${PRETOUCH_MIB:-2047}
-RESULTS=$HERE/results
 BUCKET=tierbench
 PREFIX=p/
 
@@ -54,19 +47,10 @@ PART_BYTES=$(bytes_of "$PART_SIZE")
 command -v gcc >/dev/null || die "gcc is missing (apt-get install gcc)"
 command -v dotnet >/dev/null || die "dotnet is missing"
 command -v node >/dev/null || die "node is missing"
-[[ -x $S3RVER ]] || die "$S3RVER is missing: cd $REPO/integration && npm ci"
-[[ -x $TIERFS ]] || die "$TIERFS is missing: build first (cd $REPO && dotnet build TierFs.sln -c Release)"
-fstype=$(findmnt -n -o FSTYPE --target "$BENCH_DIR") || die "cannot find the filesystem of $BENCH_DIR"
-[[ $fstype != tmpfs && $fstype != ramfs ]] || die "$BENCH_DIR is $fstype: set BENCH_DIR to a disk-backed directory"
+require_mount_bench
 need_mib=$((SIZE_MIB * 9 + 512)) # source, stub, migrated file, peer file; s3rver: stub object, uploads, their parts
 avail_mib=$(( $(df -Pk "$BENCH_DIR" | awk 'NR==2 {print $4}') / 1024 ))
 (( avail_mib > need_mib )) || die "$BENCH_DIR has $avail_mib MiB free, needs about $need_mib MiB"
-if [[ -z ${PORT:-} ]]; then
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-        PORT=$((20000 + RANDOM % 20000))
-        ss -Hltn "sport = :$PORT" | grep -q . || break
-    done
-fi
 
 ROOT=$(mktemp -d "$BENCH_DIR/tierfs-tierbench.XXXXXX")
 S3DIR=$ROOT/s3
@@ -147,22 +131,8 @@ tb() { DOTNET_TieredCompilation=0 "$ROOT/tierbench/tierbench" "$@"; }
 gcc -O2 -Wall -o "$ROOT/firstbyte" "$HERE/firstbyte.c" || die "cannot compile firstbyte.c"
 
 # ---------------------------------------------------------------- s3rver and the mount
-export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
 ENDPOINT=http://127.0.0.1:$PORT
-# s3rver 3.7 makes ListObjectsV2 continuation tokens with DES, which Node.js on OpenSSL 3 has only
-# in its legacy provider: without it a truncated listing (the mount's remote check, MaxKeys=1, over
-# the data object and its part manifest) answers 500 and the remount fails (as in the test harness).
-if (($(node -p 'process.versions.openssl.split(".")[0]' 2>/dev/null || echo 0) >= 3)) && [[ ${NODE_OPTIONS:-} != *--openssl-legacy-provider* ]]; then
-    export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--openssl-legacy-provider"
-fi
-"$S3RVER" -d "$S3DIR" -p "$PORT" -a 127.0.0.1 --configure-bucket "$BUCKET" --silent >"$ROOT/s3rver.out" 2>&1 &
-S3RVER_PID=$!
-for ((i = 0; i < 100; i++)); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-    kill -0 "$S3RVER_PID" 2>/dev/null || die "s3rver exited: $(tail -5 "$ROOT/s3rver.out")"
-    sleep 0.1
-done
-((i < 100)) || die "s3rver does not listen on $PORT"
+start_s3rver "$S3DIR" "$PORT" "$BUCKET" "$ROOT/s3rver.out"
 S3RVER_VERSION=$("$S3RVER" --version 2>/dev/null || echo '?')
 
 cat >"$CFG" <<EOF
@@ -213,9 +183,11 @@ put() { # VARIANT METRIC VALUE
 # Makes the stub a stub again after a TierFs recall (unchanged archived file: no upload).
 rerelease() {
     local i out
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < 600; i++)); do
         out=$("$TIERFS" release "$STUB" </dev/null 2>&1) && [[ $("$TIERFS" state "$STUB") == released* ]] && return 0
-        sleep 0.2 # the last close of a reader reaches the daemon asynchronously
+        # the last close of a reader reaches the daemon asynchronously; after `firstbyte` the
+        # streaming recall goes on to the end of the file before the stub can be released again
+        sleep 0.2
     done
     die "cannot release $STUB again: $out"
 }
@@ -282,7 +254,7 @@ run_recall_variant() { # VARIANT REP
     local v=$1 r=$2 l
     cat "$OBJ_FILE" >/dev/null # the server reads its object from page cache in every run
     case $v in
-        tfs_recall | tfs_cat | tfs_first)
+        tfs_recall | tfs_cat | tfs_first | tfs_last)
             [[ $("$TIERFS" state "$STUB") == released* ]] || rerelease
             l=$(wc -l <"$TLOG")
             rss_before
@@ -290,10 +262,11 @@ run_recall_variant() { # VARIANT REP
                 tfs_recall) timed "$v" "$r" "$TIERFS" recall "$STUB" ;;
                 tfs_cat) timed "$v" "$r" cat_to_null "$STUB" ;;
                 tfs_first) timed "$v" "$r" "$ROOT/firstbyte" "$STUB" ;;
+                tfs_last) timed "$v" "$r" "$ROOT/firstbyte" "$STUB" 4096 -4096 ;;
             esac
             rss_after "$v" "$r"
             put "$v" engine "$(engine_secs "$l" recalled)"
-            [[ $v == tfs_first ]] && { put "$v" first "$(kv first_byte_s "$OUT")"; put "$v" open "$(kv open_s "$OUT")"; }
+            [[ $v == tfs_first || $v == tfs_last ]] && { put "$v" first "$(kv first_byte_s "$OUT")"; put "$v" open "$(kv open_s "$OUT")"; }
             rerelease
             ;;
         peer_dl | peer_dl_md5_fsync | peer_dl_crc_wb_fsync | peer_dl_sha_wb_fsync | peer_dl_b3_wb_fsync | lib_dl)
@@ -362,7 +335,7 @@ umount_tierfs
 mount_tierfs
 FIRST_RSS=
 
-RECALL_VARIANTS=(tfs_recall tfs_cat tfs_first peer_dl peer_dl_md5_fsync peer_dl_crc_wb_fsync peer_dl_sha_wb_fsync peer_dl_b3_wb_fsync lib_dl)
+RECALL_VARIANTS=(tfs_recall tfs_cat tfs_first tfs_last peer_dl peer_dl_md5_fsync peer_dl_crc_wb_fsync peer_dl_sha_wb_fsync peer_dl_b3_wb_fsync lib_dl)
 MIGRATE_VARIANTS=(tfs_migrate peer_up_md5 peer_up_nomd5 lib_up)
 run_phase() { # NAME RUNNER VARIANT...: REPS rounds of the variants, the order rotated each round
     local name=$1 runner=$2 r v
@@ -450,9 +423,18 @@ TABLE=$ROOT/table.md
     echo "| Migrate 1 GiB end to end vs plain multipart upload **without** Content-MD5, MiB/s | $(mibs "$(med tfs_migrate e2e)") | $peer_up_nomd5 | $r | (extra) | - |"
     r=$(ratio "$(mibs "$(med lib_up inproc)")" "$peer_up")
     echo "| TierFs.Remote UploadAsync alone (in the peer's process) vs plain upload with MD5, MiB/s | $(mibs "$(med lib_up inproc)") | $peer_up | $r | (extra) | - |"
-    echo "| Open-to-first-byte of a 1 GiB stub (\`firstbyte\`: open() to the first read() returning data), s | $(awk -v s="$(med tfs_first first)" 'BEGIN {printf "%.3f", s}') (open() itself $(awk -v s="$(med tfs_first open)" 'BEGIN {printf "%.3f", s}')) | - | - | report | - |"
+    # Streaming recall: the first (or last) 4 KiB against the full recall on open of the same file in the same run.
+    full=$(med tfs_cat engine)
+    for v in tfs_first tfs_last; do
+        [[ $v == tfs_first ]] && what="Open-to-first-4-KiB of a 1 GiB stub (\`firstbyte\`: open() to the first pread() returning data)" \
+                              || what="Open-to-last-4-KiB of a 1 GiB stub (\`firstbyte FILE 4096 -4096\`)"
+        f=$(med $v first)
+        r=$(awk -v a="$f" -v b="$full" 'BEGIN {if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f%%", 100 * a / b}')
+        ok=$(awk -v a="$f" -v b="$full" -v first="$([[ $v == tfs_first ]] && echo 1 || echo 0)" 'BEGIN {if (a == "-" || b == "-") print "-"; else if (a <= 0.02 * b && (!first || a <= 0.05)) print "yes"; else print "**no**"}')
+        echo "| $what, ms (open() itself $(awk -v s="$(med $v open)" 'BEGIN {printf "%.1f", 1000 * s}') ms); against the full recall on open (engine time, \`cat\` row) | $(awk -v s="$f" 'BEGIN {printf "%.1f", 1000 * s}') | $(awk -v s="$full" 'BEGIN {printf "%.0f", 1000 * s}') | $r | $([[ $v == tfs_first ]] && echo '≤ 50 ms and ≤ 2%' || echo '≤ 2%') | $ok |"
+    done
     rss_row "Daemon RSS growth during a 1 GiB recall (\`tierfs recall\`; VmHWM − VmRSS before), MiB" tfs_recall
-    rss_row "Daemon RSS growth during a 1 GiB recall on open (\`cat\`, \`firstbyte\`), MiB" tfs_cat tfs_first
+    rss_row "Daemon RSS growth during a 1 GiB recall on open (\`cat\`, \`firstbyte\`), MiB" tfs_cat tfs_first tfs_last
     echo
     echo "Peer end to end (process start, client setup and transfer, as the TierFs command rows): download $peer_dl_e2e MiB/s, upload with MD5 $peer_up_e2e MiB/s. A no-op \`tierfs state\` round trip (CLI start + control socket) took ${STATE_RTT}s."
     echo

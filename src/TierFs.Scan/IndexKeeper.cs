@@ -149,6 +149,12 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
     /// <summary>Applies every change told so far, and waits until it is committed.</summary>
     public void Flush()
     {
+        lock (_exclusive) ApplyAll();
+    }
+
+    /// <summary>One batch as the loop applies it (tests): what it puts off waits for the next.</summary>
+    internal void ApplyBatch()
+    {
         lock (_exclusive) ApplyPending();
     }
 
@@ -162,7 +168,7 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
         ArgumentNullException.ThrowIfNull(read);
         lock (_exclusive)
         {
-            ApplyPending();
+            ApplyAll();
             return read();
         }
     }
@@ -202,7 +208,9 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
                 _wake.Reset();
                 // Collect for a while: a burst of changes is one batch, not one per change.
                 stop.WaitHandle.WaitOne(ApplyPeriod);
-                lock (_exclusive) ApplyPending();
+                bool deferred;
+                lock (_exclusive) deferred = ApplyPending();
+                if (deferred) _wake.Set();
             }
             catch (OperationCanceledException)
             {
@@ -212,20 +220,27 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
     }
 
     /// <summary>One batch (under the exclusive lock): what was collected is looked at and written, then committed.</summary>
-    private void ApplyPending()
+    /// <returns>Whether the batch put names off to the next one (they are in the log again).</returns>
+    private bool ApplyPending()
     {
         var changes = _log.Take();
-        if (!changes.IsEmpty) Apply(changes);
+        return !changes.IsEmpty && Apply(changes);
     }
 
-    private void Apply(Changes changes)
+    /// <summary>Everything told so far, names put off included (a caller reads the index right after).</summary>
+    private void ApplyAll()
+    {
+        if (ApplyPending()) ApplyPending();
+    }
+
+    private bool Apply(Changes changes)
     {
         if (changes.Overflowed)
         {
             // More names than kept: a scan finds what they named, and more.
             Log.Warn(Source, $"more than {_log.MaxNames} changes waited; rescanning instead");
             RescanLocked();
-            return;
+            return false;
         }
         var clock = Stopwatch.StartNew();
         try
@@ -235,13 +250,16 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
             _index.Flush();
             Interlocked.Increment(ref _batches);
             Log.Debug(Source, $"applied {changes.Names.Count} names, {changes.Nodes.Count} nodes: {batch.Writes} writes, " +
-                              $"{batch.Skipped} left for the next scan, in {clock.ElapsedMilliseconds} ms");
+                              $"{batch.Skipped} left for the next scan, {batch.Deferred.Count} for the next batch, in {clock.ElapsedMilliseconds} ms");
+            foreach (var name in batch.Deferred) _log.Requeue(name);
+            return batch.Deferred.Count > 0;
         }
         catch (Exception e) when (e is IndexException or IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
         {
             // The changes are lost to the index: the truth is in the tree, so scan it.
             Log.Error(Source, "applying the mount's changes to the index failed; rescanning", e);
             RescanLocked();
+            return false;
         }
     }
 

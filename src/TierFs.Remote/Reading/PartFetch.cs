@@ -7,11 +7,19 @@ namespace TierFs.Remote;
 /// Fetches every part of a verified object into a file, a few in flight, and reports each part as
 /// it lands verified (<see cref="WhenVerified"/>, and the callback given): the shape of a streaming
 /// recall, whose reader is served a part as soon as it is there. Parts go in part order unless a
-/// reader needs another first: <see cref="Prioritize"/> moves the part holding an offset to the
-/// front of the queue. The first failure stops the fetch; every part not verified by then fails with it.
+/// reader needs another first (<see cref="Prioritize"/>). The first failure stops the fetch; every
+/// part not verified by then fails with it.
+/// Latency for the reader, bandwidth for the rest: the fetch starts with one part alone (a reader
+/// that opened the file usually reads its start next), and the other workers join once it has
+/// landed; a part a reader waits for that is not in flight yet starts at once, beside the workers,
+/// and while it is in flight the workers' parts are held back between chunks (at most
+/// <see cref="MaxHold"/> at a time, so that no transfer idles into its server's timeout).
 /// </summary>
 public sealed class PartFetch
 {
+    /// <summary>The longest a worker's transfer waits, per chunk, for an urgent part to land.</summary>
+    public static readonly TimeSpan MaxHold = TimeSpan.FromSeconds(1);
+
     private readonly VerifiedReader _reader;
     private readonly SafeFileHandle _target;
     private readonly int _concurrency;
@@ -20,11 +28,17 @@ public sealed class PartFetch
     private readonly LinkedList<int> _queue = new();
     private readonly LinkedListNode<int>?[] _queued;
     private readonly TaskCompletionSource[] _parts;
+    private readonly List<Task> _urgentTasks = [];
+    private readonly TaskCompletionSource _firstLanded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _calm = Calm();
+    private int _urgentInFlight;
+    private CancellationTokenSource? _stop; // set while running
+    private ExceptionDispatchInfo? _failure;
     private int _started;
 
     /// <param name="reader">The object, bound to its record.</param>
     /// <param name="target">Written at each part's own offset (the object's bytes at the same offsets of the file).</param>
-    /// <param name="concurrency">Parts in flight (1-64).</param>
+    /// <param name="concurrency">Parts in flight (1-64), urgent ones aside.</param>
     /// <param name="partVerified">Called with each part's index once its bytes are in the file and verified (on a worker; must not block for long).</param>
     public PartFetch(VerifiedReader reader, SafeFileHandle target, int concurrency, Action<int>? partVerified = null)
     {
@@ -54,19 +68,37 @@ public sealed class PartFetch
     public bool IsVerified(int index) => _parts[index].Task.IsCompletedSuccessfully;
 
     /// <summary>
-    /// A reader needs byte <paramref name="offset"/>: its part goes to the front of the queue. False
-    /// when that part is already being fetched or done (nothing to move).
+    /// A reader needs byte <paramref name="offset"/>. Before the fetch runs, its part goes to the front
+    /// of the queue; while it runs, the part starts at once. False when that part is already being
+    /// fetched or done (nothing to move).
     /// </summary>
     public bool Prioritize(long offset)
     {
         var index = _reader.PartOf(offset);
+        CancellationTokenSource stop;
         lock (_gate)
         {
             if (_queued[index] is not { } node) return false;
             _queue.Remove(node);
-            _queue.AddFirst(node);
-            return true;
+            if (_stop is null || _stop.IsCancellationRequested)
+            {
+                _queue.AddFirst(node);
+                return true;
+            }
+            _queued[index] = null;
+            if (_urgentInFlight++ == 0) _calm = Calm();
+            stop = _stop;
+            _urgentTasks.Add(Task.Run(async () =>
+            {
+                try { await FetchAsync(index, stop, pace: null).ConfigureAwait(false); }
+                finally
+                {
+                    lock (_gate)
+                        if (--_urgentInFlight == 0) _calm.TrySetResult();
+                }
+            }));
         }
+        return true;
     }
 
     /// <summary>Fetches every part; returns when all are verified, or throws the first failure (or the cancellation). Once.</summary>
@@ -74,39 +106,74 @@ public sealed class PartFetch
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("a part fetch runs once");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        ExceptionDispatchInfo? first = null;
+        lock (_gate) _stop = stop;
 
         async Task Worker()
         {
             while (!stop.IsCancellationRequested && Next() is { } i)
-            {
-                try
-                {
-                    await _reader.ReadPartAsync(i, _target, Plan.OffsetOf(i), stop.Token).ConfigureAwait(false);
-                    _parts[i].TrySetResult();
-                    _partVerified?.Invoke(i);
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    return; // another part failed, or the caller cancelled
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref first, ExceptionDispatchInfo.Capture(e), null);
-                    await stop.CancelAsync().ConfigureAwait(false);
-                    return;
-                }
-            }
+                if (!await FetchAsync(i, stop, Pace).ConfigureAwait(false)) return;
         }
 
-        var workers = Enumerable.Range(0, Math.Min(_concurrency, Plan.Count)).Select(_ => Task.Run(Worker)).ToArray();
+        var workers = new List<Task> { Task.Run(Worker) };
+        var others = Math.Min(_concurrency, Plan.Count) - 1;
+        if (others > 0)
+            workers.Add(Task.Run(async () =>
+            {
+                await _firstLanded.Task.WaitAsync(stop.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                await Task.WhenAll(Enumerable.Range(0, others).Select(_ => Task.Run(Worker))).ConfigureAwait(false);
+            }));
         await Task.WhenAll(workers).ConfigureAwait(false);
+        Task[] urgent;
+        lock (_gate)
+        {
+            _stop = null; // no part starts any more
+            urgent = [.. _urgentTasks];
+        }
+        await Task.WhenAll(urgent).ConfigureAwait(false);
+        var first = Volatile.Read(ref _failure);
         if (first is null && !ct.IsCancellationRequested) return;
         var failure = first?.SourceException ?? new OperationCanceledException(ct);
         foreach (var part in _parts) part.TrySetException(failure);
         first?.Throw();
         ct.ThrowIfCancellationRequested();
     }
+
+    /// <summary>One part into the file; false when the fetch stops (this part failed, another did, or the caller cancelled).</summary>
+    private async Task<bool> FetchAsync(int i, CancellationTokenSource stop, Func<CancellationToken, ValueTask>? pace)
+    {
+        try
+        {
+            await _reader.ReadPartAsync(i, _target, Plan.OffsetOf(i), stop.Token, pace).ConfigureAwait(false);
+            _parts[i].TrySetResult();
+            _firstLanded.TrySetResult();
+            _partVerified?.Invoke(i);
+            return true;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return false; // another part failed, or the caller cancelled
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(e), null);
+            await stop.CancelAsync().ConfigureAwait(false);
+            return false;
+        }
+    }
+
+    /// <summary>A worker's part waits (a bounded while) as long as a part a reader waits for is in flight.</summary>
+    private ValueTask Pace(CancellationToken ct)
+    {
+        Task calm;
+        lock (_gate)
+        {
+            if (_urgentInFlight == 0) return ValueTask.CompletedTask;
+            calm = _calm.Task;
+        }
+        return new ValueTask(calm.WaitAsync(MaxHold, ct).ContinueWith(t => ct.ThrowIfCancellationRequested(), TaskScheduler.Default));
+    }
+
+    private static TaskCompletionSource Calm() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private int? Next()
     {

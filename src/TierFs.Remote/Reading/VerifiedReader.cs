@@ -87,8 +87,10 @@ public sealed class VerifiedReader
     /// Part <paramref name="index"/> into <paramref name="target"/> at <paramref name="targetOffset"/>
     /// (positionally), verified, its writeback started. On failure the range may hold unverified
     /// bytes: the caller must not serve them (nor would it: it learns of the part only on success).
+    /// <paramref name="pace"/>, when given, is awaited before each chunk is taken: a caller slows this
+    /// transfer down (TCP flow control holds the server) while a more urgent one runs.
     /// </summary>
-    public async Task ReadPartAsync(int index, SafeFileHandle target, long targetOffset, CancellationToken ct)
+    public async Task ReadPartAsync(int index, SafeFileHandle target, long targetOffset, CancellationToken ct, Func<CancellationToken, ValueTask>? pace = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentOutOfRangeException.ThrowIfNegative(targetOffset);
@@ -96,6 +98,7 @@ public sealed class VerifiedReader
         long done = 0;
         await ReadVerifiedAsync(index, async (chunk, token) =>
         {
+            if (pace is not null) await pace(token).ConfigureAwait(false);
             if (chunk.Length > length - done) throw new RemoteDataException($"{Where(index)}: more bytes than the part has");
             await RandomAccess.WriteAsync(target, chunk, targetOffset + done, token).ConfigureAwait(false);
             done += chunk.Length;

@@ -4,8 +4,12 @@ using TierFs.Records;
 
 namespace TierFs.Scan.Live;
 
-/// <summary>A name in a directory that changed: the directory's inode, the name's raw bytes (names need not be UTF-8), and the target of a symlink made there.</summary>
-internal readonly record struct NameChange(FileKey Parent, byte[] Name, byte[]? LinkTarget = null);
+/// <summary>
+/// A name in a directory that changed: the directory's inode, the name's raw bytes (names need not be UTF-8),
+/// and the target of a symlink made there. <paramref name="Listed"/>: found by listing a directory, not told by
+/// the mount; <paramref name="Deferred"/>: a listed symlink put off once already (see <see cref="LiveBatch"/>).
+/// </summary>
+internal readonly record struct NameChange(FileKey Parent, byte[] Name, byte[]? LinkTarget = null, bool Listed = false, bool Deferred = false);
 
 /// <summary>What one collection took: names in the order they changed, nodes once each, inodes changed behind the mount.</summary>
 internal sealed record Changes(List<NameChange> Names, List<IObservedNode> Nodes, List<FileKey> Keys, bool Overflowed)
@@ -35,6 +39,18 @@ internal sealed class ChangeLog(int maxNames)
     public bool AddName(FileKey parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> linkTarget)
     {
         var change = new NameChange(parent, name.ToArray(), linkTarget.IsEmpty ? null : linkTarget.ToArray());
+        lock (_lock)
+        {
+            var wasEmpty = IsEmptyLocked();
+            if (_names.Count < MaxNames) _names.Add(change);
+            else _overflowed = true;
+            return wasEmpty;
+        }
+    }
+
+    /// <summary>A name a batch put off to the next one (see <see cref="LiveBatch.Deferred"/>).</summary>
+    public bool Requeue(NameChange change)
+    {
         lock (_lock)
         {
             var wasEmpty = IsEmptyLocked();

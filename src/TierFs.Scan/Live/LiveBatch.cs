@@ -30,6 +30,8 @@ internal sealed unsafe class LiveBatch : IDisposable
     private readonly long _generation;
     private readonly List<NameChange> _work = [];
     private readonly HashSet<(FileKey, string)> _seen = [];
+    /// <summary>Targets of the symlinks the mount made, told with this batch's names (whichever of a name's changes comes first).</summary>
+    private readonly Dictionary<(FileKey, string), byte[]> _told = [];
     /// <summary>Descriptors of the directories looked in (owned, closed at the end); -1: unreachable.</summary>
     private readonly Dictionary<FileKey, int> _dirFds = [];
     private readonly HashSet<long> _missing = [];
@@ -50,10 +52,19 @@ internal sealed unsafe class LiveBatch : IDisposable
     public int Skipped { get; private set; }
     public int Writes => _view.Writes;
 
+    /// <summary>
+    /// Symlinks found by listing a directory and not told with their target: put off to the next batch,
+    /// where the mount's own change (told a moment after the link was made) brings the target. Reading the
+    /// link instead would move its atime; a link still untold then came from behind the mount and is read.
+    /// </summary>
+    public List<NameChange> Deferred { get; } = [];
+
     /// <summary>Queues the batch's writes (the caller flushes them).</summary>
     public void Apply(Changes changes)
     {
         _work.AddRange(changes.Names);
+        foreach (var told in changes.Names)
+            if (told.LinkTarget is { } t) _told.TryAdd((told.Parent, Encoding.UTF8.GetString(told.Name)), t);
         // In order: a directory made in this batch is in the view before the names made in it.
         for (var i = 0; i < _work.Count; i++) Name(_work[i]);
         foreach (var node in changes.Nodes)
@@ -120,13 +131,26 @@ internal sealed unsafe class LiveBatch : IDisposable
             _view.Put(old with { ParentId = -old.Id }, old);
             Gone(old);
         }
-        // A symlink made through the mount comes with its target; reading it here would move the link's atime.
-        var target = type != EntryRow.TypeSymlink ? null
-            : change.LinkTarget is { } t && (ulong)t.Length == st.Size ? Encoding.UTF8.GetString(t) : ReadLink(dirFd, rawName, ref st);
         var moved = Renamed(key, type, st, dirId, name);
+        string? target = null;
+        if (type == EntryRow.TypeSymlink)
+        {
+            // Reading a link moves its atime: a symlink made through the mount comes with its target, a moved
+            // or hard-linked one has it in its rows (a link's target never changes); only one from behind the mount is read.
+            if ((change.LinkTarget ?? _told.GetValueOrDefault((change.Parent, name))) is { } t && (ulong)t.Length == st.Size)
+                target = Encoding.UTF8.GetString(t);
+            else if (_view.RowsOf(key).FirstOrDefault(r => r.Type == type && r.Target is not null)?.Target is { } kept)
+                target = kept;
+            else if (change is { Listed: true, Deferred: false })
+            {
+                Deferred.Add(change with { Deferred = true });
+                return;
+            }
+            else target = ReadLink(dirFd, rawName, ref st);
+        }
         if (moved is not null)
         {
-            _view.Put(EntryStat.Row(moved.Id, dirId, name, st, target ?? moved.Target, _generation), moved);
+            _view.Put(EntryStat.Row(moved.Id, dirId, name, st, target, _generation), moved);
             _moved.Add(moved.Id);
             _missing.Remove(moved.Id);
             // Its rows below came along; one level is checked against the listing, since a
@@ -275,7 +299,7 @@ internal sealed unsafe class LiveBatch : IDisposable
                 entName = entName[..entName.IndexOf((byte)0)];
                 if (entName.SequenceEqual("."u8) || entName.SequenceEqual(".."u8)) continue;
                 if (rows.Remove(Encoding.UTF8.GetString(entName), out var row) && row.Key.Ino == ent->Ino) continue;
-                _work.Add(new NameChange(key, entName.ToArray()));
+                _work.Add(new NameChange(key, entName.ToArray(), Listed: true));
             }
         }
         finally

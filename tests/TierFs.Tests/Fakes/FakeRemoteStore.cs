@@ -50,6 +50,9 @@ public sealed class FakeRemoteStore : IRemoteStore
     /// <summary>Awaited by each download once it has started (hold downloads to make callers meet).</summary>
     public Func<string, Task>? DownloadStarted { get; set; }
 
+    /// <summary>Awaited by each ranged read (key, offset) once it has started (hold one part of a fetch).</summary>
+    public Func<string, long, Task>? RangeStarted { get; set; }
+
     /// <summary>Awaited by each upload after it read the source, before the object is stored (change the file meanwhile).</summary>
     public Func<string, Task>? UploadRead { get; set; }
 
@@ -181,6 +184,7 @@ public sealed class FakeRemoteStore : IRemoteStore
         RemoteKey.Validate(key);
         Interlocked.Increment(ref _reads);
         await Enter(FakeOp.ReadRange, key, ct);
+        if (RangeStarted is { } started) await started(key, offset).WaitAsync(ct);
         var o = Object(key, "read");
         if (offset + length > o.Data.Length)
             throw new RemoteDataException($"{Description}: read '{key}': bytes {offset}..{offset + length} asked for, the object has {o.Data.Length}");

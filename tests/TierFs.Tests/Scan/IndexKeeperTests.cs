@@ -173,6 +173,7 @@ public sealed unsafe class IndexKeeperTests : IDisposable
         // Made in the tree and moved in under a new name without the keeper told of what is inside.
         Directory.CreateDirectory(Path.Combine(_tree.Dir, "outside/inner"));
         File.WriteAllText(Path.Combine(_tree.Dir, "outside/inner/f"), "f");
+        File.CreateSymbolicLink(Path.Combine(_tree.Dir, "outside/inner/l"), "f");
         Directory.Move(Path.Combine(_tree.Dir, "outside"), _tree["d/in"]);
         Told(keeper, "d/in");
         keeper.Flush();
@@ -180,6 +181,40 @@ public sealed unsafe class IndexKeeperTests : IDisposable
         Assert.Equal(FreshScan(), Namespace(index));
         Assert.Equal(2L, index.Query("SELECT nlink FROM files WHERE path = 'd/one.txt'").Rows.Single()[0]);
         Assert.Equal("one.txt", index.Query("SELECT target FROM files WHERE path = 'd/link'").Rows.Single()[0]);
+        Assert.Equal("f", index.Query("SELECT target FROM files WHERE path = 'd/in/inner/l'").Rows.Single()[0]);
+    }
+
+    [Fact]
+    public void A_symlink_made_in_a_new_directory_before_the_mount_tells_it_is_not_read_back()
+    {
+        using var index = _tree.OpenIndex();
+        using var keeper = Keeper(index);
+        keeper.Scan();
+        // mkdir told; the symlink in it is made and the batch lists the directory before the mount tells it.
+        Directory.CreateDirectory(_tree["n"]);
+        Told(keeper, "n");
+        File.CreateSymbolicLink(_tree["n/l"], "target");
+        OldTimes("n/l"); // atime <= mtime: a readlink would move the atime (relatime)
+        var before = Stat(_rootFd, "n/l");
+        keeper.ApplyBatch();
+        ((INamespaceObserver)keeper).NameChanged(Node("n"), "l"u8.ToArray(), "target"u8.ToArray());
+        keeper.ApplyBatch();
+
+        var after = Stat(_rootFd, "n/l");
+        Assert.Equal((before.Atime.Sec, before.Atime.Nsec), (after.Atime.Sec, after.Atime.Nsec));
+        Assert.Equal("target", index.Query("SELECT target FROM files WHERE path = 'n/l'").Rows.Single()[0]);
+        Assert.Equal(FreshScan(), Namespace(index));
+    }
+
+    /// <summary>Sets a symlink's (not its target's) atime and mtime to a time long past.</summary>
+    private void OldTimes(string relative)
+    {
+        var times = stackalloc Timespec[2];
+        times[0] = new Timespec { Sec = 1_000_000_000 };
+        times[1] = new Timespec { Sec = 1_000_000_000 };
+        var bytes = Encoding.UTF8.GetBytes(relative + "\0");
+        fixed (byte* p = bytes)
+            Assert.Equal(0, Libc.UtimensAt(_rootFd, p, times, Libc.AT_SYMLINK_NOFOLLOW));
     }
 
     [Fact]

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# TierFs recall-storm benchmark: N concurrent opens of N distinct small stubs (a recall each, from
+# s3rver) while another reader reads a resident file through the same mount. Reports whether every
+# open succeeded, the daemon's thread count (before and at its peak during the storm), the storm's
+# latencies, and the resident reader's rate during the storm against its rate alone (the same
+# reads, the same mount, the same run; medians of REPS interleaved runs). Run by hand as root:
+#
+#   dotnet build TierFs.sln -c Release && (cd integration && npm ci) && integration/bench/storm-run.sh
+#
+# Prints a markdown table and saves it to integration/bench/results/storm-latest.md.
+#
+# Environment overrides (defaults in brackets):
+#   BENCH_DIR [/var/tmp]  N [1000] stubs  SMALL_KIB [64] their size  HOT_MIB [1024] the resident file
+#   REPS [5]  QUIET_WAIT [30]  PORT [random free]
+#   TIERFS [src/TierFs.Cli/bin/Release/net10.0/tierfs]  S3RVER [integration/node_modules/.bin/s3rver]
+set -Eeuo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+N=${N:-1000}
+SMALL_KIB=${SMALL_KIB:-64}
+HOT_MIB=${HOT_MIB:-1024}
+BUCKET=stormbench
+
+# shellcheck source=common.sh
+. "$HERE/common.sh"
+
+command -v gcc >/dev/null || die "gcc is missing (apt-get install gcc)"
+require_mount_bench
+
+ROOT=$(mktemp -d "$BENCH_DIR/tierfs-stormbench.XXXXXX")
+BACK=$ROOT/backing MNT=$ROOT/mnt STATE=$ROOT/state CFG=$ROOT/tierfs.yaml
+S3RVER_PID='' TIERFS_PID='' SAMPLER_PID=''
+mkdir -p "$ROOT/s3" "$BACK/cold" "$MNT" "$STATE" "$RESULTS"
+private_copy_of_build "$ROOT/tierfs-bin"
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    set +e
+    [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null
+    if is_mounted "$MNT"; then "$TIERFS" umount "$MNT" >/dev/null 2>&1 || umount -l "$MNT"; fi
+    [[ -n $TIERFS_PID ]] && { wait_gone "$TIERFS_PID" 20 || kill -9 "$TIERFS_PID" 2>/dev/null; }
+    [[ -n $S3RVER_PID ]] && { kill "$S3RVER_PID" 2>/dev/null; wait_gone "$S3RVER_PID" 10 || kill -9 "$S3RVER_PID" 2>/dev/null; }
+    [[ -f $STATE/tierfs.log ]] && cp "$STATE/tierfs.log" "$RESULTS/storm-latest-tierfs.log"
+    if is_mounted "$MNT"; then echo "storm-run.sh: $MNT is still mounted; NOT deleting $ROOT" >&2; else rm -rf "$ROOT"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+gcc -O2 -Wall -pthread -o "$ROOT/storm" "$HERE/storm.c" || die "cannot compile storm.c"
+gcc -O2 -Wall -o "$ROOT/fsbench" "$HERE/fsbench.c" || die "cannot compile fsbench.c"
+
+# ---------------------------------------------------------------- s3rver and the mount
+start_s3rver "$ROOT/s3" "$PORT" "$BUCKET" "$ROOT/s3rver.out"
+
+# Recall admission as shipped (its defaults bound the concurrent recalls and the queue): the storm
+# is what a user's `grep -r` over a cold tree does.
+cat >"$CFG" <<EOF
+remote:
+  type: s3
+  endpoint: http://127.0.0.1:$PORT
+  bucket: $BUCKET
+  prefix: p/
+EOF
+
+log "preparing $N stubs of $SMALL_KIB KiB and a $HOT_MIB MiB resident file"
+"$ROOT/fsbench" mkfiles "$BACK/cold" "$N" $((SMALL_KIB * 1024)) >/dev/null
+"$ROOT/fsbench" mkfile "$BACK/hot.bin" "$HOT_MIB" >/dev/null
+"$TIERFS" mount --config "$CFG" "$BACK" "$MNT" --state-dir "$STATE" >"$ROOT/mount.out" 2>&1 || die "tierfs mount failed: $(tail -5 "$ROOT/mount.out")"
+for f in "${TIERFS_RUN_DIR:-/run/tierfs}"/*.json; do
+    [[ -f $f ]] && grep -q "\"MountPoint\":\"$MNT\"" "$f" && TIERFS_PID=$(sed -n 's/.*"Pid":\([0-9]*\).*/\1/p' "$f")
+done
+[[ -n $TIERFS_PID ]] || die "cannot find the tierfs daemon's pid in /run/tierfs"
+out=$("$TIERFS" migrate -r "$MNT/cold" </dev/null 2>&1) || die "cannot migrate the stubs: $out"
+
+release_all() { # every stub released again (the last close of a reader reaches the daemon asynchronously)
+    local i
+    for ((i = 0; i < 100; i++)); do
+        "$TIERFS" release -r "$MNT/cold" </dev/null >/dev/null 2>&1 &&
+            [[ $("$TIERFS" state -r "$MNT/cold" | grep -vc '^released') == 0 ]] && return 0
+        sleep 0.2
+    done
+    die "cannot release the stubs again"
+}
+threads() { awk '/^Threads:/ {print $2}' "/proc/$TIERFS_PID/status"; }
+# The resident reader: random 4 KiB reads of hot.bin through the mount, its FUSE page cache dropped
+# first so that every read is a request the daemon serves (the backing file stays in page cache).
+resident() { # COUNT -> ops/s
+    "$ROOT/fsbench" dropcache "$MNT/hot.bin" >/dev/null
+    "$ROOT/fsbench" randread "$MNT/hot.bin" "$1" 7
+}
+cat "$BACK/hot.bin" >/dev/null
+
+# Untimed: one storm (warms the daemon; its wall time sizes the resident reader's runs) and the
+# reader's rate alone.
+release_all
+first=$("$ROOT/storm" "$MNT/cold" "$N") || die "the first storm failed: $first"
+storm_wall=$(sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p' <<<"$first")
+rate=$(resident 20000)
+COUNT=$(awk -v r="$rate" -v w="$storm_wall" 'BEGIN {c = int(r * w * 0.6); if (c < 2000) c = 2000; print c}')
+log "first storm: $first; the resident reader alone: $rate reads/s; $COUNT reads per run (about 60% of a storm)"
+
+declare -a ALONE=() DURING=() WALL=() P50=() P99=() MAXT=() OKS=() PEAK=() BASE=() INSIDE=()
+wait_for_quiet
+for ((r = 0; r < REPS; r++)); do
+    release_all
+    cat "$BACK/hot.bin" >/dev/null
+    if ((r % 2 == 0)); then ALONE+=("$(resident "$COUNT")"); fi
+    BASE+=("$(threads)")
+    ( peak=0; while kill -0 "$TIERFS_PID" 2>/dev/null; do t=$(threads); ((t > peak)) && { peak=$t; echo "$peak" >"$ROOT/peak"; }; sleep 0.05; done ) &
+    SAMPLER_PID=$!
+    "$ROOT/fsbench" dropcache "$MNT/hot.bin" >/dev/null
+    t0=$EPOCHREALTIME
+    "$ROOT/storm" "$MNT/cold" "$N" >"$ROOT/storm.out" 2>"$ROOT/storm.err" &
+    storm_pid=$!
+    during=$("$ROOT/fsbench" randread "$MNT/hot.bin" "$COUNT" 7)
+    t_reader=$EPOCHREALTIME
+    wait "$storm_pid" || true
+    t_storm=$EPOCHREALTIME
+    kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
+    s=$(cat "$ROOT/storm.out")
+    [[ -n $s ]] || die "storm printed nothing: $(head -3 "$ROOT/storm.err")"
+    DURING+=("$during")
+    OKS+=("$(sed -n 's/.*ok=\([0-9]*\).*/\1/p' <<<"$s")")
+    WALL+=("$(sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p' <<<"$s")")
+    P50+=("$(sed -n 's/.*p50_s=\([0-9.]*\).*/\1/p' <<<"$s")")
+    P99+=("$(sed -n 's/.*p99_s=\([0-9.]*\).*/\1/p' <<<"$s")")
+    MAXT+=("$(sed -n 's/.*max_s=\([0-9.]*\).*/\1/p' <<<"$s")")
+    PEAK+=("$(cat "$ROOT/peak" 2>/dev/null || echo 0)")
+    INSIDE+=("$(awk -v a="$t0" -v b="$t_reader" -v c="$t_storm" 'BEGIN {print (b <= c) ? "yes" : "no"}')")
+    if ((r % 2 == 1)); then ALONE+=("$(resident "$COUNT")"); fi
+    log "run $r: storm $s; resident reader during it $during reads/s (inside the storm: ${INSIDE[-1]}); daemon threads ${BASE[-1]} -> ${PEAK[-1]}"
+    [[ -s $ROOT/storm.err ]] && log "  $(head -3 "$ROOT/storm.err" | tr '\n' ' ')"
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk 'NF {a[++n] = $1} END {if (!n) print "-"; else if (n % 2) print a[(n + 1) / 2]; else print (a[n / 2] + a[n / 2 + 1]) / 2}'; }
+min() { printf '%s\n' "$@" | sort -g | head -1; }
+max() { printf '%s\n' "$@" | sort -g | tail -1; }
+alone=$(median "${ALONE[@]}") during=$(median "${DURING[@]}")
+ratio=$(awk -v a="$during" -v b="$alone" 'BEGIN {printf "%.2f", a / b}')
+okmin=$(min "${OKS[@]}")
+TABLE=$ROOT/table.md
+{
+    echo "# TierFs recall storm — $(date -u +'%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- host: $(uname -r), $(nproc) CPUs; $N stubs of $SMALL_KIB KiB on s3rver $("$S3RVER" --version 2>/dev/null || echo '?') (loopback), backing on $fstype; recall admission at its defaults"
+    echo "- TierFs $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'); medians of $REPS runs; the resident reader: $COUNT random 4 KiB reads of a $HOT_MIB MiB file, its FUSE page cache dropped first, alone and during each storm (alternating which comes first)"
+    echo
+    echo "| Row | Value | Target | Met? |"
+    echo "|---|---:|---|---|"
+    echo "| Opens that succeeded (fewest in a run) of $N | $okmin | all | $([[ $okmin == "$N" ]] && echo yes || echo '**no**') |"
+    echo "| Daemon threads before a storm → peak during it (median; max of the peaks) | $(median "${BASE[@]}") → $(median "${PEAK[@]}") (max $(max "${PEAK[@]}")) | bounded (report) | - |"
+    echo "| Storm wall time, s (first open to last read) | $(median "${WALL[@]}") | report | - |"
+    echo "| Open + first 4 KiB latency in a storm: p50 / p99 / max, s | $(median "${P50[@]}") / $(median "${P99[@]}") / $(median "${MAXT[@]}") | report | - |"
+    echo "| Resident reads during the storm vs alone, reads/s | $during vs $alone = $ratio | ≥ 0.80 | $(awk -v r="$ratio" 'BEGIN {print (r >= 0.8) ? "yes" : "**no**"}') |"
+    echo
+    echo "The resident reader ended inside the storm in $(printf '%s\n' "${INSIDE[@]}" | grep -c yes) of $REPS runs."
+} >"$TABLE"
+cp "$TABLE" "$RESULTS/storm-latest.md"
+cat "$TABLE"
