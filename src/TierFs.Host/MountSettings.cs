@@ -49,6 +49,10 @@ public sealed class MountSettings
 
     /// <summary>Mount even when the index holds records of another remote tier (their stubs fail with EIO).</summary>
     public bool AllowForeign { get; set; }
+    /// <summary>`tierfs mount --remote`: the west view of the pair's namespace (Backing is unused).</summary>
+    public bool RemoteView { get; set; }
+    /// <summary>With <see cref="RemoteView"/>: serve this generation only (`--generation N`); null follows the latest.</summary>
+    public long? Generation { get; set; }
 
     public bool InPlace => Path.GetFullPath(Backing).TrimEnd('/') == Path.GetFullPath(MountPoint).TrimEnd('/');
 

@@ -81,6 +81,10 @@ public sealed class NamespaceTree
             ? [.. names.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => _byId[n.Value])]
             : [];
 
+    /// <summary>A directory's entries, in no order (what a comparison of two generations needs).</summary>
+    public IEnumerable<NsEntry> Children(long parentId) =>
+        _children.TryGetValue(parentId, out var names) ? names.Values.Select(id => _byId[id]) : [];
+
     /// <summary>Every entry reachable from the root, parents before children, with its path ("" for the root).</summary>
     public IEnumerable<(string Path, NsEntry Entry)> Walk()
     {

@@ -1,0 +1,180 @@
+using System.Text;
+using TierFs.IntegrationTests.Harness;
+using TierFs.IntegrationTests.Remote;
+using static TierFs.IntegrationTests.West.WestTree;
+
+namespace TierFs.IntegrationTests.West;
+
+/// <summary>
+/// `tierfs mount --remote` against a real s3rver shared with a real east mount (two state
+/// directories): the tree listed west entry by entry, archived data read west byte for byte,
+/// writes refused, changes east followed within the refresh bound, a pinned generation, forged data.
+/// </summary>
+public class WestMountTests(S3ServerFixture fixture) : IClassFixture<S3ServerFixture>
+{
+    private const int EROFS = 30, ENODATA = 61;
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private readonly S3Server _s3 = fixture.Server;
+
+    /// <summary>A file of several parts (5 MiB each: the smallest S3 allows), its last one short.</summary>
+    private const string Multi = "proj/data/multi.bin";
+    private static readonly byte[] MultiData = Content((12 << 20) + 3, 7);
+    private static readonly string[] Archived = ["proj/data/big.h5", "proj/odd.bin", "one.txt", "proj/data/small.dat", "proj/page.bin", Multi];
+
+    private static S3TierMount East(S3Server s3, string prefix, out Dictionary<string, byte[]> files)
+    {
+        var t = S3TierMount.Start(s3, prefix, "part_size: 5M", S3TierMount.Pair("gfs"));
+        try
+        {
+            files = Build(t.M, Archived.Where(p => p != Multi).ToArray());
+            File.WriteAllBytes(t.M.M(Multi), MultiData);
+            files[Multi] = MultiData;
+            Ok(Tierfs("migrate", t.M.M(Multi)));
+            Ok(Tierfs("sync", t.M.MountPoint));
+            return t;
+        }
+        catch
+        {
+            t.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Both trees hold the same names, and each entry the same type, size, mode, owner, mtime, nlink and symlink target.</summary>
+    private static void AssertSameTree(string east, string west)
+    {
+        var names = Walk(east);
+        Assert.Equal(names, Walk(west));
+        foreach (var path in names)
+        {
+            var (e, w) = (Px.Stat(path.Length == 0 ? east : Path.Combine(east, path)), Px.Stat(path.Length == 0 ? west : Path.Combine(west, path)));
+            var what = $"/{path}: east {e.Full}\nwest {w.Full}";
+            Assert.True(e.Mode == w.Mode && e.Uid == w.Uid && e.Gid == w.Gid && e.Nlink == w.Nlink && e.Mtime == w.Mtime, what);
+            if (!e.IsDir) Assert.True(e.Size == w.Size, what);
+            if (e.IsLink) Assert.Equal(new FileInfo(Path.Combine(east, path)).LinkTarget, new FileInfo(Path.Combine(west, path)).LinkTarget);
+        }
+    }
+
+    [Fact]
+    public void The_west_mount_lists_the_east_tree_entry_by_entry_reads_archived_files_byte_for_byte_and_refuses_writes()
+    {
+        using var t = East(_s3, "west-mount-tree/", out var files);
+        using var w = WestMount.Start(t);
+
+        AssertSameTree(t.M.MountPoint, w.MountPoint);
+        // Hard links are one inode west too; a symlink reads as east wrote it.
+        Assert.Equal(Px.Stat(w.W("small-link.dat")).Ino, Px.Stat(w.W("proj/data/small.dat")).Ino);
+        Assert.NotEqual(Px.Stat(w.W("one.txt")).Ino, Px.Stat(w.W("proj/data/small.dat")).Ino);
+        Assert.Equal("proj/data/big.h5", new FileInfo(w.W("latest")).LinkTarget);
+        Assert.Equal(0, Px.TryGetXattr(w.W("proj/odd.bin"), "user.project", out var xattr));
+        Assert.Equal("heb", Encoding.UTF8.GetString(xattr));
+
+        // Archived data, byte for byte, through the links too; an empty file is empty.
+        foreach (var path in Archived.Append("small-link.dat").Append("latest")) Assert.Equal(path == "latest" ? files["proj/data/big.h5"] : files[path], File.ReadAllBytes(w.W(path)));
+        Assert.Empty(File.ReadAllBytes(w.W("empty.txt")));
+        // A read in the middle, across the boundary of parts 2 and 3 (5 MiB each).
+        var fd = Px.Open(w.W(Multi), Px.O_RDONLY);
+        try
+        {
+            const long At = (10L << 20) - 1000;
+            Assert.Equal(MultiData.AsSpan((int)At, 3000).ToArray(), Px.PRead(fd, 3000, At));
+            Assert.Equal(MultiData.AsSpan(MultiData.Length - 10).ToArray(), Px.PRead(fd, 100, MultiData.Length - 10));
+        }
+        finally { Px.Close(fd); }
+
+        // Data only east: one errno, and a line in the log.
+        Assert.Equal(ENODATA, Px.TryOpen(w.W("local-only.txt"), Px.O_RDONLY, out _));
+        Assert.Contains("/local-only.txt: open refused (ENODATA): its data is only east", w.Log);
+
+        // Read-only: every change is EROFS.
+        Assert.Equal(EROFS, Px.TryOpen(w.W("new.txt"), Px.O_WRONLY | Px.O_CREAT, out _));
+        Assert.Equal(EROFS, Px.TryOpen(w.W("one.txt"), Px.O_WRONLY, out _));
+        Assert.Equal(EROFS, Px.TryOpen(w.W("one.txt"), Px.O_RDONLY | Px.O_TRUNC, out _));
+        Assert.Equal(EROFS, Px.Mkdir(w.W("d")));
+        Assert.Equal(EROFS, Px.Rmdir(w.W("proj/data/empty-dir")));
+        Assert.Equal(EROFS, Px.Unlink(w.W("one.txt")));
+        Assert.Equal(EROFS, Px.Rename(w.W("one.txt"), w.W("two.txt")));
+        Assert.Equal(EROFS, Px.Symlink("one.txt", w.W("l")));
+        Assert.Equal(EROFS, Px.Link(w.W("one.txt"), w.W("h")));
+        Assert.Equal(EROFS, Px.Chmod(w.W("one.txt"), 0x1FF));
+        Assert.Equal(EROFS, Px.Lchown(w.W("one.txt"), 1, 1));
+        Assert.Equal(EROFS, Px.Truncate(w.W("one.txt"), 0));
+        Assert.Equal(EROFS, Px.SetXattr(w.W("one.txt"), "user.x", "y"u8));
+        Assert.Equal(EROFS, Px.RemoveXattr(w.W("proj/odd.bin"), "user.project"));
+        Assert.Equal(files["one.txt"], File.ReadAllBytes(w.W("one.txt")));
+
+        // Another user: the east modes and owners decide (0640 of 1234:567 is closed to nobody, 0644 open).
+        File.SetUnixFileMode(Path.GetDirectoryName(w.MountPoint)!, (UnixFileMode)0b111_101_101);
+        var denied = Proc.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "cat", w.W("proj/page.bin")]);
+        Assert.True(denied.ExitCode != 0 && denied.Stderr.Contains("Permission denied", StringComparison.Ordinal), denied.ToString());
+        var allowed = Proc.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "cat", w.W("one.txt")]);
+        Assert.True(allowed.ExitCode == 0 && allowed.Stdout == "x", allowed.ToString());
+    }
+
+    [Fact]
+    public void Changes_synced_east_show_west_within_the_refresh_bound_and_a_pinned_generation_keeps_the_old_view()
+    {
+        using var t = East(_s3, "west-mount-follow/", out var files);
+        using var w = WestMount.Start(t);
+        var inoBefore = Px.Stat(w.W("proj/data/big.h5")).Ino;
+        Assert.Equal(files["proj/data/big.h5"], File.ReadAllBytes(w.W("proj/data/big.h5")));
+
+        // East: a directory renamed, a file unlinked, a file created and archived; then synced.
+        Assert.Equal(0, Px.Rename(t.M.M("proj"), t.M.M("project")));
+        File.Delete(t.M.M("one.txt"));
+        var fresh = Content(70_000, 11);
+        File.WriteAllBytes(t.M.M("fresh.bin"), fresh);
+        Ok(Tierfs("migrate", t.M.M("fresh.bin")));
+        Ok(Tierfs("sync", t.M.MountPoint));
+
+        bool Shows() => Directory.Exists(w.W("project")) && !Directory.Exists(w.W("proj")) && !File.Exists(w.W("one.txt")) && File.Exists(w.W("fresh.bin"));
+        Assert.True(Proc.WaitUntil(Shows, Bound), $"the west mount did not show generation 2 within {Bound.TotalSeconds}s: {w.Log}");
+        AssertSameTree(t.M.MountPoint, w.MountPoint);
+        Assert.Equal(fresh, File.ReadAllBytes(w.W("fresh.bin")));
+        // The renamed directory's files are the same nodes, with the same data.
+        Assert.Equal(inoBefore, Px.Stat(w.W("project/data/big.h5")).Ino);
+        Assert.Equal(files["proj/data/big.h5"], File.ReadAllBytes(w.W("project/data/big.h5")));
+        Assert.Equal(files[Multi], File.ReadAllBytes(w.W("project/data/multi.bin")));
+
+        // Generation 1, pinned: the tree as it was at the first sync.
+        using var pinned = WestMount.Start(t, "west:\n  refresh: 1s\n", "--generation", "1");
+        Assert.True(Directory.Exists(pinned.W("proj")));
+        Assert.False(Directory.Exists(pinned.W("project")));
+        Assert.False(File.Exists(pinned.W("fresh.bin")));
+        Assert.Equal(files["one.txt"], File.ReadAllBytes(pinned.W("one.txt")));
+        Assert.Equal(files[Multi], File.ReadAllBytes(pinned.W(Multi)));
+        Assert.Contains("generation 1", pinned.Log);
+        Assert.Contains("(pinned)", pinned.Log);
+
+        var empty = Directory.CreateDirectory(Path.Combine(t.M.Root, "west-missing")).FullName;
+        var missing = ProcEnv.Run(Proc.Tierfs, ["mount", "--remote", "--config", w.ConfigFile, empty, "--state-dir", Path.Combine(t.M.Root, "west-missing-state"), "--generation", "9"], S3TierMount.AwsEnv);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Equal("tierfs: generation 9 of the pair 'heb' does not exist (the latest is 2)", missing.Stderr.Trim());
+    }
+
+    [Fact]
+    public void A_forged_object_of_the_same_size_reads_as_EIO_with_a_log_line_never_as_wrong_bytes()
+    {
+        using var t = East(_s3, "west-mount-forged/", out var files);
+        using var w = WestMount.Start(t);
+        // One single-part object and one part of a multi-part one, each replaced by other bytes of the same size.
+        t.Put(t.ObjectKeyOf("proj/data/big.h5"), Content(files["proj/data/big.h5"].Length, 99), new Dictionary<string, string>());
+        var forged = (byte[])MultiData.Clone();
+        forged[(6 << 20) + 5] ^= 0x40; // in part 2
+        t.Put(t.ObjectKeyOf(Multi), forged, new Dictionary<string, string>());
+
+        var fd = Px.Open(w.W("proj/data/big.h5"), Px.O_RDONLY);
+        try { Assert.Equal(5 /* EIO */, Px.TryPRead(fd, 4096, 0, out _)); }
+        finally { Px.Close(fd); }
+        fd = Px.Open(w.W(Multi), Px.O_RDONLY);
+        try
+        {
+            Assert.Equal(MultiData.AsSpan(0, 4096).ToArray(), Px.PRead(fd, 4096, 0)); // part 1 is intact
+            Assert.Equal(5, Px.TryPRead(fd, 4096, 6 << 20, out _));
+        }
+        finally { Px.Close(fd); }
+        Assert.Contains("proj/data/big.h5: read of bytes", w.Log);
+        Assert.Contains("failed (EIO)", w.Log);
+        Assert.Contains("part 2/3", w.Log);
+    }
+}
