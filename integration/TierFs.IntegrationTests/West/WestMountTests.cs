@@ -177,4 +177,24 @@ public class WestMountTests(S3ServerFixture fixture) : IClassFixture<S3ServerFix
         Assert.Contains("failed (EIO)", w.Log);
         Assert.Contains("part 2/3", w.Log);
     }
+
+    [Theory]
+    [InlineData("west:\n  refresh: 0s\n", "west.refresh: expected a duration from 1s to 1d (like 30s, 10m, 1h or 7d), got '0s'")]
+    [InlineData("west:\n  cache_size: lots\n", "west.cache_size: expected a size from 16M")]
+    [InlineData("", "no pair: is configured; the west mount serves the pair's namespace")]
+    public void A_bad_west_configuration_is_one_line_and_exit_status_2_and_mounts_nothing(string yaml, string expected)
+    {
+        using var m = TestMount.Create();
+        var config = Path.Combine(m.Root, "west.yaml");
+        var pair = yaml.Length == 0 ? "" : S3TierMount.Pair("gfs");
+        File.WriteAllText(config, $"remote:\n  type: s3\n  endpoint: {_s3.Endpoint}\n  bucket: {_s3.Bucket}\n  prefix: west-bad/\n{pair}{yaml}");
+        var r = ProcEnv.Run(Proc.Tierfs, ["mount", "--remote", "--config", config, m.MountPoint, "--state-dir", m.StateDir], S3TierMount.AwsEnv);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.Contains(expected, r.Stderr);
+        Assert.False(m.IsMounted);
+        var two = ProcEnv.Run(Proc.Tierfs, ["mount", "--remote", "--config", config, m.Backing, m.MountPoint], S3TierMount.AwsEnv);
+        Assert.Equal(2, two.ExitCode);
+        Assert.Equal("tierfs: mount --remote takes one path, the MOUNTPOINT (the tree is the remote tier's namespace, not a BACKING directory)", two.Stderr.Trim());
+    }
 }
