@@ -178,6 +178,59 @@ public class WestMountTests(S3ServerFixture fixture) : IClassFixture<S3ServerFix
         Assert.Contains("part 2/3", w.Log);
     }
 
+    [Fact]
+    public void A_gpeer_recall_east_makes_the_file_east_only_west_after_the_next_sync()
+    {
+        using var t = S3TierMount.Start(_s3, "west-mount-gpeer/", "", S3TierMount.Pair("gpeer"));
+        var data = Content(200_000, 21);
+        File.WriteAllBytes(t.M.M("doc.bin"), data);
+        Ok(Tierfs("migrate", t.M.M("doc.bin")));
+        Ok(Tierfs("sync", t.M.MountPoint));
+        using var w = WestMount.Start(t);
+        Assert.Equal(data, File.ReadAllBytes(w.W("doc.bin")));
+
+        Ok(Tierfs("recall", t.M.M("doc.bin")));
+        Ok(Tierfs("sync", t.M.MountPoint));
+        // The entry stays west (gpeer keeps the metadata); its data is east only now.
+        Assert.True(Proc.WaitUntil(() => Px.TryOpen(w.W("doc.bin"), Px.O_RDONLY, out var fd) is var rc && (rc != 0 || Px.TryClose(fd) != 0) && rc == ENODATA, Bound),
+            $"doc.bin did not become east-only west within {Bound.TotalSeconds}s: {w.Log}");
+        Assert.Equal(data.Length, Px.Stat(w.W("doc.bin")).Size);
+        Assert.Contains("/doc.bin: open refused (ENODATA): its data is only east", w.Log);
+    }
+
+    [Fact]
+    public async Task A_reader_west_during_syncs_sees_each_generation_whole_never_a_half()
+    {
+        using var t = S3TierMount.Start(_s3, "west-mount-cut/", "", S3TierMount.Pair("gfs"));
+        const int Rounds = 5, PerRound = 30;
+        void Round(int i)
+        {
+            Directory.CreateDirectory(t.M.M($"round{i}"));
+            for (var j = 0; j < PerRound; j++) File.WriteAllText(t.M.M($"round{i}/f{j}"), $"{i}.{j}");
+            Ok(Tierfs("sync", t.M.MountPoint));
+        }
+        Round(0);
+        using var w = WestMount.Start(t);
+        var seen = new HashSet<int>();
+        using var stop = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                // A round is published whole and never changed after: any round seen west must be whole.
+                var rounds = Directory.GetDirectories(w.MountPoint).Select(Path.GetFileName).Where(n => n!.StartsWith("round", StringComparison.Ordinal)).ToList();
+                foreach (var r in rounds) Assert.Equal(PerRound, Directory.GetFiles(Path.Combine(w.MountPoint, r!)).Length);
+                lock (seen) seen.Add(rounds.Count);
+            }
+        });
+        for (var i = 1; i < Rounds; i++) Round(i);
+        bool SawAll() { lock (seen) return seen.Contains(Rounds); }
+        Assert.True(Proc.WaitUntil(() => reader.IsCompleted || SawAll(), Bound), $"the west reader never saw generation {Rounds}: {w.Log}");
+        stop.Cancel();
+        await reader; // its assertion, if one failed
+        Assert.True(SawAll());
+    }
+
     [Theory]
     [InlineData("west:\n  refresh: 0s\n", "west.refresh: expected a duration from 1s to 1d (like 30s, 10m, 1h or 7d), got '0s'")]
     [InlineData("west:\n  cache_size: lots\n", "west.cache_size: expected a size from 16M")]
