@@ -13,5 +13,5 @@ public sealed record WestOptions
     public double AttrTimeout { get; init; } = 1.0;
     public double EntryTimeout { get; init; } = 1.0;
     /// <summary>Parts fetched ahead of a sequential reader.</summary>
-    public int ReadAheadParts { get; init; } = 2;
+    public int ReadAheadParts { get; init; } = 4;
 }

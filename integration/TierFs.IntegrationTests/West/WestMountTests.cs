@@ -179,6 +179,28 @@ public class WestMountTests(S3ServerFixture fixture) : IClassFixture<S3ServerFix
     }
 
     [Fact]
+    public void A_new_generation_drops_what_the_kernel_cached_even_with_hour_long_cache_timeouts()
+    {
+        using var t = S3TierMount.Start(_s3, "west-mount-inval/", "", S3TierMount.Pair("gfs"));
+        Directory.CreateDirectory(t.M.M("dir/sub"));
+        File.WriteAllText(t.M.M("dir/sub/f.txt"), "f");
+        File.WriteAllText(t.M.M("gone.txt"), "g");
+        File.WriteAllText(t.M.M("mode.txt"), "m");
+        Ok(Tierfs("sync", t.M.MountPoint));
+        // Names and attributes cached for an hour: only the mount's notices can make a change show.
+        using var w = WestMount.Start(t, "west:\n  refresh: 1s\n", "-o", "attr_timeout=3600,entry_timeout=3600");
+        Assert.True(File.Exists(w.W("dir/sub/f.txt")) && File.Exists(w.W("gone.txt")));
+        Assert.Equal(0x1A4u, Px.Stat(w.W("mode.txt")).Perm);
+
+        Assert.Equal(0, Px.Rename(t.M.M("dir"), t.M.M("renamed")));
+        File.Delete(t.M.M("gone.txt"));
+        Assert.Equal(0, Px.Chmod(t.M.M("mode.txt"), 0x180));
+        Ok(Tierfs("sync", t.M.MountPoint));
+        bool Shows() => !Directory.Exists(w.W("dir")) && File.Exists(w.W("renamed/sub/f.txt")) && !File.Exists(w.W("gone.txt")) && Px.Stat(w.W("mode.txt")).Perm == 0x180;
+        Assert.True(Proc.WaitUntil(Shows, Bound), $"the kernel kept what a new generation changed: {w.Log}");
+    }
+
+    [Fact]
     public void A_gpeer_recall_east_makes_the_file_east_only_west_after_the_next_sync()
     {
         using var t = S3TierMount.Start(_s3, "west-mount-gpeer/", "", S3TierMount.Pair("gpeer"));

@@ -84,5 +84,5 @@ public sealed record WestConfig
     /// <summary>Bytes of verified parts kept on disk in the state directory.</summary>
     public long CacheSize { get; init; } = 1L << 30;
     /// <summary>Parts fetched ahead of a sequential reader.</summary>
-    public int ReadAhead { get; init; } = 2;
+    public int ReadAhead { get; init; } = 4;
 }

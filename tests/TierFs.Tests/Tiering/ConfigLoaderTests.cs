@@ -95,7 +95,7 @@ public class ConfigLoaderTests
     [Fact]
     public void West_keys_are_read_and_default_to_a_refresh_every_ten_seconds_and_a_cache_of_one_gib()
     {
-        Assert.Equal(new WestConfig { Refresh = TimeSpan.FromSeconds(10), CacheSize = 1L << 30, ReadAhead = 2 }, ConfigLoader.Parse("").West);
+        Assert.Equal(new WestConfig { Refresh = TimeSpan.FromSeconds(10), CacheSize = 1L << 30, ReadAhead = 4 }, ConfigLoader.Parse("").West);
         var c = ConfigLoader.Parse("west:\n  refresh: 2s\n  cache_size: 64M\n  read_ahead: 0\n");
         Assert.Equal(new WestConfig { Refresh = TimeSpan.FromSeconds(2), CacheSize = 64L << 20, ReadAhead = 0 }, c.West);
     }
