@@ -46,7 +46,7 @@ public sealed class WestMountHost(MountSettings settings)
 
         await using var remote = RemoteFromConfig.Create(config.Remote, stateDir, settings.ConfigFile);
         var reader = new NamespaceReader(remote, pair, stateDir);
-        var tree = await LoadAsync(reader, remote, pair).ConfigureAwait(false);
+        var (tree, chain) = await LoadAsync(reader, remote, pair).ConfigureAwait(false);
         var numbers = new InodeNumbers();
         var view = WestView.Build(tree, numbers);
         using var cache = new PartCache(Path.Combine(stateDir, CacheDirectory), config.West.CacheSize);
@@ -96,7 +96,7 @@ public sealed class WestMountHost(MountSettings settings)
         RuntimeFiles.Write(new MountRecord(Environment.ProcessId, $"remote:{pair}", mountPoint, stateDir, logFile));
         using var stop = new CancellationTokenSource();
         var following = settings.Generation is null
-            ? new GenerationFollower(reader, fs, numbers, new SessionKernelCache(session), config.West.Refresh).RunAsync(stop.Token)
+            ? new GenerationFollower(reader, fs, numbers, new SessionKernelCache(session), config.West.Refresh, chain).RunAsync(stop.Token)
             : Task.CompletedTask;
         Ready?.Invoke();
 
@@ -108,17 +108,21 @@ public sealed class WestMountHost(MountSettings settings)
         return 0;
     }
 
-    private async Task<NamespaceTree> LoadAsync(NamespaceReader reader, IRemoteStore remote, string pair)
+    // The generation to serve, and the objects it was loaded from (the pointer's chain, when it is the latest).
+    private async Task<(NamespaceTree Tree, IReadOnlyList<GenerationRef> Chain)> LoadAsync(NamespaceReader reader, IRemoteStore remote, string pair)
     {
-        NamespaceTree? tree;
+        NamespaceTree? tree = null;
+        NamespacePointer? pointer;
         try
         {
-            tree = await reader.LoadAsync(settings.Generation, CancellationToken.None).ConfigureAwait(false);
+            pointer = await reader.ReadPointerAsync(CancellationToken.None).ConfigureAwait(false);
+            if (pointer is not null) tree = await reader.LoadAsync(pointer, settings.Generation, CancellationToken.None).ConfigureAwait(false);
         }
         catch (NamespaceNotFoundException e) { throw new UsageException(e.Message); }
         catch (NamespaceFormatException e) { throw new CommandException($"the namespace of the pair '{pair}' in {remote.Description} cannot be read: {e.Message}"); }
         catch (RemoteCredentialsException e) { throw new ConfigException(e.Message); }
         catch (RemoteException e) { throw new CommandException($"remote tier: {e.Message}"); }
-        return tree ?? throw new UsageException($"the pair '{pair}' has no namespace in {remote.Description} (was `tierfs sync` ever run on its master side?)");
+        if (tree is null) throw new UsageException($"the pair '{pair}' has no namespace in {remote.Description} (was `tierfs sync` ever run on its master side?)");
+        return (tree, tree.Generation == pointer!.Generation ? pointer.Chain : []);
     }
 }

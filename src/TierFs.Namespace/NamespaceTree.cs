@@ -18,6 +18,15 @@ public sealed class NamespaceTree
         Generation = generation;
     }
 
+    /// <summary>A copy to apply later deltas to, this tree left as it is (a reader may be using it).</summary>
+    public NamespaceTree Copy()
+    {
+        var copy = new NamespaceTree(Pair, Generation) { RootId = RootId };
+        foreach (var (id, e) in _byId) copy._byId[id] = e; // entries are immutable records: shared
+        foreach (var (parent, names) in _children) copy._children[parent] = new Dictionary<string, long>(names, StringComparer.Ordinal);
+        return copy;
+    }
+
     public string Pair { get; }
     public long Generation { get; internal set; }
     public long RootId { get; private set; } = -1;

@@ -11,9 +11,12 @@ namespace TierFs.West;
 /// the kernel is told to drop what changed. A pointer or object that cannot be read leaves the mount
 /// serving the generation it has, with a log line, and is tried again at the next interval.
 /// </summary>
-public sealed class GenerationFollower(NamespaceReader reader, WestFileSystem fs, InodeNumbers numbers, IKernelCache kernel, TimeSpan refresh)
+/// <param name="chain">The objects the served generation was loaded from (the pointer's chain then): a newer pointer that only adds deltas to it costs only those.</param>
+public sealed class GenerationFollower(NamespaceReader reader, WestFileSystem fs, InodeNumbers numbers, IKernelCache kernel, TimeSpan refresh,
+    IReadOnlyList<GenerationRef> chain)
 {
     private const string Source = "west";
+    private IReadOnlyList<GenerationRef> _chain = chain;
 
     /// <summary>Checks once now; true when a newer generation was swapped in.</summary>
     public async Task<bool> RefreshAsync(CancellationToken ct)
@@ -26,7 +29,8 @@ public sealed class GenerationFollower(NamespaceReader reader, WestFileSystem fs
             Log.Warn(Source, $"the pointer names generation {pointer.Generation}, older than the {current} served: kept {current}");
             return false;
         }
-        var tree = await reader.LoadAsync(pointer, null, ct).ConfigureAwait(false);
+        var tree = await reader.LoadAfterAsync(fs.View.Tree, _chain, pointer, ct).ConfigureAwait(false);
+        _chain = pointer.Chain;
         var changes = fs.Switch(WestView.Build(tree, numbers));
         foreach (var (parent, name) in changes.Names) kernel.InvalidateName(parent, name);
         foreach (var node in changes.Nodes) kernel.InvalidateNode(node);
