@@ -123,6 +123,8 @@ public sealed class WestMountHost(MountSettings settings)
         catch (RemoteCredentialsException e) { throw new ConfigException(e.Message); }
         catch (RemoteException e) { throw new CommandException($"remote tier: {e.Message}"); }
         if (tree is null) throw new UsageException($"the pair '{pair}' has no namespace in {remote.Description} (was `tierfs sync` ever run on its master side?)");
+        if (tree.Root is not { Type: NsEntry.TypeDir })
+            throw new CommandException($"the namespace of the pair '{pair}' in {remote.Description} cannot be read: generation {tree.Generation} has no root directory");
         return (tree, tree.Generation == pointer!.Generation ? pointer.Chain : []);
     }
 }

@@ -30,6 +30,7 @@ public sealed class GenerationFollower(NamespaceReader reader, WestFileSystem fs
             return false;
         }
         var tree = await reader.LoadAfterAsync(fs.View.Tree, _chain, pointer, ct).ConfigureAwait(false);
+        if (tree.Root is not { Type: NsEntry.TypeDir }) throw new NamespaceFormatException($"generation {tree.Generation} has no root directory");
         _chain = pointer.Chain;
         var changes = fs.Switch(WestView.Build(tree, numbers));
         foreach (var (parent, name) in changes.Names) kernel.InvalidateName(parent, name);

@@ -20,6 +20,7 @@ public sealed class PartCache : IDisposable
     private readonly Dictionary<string, Task> _fetching = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private long _bytes;
+    private const int MaxAttempts = 5;
 
     public PartCache(string directory, long capacity)
     {
@@ -59,8 +60,11 @@ public sealed class PartCache : IDisposable
     /// </summary>
     public async Task<SafeFileHandle> OpenAsync(string key, Func<SafeFileHandle, CancellationToken, Task<long>> fetch, CancellationToken ct)
     {
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
+            // Fetched, then dropped before this reader opened it, again and again: more readers at once than the cache holds parts.
+            if (attempt > MaxAttempts)
+                throw new IOException($"the part cache ({Capacity} bytes) dropped this part {MaxAttempts} times before it could be read: west.cache_size is too small for the readers at once");
             Task pending;
             lock (_gate)
             {

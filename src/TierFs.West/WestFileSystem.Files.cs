@@ -84,7 +84,10 @@ public sealed partial class WestFileSystem
         var first = (int)(offset / plan.PartSize);
         var last = (int)((offset + want - 1) / plan.PartSize);
         // The parts this read needs start together; a sequential reader's next parts start behind them.
-        var ahead = Math.Abs(offset - Volatile.Read(ref file.NextOffset)) <= SequentialSlack ? options.ReadAheadParts : 0;
+        // Never more ahead than the cache holds besides the part being read: prefetched parts would evict each other.
+        var ahead = Math.Abs(offset - Volatile.Read(ref file.NextOffset)) <= SequentialSlack
+            ? (int)Math.Min(options.ReadAheadParts, Math.Max(0, cache.Capacity / plan.PartSize - 1))
+            : 0;
         for (var i = first; i <= Math.Min(last + ahead, plan.Count - 1); i++) cache.Prefetch(file.PartKey(i), Fetcher(file, i));
         var done = 0;
         try

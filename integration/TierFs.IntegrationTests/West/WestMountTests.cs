@@ -153,6 +153,23 @@ public class WestMountTests(S3ServerFixture fixture) : IClassFixture<S3ServerFix
     }
 
     [Fact]
+    public void The_part_cache_on_disk_stays_within_cache_size_while_every_file_reads_right()
+    {
+        using var t = East(_s3, "west-mount-cache/", out var files);
+        using var w = WestMount.Start(t, "west:\n  refresh: 1s\n  cache_size: 16M\n");
+        var cache = Path.Combine(w.StateDir, "west-cache");
+        long Held() => Directory.EnumerateFiles(cache).Sum(f => new FileInfo(f).Length);
+        // 12 MiB in parts of 5 MiB, twice, and 5 MiB more: more than the 16 MiB the cache may hold.
+        for (var round = 0; round < 2; round++)
+            foreach (var path in Archived)
+            {
+                Assert.Equal(files[path], File.ReadAllBytes(w.W(path)));
+                Assert.True(Held() <= 16 << 20, $"the cache holds {Held()} bytes after {path}");
+            }
+        Assert.True(Held() > 0, "nothing was cached");
+    }
+
+    [Fact]
     public void A_forged_object_of_the_same_size_reads_as_EIO_with_a_log_line_never_as_wrong_bytes()
     {
         using var t = East(_s3, "west-mount-forged/", out var files);
