@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using Microsoft.Win32.SafeHandles;
 using TierFs.Common;
@@ -122,10 +123,30 @@ public sealed partial class WestFileSystem
         }
     }
 
+    /// <summary>Parts up to this size are fetched into memory, then written to the cache file in one call.</summary>
+    private const long BufferedPart = 64L << 20;
+
     private static Func<SafeFileHandle, CancellationToken, Task<long>> Fetcher(OpenFile file, int index) => async (target, ct) =>
     {
-        await file.Reader.ReadPartAsync(index, target, 0, ct).ConfigureAwait(false);
-        return file.Reader.Plan.LengthOf(index);
+        var length = file.Reader.Plan.LengthOf(index);
+        if (length > BufferedPart)
+        {
+            await file.Reader.ReadPartAsync(index, target, 0, ct).ConfigureAwait(false);
+            return length;
+        }
+        // Not the recall's way (written where it lands, its writeback started): a cached part is read
+        // back at once, from the page cache; forcing it to disk would cost the reader.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            await file.Reader.ReadPartAsync(index, buffer.AsMemory(0, (int)length), ct).ConfigureAwait(false);
+            await RandomAccess.WriteAsync(target, buffer.AsMemory(0, (int)length), 0, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return length;
     };
 
     public int Release(in FuseContext ctx, ulong ino, in FuseFileInfo fi)
