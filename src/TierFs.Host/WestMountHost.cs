@@ -58,7 +58,8 @@ public sealed class WestMountHost(MountSettings settings)
         });
         var fuseOptions = new FuseMountOptions
         {
-            FsName = $"{pair}@{remote.Description}",
+            // The CLI tells a west mount from an east one by this (TierPathResolver.WestSourcePrefix).
+            FsName = $"tierfs-west:{pair}@{remote.Description}",
             Subtype = "tierfs",
             ReadOnly = true,
             Debug = settings.FuseDebug,

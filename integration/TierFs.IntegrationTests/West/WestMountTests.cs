@@ -102,6 +102,12 @@ public class WestMountTests(S3ServerFixture fixture) : IClassFixture<S3ServerFix
         Assert.Equal(EROFS, Px.SetXattr(w.W("one.txt"), "user.x", "y"u8));
         Assert.Equal(EROFS, Px.RemoveXattr(w.W("proj/odd.bin"), "user.project"));
         Assert.Equal(files["one.txt"], File.ReadAllBytes(w.W("one.txt")));
+        // The tier commands are east's: one clear line each.
+        var state = Tierfs("state", w.W("one.txt"));
+        Assert.True(state.ExitCode != 0 && state.Stderr.Contains($"one.txt: on the west mount {w.MountPoint} (tierfs mount --remote)", StringComparison.Ordinal), state.ToString());
+        var status = Tierfs("status", w.MountPoint);
+        Assert.Equal(2, status.ExitCode);
+        Assert.Contains("(tierfs mount --remote), a read-only view of the remote tier: this command works on east mounts", status.Stderr);
 
         // Another user: the east modes and owners decide (0640 of 1234:567 is closed to nobody, 0644 open).
         File.SetUnixFileMode(Path.GetDirectoryName(w.MountPoint)!, (UnixFileMode)0b111_101_101);
