@@ -19,6 +19,12 @@ public sealed partial class WestFileSystem
     private const long SequentialSlack = 4L << 20;
 
     private readonly ConcurrentDictionary<ulong, OpenFile?> _files = new();
+    /// <summary>
+    /// Verified readers by object and digest: an object is never rewritten under its key, so its
+    /// manifest, once verified, stands for the next open too (one GET fewer per open). Bounded.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string Key, string Blake3, long Size, long PartSize), VerifiedReader> _readers = new();
+    private const int MaxReaders = 4096;
 
     public int Open(in FuseContext ctx, ulong ino, ref FuseFileInfo fi)
     {
@@ -58,12 +64,17 @@ public sealed partial class WestFileSystem
         }
         try
         {
-            var digest = new ObjectDigest(record.Size, record.PartSize, blake3, record.Crc32C);
-            var reader = VerifiedReader.OpenAsync(remote, record.ObjectKey!, digest, CancellationToken.None).GetAwaiter().GetResult();
-            if (reader is null)
+            if (!_readers.TryGetValue((record.ObjectKey!, blake3, record.Size, record.PartSize), out var reader))
             {
-                Log.Error(Source, $"{path}: EIO: the part manifest of {record.ObjectKey} is missing from {remote.Description}");
-                return -Errno.EIO;
+                var digest = new ObjectDigest(record.Size, record.PartSize, blake3, record.Crc32C);
+                reader = VerifiedReader.OpenAsync(remote, record.ObjectKey!, digest, CancellationToken.None).GetAwaiter().GetResult();
+                if (reader is null)
+                {
+                    Log.Error(Source, $"{path}: EIO: the part manifest of {record.ObjectKey} is missing from {remote.Description}");
+                    return -Errno.EIO;
+                }
+                if (_readers.Count >= MaxReaders) _readers.Clear();
+                _readers[(record.ObjectKey!, blake3, record.Size, record.PartSize)] = reader;
             }
             file = new OpenFile(e, path, reader);
             return 0;
