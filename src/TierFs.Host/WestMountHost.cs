@@ -49,6 +49,7 @@ public sealed class WestMountHost(MountSettings settings)
         var (tree, chain) = await LoadAsync(reader, remote, pair).ConfigureAwait(false);
         var numbers = new InodeNumbers();
         var view = WestView.Build(tree, numbers);
+        GenerationFollower.WarnRefused(view);
         using var cache = new PartCache(Path.Combine(stateDir, CacheDirectory), config.West.CacheSize);
         var fs = new WestFileSystem(view, remote, cache, new WestOptions
         {

@@ -21,6 +21,7 @@ public sealed record GenerationChanges(IReadOnlyList<ulong> Nodes, IReadOnlyList
             if (e.Type != NsEntry.TypeDir) continue;
             foreach (var child in old.Tree.Children(e.Id))
             {
+                if (!WestView.IsName(child.Name)) continue; // never shown
                 var was = old.NodeOf(child);
                 if (now.Child(node, child.Name) is not { } c || now.NodeOf(c) != was) names.Add((node, child.Name));
             }

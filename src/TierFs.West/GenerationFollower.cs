@@ -32,11 +32,21 @@ public sealed class GenerationFollower(NamespaceReader reader, WestFileSystem fs
         var tree = await reader.LoadAfterAsync(fs.View.Tree, _chain, pointer, ct).ConfigureAwait(false);
         if (tree.Root is not { Type: NsEntry.TypeDir }) throw new NamespaceFormatException($"generation {tree.Generation} has no root directory");
         _chain = pointer.Chain;
-        var changes = fs.Switch(WestView.Build(tree, numbers));
+        var view = WestView.Build(tree, numbers);
+        WarnRefused(view);
+        var changes = fs.Switch(view);
         foreach (var (parent, name) in changes.Names) kernel.InvalidateName(parent, name);
         foreach (var node in changes.Nodes) kernel.InvalidateNode(node);
         Log.Info(Source, $"now serving generation {tree.Generation} ({tree.Count} entries; {changes.Nodes.Count} nodes and {changes.Names.Count} names changed)");
         return true;
+    }
+
+    /// <summary>One line for the entries a view leaves out (a crafted or damaged namespace), naming a few.</summary>
+    public static void WarnRefused(WestView view)
+    {
+        if (view.Refused.Count == 0) return;
+        var some = string.Join(", ", view.Refused.Take(5).Select(e => $"'{e.Name}' in {view.PathOf(e)[..^e.Name.Length]}"));
+        Log.Warn(Source, $"generation {view.Generation}: {view.Refused.Count} entries left out (a name that cannot be a name: empty, '.', '..', a '/' or NUL), with what is below them: {some}");
     }
 
     public async Task RunAsync(CancellationToken ct)

@@ -17,12 +17,19 @@ public sealed class WestView
     private readonly Dictionary<long, ulong> _nodeOfId;
     private readonly ConcurrentDictionary<long, NsEntry[]> _listings = new();
 
-    private WestView(NamespaceTree tree, Dictionary<ulong, NsEntry> byNode, Dictionary<long, ulong> nodeOfId)
+    private WestView(NamespaceTree tree, Dictionary<ulong, NsEntry> byNode, Dictionary<long, ulong> nodeOfId, IReadOnlyList<NsEntry> refused)
     {
         Tree = tree;
         _byNode = byNode;
         _nodeOfId = nodeOfId;
+        Refused = refused;
     }
+
+    /// <summary>Entries left out because their name cannot be a name here (a crafted or damaged namespace), with all below them.</summary>
+    public IReadOnlyList<NsEntry> Refused { get; }
+
+    /// <summary>What a directory entry may be called: not empty, not "." or "..", no '/' or NUL.</summary>
+    public static bool IsName(string name) => name.Length is > 0 and <= 255 && name is not "." and not ".." && name.IndexOfAny(['/', '\0']) < 0;
 
     public NamespaceTree Tree { get; }
     public long Generation => Tree.Generation;
@@ -33,6 +40,7 @@ public sealed class WestView
     {
         var byNode = new Dictionary<ulong, NsEntry>();
         var nodeOfId = new Dictionary<long, ulong>();
+        var refused = new List<NsEntry>();
         if (tree.Root is { Type: NsEntry.TypeDir } root)
         {
             var stack = new Stack<NsEntry>();
@@ -45,10 +53,14 @@ public sealed class WestView
                 nodeOfId[e.Id] = node;
                 byNode.TryAdd(node, e); // hard links: the first one reached speaks for the file
                 if (e.Type != NsEntry.TypeDir) continue;
-                foreach (var child in tree.Children(e.Id)) stack.Push(child);
+                foreach (var child in tree.Children(e.Id))
+                {
+                    if (IsName(child.Name)) stack.Push(child);
+                    else refused.Add(child);
+                }
             }
         }
-        return new WestView(tree, byNode, nodeOfId);
+        return new WestView(tree, byNode, nodeOfId, refused);
     }
 
     public NsEntry? Entry(ulong node) => _byNode.GetValueOrDefault(node);
@@ -61,7 +73,7 @@ public sealed class WestView
 
     /// <summary>A directory's entries in name order (built once per directory and view).</summary>
     public IReadOnlyList<NsEntry> List(ulong dir) =>
-        Entry(dir) is { Type: NsEntry.TypeDir } d ? _listings.GetOrAdd(d.Id, id => [.. Tree.List(id)]) : [];
+        Entry(dir) is { Type: NsEntry.TypeDir } d ? _listings.GetOrAdd(d.Id, id => [.. Tree.List(id).Where(e => _nodeOfId.ContainsKey(e.Id))]) : [];
 
     /// <summary>The path of an entry from the root ("/" for the root), for log lines.</summary>
     public string PathOf(NsEntry entry)

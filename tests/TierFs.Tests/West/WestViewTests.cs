@@ -79,6 +79,17 @@ public class WestViewTests
     }
 
     [Fact]
+    public void Entries_whose_names_cannot_be_names_are_left_out_with_everything_below_them()
+    {
+        var v = WestView.Build(Tree(1, E(1, 0, "", NsEntry.TypeDir), E(2, 1, "ok.txt"), E(3, 1, "..", NsEntry.TypeDir), E(4, 3, "below.txt"),
+            E(5, 1, "a/b"), E(6, 1, "."), E(7, 1, "nul\0x"), E(8, 1, "")), new InodeNumbers());
+        Assert.Equal(["ok.txt"], v.List(1).Select(e => e.Name));
+        Assert.Equal(2, v.Nodes); // the root and ok.txt: nothing below ".." either
+        Assert.Equal(5, v.Refused.Count);
+        Assert.Null(v.Child(1, ".."));
+    }
+
+    [Fact]
     public void A_crafted_mode_cannot_change_an_entrys_type()
     {
         var attr = default(FuseAttr);
