@@ -74,17 +74,7 @@ public class ImportTests(S3ServerFixture fixture) : IClassFixture<S3ServerFixtur
         Directory.CreateDirectory(outside);
         var config = Path.Combine(work.Root, "tierfs.yaml");
         File.WriteAllText(config, $"cluster_id: LC_1111\nremote:\n  type: s3\n  endpoint: {_s3.Endpoint}\n  bucket: {_s3.Bucket}\n  prefix: {Prefix}\n  region: us-east-1\n{S3TierMount.Pair("gfs")}");
-        await PublishCraftedAsync(_s3, Prefix, [
-            Entry(1, 0, "", NsEntry.TypeDir),
-            Entry(2, 1, "..", NsEntry.TypeDir),
-            Entry(3, 2, "escaped.txt"),
-            Entry(4, 1, "../outside/x"),
-            Entry(5, 1, "/etc/passwd"),
-            Entry(6, 1, "abs-link", NsEntry.TypeSymlink) with { Target = outside },
-            Entry(7, 1, "escape", NsEntry.TypeSymlink) with { Target = "../outside" },
-            Entry(8, 7, "through.txt"),
-            Entry(9, 1, "ok.txt"),
-        ]);
+        await PublishCraftedAsync(_s3, Prefix, Crafted(outside));
 
         var r = Tierfs("import", "--config", config, work.Backing);
 

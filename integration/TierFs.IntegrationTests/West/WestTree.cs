@@ -109,6 +109,24 @@ internal static class WestTree
             .Order(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// A namespace whoever can write the bucket could craft: a directory named "..", names with '/',
+    /// symlinks leading outside (to <paramref name="outside"/>, absolute, and up), a file below a
+    /// symlink, and one plain file, ok.txt.
+    /// </summary>
+    public static List<NsEntry> Crafted(string outside) =>
+    [
+        Entry(1, 0, "", NsEntry.TypeDir),
+        Entry(2, 1, "..", NsEntry.TypeDir),
+        Entry(3, 2, "escaped.txt"),
+        Entry(4, 1, "../outside/x"),
+        Entry(5, 1, "/etc/passwd"),
+        Entry(6, 1, "abs-link", NsEntry.TypeSymlink) with { Target = outside },
+        Entry(7, 1, "escape", NsEntry.TypeSymlink) with { Target = "../outside" },
+        Entry(8, 7, "through.txt"),
+        Entry(9, 1, "ok.txt"),
+    ];
+
     /// <summary>An entry of a crafted namespace (a file: released, 3 bytes, a record without a BLAKE3 digest).</summary>
     public static NsEntry Entry(long id, long parent, string name, char type = NsEntry.TypeFile) => new()
     {
