@@ -317,5 +317,8 @@ public class WestMountTests(S3ServerFixture fixture) : IClassFixture<S3ServerFix
         var two = ProcEnv.Run(Proc.Tierfs, ["mount", "--remote", "--config", config, m.Backing, m.MountPoint], S3TierMount.AwsEnv);
         Assert.Equal(2, two.ExitCode);
         Assert.Equal("tierfs: mount --remote takes one path, the MOUNTPOINT (the tree is the remote tier's namespace, not a BACKING directory)", two.Stderr.Trim());
+        var east = ProcEnv.Run(Proc.Tierfs, ["mount", "--remote", "--config", config, m.MountPoint, "-o", "attr_timeout=2,allow_foreign"], S3TierMount.AwsEnv);
+        Assert.Equal(2, east.ExitCode);
+        Assert.StartsWith("tierfs: mount --remote: option allow_foreign is for mounts of a local tree; a west mount takes attr_timeout, config, debug,", east.Stderr.Trim());
     }
 }

@@ -56,6 +56,8 @@ public static class MountCommand
             if (parse.GetValue(threads) is { } th) settings.ApplyOptions($"threads={th}");
             if (parse.GetValue(readAhead) is { } ra) settings.ApplyOptions($"read_ahead_kb={ra}");
             if (parse.GetValue(noDaemon)) settings.RunDaemon = false;
+            if (remote && settings.AppliedOptions.FirstOrDefault(o => !MountSettings.WestOptions.Contains(o)) is { } eastOnly)
+                throw new UsageException($"mount --remote: option {eastOnly} is for mounts of a local tree; a west mount takes {string.Join(", ", MountSettings.WestOptions.Order(StringComparer.Ordinal))}");
             settings.ConfigFile ??= DefaultConfig.Find();
             if (parse.GetResult(logLevel) is { Implicit: false } || settings.LogLevel is null) settings.LogLevel = parse.GetValue(logLevel);
             Log.Level = settings.LogLevel!.Value;
