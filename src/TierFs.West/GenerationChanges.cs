@@ -13,15 +13,14 @@ public sealed record GenerationChanges(IReadOnlyList<ulong> Nodes, IReadOnlyList
     {
         var nodes = new List<ulong>();
         var names = new List<(ulong, string)>();
-        foreach (var (path, e) in old.Tree.Walk())
+        // Only what the old view showed: entries it left out (bad names) were never the kernel's.
+        foreach (var e in old.Shown)
         {
-            _ = path;
             var node = old.NodeOf(e);
             if (now.Entry(node) is not { } then || !Same(e, then)) nodes.Add(node);
             if (e.Type != NsEntry.TypeDir) continue;
-            foreach (var child in old.Tree.Children(e.Id))
+            foreach (var child in old.List(node))
             {
-                if (!WestView.IsName(child.Name)) continue; // never shown
                 var was = old.NodeOf(child);
                 if (now.Child(node, child.Name) is not { } c || now.NodeOf(c) != was) names.Add((node, child.Name));
             }

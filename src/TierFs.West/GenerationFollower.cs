@@ -67,6 +67,11 @@ public sealed class GenerationFollower(NamespaceReader reader, WestFileSystem fs
                 // A pointer read while it is being replaced (on a store that does not replace atomically), the remote down: next time.
                 Log.Warn(Source, $"generation {fs.View.Generation} kept: the namespace could not be read: {e.Message}");
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever it was, the mount goes on serving the generation it has, and tries again.
+                Log.Error(Source, $"generation {fs.View.Generation} kept: following the namespace failed", e);
+            }
         }
     }
 }

@@ -65,6 +65,9 @@ public sealed class WestView
 
     public NsEntry? Entry(ulong node) => _byNode.GetValueOrDefault(node);
 
+    /// <summary>Every entry the view shows (each name of a hard-linked file), in no order.</summary>
+    public IEnumerable<NsEntry> Shown => _nodeOfId.Keys.Select(id => Tree.Get(id)!);
+
     public ulong NodeOf(NsEntry entry) => _nodeOfId[entry.Id];
 
     /// <summary>The entry named <paramref name="name"/> in the directory <paramref name="parent"/>, or null.</summary>

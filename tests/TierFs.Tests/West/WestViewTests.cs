@@ -87,6 +87,9 @@ public class WestViewTests
         Assert.Equal(2, v.Nodes); // the root and ok.txt: nothing below ".." either
         Assert.Equal(5, v.Refused.Count);
         Assert.Null(v.Child(1, ".."));
+        // The next generation is compared with what was shown, never with what was left out.
+        var next = WestView.Build(Tree(2, E(1, 0, "", NsEntry.TypeDir), E(3, 1, "..", NsEntry.TypeDir)), new InodeNumbers());
+        Assert.Equal([(1UL, "ok.txt")], GenerationChanges.Between(v, next).Names);
     }
 
     [Fact]
