@@ -5,22 +5,37 @@ namespace TierFs.West;
 /// <summary>
 /// The west mount's local cache of verified parts: one file per part in a directory of its own (the
 /// state directory's <c>west-cache</c>), at most <see cref="Capacity"/> bytes, the least recently
-/// used part dropped first. A part enters only once its fetch verified it; two readers of one part
-/// share one fetch. Emptied when the mount starts (what it holds is trusted only while the mount
-/// that verified it runs). A part larger than the whole capacity is still served: it stays alone.
+/// used part dropped first. A part enters only once its fetch verified it; readers of one part share
+/// one fetch, and a fetched part is kept until the readers that waited for it have opened it (so for
+/// a moment the cache may hold more than its capacity: at most a part per waiting reader). Emptied
+/// when the mount starts (what it holds is trusted only while the mount that verified it runs). A
+/// part larger than the whole capacity is still served: it stays alone.
 /// </summary>
 public sealed class PartCache : IDisposable
 {
-    private sealed record Held(string Key, string Path, long Length);
+    private sealed class Held(string key, string path, long length)
+    {
+        public string Key { get; } = key;
+        public string Path { get; } = path;
+        public long Length { get; } = length;
+        /// <summary>Readers that waited for this part's fetch and have not opened it yet: it is not dropped before they do.</summary>
+        public int Pins;
+    }
 
+    private sealed class Fetch
+    {
+        public Task Task = Task.CompletedTask;
+        public int Waiters;
+    }
+
+    private const int MaxAttempts = 5;
     private readonly string _dir;
     private readonly Lock _gate = new();
     private readonly LinkedList<Held> _lru = new(); // most recent first
     private readonly Dictionary<string, LinkedListNode<Held>> _byKey = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Task> _fetching = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Fetch> _fetching = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private long _bytes;
-    private const int MaxAttempts = 5;
 
     public PartCache(string directory, long capacity)
     {
@@ -43,11 +58,6 @@ public sealed class PartCache : IDisposable
         get { lock (_gate) return _byKey.Count; }
     }
 
-    public long Hits => Interlocked.Read(ref _hits);
-    public long Fetches => Interlocked.Read(ref _fetches);
-    private long _hits;
-    private long _fetches;
-
     public bool Contains(string key)
     {
         lock (_gate) return _byKey.ContainsKey(key);
@@ -62,23 +72,35 @@ public sealed class PartCache : IDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
-            // Fetched, then dropped before this reader opened it, again and again: more readers at once than the cache holds parts.
+            // A safety net: a waiter's part is pinned until it opens it, so this takes a part dropped behind the cache's back.
             if (attempt > MaxAttempts)
-                throw new IOException($"the part cache ({Capacity} bytes) dropped this part {MaxAttempts} times before it could be read: west.cache_size is too small for the readers at once");
+                throw new IOException($"the part cache ({Capacity} bytes) lost this part {MaxAttempts} times before it could be read");
             Task pending;
             lock (_gate)
             {
-                if (_byKey.TryGetValue(key, out var node))
-                {
-                    _lru.Remove(node);
-                    _lru.AddFirst(node);
-                    Interlocked.Increment(ref _hits);
-                    try { return File.OpenHandle(node.Value.Path, FileMode.Open, FileAccess.Read); }
-                    catch (FileNotFoundException) { Drop(node); } // removed behind the cache: fetched again
-                }
-                if (!_fetching.TryGetValue(key, out pending!)) _fetching[key] = pending = FetchAsync(key, fetch);
+                if (TryOpen(key, unpin: false) is { } handle) return handle;
+                if (!_fetching.TryGetValue(key, out var f)) _fetching[key] = f = Start(key, fetch);
+                f.Waiters++;
+                pending = f.Task;
             }
-            await pending.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await pending.WaitAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // A reader gone: its pin, on the fetch or on the part it brought, is given back.
+                lock (_gate)
+                {
+                    if (_fetching.TryGetValue(key, out var f) && f.Task == pending) f.Waiters--;
+                    else Unpin(key);
+                }
+                throw;
+            }
+            lock (_gate)
+            {
+                if (TryOpen(key, unpin: true) is { } handle) return handle;
+            }
         }
     }
 
@@ -88,13 +110,46 @@ public sealed class PartCache : IDisposable
         lock (_gate)
         {
             if (_byKey.ContainsKey(key) || _fetching.ContainsKey(key) || _stop.IsCancellationRequested) return;
-            var task = FetchAsync(key, fetch);
-            _fetching[key] = task;
-            task.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // observed: the reader that needs it fetches again
+            var f = Start(key, fetch);
+            _fetching[key] = f;
+            f.Task.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // observed: the reader that needs it fetches again
         }
     }
 
-    private async Task FetchAsync(string key, Func<SafeFileHandle, CancellationToken, Task<long>> fetch)
+    // Under the lock: the part, touched and opened (a reader that waited for it gives back its pin), or null.
+    private SafeFileHandle? TryOpen(string key, bool unpin)
+    {
+        if (!_byKey.TryGetValue(key, out var node)) return null;
+        _lru.Remove(node);
+        _lru.AddFirst(node);
+        SafeFileHandle handle;
+        try { handle = File.OpenHandle(node.Value.Path, FileMode.Open, FileAccess.Read); }
+        catch (FileNotFoundException)
+        {
+            Drop(node); // removed behind the cache's back: fetched again
+            return null;
+        }
+        // Opened: the part may go now (the handle still reads it).
+        if (unpin) Unpin(key);
+        return handle;
+    }
+
+    private void Unpin(string key)
+    {
+        if (!_byKey.TryGetValue(key, out var node) || node.Value.Pins == 0) return;
+        node.Value.Pins--;
+        if (node.Value.Pins == 0) Evict();
+    }
+
+    // Under the lock.
+    private Fetch Start(string key, Func<SafeFileHandle, CancellationToken, Task<long>> fetch)
+    {
+        var f = new Fetch();
+        f.Task = FetchAsync(key, f, fetch);
+        return f;
+    }
+
+    private async Task FetchAsync(string key, Fetch f, Func<SafeFileHandle, CancellationToken, Task<long>> fetch)
     {
         await Task.Yield(); // never under the caller's lock
         var temp = Path.Combine(_dir, $".fetch-{Guid.NewGuid():N}");
@@ -104,26 +159,34 @@ public sealed class PartCache : IDisposable
             // The directory is root's alone (0700): what is in it is ours.
             using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read))
                 length = await fetch(handle, _stop.Token).ConfigureAwait(false);
-            Interlocked.Increment(ref _fetches);
             var path = Path.Combine(_dir, FileName(key));
             lock (_gate)
             {
                 File.Move(temp, path, overwrite: true);
                 if (_byKey.TryGetValue(key, out var old)) Drop(old);
-                _byKey[key] = _lru.AddFirst(new Held(key, path, length));
+                // Every reader waiting now holds a pin; none can start waiting once it is in (they find it).
+                _byKey[key] = _lru.AddFirst(new Held(key, path, length) { Pins = f.Waiters });
+                _fetching.Remove(key);
                 _bytes += length;
-                // The newest stays even when it alone is more than the capacity.
-                while (_bytes > Capacity && _lru.Last is { } last && last != _lru.First) Drop(last);
+                Evict();
             }
         }
         catch
         {
+            lock (_gate) _fetching.Remove(key);
             try { File.Delete(temp); } catch (IOException) { }
             throw;
         }
-        finally
+    }
+
+    // Under the lock: the least recently used unpinned parts go until the cache fits; the newest stays even alone over it.
+    private void Evict()
+    {
+        for (var node = _lru.Last; _bytes > Capacity && node is not null && node != _lru.First;)
         {
-            lock (_gate) _fetching.Remove(key);
+            var before = node.Previous;
+            if (node.Value.Pins == 0) Drop(node);
+            node = before;
         }
     }
 

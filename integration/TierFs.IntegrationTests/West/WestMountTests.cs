@@ -177,6 +177,53 @@ public class WestMountTests(S3ServerFixture fixture) : IClassFixture<S3ServerFix
     }
 
     [Fact]
+    public async Task Concurrent_random_reads_through_a_small_cache_while_generations_change_return_only_the_right_bytes()
+    {
+        using var t = East(_s3, "west-mount-stress/", out var files);
+        // 16 MiB of cache for parts of 5 MiB: readers keep evicting each other's parts.
+        using var w = WestMount.Start(t, "west:\n  refresh: 1s\n  cache_size: 16M\n  read_ahead: 2\n");
+        string[] paths = [Multi, "proj/data/big.h5", "proj/odd.bin", "small-link.dat"];
+        using var stop = new CancellationTokenSource();
+        var reads = 0L;
+        var readers = Enumerable.Range(0, 8).Select(n => Task.Run(() =>
+        {
+            var random = new Random(n);
+            while (!stop.IsCancellationRequested)
+            {
+                var path = paths[random.Next(paths.Length)];
+                var data = files[path];
+                var fd = Px.Open(w.W(path), Px.O_RDONLY);
+                try
+                {
+                    for (var i = 0; i < 8; i++)
+                    {
+                        var at = random.NextInt64(data.Length);
+                        var count = random.Next(1, 1 << 20);
+                        var got = Px.PRead(fd, count, at);
+                        var want = data.AsSpan((int)at, (int)Math.Min(count, data.Length - at));
+                        Assert.True(want.SequenceEqual(got), $"{path}: wrong bytes at {at} (+{count})");
+                        Interlocked.Increment(ref reads);
+                    }
+                }
+                finally { Px.Close(fd); }
+            }
+        })).ToArray();
+        // Meanwhile east changes and publishes: new generations are swapped in under the readers.
+        for (var g = 0; g < 4; g++)
+        {
+            File.WriteAllText(t.M.M($"gen{g}.txt"), $"{g}");
+            Ok(Tierfs("sync", t.M.MountPoint));
+            var name = $"gen{g}.txt";
+            Assert.True(Proc.WaitUntil(() => readers.Any(r => r.IsCompleted) || File.Exists(w.W(name)), Bound), $"{name} did not show west: {w.Log}");
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(readers); // a reader's assertion, if one failed
+        Assert.True(Interlocked.Read(ref reads) > 100, $"only {reads} reads");
+        Assert.DoesNotContain("failed (EIO)", w.Log);
+        Assert.True(Directory.EnumerateFiles(Path.Combine(w.StateDir, "west-cache")).Sum(f => new FileInfo(f).Length) <= 16 << 20);
+    }
+
+    [Fact]
     public void A_forged_object_of_the_same_size_reads_as_EIO_with_a_log_line_never_as_wrong_bytes()
     {
         using var t = East(_s3, "west-mount-forged/", out var files);

@@ -79,6 +79,31 @@ public class PartCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reader_that_gives_up_waiting_leaves_no_pin_behind()
+    {
+        using var cache = new PartCache(_dir, 100);
+        var gate = new TaskCompletionSource();
+        Func<SafeFileHandle, CancellationToken, Task<long>> slow = async (h, ct) =>
+        {
+            await gate.Task;
+            RandomAccess.Write(h, new byte[100], 0);
+            return 100;
+        };
+        using var cts = new CancellationTokenSource();
+        var waiting = cache.OpenAsync("p", slow, cts.Token);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        gate.SetResult(); // the fetch goes on (read-ahead's way) and brings the part in
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!cache.Contains("p") && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.True(cache.Contains("p"));
+        using (await cache.OpenAsync("q", Part(1, 100), CancellationToken.None)) { }
+        // Nobody waits for "p" any more: it goes like any least recently used part.
+        Assert.False(cache.Contains("p"));
+        Assert.Equal(100, cache.Bytes);
+    }
+
+    [Fact]
     public async Task A_failed_fetch_is_the_readers_failure_and_leaves_nothing_behind()
     {
         using var cache = new PartCache(_dir, 1000);
