@@ -4,22 +4,24 @@ namespace TierFs.West;
 
 /// <summary>
 /// The node ids the kernel sees (and st_ino), kept across generations so that an entry that did not
-/// change keeps its number: a directory by its entry id (ids are stable across renames and never
-/// reused), anything else by its east inode number and type, so that the hard links of one file are
-/// one node. The root is always 1. Only grows: a number is never given to another east inode.
+/// change keeps its number: an entry by its id (ids are stable across renames and never reused), but
+/// a file with more than one link by its east inode number and type, so that the hard links of one
+/// file are one node. (Only those: an east tree spanning two filesystems may hold two files with one
+/// inode number, and only a hard link proves that two names are one file.) The root is always 1.
+/// Only grows: a number is never given to another entry or inode.
 /// </summary>
 public sealed class InodeNumbers
 {
     public const ulong Root = 1;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<long, ulong> _dirs = [];
+    private readonly Dictionary<long, ulong> _byId = [];
     private readonly Dictionary<(char Type, long Ino), ulong> _others = [];
     private ulong _next = Root + 1;
 
     public int Count
     {
-        get { lock (_gate) return _dirs.Count + _others.Count; }
+        get { lock (_gate) return _byId.Count + _others.Count; }
     }
 
     /// <summary>The node of <paramref name="entry"/>; <paramref name="isRoot"/> for the namespace's root.</summary>
@@ -28,9 +30,9 @@ public sealed class InodeNumbers
         if (isRoot) return Root;
         lock (_gate)
         {
-            if (entry.Type == NsEntry.TypeDir)
+            if (entry.Type == NsEntry.TypeDir || entry.Nlink <= 1)
             {
-                if (!_dirs.TryGetValue(entry.Id, out var d)) _dirs[entry.Id] = d = _next++;
+                if (!_byId.TryGetValue(entry.Id, out var d)) _byId[entry.Id] = d = _next++;
                 return d;
             }
             var key = (entry.Type, entry.Ino);

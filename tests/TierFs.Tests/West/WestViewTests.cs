@@ -10,7 +10,7 @@ namespace TierFs.Tests.West;
 /// <summary>The namespace as the kernel sees it: node numbers stable across generations, hard links one node, what a new generation makes stale.</summary>
 public class WestViewTests
 {
-    private static NsEntry E(long id, long parent, string name, char type = NsEntry.TypeFile, long ino = 0, long mtime = 1_600_000_000_222_222_222, long mode = -1) => new()
+    private static NsEntry E(long id, long parent, string name, char type = NsEntry.TypeFile, long ino = 0, long mtime = 1_600_000_000_222_222_222, long mode = -1, long nlink = 1) => new()
     {
         Id = id,
         ParentId = parent,
@@ -20,7 +20,7 @@ public class WestViewTests
         Uid = 1234,
         Gid = 567,
         Size = type == NsEntry.TypeFile ? 10 : 4096,
-        Nlink = 1,
+        Nlink = nlink,
         Ino = ino == 0 ? 1000 + id : ino,
         MtimeNs = mtime,
         Target = type == NsEntry.TypeSymlink ? "a" : null,
@@ -36,8 +36,8 @@ public class WestViewTests
 
     private static readonly NsEntry[] First =
     [
-        E(1, 0, "", NsEntry.TypeDir), E(2, 1, "proj", NsEntry.TypeDir), E(3, 2, "a", ino: 77), E(4, 1, "b", ino: 77),
-        E(5, 1, "l", NsEntry.TypeSymlink), E(6, 99, "unreachable"),
+        E(1, 0, "", NsEntry.TypeDir), E(2, 1, "proj", NsEntry.TypeDir), E(3, 2, "a", ino: 77, nlink: 2), E(4, 1, "b", ino: 77, nlink: 2),
+        E(5, 1, "l", NsEntry.TypeSymlink), E(6, 99, "unreachable"), E(8, 1, "x"),
     ];
 
     [Fact]
@@ -49,9 +49,9 @@ public class WestViewTests
         var proj = v.Child(1, "proj")!;
         var a = v.Child(v.NodeOf(proj), "a")!;
         Assert.Equal(v.NodeOf(a), v.NodeOf(v.Child(1, "b")!));
-        Assert.Equal(4, v.Nodes); // root, proj, the linked file, the symlink
+        Assert.Equal(5, v.Nodes); // root, proj, the linked file, the symlink, x
         Assert.Null(v.Child(1, "unreachable"));
-        Assert.Equal(["b", "l", "proj"], v.List(1).Select(e => e.Name));
+        Assert.Equal(["b", "l", "proj", "x"], v.List(1).Select(e => e.Name));
         Assert.Equal("/proj/a", v.PathOf(a));
     }
 
@@ -62,9 +62,9 @@ public class WestViewTests
         var one = WestView.Build(Tree(1, First), numbers);
         var projNode = one.NodeOf(one.Child(1, "proj")!);
         var aNode = one.NodeOf(one.Child(projNode, "a")!);
-        // Generation 2: proj renamed, b unlinked, c created, l's mtime changed.
-        var two = WestView.Build(Tree(2, E(1, 0, "", NsEntry.TypeDir), E(2, 1, "project", NsEntry.TypeDir), E(3, 2, "a", ino: 77),
-            E(5, 1, "l", NsEntry.TypeSymlink, mtime: 1_700_000_000_000_000_000), E(7, 1, "c")), numbers);
+        // Generation 2: proj renamed, x unlinked, c created, l's mtime changed.
+        var two = WestView.Build(Tree(2, E(1, 0, "", NsEntry.TypeDir), E(2, 1, "project", NsEntry.TypeDir), E(3, 2, "a", ino: 77, nlink: 2),
+            E(4, 1, "b", ino: 77, nlink: 2), E(5, 1, "l", NsEntry.TypeSymlink, mtime: 1_700_000_000_000_000_000), E(7, 1, "c")), numbers);
         Assert.Equal(projNode, two.NodeOf(two.Child(1, "project")!));
         Assert.Equal(aNode, two.NodeOf(two.Child(projNode, "a")!));
         var cNode = two.NodeOf(two.Child(1, "c")!);
@@ -72,10 +72,18 @@ public class WestViewTests
 
         var changes = GenerationChanges.Between(one, two);
         // Names gone or moved: the kernel must forget them; the renamed directory and the file below it stay the same nodes.
-        Assert.Equal([(1UL, "b"), (1UL, "proj")], changes.Names.Order().ToList());
+        Assert.Equal([(1UL, "proj"), (1UL, "x")], changes.Names.Order().ToList());
         Assert.Contains(one.NodeOf(one.Child(1, "l")!), changes.Nodes);
         Assert.DoesNotContain(aNode, changes.Nodes);
         Assert.DoesNotContain(projNode, changes.Nodes); // renamed, its attributes as they were: only its old name is stale
+    }
+
+    [Fact]
+    public void Files_of_one_inode_number_are_one_node_only_when_they_are_hard_links()
+    {
+        // Two files of one east inode number but one link each: two filesystems under the east tree.
+        var v = WestView.Build(Tree(1, E(1, 0, "", NsEntry.TypeDir), E(2, 1, "here", ino: 5), E(3, 1, "there", ino: 5)), new InodeNumbers());
+        Assert.NotEqual(v.NodeOf(v.Child(1, "here")!), v.NodeOf(v.Child(1, "there")!));
     }
 
     [Fact]
