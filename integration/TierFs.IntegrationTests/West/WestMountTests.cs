@@ -272,6 +272,23 @@ public class WestMountTests(S3ServerFixture fixture) : IClassFixture<S3ServerFix
     }
 
     [Fact]
+    public void A_damaged_pointer_leaves_the_mount_serving_the_generation_it_has_until_a_good_one_comes()
+    {
+        using var t = S3TierMount.Start(_s3, "west-mount-badptr/", "", S3TierMount.Pair("gfs"));
+        File.WriteAllText(t.M.M("first.txt"), "1");
+        Ok(Tierfs("sync", t.M.MountPoint));
+        using var w = WestMount.Start(t);
+        var good = t.Body("ns/heb/pointer");
+        t.Put("ns/heb/pointer", "{ not a pointer"u8.ToArray(), new Dictionary<string, string>());
+        Assert.True(Proc.WaitUntil(() => w.Log.Contains("generation 1 kept: the namespace could not be read: the pointer is not readable", StringComparison.Ordinal), Bound), w.Log);
+        Assert.Equal(1, Px.Stat(w.W("first.txt")).Size); // still served (its data is east-only; its name and attributes are west)
+        File.WriteAllText(t.M.M("second.txt"), "2");
+        t.Put("ns/heb/pointer", Encoding.UTF8.GetBytes(good), new Dictionary<string, string>()); // repaired
+        Ok(Tierfs("sync", t.M.MountPoint));
+        Assert.True(Proc.WaitUntil(() => File.Exists(w.W("second.txt")), Bound), w.Log);
+    }
+
+    [Fact]
     public void A_gpeer_recall_east_makes_the_file_east_only_west_after_the_next_sync()
     {
         using var t = S3TierMount.Start(_s3, "west-mount-gpeer/", "", S3TierMount.Pair("gpeer"));
