@@ -4,7 +4,8 @@
 # remote tier (its stat unchanged, its blocks freed) and read it back (recalled on open), look at
 # the metadata index (query, report) and let a policy pick files, verify the index against the
 # remote tier (an alarm, the metrics and the status page), then mount a directory in place
-# (on itself). Everything lives in a temp dir that is unmounted and removed at the end,
+# (on itself), and look at the west side: the namespace published to the remote tier, mounted
+# read-only elsewhere (tierfs mount --remote). Everything lives in a temp dir that is unmounted and removed at the end,
 # also when a step fails. Run as root; uses tierfs from PATH, or $TIERFS_BIN.
 set -euo pipefail
 
@@ -25,7 +26,7 @@ cleanup() {
     local status=$?
     trap - EXIT INT TERM
     cd /
-    for m in "$mnt" "$backing"; do
+    for m in "$mnt" "$backing" "$tmp/west"; do
         for _ in 1 2 3; do
             is_tierfs_mount "$m" || break
             tierfs umount "$m" >/dev/null 2>&1 || tierfs umount --lazy "$m" >/dev/null 2>&1 || umount -l "$m" 2>/dev/null || true
@@ -67,7 +68,14 @@ show 'find backing -mindepth 1 | sort'
 
 heading "2. Mount backing/ on mnt/, with one policy in the configuration"
 cat >"$tmp/tierfs.yaml" <<'YAML'
-# The embedded default remote tier (a directory in the state dir), and one policy.
+# The embedded default remote tier (a directory in the state dir), a pair whose namespace this side
+# publishes (metadata sync), and one policy.
+pair:
+  name: demo
+  local_share_path: /demo/east
+  remote_cluster_id: WEST
+  remote_share_path: /demo/west
+  meta_sync_role: master
 policies:
   - name: text-files
     action: migrate
@@ -185,12 +193,39 @@ echo "GET http://127.0.0.1:$metrics_port/ (the status page; its sections):"
 get / | grep -o '<h2>[^<]*' | sed 's/<h2>/  /'
 show 'tierfs log mnt --format csv | grep -E "^time|,verify,"'
 
-heading "13. Unmount"
+heading "13. The west side: the namespace published to the remote tier, mounted read-only elsewhere"
+cat >"$tmp/west.yaml" <<YAML
+# The same remote tier as east (the demo's archive directory) and the same pair.
+remote:
+  type: directory
+  path: $state/archive
+pair:
+  name: demo
+  local_share_path: /demo/east
+  remote_cluster_id: WEST
+  remote_share_path: /demo/west
+west:
+  refresh: 2s        # how often the west mount looks for a newer generation (default 10s)
+YAML
+mkdir -p "$tmp/west"
+show 'tierfs migrate mnt/data/big.bin'
+show 'tierfs sync mnt'
+show 'tierfs mount --remote --config west.yaml west --state-dir west-state'
+show 'findmnt -n -o TARGET,SOURCE,FSTYPE,OPTIONS west'
+show 'ls -l west west/data'
+echo "data/big.bin is read from the remote tier, each part verified:"
+show 'sha256sum west/data/big.bin'
+[[ $(sha256sum <"$tmp/west/data/big.bin") == "$big_sum" ]] || { echo "west/data/big.bin differs from what east wrote" >&2; exit 1; }
+show 'echo x > west/new.txt || echo "(refused: the west mount is read-only)"'
+[[ ! -e $tmp/west/new.txt ]] || { echo "the west mount took a write" >&2; exit 1; }
+show 'tierfs umount west'
+
+heading "14. Unmount"
 show 'tierfs umount mnt'
 if is_tierfs_mount "$mnt"; then echo "mnt/ is still mounted" >&2; exit 1; fi
 echo "mnt/ is a plain empty directory again: $(find "$mnt" -mindepth 1 | wc -l) entries"
 
-heading "14. Mount in place: backing/ on itself (users keep their paths)"
+heading "15. Mount in place: backing/ on itself (users keep their paths)"
 show 'tierfs mount backing backing --state-dir state'
 show 'findmnt -n -o TARGET,SOURCE,FSTYPE backing'
 show 'ls -l backing'

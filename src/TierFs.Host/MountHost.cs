@@ -28,7 +28,7 @@ namespace TierFs.Host;
 public sealed class MountHost(MountSettings settings)
 {
     private const string Source = "mount";
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
+    internal static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Called once the mount answers requests (the daemon child reports READY here).</summary>
     public Action? Ready { get; set; }
@@ -257,7 +257,7 @@ public sealed class MountHost(MountSettings settings)
         });
     }
 
-    private static void Stop(PosixSignalContext c, FuseSession session, string why)
+    internal static void Stop(PosixSignalContext c, FuseSession session, string why)
     {
         c.Cancel = true;
         Log.Info(Source, $"{why}: unmounting");
@@ -265,7 +265,7 @@ public sealed class MountHost(MountSettings settings)
     }
 
     // A stat of the mountpoint completes only once the kernel's INIT was answered and the root served.
-    private static bool WaitUntilServing(string mountPoint, Thread loop)
+    internal static bool WaitUntilServing(string mountPoint, Thread loop)
     {
         var probe = Task.Run(() => Directory.Exists(mountPoint));
         var deadline = DateTime.UtcNow + ReadyTimeout;

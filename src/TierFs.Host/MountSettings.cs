@@ -49,6 +49,19 @@ public sealed class MountSettings
 
     /// <summary>Mount even when the index holds records of another remote tier (their stubs fail with EIO).</summary>
     public bool AllowForeign { get; set; }
+    /// <summary>The TierFs -o options given (by name), so that a west mount can refuse the east's own.</summary>
+    public HashSet<string> AppliedOptions { get; } = [];
+
+    /// <summary>The -o options that mean something to a west mount (`tierfs mount --remote`); `ro` it is anyway.</summary>
+    public static readonly IReadOnlySet<string> WestOptions = new HashSet<string>
+    {
+        "attr_timeout", "entry_timeout", "threads", "idle_threads", "read_ahead_kb", "state_dir", "config", "log_level", "log_max_size", "log_files", "nonempty", "ro", "debug",
+    };
+
+    /// <summary>`tierfs mount --remote`: the west view of the pair's namespace (Backing is unused).</summary>
+    public bool RemoteView { get; set; }
+    /// <summary>With <see cref="RemoteView"/>: serve this generation only (`--generation N`); null follows the latest.</summary>
+    public long? Generation { get; set; }
 
     public bool InPlace => Path.GetFullPath(Backing).TrimEnd('/') == Path.GetFullPath(MountPoint).TrimEnd('/');
 
@@ -125,7 +138,11 @@ public sealed class MountSettings
             var eq = raw.IndexOf('=');
             var key = eq < 0 ? raw : raw[..eq];
             var value = eq < 0 ? null : raw[(eq + 1)..];
-            if (Array.Find(Specs, o => o.Name == key) is { } spec) spec.Apply(this, key, value);
+            if (Array.Find(Specs, o => o.Name == key) is { } spec)
+            {
+                spec.Apply(this, key, value);
+                AppliedOptions.Add(key);
+            }
             else if (KernelFlags.Contains(key) && value is null) KernelOptions.Add(key);
             else if (Ignored.Contains(key) || key.StartsWith("x-", StringComparison.Ordinal) || key == "comment") { }
             else throw new UsageException($"unknown mount option '{raw}' (see tierfs mount --help)");

@@ -12,6 +12,44 @@ public static unsafe class Preflight
     /// <summary>Checks everything before mounting; returns the configuration, read and checked (the default without --config).</summary>
     public static TierFsConfig Check(MountSettings s)
     {
+        CheckCanMount(s);
+
+        // Fails fast, naming the key (and a bad policy).
+        var config = s.ConfigFile is { } file ? TierFs.Policies.PolicyValidator.Load(file) : new TierFsConfig();
+
+        RequireDirectory("BACKING", s.Backing);
+        RequireDirectory("MOUNTPOINT", s.MountPoint);
+        var backing = Path.GetFullPath(s.Backing).TrimEnd('/') + "/";
+        var mountPoint = Path.GetFullPath(s.MountPoint).TrimEnd('/') + "/";
+        if (mountPoint.StartsWith(backing, StringComparison.Ordinal) && mountPoint != backing)
+            throw new CommandException($"MOUNTPOINT {s.MountPoint} is inside BACKING {s.Backing}: the mount would contain itself (mount in place with the same path twice, or elsewhere)");
+        RefuseSecondMountOfTree(s, backing);
+        // In place the mountpoint is the tree itself; elsewhere its files would be hidden while mounted.
+        if (!s.InPlace && !s.NonEmpty && Directory.EnumerateFileSystemEntries(s.MountPoint).Any())
+            throw new UsageException($"MOUNTPOINT {s.MountPoint} is not empty: the mount would hide its files (empty it, mount in place with BACKING = MOUNTPOINT, or add -o nonempty)");
+        return config;
+    }
+
+    /// <summary>
+    /// The checks of `tierfs mount --remote` (the west view): root and FUSE, a configuration that
+    /// names a pair and a remote tier other than the embedded default, an empty MOUNTPOINT.
+    /// </summary>
+    public static TierFsConfig CheckRemoteView(MountSettings s)
+    {
+        CheckCanMount(s);
+        if (s.ConfigFile is not { } file) throw new UsageException("mount --remote needs --config FILE: its remote tier and pair name the namespace to serve");
+        var config = ConfigLoader.Load(file);
+        if (config.Pair is null) throw new ConfigException($"{file}: no pair: is configured; the west mount serves the pair's namespace");
+        if (config.Remote is { Type: RemoteType.Directory, Path: null })
+            throw new ConfigException($"{file}: remote: names no remote tier (the embedded default lives in a mount's state directory); give remote.path or an S3 bucket");
+        RequireDirectory("MOUNTPOINT", s.MountPoint);
+        if (!s.NonEmpty && Directory.EnumerateFileSystemEntries(s.MountPoint).Any())
+            throw new UsageException($"MOUNTPOINT {s.MountPoint} is not empty: the mount would hide its files (empty it, or add -o nonempty)");
+        return config;
+    }
+
+    private static void CheckCanMount(MountSettings s)
+    {
         if (Libc.GetEuid() != 0)
             throw new CommandException("tierfs mount must run as root (it mounts with allow_other and serves every user)");
         if (!File.Exists("/dev/fuse"))
@@ -31,21 +69,6 @@ public static unsafe class Preflight
             MountControl.Unmount(s.MountPoint, MountControl.MntDetach);
             RuntimeFiles.Remove(s.MountPoint);
         }
-
-        // Fails fast, naming the key (and a bad policy).
-        var config = s.ConfigFile is { } file ? TierFs.Policies.PolicyValidator.Load(file) : new TierFsConfig();
-
-        RequireDirectory("BACKING", s.Backing);
-        RequireDirectory("MOUNTPOINT", s.MountPoint);
-        var backing = Path.GetFullPath(s.Backing).TrimEnd('/') + "/";
-        var mountPoint = Path.GetFullPath(s.MountPoint).TrimEnd('/') + "/";
-        if (mountPoint.StartsWith(backing, StringComparison.Ordinal) && mountPoint != backing)
-            throw new CommandException($"MOUNTPOINT {s.MountPoint} is inside BACKING {s.Backing}: the mount would contain itself (mount in place with the same path twice, or elsewhere)");
-        RefuseSecondMountOfTree(s, backing);
-        // In place the mountpoint is the tree itself; elsewhere its files would be hidden while mounted.
-        if (!s.InPlace && !s.NonEmpty && Directory.EnumerateFileSystemEntries(s.MountPoint).Any())
-            throw new UsageException($"MOUNTPOINT {s.MountPoint} is not empty: the mount would hide its files (empty it, mount in place with BACKING = MOUNTPOINT, or add -o nonempty)");
-        return config;
     }
 
     /// <summary>

@@ -36,6 +36,22 @@ public sealed class NamespaceReader(IRemoteStore remote, string pair, string? te
         return tree;
     }
 
+    /// <summary>
+    /// The generation <paramref name="pointer"/> names, for a reader holding <paramref name="current"/>
+    /// (loaded from the objects <paramref name="currentChain"/>): when the pointer's chain is that chain
+    /// and more deltas, only those are read and applied, to a copy (<paramref name="current"/> is left
+    /// as it is); otherwise (a new snapshot) the generation is loaded whole.
+    /// </summary>
+    public async Task<NamespaceTree> LoadAfterAsync(NamespaceTree current, IReadOnlyList<GenerationRef> currentChain, NamespacePointer pointer, CancellationToken ct)
+    {
+        var extends = currentChain.Count > 0 && pointer.Chain.Count > currentChain.Count && currentChain[^1].Generation == current.Generation &&
+                      currentChain.Select((g, i) => pointer.Chain[i] == g).All(same => same);
+        if (!extends) return await LoadAsync(pointer, null, ct).ConfigureAwait(false);
+        var tree = current.Copy();
+        foreach (var g in pointer.Chain.Skip(currentChain.Count)) await ApplyAsync(tree, g, ct).ConfigureAwait(false);
+        return tree;
+    }
+
     // The objects to apply for generation `want`, snapshot first.
     private async Task<List<GenerationRef>> ChainToAsync(NamespacePointer pointer, long want, CancellationToken ct)
     {

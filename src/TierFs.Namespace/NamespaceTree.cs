@@ -18,6 +18,15 @@ public sealed class NamespaceTree
         Generation = generation;
     }
 
+    /// <summary>A copy to apply later deltas to, this tree left as it is (a reader may be using it).</summary>
+    public NamespaceTree Copy()
+    {
+        var copy = new NamespaceTree(Pair, Generation) { RootId = RootId };
+        foreach (var (id, e) in _byId) copy._byId[id] = e; // entries are immutable records: shared
+        foreach (var (parent, names) in _children) copy._children[parent] = new Dictionary<string, long>(names, StringComparer.Ordinal);
+        return copy;
+    }
+
     public string Pair { get; }
     public long Generation { get; internal set; }
     public long RootId { get; private set; } = -1;
@@ -80,6 +89,10 @@ public sealed class NamespaceTree
         _children.TryGetValue(parentId, out var names)
             ? [.. names.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => _byId[n.Value])]
             : [];
+
+    /// <summary>A directory's entries, in no order (what a comparison of two generations needs).</summary>
+    public IEnumerable<NsEntry> Children(long parentId) =>
+        _children.TryGetValue(parentId, out var names) ? names.Values.Select(id => _byId[id]) : [];
 
     /// <summary>Every entry reachable from the root, parents before children, with its path ("" for the root).</summary>
     public IEnumerable<(string Path, NsEntry Entry)> Walk()

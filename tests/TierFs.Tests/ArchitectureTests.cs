@@ -11,7 +11,8 @@ public class ArchitectureTests
     private static readonly Dictionary<string, string[]> Allowed = new()
     {
         ["Cli"] = ["Host", "Ops", "Daemon", "Policies", "Tiering", "Index", "Fuse", "Namespace", "Common", "Posix", "Records"],
-        ["Host"] = ["FileSystem", "Fuse", "Scan", "Ops", "Daemon", "Policies", "Tiering", "Index", "Remote", "Records", "Peer", "Namespace", "Common", "Posix"],
+        ["Host"] = ["FileSystem", "Fuse", "Scan", "Ops", "Daemon", "Policies", "Tiering", "Index", "Remote", "Records", "Peer", "Namespace", "West", "Common", "Posix"],
+        ["West"] = ["Fuse", "Namespace", "Remote", "Records", "Common", "Posix"],
         ["Ops"] = ["Peer", "Daemon", "Tiering", "Index", "Remote", "Records", "Common", "Posix"],
         ["Namespace"] = ["Index", "Remote", "Records", "Common", "Posix"],
         ["Peer"] = ["Index", "Records", "Common"],

@@ -74,17 +74,7 @@ public class ImportTests(S3ServerFixture fixture) : IClassFixture<S3ServerFixtur
         Directory.CreateDirectory(outside);
         var config = Path.Combine(work.Root, "tierfs.yaml");
         File.WriteAllText(config, $"cluster_id: LC_1111\nremote:\n  type: s3\n  endpoint: {_s3.Endpoint}\n  bucket: {_s3.Bucket}\n  prefix: {Prefix}\n  region: us-east-1\n{S3TierMount.Pair("gfs")}");
-        await PublishCraftedAsync(Prefix, [
-            Entry(1, 0, "", NsEntry.TypeDir),
-            Entry(2, 1, "..", NsEntry.TypeDir),
-            Entry(3, 2, "escaped.txt"),
-            Entry(4, 1, "../outside/x"),
-            Entry(5, 1, "/etc/passwd"),
-            Entry(6, 1, "abs-link", NsEntry.TypeSymlink) with { Target = outside },
-            Entry(7, 1, "escape", NsEntry.TypeSymlink) with { Target = "../outside" },
-            Entry(8, 7, "through.txt"),
-            Entry(9, 1, "ok.txt"),
-        ]);
+        await PublishCraftedAsync(_s3, Prefix, Crafted(outside));
 
         var r = Tierfs("import", "--config", config, work.Backing);
 
@@ -94,45 +84,5 @@ public class ImportTests(S3ServerFixture fixture) : IClassFixture<S3ServerFixtur
         Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
         Assert.Equal(["ok.txt"], Directory.EnumerateFileSystemEntries(work.Backing).Select(Path.GetFileName));
         Assert.Contains("5 entries refused", r.Stdout);
-    }
-
-    private static NsEntry Entry(long id, long parent, string name, char type = NsEntry.TypeFile) => new()
-    {
-        Id = id,
-        ParentId = parent,
-        Name = name,
-        Type = type,
-        Mode = type == NsEntry.TypeDir ? 0x41ed : 0x81a4,
-        Nlink = 1,
-        Ino = id,
-        Size = type == NsEntry.TypeFile ? 3 : 0,
-        MtimeNs = 1_600_000_000_000_000_000,
-        State = type == NsEntry.TypeFile ? TierState.Released : TierState.Resident,
-        Record = type == NsEntry.TypeFile
-            ? new StubRecord { State = StubRecord.StateReleased, FileId = new string('c', 32), ObjectKey = "data/cc/x/1.0", Checksum = "00-1", PartSize = 1 << 20, Size = 3, MtimeNs = 1_600_000_000_000_000_000 }
-            : null,
-    };
-
-    // What whoever can write the bucket could put there: a generation and a pointer naming it.
-    private async Task PublishCraftedAsync(string prefix, IReadOnlyList<NsEntry> entries)
-    {
-        await using var store = Store(_s3, prefix);
-        var key = NamespaceLayout.GenerationKey("heb", 1, snapshot: true);
-        var body = new MemoryStream();
-        using (var records = GenerationObject.BeginWrite(body, new GenerationHeader { Pair = "heb", Generation = 1, Snapshot = true }))
-            foreach (var e in entries) NsRecordCodec.WritePut(records, e);
-        var file = Path.GetTempFileName();
-        try
-        {
-            await File.WriteAllBytesAsync(file, body.ToArray());
-            using var handle = File.OpenHandle(file);
-            await store.UploadAsync(key, handle, body.Length, new Dictionary<string, string>(), null, CancellationToken.None);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
-        var pointer = new NamespacePointer { Pair = "heb", Generation = 1, Chain = [new GenerationRef(1, true, key, body.Length)], Entries = entries.Count };
-        await store.PutRecordAsync(NamespaceLayout.PointerKey("heb"), pointer.Encode(), new Dictionary<string, string>(), CancellationToken.None);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using TierFs.IntegrationTests.Harness;
 using TierFs.Namespace;
+using TierFs.Records;
 using TierFs.Remote;
 
 namespace TierFs.IntegrationTests.West;
@@ -106,5 +107,64 @@ internal static class WestTree
         return names.Where(n => n.StartsWith("user.", StringComparison.Ordinal))
             .Select(n => { Assert.Equal(0, Px.TryGetXattr(path, n, out var v)); return $"{n}={Encoding.UTF8.GetString(v)}"; })
             .Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// A namespace whoever can write the bucket could craft: a directory named "..", names with '/',
+    /// symlinks leading outside (to <paramref name="outside"/>, absolute, and up), a file below a
+    /// symlink, and one plain file, ok.txt.
+    /// </summary>
+    public static List<NsEntry> Crafted(string outside) =>
+    [
+        Entry(1, 0, "", NsEntry.TypeDir),
+        Entry(2, 1, "..", NsEntry.TypeDir),
+        Entry(3, 2, "escaped.txt"),
+        Entry(4, 1, "../outside/x"),
+        Entry(5, 1, "/etc/passwd"),
+        Entry(6, 1, "abs-link", NsEntry.TypeSymlink) with { Target = outside },
+        Entry(7, 1, "escape", NsEntry.TypeSymlink) with { Target = "../outside" },
+        Entry(8, 7, "through.txt"),
+        Entry(9, 1, "ok.txt"),
+    ];
+
+    /// <summary>An entry of a crafted namespace (a file: released, 3 bytes, a record without a BLAKE3 digest).</summary>
+    public static NsEntry Entry(long id, long parent, string name, char type = NsEntry.TypeFile) => new()
+    {
+        Id = id,
+        ParentId = parent,
+        Name = name,
+        Type = type,
+        Mode = type == NsEntry.TypeDir ? 0x41ed : 0x81a4,
+        Nlink = 1,
+        Ino = id,
+        Size = type == NsEntry.TypeFile ? 3 : 0,
+        MtimeNs = 1_600_000_000_000_000_000,
+        State = type == NsEntry.TypeFile ? TierState.Released : TierState.Resident,
+        Record = type == NsEntry.TypeFile
+            ? new StubRecord { State = StubRecord.StateReleased, FileId = new string('c', 32), ObjectKey = "data/cc/x/1.0", Checksum = "00-1", PartSize = 1 << 20, Size = 3, MtimeNs = 1_600_000_000_000_000_000 }
+            : null,
+    };
+
+    // What whoever can write the bucket could put there: a generation and a pointer naming it.
+    public static async Task PublishCraftedAsync(S3Server s3, string prefix, IReadOnlyList<NsEntry> entries)
+    {
+        await using var store = Store(s3, prefix);
+        var key = NamespaceLayout.GenerationKey("heb", 1, snapshot: true);
+        var body = new MemoryStream();
+        using (var records = GenerationObject.BeginWrite(body, new GenerationHeader { Pair = "heb", Generation = 1, Snapshot = true }))
+            foreach (var e in entries) NsRecordCodec.WritePut(records, e);
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(file, body.ToArray());
+            using var handle = File.OpenHandle(file);
+            await store.UploadAsync(key, handle, body.Length, new Dictionary<string, string>(), null, CancellationToken.None);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        var pointer = new NamespacePointer { Pair = "heb", Generation = 1, Chain = [new GenerationRef(1, true, key, body.Length)], Entries = entries.Count };
+        await store.PutRecordAsync(NamespaceLayout.PointerKey("heb"), pointer.Encode(), new Dictionary<string, string>(), CancellationToken.None);
     }
 }

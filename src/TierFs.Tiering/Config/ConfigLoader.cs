@@ -40,6 +40,7 @@ public static class ConfigLoader
             Remote = ReadRemote(top),
             Pair = ReadPair(top),
             MetaSync = ReadMetaSync(top),
+            West = ReadWest(top),
             Policies = PolicyReader.ReadPolicies(top),
             Schedule = PolicyReader.ReadSchedule(top),
             Verify = OpsReader.ReadVerify(top),
@@ -143,6 +144,21 @@ public static class ConfigLoader
         };
         s.RejectUnknown();
         return sync;
+    }
+
+    private static WestConfig ReadWest(YamlSection top)
+    {
+        var defaults = new WestConfig();
+        var s = top.Section("west");
+        if (s is null) return defaults;
+        var west = new WestConfig
+        {
+            Refresh = s.Duration("refresh", defaults.Refresh, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+            CacheSize = s.Size("cache_size", defaults.CacheSize, 16L << 20, 1L << 50),
+            ReadAhead = s.Int("read_ahead", defaults.ReadAhead, 0, 64),
+        };
+        s.RejectUnknown();
+        return west;
     }
 
     private static PairConfig? ReadPair(YamlSection top)

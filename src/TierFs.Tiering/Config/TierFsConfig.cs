@@ -7,6 +7,8 @@ public sealed record TierFsConfig
     public RemoteConfig Remote { get; init; } = new();
     public PairConfig? Pair { get; init; }
     public MetaSyncConfig MetaSync { get; init; } = new();
+    /// <summary>The west mount (`tierfs mount --remote`): how it follows generations and caches data.</summary>
+    public WestConfig West { get; init; } = new();
     /// <summary>In file order; the planner runs them by <see cref="PolicyConfig.Priority"/>.</summary>
     public IReadOnlyList<PolicyConfig> Policies { get; init; } = [];
     public ScheduleConfig Schedule { get; init; } = new();
@@ -72,4 +74,15 @@ public sealed record MetaSyncConfig
     public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>After this many deltas on one snapshot, the next sync writes a snapshot.</summary>
     public int MaxDeltas { get; init; } = 64;
+}
+
+/// <summary>The west mount (the <c>west</c> section, read by <c>tierfs mount --remote</c>).</summary>
+public sealed record WestConfig
+{
+    /// <summary>How often the pointer is read for a newer generation.</summary>
+    public TimeSpan Refresh { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Bytes of verified parts kept on disk in the state directory.</summary>
+    public long CacheSize { get; init; } = 1L << 30;
+    /// <summary>Parts fetched ahead of a sequential reader.</summary>
+    public int ReadAhead { get; init; } = 4;
 }

@@ -70,6 +70,30 @@ public class NamespaceSyncTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reader_holding_a_generation_reads_only_the_new_deltas_and_its_tree_stays_as_it_was()
+    {
+        await _t.Publisher().PublishAsync(CancellationToken.None);
+        var reader = _t.Reader();
+        var p1 = (await reader.ReadPointerAsync(CancellationToken.None))!;
+        var one = await reader.LoadAsync(p1, null, CancellationToken.None);
+        _t.Put(NamespaceTestTree.Row(2, 1, "project", EntryRow.TypeDir));
+        _t.Index.Flush();
+        await _t.Publisher().PublishAsync(CancellationToken.None);
+        var p2 = (await reader.ReadPointerAsync(CancellationToken.None))!;
+        // The snapshot is gone from the remote: only the delta can have been read.
+        _ = _t.Remote.Remove(p1.Chain[0].Key);
+        var two = await reader.LoadAfterAsync(one, p1.Chain, p2, CancellationToken.None);
+        Assert.Equal(2, two.Generation);
+        Assert.NotNull(two.Lookup("project/data/a.h5"));
+        Assert.Null(two.Lookup("proj"));
+        Assert.Equal(1, one.Generation);
+        Assert.NotNull(one.Lookup("proj/data/a.h5"));
+        Assert.Null(one.Lookup("project"));
+        // A chain that does not extend the one held (a new snapshot) is loaded whole: here it cannot be.
+        await Assert.ThrowsAsync<NamespaceFormatException>(() => reader.LoadAfterAsync(one, [p1.Chain[0] with { Key = "other" }], p2, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_tier_change_sends_every_name_of_the_inode_and_nothing_changed_sends_nothing()
     {
         await _t.Publisher().PublishAsync(CancellationToken.None);

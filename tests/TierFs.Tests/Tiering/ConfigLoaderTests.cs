@@ -70,6 +70,10 @@ public class ConfigLoaderTests
     [InlineData("meta_sync:\n  interval: 0s\n", "meta_sync.interval: ")]
     [InlineData("meta_sync:\n  enabled: maybe\n", "meta_sync.enabled: expected one of")]
     [InlineData("meta_sync:\n  max_delta: 3\n", "meta_sync.max_delta: unknown key")]
+    [InlineData("west:\n  refresh: 0s\n", "west.refresh: expected a duration from 1s to 1d")]
+    [InlineData("west:\n  cache_size: 1M\n", "west.cache_size: expected a size from 16M")]
+    [InlineData("west:\n  read_ahead: 100\n", "west.read_ahead: expected a whole number from 0 to 64")]
+    [InlineData("west:\n  refesh: 5s\n", "west.refesh: unknown key")]
     [InlineData("clusterid: x\n", "config:1: clusterid: unknown key")]
     [InlineData("remote:\n  type: s3\n  bucket: b\n  endpoint: not a url\n", "remote.endpoint: expected a URL")]
     [InlineData("a: [unclosed\n", "not valid YAML")]
@@ -86,6 +90,14 @@ public class ConfigLoaderTests
         Assert.Equal(new MetaSyncConfig { Enabled = true, Interval = TimeSpan.FromMinutes(5), MaxDeltas = 64 }, ConfigLoader.Parse("").MetaSync);
         var c = ConfigLoader.Parse("meta_sync:\n  enabled: false\n  interval: 30s\n  max_deltas: 8\n");
         Assert.Equal(new MetaSyncConfig { Enabled = false, Interval = TimeSpan.FromSeconds(30), MaxDeltas = 8 }, c.MetaSync);
+    }
+
+    [Fact]
+    public void West_keys_are_read_and_default_to_a_refresh_every_ten_seconds_and_a_cache_of_one_gib()
+    {
+        Assert.Equal(new WestConfig { Refresh = TimeSpan.FromSeconds(10), CacheSize = 1L << 30, ReadAhead = 4 }, ConfigLoader.Parse("").West);
+        var c = ConfigLoader.Parse("west:\n  refresh: 2s\n  cache_size: 64M\n  read_ahead: 0\n");
+        Assert.Equal(new WestConfig { Refresh = TimeSpan.FromSeconds(2), CacheSize = 64L << 20, ReadAhead = 0 }, c.West);
     }
 
     [Theory]

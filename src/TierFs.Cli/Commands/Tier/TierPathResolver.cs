@@ -12,6 +12,8 @@ namespace TierFs.Cli.Commands.Tier;
 public sealed class TierPathResolver(Func<IReadOnlyList<MountInfo>>? mounts = null, string? workingDirectory = null)
 {
     public const string FsType = "fuse.tierfs";
+    /// <summary>How a west mount's source starts in the mount table (WestMountHost names it so).</summary>
+    public const string WestSourcePrefix = "tierfs-west:";
 
     private readonly Func<IReadOnlyList<MountInfo>> _mounts = mounts ?? (() => MountTable.Read());
     private IReadOnlyList<MountInfo>? _table;
@@ -26,6 +28,8 @@ public sealed class TierPathResolver(Func<IReadOnlyList<MountInfo>>? mounts = nu
 
         var mount = Containing(canonical);
         if (mount is null || mount.FsType != FsType) return ResolvedPath.Failed(given, "not on a TierFs mount");
+        if (mount.Source.StartsWith(WestSourcePrefix, StringComparison.Ordinal))
+            return ResolvedPath.Failed(given, $"on the west mount {mount.MountPoint} (tierfs mount --remote), a read-only view of the remote tier: this command works on east mounts");
         var relative = mount.MountPoint == "/" ? canonical.TrimStart('/') : canonical[mount.MountPoint.Length..].TrimStart('/');
         return ResolvedPath.On(given, mount.MountPoint, relative);
     }
