@@ -2,11 +2,13 @@
 # A short tour of TierFs: mount a small sample tree, look at it through the mount (ls, stat,
 # cat), change a file through the mount and see it in the backing tree, migrate a file to the
 # remote tier (its stat unchanged, its blocks freed) and read it back (recalled on open), look at
-# the metadata index (query, report) and let a policy pick files, verify the index against the
-# remote tier (an alarm, the metrics and the status page), then mount a directory in place
-# (on itself), and look at the west side: the namespace published to the remote tier, mounted
-# read-only elsewhere (tierfs mount --remote). Everything lives in a temp dir that is unmounted and removed at the end,
-# also when a step fails. Run as root; uses tierfs from PATH, or $TIERFS_BIN.
+# the metadata index (query, report), let a policy pick files, refuse an indexer's recalls and
+# account for every recall, verify the index against the remote tier (an alarm, the metrics and
+# the status page), look at the west side (the namespace published to the remote tier, mounted
+# read-only elsewhere with tierfs mount --remote, and a tree rebuilt from it alone with tierfs
+# import), then mount a directory in place (on itself). Everything lives in a temp dir that is
+# unmounted and removed at the end, also when a step fails. Run as root; uses tierfs from PATH,
+# or $TIERFS_BIN.
 set -euo pipefail
 
 tierfs_bin=${TIERFS_BIN:-$(command -v tierfs || true)}
@@ -26,7 +28,7 @@ cleanup() {
     local status=$?
     trap - EXIT INT TERM
     cd /
-    for m in "$mnt" "$backing" "$tmp/west"; do
+    for m in "$mnt" "$backing" "$tmp/west" "$tmp/restored"; do
         for _ in 1 2 3; do
             is_tierfs_mount "$m" || break
             tierfs umount "$m" >/dev/null 2>&1 || tierfs umount --lazy "$m" >/dev/null 2>&1 || umount -l "$m" 2>/dev/null || true
@@ -83,6 +85,8 @@ policies:
 schedule:
   interval: 10m
   min_age: 0s        # the demo's files are brand new; a real site keeps the default (1h)
+recall:
+  deny_commands: [updatedb]   # an indexer walking the tree must not pull it all back
 YAML
 # The metrics and the status page on a free loopback port.
 metrics_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -171,9 +175,18 @@ show 'tierfs policy run mnt'
 show 'tierfs state -r mnt/docs mnt/data'
 [[ $(tierfs state "$mnt/docs/readme.txt") == released* ]] || { echo "the policy did not migrate docs/readme.txt" >&2; exit 1; }
 show 'tierfs status mnt'
-show 'cat mnt/docs/readme.txt'
 
-heading "12. Verify: the index against the remote tier; an alarm; the metrics and the status page"
+heading "12. Who may recall: an indexer is refused; every recall is accounted for"
+show 'cp "$(command -v cat)" ./updatedb'
+show './updatedb mnt/docs/readme.txt || echo "(refused with EPERM: recall.deny_commands names updatedb; nothing recalled)"'
+show 'tierfs state mnt/docs/readme.txt'
+[[ $(tierfs state "$mnt/docs/readme.txt") == released* ]] || { echo "the denied command recalled docs/readme.txt" >&2; exit 1; }
+show 'cat mnt/docs/readme.txt'
+show 'tierfs query mnt "SELECT path, trigger, command, uid, bytes, result FROM recalls ORDER BY started"'
+[[ $(tierfs query "$mnt" "SELECT count(*) FROM recalls WHERE command = 'cat' AND path = 'docs/readme.txt' AND result = 'ok'") == *1* ]] || { echo "the recall by cat is not in the recalls table" >&2; exit 1; }
+show 'tierfs report mnt --since 1h | sed -n "/^Recalls by/,\$p"'
+
+heading "13. Verify: the index against the remote tier; an alarm; the metrics and the status page"
 show 'tierfs verify mnt'
 key=$(python3 -c 'import os, json, sys; print(json.loads(os.getxattr(sys.argv[1], "trusted.tierfs.stub"))["key"])' "$backing/data/new.txt")
 echo "the object of data/new.txt goes missing behind TierFs's back:"
@@ -193,7 +206,7 @@ echo "GET http://127.0.0.1:$metrics_port/ (the status page; its sections):"
 get / | grep -o '<h2>[^<]*' | sed 's/<h2>/  /'
 show 'tierfs log mnt --format csv | grep -E "^time|,verify,"'
 
-heading "13. The west side: the namespace published to the remote tier, mounted read-only elsewhere"
+heading "14. The west side: the namespace published to the remote tier, mounted read-only elsewhere"
 cat >"$tmp/west.yaml" <<YAML
 # The same remote tier as east (the demo's archive directory) and the same pair.
 remote:
@@ -219,13 +232,22 @@ show 'sha256sum west/data/big.bin'
 show 'echo x > west/new.txt || echo "(refused: the west mount is read-only)"'
 [[ ! -e $tmp/west/new.txt ]] || { echo "the west mount took a write" >&2; exit 1; }
 show 'tierfs umount west'
+echo "disaster recovery: the east tree is rebuilt as stubs from the remote tier alone (the same pair and remote)"
+mkdir -p "$tmp/restored"
+show 'tierfs import --config west.yaml restored'
+show 'ls -l restored/data'
+show 'tierfs mount --config west.yaml restored restored --state-dir restored-state'
+show 'tierfs state restored/data/big.bin'
+show 'sha256sum restored/data/big.bin'
+[[ $(sha256sum <"$tmp/restored/data/big.bin") == "$big_sum" ]] || { echo "restored/data/big.bin differs" >&2; exit 1; }
+show 'tierfs umount restored'
 
-heading "14. Unmount"
+heading "15. Unmount"
 show 'tierfs umount mnt'
 if is_tierfs_mount "$mnt"; then echo "mnt/ is still mounted" >&2; exit 1; fi
 echo "mnt/ is a plain empty directory again: $(find "$mnt" -mindepth 1 | wc -l) entries"
 
-heading "15. Mount in place: backing/ on itself (users keep their paths)"
+heading "16. Mount in place: backing/ on itself (users keep their paths)"
 show 'tierfs mount backing backing --state-dir state'
 show 'findmnt -n -o TARGET,SOURCE,FSTYPE backing'
 show 'ls -l backing'

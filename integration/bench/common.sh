@@ -84,12 +84,11 @@ start_s3rver() { # DIR PORT BUCKET OUTFILE
     die "s3rver does not listen on $2"
 }
 
-# What every mounting benchmark needs: root, s3rver, a build, a disk-backed BENCH_DIR, a free PORT (sets it).
+# What every mounting benchmark needs: root, s3rver, a build, a disk-backed BENCH_DIR (sets fstype), a free PORT (sets it).
 require_mount_bench() {
     [[ $(id -u) == 0 ]] || die "run as root (FUSE mount)"
     [[ -x $S3RVER ]] || die "$S3RVER is missing: cd $REPO/integration && npm ci"
     [[ -x $TIERFS ]] || die "$TIERFS is missing: build first (cd $REPO && dotnet build TierFs.sln -c Release)"
-    local fstype
     fstype=$(findmnt -n -o FSTYPE --target "$BENCH_DIR") || die "cannot find the filesystem of $BENCH_DIR"
     [[ $fstype != tmpfs && $fstype != ramfs ]] || die "$BENCH_DIR is $fstype: set BENCH_DIR to a disk-backed directory"
     if [[ -z ${PORT:-} ]]; then

@@ -109,17 +109,21 @@ for ((r = 0; r < REPS; r++)); do
     cat "$BACK/hot.bin" >/dev/null
     if ((r % 2 == 0)); then ALONE+=("$(resident "$COUNT")"); fi
     BASE+=("$(threads)")
-    ( peak=0; while kill -0 "$TIERFS_PID" 2>/dev/null; do t=$(threads); ((t > peak)) && { peak=$t; echo "$peak" >"$ROOT/peak"; }; sleep 0.05; done ) &
+    # The peak, and the daemon's threads by name at the peak (what grew: FUSE workers, the .NET pool, ...).
+    ( peak=0; while kill -0 "$TIERFS_PID" 2>/dev/null; do t=$(threads); ((t > peak)) && { peak=$t; echo "$peak" >"$ROOT/peak"; cat /proc/"$TIERFS_PID"/task/*/comm 2>/dev/null | sort | uniq -c | sort -rn | head -4 | awk '{n = $1; $1 = ""; printf "%s%s x%d", (NR > 1 ? "," : ""), $0, n}' >"$ROOT/peak-names" || true; }; sleep 0.05; done ) &
     SAMPLER_PID=$!
     "$ROOT/fsbench" dropcache "$MNT/hot.bin" >/dev/null
     t0=$EPOCHREALTIME
+    cpu0_daemon=$(proc_cpu "$TIERFS_PID") cpu0_s3=$(proc_cpu "$S3RVER_PID")
     "$ROOT/storm" "$MNT/cold" "$N" >"$ROOT/storm.out" 2>"$ROOT/storm.err" &
     storm_pid=$!
     during=$("$ROOT/fsbench" randread "$MNT/hot.bin" "$COUNT" 7)
     t_reader=$EPOCHREALTIME
     wait "$storm_pid" || true
     t_storm=$EPOCHREALTIME
-    kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
+    cpu_daemon=$(awk -v a="$cpu0_daemon" -v b="$(proc_cpu "$TIERFS_PID")" -v t="$TICK" 'BEGIN {printf "%.2f", (b - a) / t}')
+    cpu_s3=$(awk -v a="$cpu0_s3" -v b="$(proc_cpu "$S3RVER_PID")" -v t="$TICK" 'BEGIN {printf "%.2f", (b - a) / t}')
+    kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
     s=$(cat "$ROOT/storm.out")
     [[ -n $s ]] || die "storm printed nothing: $(head -3 "$ROOT/storm.err")"
     DURING+=("$during")
@@ -131,7 +135,7 @@ for ((r = 0; r < REPS; r++)); do
     PEAK+=("$(cat "$ROOT/peak" 2>/dev/null || echo 0)")
     INSIDE+=("$(awk -v a="$t0" -v b="$t_reader" -v c="$t_storm" 'BEGIN {print (b <= c) ? "yes" : "no"}')")
     if ((r % 2 == 1)); then ALONE+=("$(resident "$COUNT")"); fi
-    log "run $r: storm $s; resident reader during it $during reads/s (inside the storm: ${INSIDE[-1]}); daemon threads ${BASE[-1]} -> ${PEAK[-1]}"
+    log "run $r: storm $s; resident reader during it $during reads/s (inside the storm: ${INSIDE[-1]}); daemon threads ${BASE[-1]} -> ${PEAK[-1]} ($(cat "$ROOT/peak-names" 2>/dev/null)); CPU s: daemon $cpu_daemon, s3rver $cpu_s3; alone ${ALONE[-1]} reads/s"
     [[ -s $ROOT/storm.err ]] && log "  $(head -3 "$ROOT/storm.err" | tr '\n' ' ')"
 done
 

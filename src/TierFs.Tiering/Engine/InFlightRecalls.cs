@@ -56,9 +56,9 @@ internal sealed class InFlightRecalls
         string? result;
         try
         {
-            // On a thread of its own: the caller may be a FUSE worker that blocks on the outcome.
-            result = await Task.Factory.StartNew(start, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
-                .Unwrap().ConfigureAwait(false);
+            // Started on the pool, not on the caller's thread (a FUSE worker, or a command that blocks on
+            // the outcome); no thread of its own: a storm of 1,000 opens would make and end 1,000 threads.
+            result = await Task.Run(start).ConfigureAwait(false);
         }
         catch (Exception e)
         {
