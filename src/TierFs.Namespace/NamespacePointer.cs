@@ -19,7 +19,12 @@ public sealed record GenerationRef(
 /// </summary>
 public sealed record NamespacePointer
 {
-    public const int CurrentFormat = 1;
+    /// <summary>
+    /// 2 since generation objects may be of format 2 (digests as bytes): a TierFs that reads only
+    /// format 1 refuses the pointer with a line naming the format instead of failing on the object.
+    /// A pointer of format 1 (an older publisher) is read as it is.
+    /// </summary>
+    public const int CurrentFormat = 2;
     /// <summary>The pointer is read whole; a bigger one is malformed.</summary>
     public const int MaxBytes = 1 << 20;
 
@@ -43,7 +48,7 @@ public sealed record NamespacePointer
         try { p = JsonSerializer.Deserialize<NamespacePointer>(bytes, Options); }
         catch (JsonException e) { throw new NamespaceFormatException($"the pointer is not readable: {e.Message}"); }
         if (p is null) throw new NamespaceFormatException("the pointer is empty");
-        if (p.Format != CurrentFormat) throw new NamespaceFormatException($"the pointer is of format {p.Format}; this TierFs reads format {CurrentFormat}");
+        if (p.Format is < 1 or > CurrentFormat) throw new NamespaceFormatException($"the pointer is of format {p.Format}; this TierFs reads formats 1 to {CurrentFormat} (a newer TierFs published it: upgrade this one)");
         if (p.Pair != expectedPair) throw new NamespaceFormatException($"the pointer names the pair '{p.Pair}', not '{expectedPair}'");
         if (p.Chain is null || p.Chain.Count == 0 || !p.Chain[0].Snapshot) throw new NamespaceFormatException("the pointer's chain does not start with a snapshot");
         for (var i = 0; i < p.Chain.Count; i++)

@@ -68,17 +68,17 @@ public sealed class NamespacePublisher(IRemoteStore remote, TierIndex index, Pub
                     {
                         if (row is null)
                         {
-                            NsRecordCodec.WriteDelete(body, id);
+                            body.WriteDelete(id);
                             deletes++;
                         }
                         else
                         {
-                            NsRecordCodec.WritePut(body, ToEntry(row));
+                            body.WritePut(ToEntry(row));
                             puts++;
                         }
                     }, withPaths);
                 else
-                    puts = cut.ReadAll(row => NsRecordCodec.WritePut(body, ToEntry(row)), withPaths);
+                    puts = cut.ReadAll(row => body.WritePut(ToEntry(row)), withPaths);
             }
             if (delta && puts == 0 && deletes == 0)
             {
