@@ -127,6 +127,14 @@ public sealed class NamespacePublisher(IRemoteStore remote, TierIndex index, Pub
         var gone = new List<RetiredRef>();
         foreach (var r in expired)
         {
+            // The pointer is remote input: a key that is not one of this pair's generation objects
+            // (a data object, another pair's namespace) is never deleted, only dropped from the list.
+            if (!NamespaceLayout.IsGenerationKey(options.Pair, r.Key, r.Generation))
+            {
+                Log.Warn(Source, $"{options.Pair}: the pointer retires '{r.Key}' as generation {r.Generation}: not an object of that generation, not deleted");
+                gone.Add(r);
+                continue;
+            }
             try
             {
                 await remote.DeleteAsync(r.Key, ct).ConfigureAwait(false);

@@ -85,6 +85,40 @@ public class GenerationPruningTests : IDisposable
     }
 
     [Fact]
+    public async Task A_forged_pointer_retiring_a_data_object_or_another_pairs_namespace_makes_the_publisher_delete_neither()
+    {
+        await _t.Publisher(keep: 1, grace: TimeSpan.Zero).PublishAsync(CancellationToken.None);
+        var data = "data/ab/abababababababababababababababab/1.0123456789abcdef";
+        var other = "ns/other/gen/000000000001.0123456789abcdef.snap";
+        var own = (await _t.Reader().ReadPointerAsync(CancellationToken.None))!;
+        foreach (var key in new[] { data, other }) await _t.Remote.PutRecordAsync(key, "x"u8.ToArray(), new Dictionary<string, string>(), CancellationToken.None);
+        // Whoever can write the pointer names them as retired long ago.
+        var forged = own with
+        {
+            Retired = [new RetiredRef(1, data, 0), new RetiredRef(1, other, 0), new RetiredRef(1, "ns/heb/gen/000000000001.x/../../../" + data, 0)],
+        };
+        await _t.Remote.PutRecordAsync(NamespaceLayout.PointerKey(NamespaceTestTree.Pair), forged.Encode(), new Dictionary<string, string>(), CancellationToken.None);
+
+        var p = await SyncNew(0, maxDeltas: 64, keep: 1, grace: TimeSpan.Zero);
+        Assert.True(Stored(data));
+        Assert.True(Stored(other));
+        Assert.DoesNotContain(p.Retired!, r => r.Key == data || r.Key == other);
+        Assert.NotNull((await _t.Reader().LoadAsync(null, CancellationToken.None))!.Lookup("new0"));
+    }
+
+    [Theory]
+    [InlineData("ns/heb/gen/000000000007.0123456789abcdef.snap", 7, true)]
+    [InlineData("ns/heb/gen/000000000007.0123456789abcdef.delta", 7, true)]
+    [InlineData("ns/heb/gen/000000000007.0123456789abcdef.snap", 8, false)]
+    [InlineData("ns/heb/gen/000000000007.0123456789abcdef.snapx", 7, false)]
+    [InlineData("ns/heb/gen/000000000007./x.snap", 7, false)]
+    [InlineData("ns/heb/gen/000000000007..snap", 7, false)]
+    [InlineData("ns/hebx/gen/000000000007.0123456789abcdef.snap", 7, false)]
+    [InlineData("ns/heb/pointer", 7, false)]
+    public void Only_a_generation_objects_own_key_is_one(string key, long generation, bool expected) =>
+        Assert.Equal(expected, NamespaceLayout.IsGenerationKey("heb", key, generation));
+
+    [Fact]
     public async Task Keep_0_keeps_every_generation_and_older_ones_are_reached_through_the_headers()
     {
         await _t.Publisher(maxDeltas: 0, keep: 0).PublishAsync(CancellationToken.None);
