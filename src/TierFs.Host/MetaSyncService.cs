@@ -42,6 +42,8 @@ public sealed class MetaSyncService(ConfigHolder configs, TierIndex index, IRemo
                 Pair = pair.Name,
                 ContractValue = pair.ContractValue(config.ClusterId),
                 MaxDeltas = config.MetaSync.MaxDeltas,
+                KeepGenerations = config.MetaSync.KeepGenerations,
+                PruneGrace = config.MetaSync.PruneGrace,
                 TempDirectory = tempDirectory,
                 Quiesce = quiesce,
                 Xattrs = xattrs,

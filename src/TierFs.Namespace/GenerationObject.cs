@@ -19,36 +19,51 @@ public sealed record GenerationHeader
 }
 
 /// <summary>
-/// A generation object: <c>TFNSGEN1</c>, the header's length (4 bytes, big-endian), the header (JSON),
-/// then the records (<see cref="NsRecordCodec"/>) as one zstd frame with its content checksum, so a
-/// damaged object is refused rather than half applied.
+/// A generation object: <c>TFNSGEN</c> and its format digit, the header's length (4 bytes,
+/// big-endian), the header (JSON), then the records (<see cref="NsBodyWriter"/>) as one zstd frame
+/// with its content checksum, so a damaged object is refused rather than half applied. Written as
+/// format 2; format 1 (before digests were stored as bytes) is still read; a later one is refused
+/// with a line saying so, never guessed at.
 /// </summary>
 public static class GenerationObject
 {
-    private static readonly byte[] Magic = "TFNSGEN1"u8.ToArray();
+    public const int CurrentFormat = 2;
+    private static readonly byte[] MagicStem = "TFNSGEN"u8.ToArray();
     public const int MaxHeader = 64 << 10;
     /// <summary>What a reader fetches to read a header alone.</summary>
     public const int HeaderProbe = 8 + 4 + MaxHeader;
     private static readonly JsonSerializerOptions Options = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-    /// <summary>Writes the magic and header to <paramref name="target"/> and returns the stream the records go into (dispose it to end the frame).</summary>
-    public static Stream BeginWrite(Stream target, GenerationHeader header, int level = 3)
+    /// <summary>Writes the magic and header to <paramref name="target"/> and returns the writer of the records (dispose it to end the frame).</summary>
+    public static NsBodyWriter BeginWrite(Stream target, GenerationHeader header, int level = 3)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(header, Options);
-        target.Write(Magic);
+        target.Write(MagicStem);
+        target.WriteByte((byte)('0' + CurrentFormat));
         Span<byte> len = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(len, (uint)json.Length);
         target.Write(len);
         target.Write(json);
         var zstd = new CompressionStream(target, level, leaveOpen: true);
         zstd.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
-        return new BufferedStream(zstd, 1 << 16);
+        return new NsBodyWriter(new BufferedStream(zstd, 1 << 16));
+    }
+
+    /// <summary>The format of an object from its first 8 bytes (1 or 2), or why it cannot be read.</summary>
+    private static int FormatOf(ReadOnlySpan<byte> magic)
+    {
+        if (magic.Length < 8 || !magic[..7].SequenceEqual(MagicStem) || magic[7] is < (byte)'1' or > (byte)'9')
+            throw new NamespaceFormatException("not a TierFs namespace generation (bad magic)");
+        var format = magic[7] - '0';
+        return format <= CurrentFormat ? format
+            : throw new NamespaceFormatException($"a namespace generation of format {format}: this TierFs reads formats 1 to {CurrentFormat} (a newer TierFs published it: upgrade this one)");
     }
 
     /// <summary>Reads the header from the object's first bytes.</summary>
     public static GenerationHeader ReadHeader(ReadOnlySpan<byte> start, out int bodyOffset)
     {
-        if (start.Length < 12 || !start[..8].SequenceEqual(Magic)) throw new NamespaceFormatException("not a TierFs namespace generation (bad magic)");
+        if (start.Length < 12) throw new NamespaceFormatException("not a TierFs namespace generation (too short)");
+        FormatOf(start[..8]);
         var length = BinaryPrimitives.ReadUInt32BigEndian(start[8..12]);
         if (length > MaxHeader || 12 + length > start.Length) throw new NamespaceFormatException($"a generation header of {length} bytes");
         GenerationHeader? header;
@@ -69,14 +84,15 @@ public static class GenerationObject
         {
             source.ReadExactly(start);
             var length = BinaryPrimitives.ReadUInt32BigEndian(start.AsSpan(8));
-            if (!start.AsSpan(0, 8).SequenceEqual(Magic)) throw new NamespaceFormatException("not a TierFs namespace generation (bad magic)");
+            var format = FormatOf(start.AsSpan(0, 8));
             if (length > MaxHeader) throw new NamespaceFormatException($"a generation header of {length} bytes");
             var all = new byte[12 + length];
             start.CopyTo(all, 0);
             source.ReadExactly(all.AsSpan(12));
             var header = ReadHeader(all, out _);
             using var body = new BufferedStream(new DecompressionStream(source, leaveOpen: true), 1 << 16);
-            while (NsRecordCodec.TryRead(body, out var entry, out var gone))
+            var records = new NsBodyReader(body, format);
+            while (records.TryRead(out var entry, out var gone))
             {
                 if (entry is not null) put(entry);
                 else delete(gone);

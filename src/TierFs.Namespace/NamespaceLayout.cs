@@ -15,6 +15,20 @@ public static class NamespaceLayout
     public static string PointerKey(string pair) => Root(pair) + "pointer";
     public static string PairKey(string pair) => Root(pair) + "pair";
 
+    /// <summary>
+    /// Whether <paramref name="key"/> can be an object of <paramref name="generation"/> of the pair
+    /// (<c>ns/PAIR/gen/GENERATION.TOKEN.snap|delta</c>, the generation in its 12 digits): what a
+    /// publisher checks before deleting a key a pointer names (the pointer is remote input).
+    /// </summary>
+    public static bool IsGenerationKey(string pair, string key, long generation)
+    {
+        var stem = $"{Root(pair)}gen/{generation.ToString("D12", CultureInfo.InvariantCulture)}.";
+        if (!key.StartsWith(stem, StringComparison.Ordinal)) return false;
+        var rest = key.AsSpan(stem.Length);
+        var dot = rest.IndexOf('.');
+        return dot > 0 && !rest[..dot].ContainsAnyExcept("0123456789abcdef") && rest[(dot + 1)..] is "snap" or "delta";
+    }
+
     public static string GenerationKey(string pair, long generation, bool snapshot) =>
         $"{Root(pair)}gen/{generation.ToString("D12", CultureInfo.InvariantCulture)}.{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}.{(snapshot ? "snap" : "delta")}";
 }

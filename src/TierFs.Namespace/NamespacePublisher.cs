@@ -14,6 +14,10 @@ public sealed record PublishOptions
     public required string ContractValue { get; init; }
     /// <summary>After this many deltas on one snapshot, the next sync writes a snapshot (a reader's load stays short).</summary>
     public int MaxDeltas { get; init; } = 64;
+    /// <summary>Generations kept readable (<c>--generation N</c>); older objects are retired, then deleted after <see cref="PruneGrace"/>. 0: all.</summary>
+    public int KeepGenerations { get; init; } = 100;
+    /// <summary>How long a retired object stays before it is deleted (a reader may be loading it).</summary>
+    public TimeSpan PruneGrace { get; init; } = TimeSpan.FromHours(1);
     public string TempDirectory { get; init; } = System.IO.Path.GetTempPath();
     /// <summary>Takes the cut while nothing is half applied (the index keeper's lock); default: as it is.</summary>
     public Func<Func<SyncCut>, SyncCut>? Quiesce { get; init; }
@@ -68,17 +72,17 @@ public sealed class NamespacePublisher(IRemoteStore remote, TierIndex index, Pub
                     {
                         if (row is null)
                         {
-                            NsRecordCodec.WriteDelete(body, id);
+                            body.WriteDelete(id);
                             deletes++;
                         }
                         else
                         {
-                            NsRecordCodec.WritePut(body, ToEntry(row));
+                            body.WritePut(ToEntry(row));
                             puts++;
                         }
                     }, withPaths);
                 else
-                    puts = cut.ReadAll(row => NsRecordCodec.WritePut(body, ToEntry(row)), withPaths);
+                    puts = cut.ReadAll(row => body.WritePut(ToEntry(row)), withPaths);
             }
             if (delta && puts == 0 && deletes == 0)
             {
@@ -94,13 +98,20 @@ public sealed class NamespacePublisher(IRemoteStore remote, TierIndex index, Pub
 
             var thisRef = new GenerationRef(generation, !delta, key, length);
             var chain = delta ? [.. pointer!.Chain, thisRef] : new List<GenerationRef> { thisRef };
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var plan = GenerationRetention.Apply([.. pointer?.Readable ?? [], thisRef], pointer?.Retired ?? [], options.KeepGenerations, options.PruneGrace, now);
+            // Before the pointer: only what the pointer readers see now already retired (past its
+            // grace) goes; one that fails to go stays retired, to be tried at the next publication.
+            var gone = await DeleteExpiredAsync(plan.Expired, ct).ConfigureAwait(false);
             var next = new NamespacePointer
             {
                 Pair = pair,
                 Generation = generation,
                 Chain = chain,
+                Held = options.KeepGenerations > 0 ? plan.Held : null,
+                Retired = [.. plan.Retired, .. plan.Expired.Except(gone)],
                 Entries = entries,
-                PublishedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                PublishedAtMs = now,
             };
             // Last: until this PUT, readers see the generation before; after it, this one whole.
             await remote.PutRecordAsync(NamespaceLayout.PointerKey(pair), next.Encode(), attributes, ct).ConfigureAwait(false);
@@ -109,6 +120,33 @@ public sealed class NamespacePublisher(IRemoteStore remote, TierIndex index, Pub
             Log.Info(Source, $"{pair}: {result}");
             return result;
         }
+    }
+
+    private async Task<List<RetiredRef>> DeleteExpiredAsync(IReadOnlyList<RetiredRef> expired, CancellationToken ct)
+    {
+        var gone = new List<RetiredRef>();
+        foreach (var r in expired)
+        {
+            // The pointer is remote input: a key that is not one of this pair's generation objects
+            // (a data object, another pair's namespace) is never deleted, only dropped from the list.
+            if (!NamespaceLayout.IsGenerationKey(options.Pair, r.Key, r.Generation))
+            {
+                Log.Warn(Source, $"{options.Pair}: the pointer retires '{r.Key}' as generation {r.Generation}: not an object of that generation, not deleted");
+                gone.Add(r);
+                continue;
+            }
+            try
+            {
+                await remote.DeleteAsync(r.Key, ct).ConfigureAwait(false);
+                gone.Add(r);
+            }
+            catch (RemoteException e)
+            {
+                Log.Warn(Source, $"{options.Pair}: generation {r.Generation} ({r.Key}) could not be deleted, kept for the next sync: {e.Message}");
+            }
+        }
+        if (gone.Count > 0) Log.Info(Source, $"{options.Pair}: pruned {gone.Count} objects of generations {gone.Min(g => g.Generation)} to {gone.Max(g => g.Generation)}");
+        return gone;
     }
 
     /// <summary>The pointer as the remote holds it now, or null when the pair was never published.</summary>

@@ -30,6 +30,8 @@ public sealed class NamespaceReader(IRemoteStore remote, string pair, string? te
         var want = generation ?? pointer.Generation;
         if (want < 1 || want > pointer.Generation)
             throw new NamespaceNotFoundException($"generation {want} of the pair '{pair}' does not exist (the latest is {pointer.Generation})");
+        if (want < pointer.Oldest)
+            throw new NamespaceNotFoundException($"generation {want} of the pair '{pair}' is no longer held: generations {pointer.Oldest} to {pointer.Generation} are (older ones are pruned: meta_sync.keep_generations)");
         var path = await ChainToAsync(pointer, want, ct).ConfigureAwait(false);
         var tree = new NamespaceTree(pair, want);
         foreach (var g in path) await ApplyAsync(tree, g, ct).ConfigureAwait(false);
@@ -55,8 +57,13 @@ public sealed class NamespaceReader(IRemoteStore remote, string pair, string? te
     // The objects to apply for generation `want`, snapshot first.
     private async Task<List<GenerationRef>> ChainToAsync(NamespacePointer pointer, long want, CancellationToken ct)
     {
-        var at = pointer.Chain.ToList().FindIndex(g => g.Generation == want);
-        if (at >= 0) return [.. pointer.Chain.Take(at + 1)];
+        var readable = pointer.Readable.ToList();
+        var at = readable.FindIndex(g => g.Generation == want);
+        if (at >= 0)
+        {
+            var from = readable.FindLastIndex(at, g => g.Snapshot);
+            return [.. readable.Skip(from).Take(at - from + 1)];
+        }
         // Older than the pointer's snapshot: walk back through the headers.
         var current = pointer.Chain[0];
         while (current.Generation > want)
@@ -76,11 +83,19 @@ public sealed class NamespaceReader(IRemoteStore remote, string pair, string? te
     {
         var length = Math.Min(g.Length, GenerationObject.HeaderProbe);
         var buffer = new MemoryStream();
-        await remote.ReadRangeAsync(g.Key, 0, length, (chunk, _) =>
+        try
         {
-            buffer.Write(chunk.Span);
-            return ValueTask.CompletedTask;
-        }, ct).ConfigureAwait(false);
+            await remote.ReadRangeAsync(g.Key, 0, length, (chunk, _) =>
+            {
+                buffer.Write(chunk.Span);
+                return ValueTask.CompletedTask;
+            }, ct).ConfigureAwait(false);
+        }
+        catch (RemoteObjectMissingException)
+        {
+            // Pruned by a publisher that does not name what it holds (or after the pointer was read).
+            throw new NamespaceNotFoundException($"generation {g.Generation} of the pair '{pair}' is no longer held (pruned)");
+        }
         var header = GenerationObject.ReadHeader(buffer.ToArray(), out _);
         Check(header, g);
         return header;

@@ -29,13 +29,19 @@ public static class StubXattr
         try { record = JsonSerializer.Deserialize<StubRecord>(value, Options); }
         catch (JsonException e) { throw new CorruptStubException($"unreadable stub record: {e.Message}"); }
         if (record is null) throw new CorruptStubException("empty stub record");
+        Check(record);
+        return record;
+    }
+
+    /// <summary>What every record read from outside must be (the xattr, a published namespace), or <see cref="CorruptStubException"/>.</summary>
+    public static void Check(StubRecord record)
+    {
         if (record.Version != StubRecord.CurrentVersion)
             throw new CorruptStubException($"stub record version {record.Version} is not {StubRecord.CurrentVersion}");
         if (!StubRecord.IsKnownState(record.State))
             throw new CorruptStubException($"unknown stub state '{record.State}'");
         if (record.State != StubRecord.StateNone && (record.ObjectKey is null || record.Checksum is null || record.PartSize <= 0 || record.Size < 0))
             throw new CorruptStubException($"stub record in state {record.State} lacks its object key, checksum or part size");
-        return record;
     }
 }
 

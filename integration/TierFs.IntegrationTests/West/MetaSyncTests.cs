@@ -83,6 +83,49 @@ public class MetaSyncTests(S3ServerFixture fixture) : IClassFixture<S3ServerFixt
     }
 
     [Fact]
+    public async Task Generations_past_keep_generations_are_pruned_from_the_bucket_and_a_pinned_reader_of_one_gets_a_clear_error()
+    {
+        // A snapshot every other sync, the latest 2 generations kept, no grace: 1 and 2 are retired
+        // by the pointer of generation 4 and deleted by the sync after it.
+        using var t = S3TierMount.Start(_s3, "west-sync-prune/", "", PairYaml("gfs") + "meta_sync:\n  max_deltas: 1\n  keep_generations: 2\n  prune_grace: 0s\n");
+        var m = t.M;
+        var files = Build(m, "proj/data/big.h5", "one.txt");
+        var keys = new List<string>();
+        for (var i = 1; i <= 5; i++)
+        {
+            if (i > 1) File.WriteAllText(m.M($"new{i}.txt"), $"{i}");
+            Ok(Tierfs("sync", m.MountPoint));
+            await using var store = Store(_s3, t.Prefix);
+            var pointer = (await new NamespaceReader(store, "heb").ReadPointerAsync(CancellationToken.None))!;
+            Assert.Equal(i, pointer.Generation);
+            keys.Add(pointer.Chain[^1].Key);
+        }
+        Assert.False(t.Exists(keys[0]), "generation 1 was not pruned");
+        Assert.False(t.Exists(keys[1]), "generation 2 was not pruned");
+        Assert.All(keys.Skip(2), k => Assert.True(t.Exists(k), $"{k} is held but gone"));
+
+        // The latest generation is whole, and so is the oldest one kept.
+        var latest = await LoadAsync(_s3, t.Prefix);
+        Assert.Equal(5, latest.Generation);
+        AssertSame(m.MountPoint, latest);
+        var four = await LoadAsync(_s3, t.Prefix, 4);
+        Assert.NotNull(four.Lookup("new4.txt"));
+        Assert.Null(four.Lookup("new5.txt"));
+
+        // A reader pinned to a pruned generation: one clear line, never another generation's tree.
+        var target = Directory.CreateDirectory(Path.Combine(m.Root, "import-pruned")).FullName;
+        var r = Tierfs("import", "--config", t.ConfigFile, target, "--generation", "2");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("tierfs: generation 2 of the pair 'heb' is no longer held: generations 3 to 5 are (older ones are pruned: meta_sync.keep_generations)", r.Stderr.Trim());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(target));
+        var west = Directory.CreateDirectory(Path.Combine(m.Root, "west-pruned")).FullName;
+        var mount = ProcEnv.Run(Proc.Tierfs, ["mount", "--remote", "--config", t.ConfigFile, west, "--state-dir", Path.Combine(m.Root, "west-pruned-state"), "--generation", "1"], S3TierMount.AwsEnv);
+        Assert.Equal(2, mount.ExitCode);
+        Assert.Contains("generation 1 of the pair 'heb' is no longer held", mount.Stderr);
+        Assert.Equal(files["one.txt"], File.ReadAllBytes(m.M("one.txt")));
+    }
+
+    [Fact]
     public async Task A_reader_during_syncs_sees_one_generation_whole_never_a_half()
     {
         using var t = S3TierMount.Start(_s3, "west-sync-cut/", "", PairYaml("gfs"));

@@ -152,7 +152,7 @@ internal static class WestTree
         var key = NamespaceLayout.GenerationKey("heb", 1, snapshot: true);
         var body = new MemoryStream();
         using (var records = GenerationObject.BeginWrite(body, new GenerationHeader { Pair = "heb", Generation = 1, Snapshot = true }))
-            foreach (var e in entries) NsRecordCodec.WritePut(records, e);
+            foreach (var e in entries) records.WritePut(e);
         var file = Path.GetTempFileName();
         try
         {

@@ -12,7 +12,8 @@ internal static class TreeGenerator
     private const int PerDir = 1000;
 
     /// <param name="fullRecords">Records as the engine writes them today (BLAKE3 and CRC digests, remote, ETag, a random key token), not only what the planner reads.</param>
-    public static void Fill(TierIndex index, int files, Random rng, bool fullRecords = false)
+    /// <param name="archived">The share of files with a record (a quarter of them released).</param>
+    public static void Fill(TierIndex index, int files, Random rng, bool fullRecords = false, double archived = 0.20)
     {
         var now = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
         index.PutEntry(Dir(EntryRow.RootId, 0, "", 1));
@@ -42,11 +43,11 @@ internal static class TreeGenerator
                 AtimeNs = atime, MtimeNs = mtime, CtimeNs = mtime, Scan = 1,
             });
             var roll = rng.NextDouble();
-            if (roll < 0.20)
+            if (roll < archived)
             {
                 var record = new StubRecord
                 {
-                    FileId = Guid.NewGuid().ToString("N"), State = roll < 0.05 ? StubRecord.StateReleased : StubRecord.StateArchived,
+                    FileId = Guid.NewGuid().ToString("N"), State = roll < archived / 4 ? StubRecord.StateReleased : StubRecord.StateArchived,
                     ObjectKey = $"p/data/{id % 256:x2}/{id}/1", Generation = 1, Size = size, MtimeNs = mtime, AtimeNs = atime, CtimeNs = mtime,
                     PartSize = 16 << 20, Checksum = "9e107d9d372bb6826bd81d3542a419d6-1", ArchivedAtMs = now / 1_000_000,
                 };

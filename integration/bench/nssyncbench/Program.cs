@@ -2,22 +2,30 @@
 // full tier record), publishes the namespace to a directory remote tier (the first publication:
 // a snapshot), makes 1,000 changes (500 renames, 250 changed files, 250 unlinks) and syncs again
 // (a delta), renames a top directory holding a tenth of the tree and syncs, then loads the latest
-// generation back with the reader. Prints a markdown table.
-// Usage: nssyncbench [--files N] [--dir DIR]
+// generation back with the reader. Prints a markdown table, with each step's peak RSS (the
+// process's high-water mark, reset before the step).
+// Usage: nssyncbench [--files N] [--dir DIR] [--archived SHARE]
+//        nssyncbench --publish-only ARCHIVE [--files N] [--archived SHARE]: publishes the first
+//        generation to the directory remote tier ARCHIVE (prefix east/, pair heb) and keeps it
+//        (what integration/bench/import-run.sh imports from).
 using System.Diagnostics;
 using TierFs.Index;
 using TierFs.Namespace;
 using TierFs.Records;
 using TierFs.Remote;
 
-var files = 100_000;
+var files = 1_000_000;
 var dir = "/var/tmp";
+var archivedShare = 0.20;
+string? publishOnly = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--files": files = int.Parse(args[++i]); break;
         case "--dir": dir = args[++i]; break;
+        case "--archived": archivedShare = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--publish-only": publishOnly = args[++i]; break;
         default: Console.Error.WriteLine($"nssyncbench: unknown argument {args[i]}"); return 2;
     }
 }
@@ -25,15 +33,18 @@ for (var i = 0; i < args.Length; i++)
 var work = Directory.CreateDirectory(Path.Combine(dir, $"nssyncbench-{Environment.ProcessId}")).FullName;
 try
 {
-    var archive = Directory.CreateDirectory(Path.Combine(work, "archive")).FullName;
+    var archive = Directory.CreateDirectory(publishOnly ?? Path.Combine(work, "archive")).FullName;
     using var index = TierIndex.Open(Path.Combine(work, "index.db"));
     var rng = new Random(42);
-    TreeGenerator.Fill(index, files, rng, fullRecords: true);
+    TreeGenerator.Fill(index, files, rng, fullRecords: true, archived: archivedShare);
     await using var remote = RemoteStore.Create(new DirectoryStoreOptions { Path = archive, Prefix = "east" });
     var publisher = new NamespacePublisher(remote, index, new PublishOptions { Pair = "heb", ContractValue = "LC_1111,/src,LC_222,/dst", TempDirectory = work });
 
+    PeakRss.Reset();
     var first = await publisher.PublishAsync(CancellationToken.None);
+    var firstRss = PeakRss.MiB();
     Console.Error.WriteLine(first);
+    if (publishOnly is not null) return 0;
 
     // 1,000 changes spread over the tree.
     var ids = index.Query("SELECT id FROM entries WHERE type = 'f' ORDER BY id").Rows.Select(r => (long)r[0]!).ToList();
@@ -46,7 +57,9 @@ try
         else index.DeleteEntryTree(row.Id);
     }
     index.Flush();
+    PeakRss.Reset();
     var delta = await publisher.PublishAsync(CancellationToken.None);
+    var deltaRss = PeakRss.MiB();
     Console.Error.WriteLine(delta);
 
     var top = index.Query("SELECT id, parent_id, name FROM entries WHERE name = 'top3'").Rows[0];
@@ -57,24 +70,35 @@ try
     var rename = await publisher.PublishAsync(CancellationToken.None);
     Console.Error.WriteLine(rename);
 
-    var load = Stopwatch.StartNew();
     var before = GC.GetTotalMemory(true);
+    PeakRss.Reset();
+    var load = Stopwatch.StartNew();
     var tree = (await new NamespaceReader(remote, "heb", work).LoadAsync(null, CancellationToken.None))!;
     load.Stop();
+    var loadRss = PeakRss.MiB();
     var after = GC.GetTotalMemory(true);
     if (tree.Count != rename.Entries) throw new InvalidOperationException($"the reader has {tree.Count} entries, the index {rename.Entries}");
     if (tree.Lookup("top3-moved") is null) throw new InvalidOperationException("the renamed directory is not in the namespace");
 
-    Console.WriteLine($"| Measurement ({first.Entries:N0} entries, {files:N0} files, 20% with a full tier record) | Value | Target |");
-    Console.WriteLine("|---|---:|---|");
-    Console.WriteLine($"| first publication (snapshot): time | {first.Seconds:F2} s ({first.Entries / first.Seconds:N0} entries/s) | report |");
-    Console.WriteLine($"| first publication: bytes uploaded | {first.Bytes:N0} B = {(double)first.Bytes / first.Entries:F1} B/entry | < 60 B/entry |");
-    Console.WriteLine($"| incremental sync of 1,000 changes (500 renames, 250 changed, 250 unlinked) | {delta.Seconds:F3} s, {delta.Bytes:N0} B ({delta.Puts} puts, {delta.Deletes} deletes) | < 1 s |");
-    Console.WriteLine($"| rename of a directory with {below:N0} entries below it | {rename.Seconds:F3} s, {rename.Bytes:N0} B ({rename.Puts} put) | one record |");
-    Console.WriteLine($"| reader: load the latest generation (snapshot + 2 deltas) | {load.Elapsed.TotalSeconds:F2} s, ~{(after - before) / tree.Count} B of managed memory per entry | report |");
+    Console.WriteLine($"| Measurement ({first.Entries:N0} entries, {files:N0} files, {archivedShare:P0} with a full tier record) | Value | Peak RSS of the step | Target |");
+    Console.WriteLine("|---|---:|---:|---|");
+    Console.WriteLine($"| first publication (snapshot): time | {first.Seconds:F2} s ({first.Entries / first.Seconds:N0} entries/s) | {firstRss} MiB | report |");
+    Console.WriteLine($"| first publication: bytes uploaded | {first.Bytes:N0} B = {(double)first.Bytes / first.Entries:F1} B/entry | | < 60 B/entry |");
+    Console.WriteLine($"| incremental sync of 1,000 changes (500 renames, 250 changed, 250 unlinked) | {delta.Seconds:F3} s, {delta.Bytes:N0} B ({delta.Puts} puts, {delta.Deletes} deletes) | {deltaRss} MiB | < 1 s |");
+    Console.WriteLine($"| rename of a directory with {below:N0} entries below it | {rename.Seconds:F3} s, {rename.Bytes:N0} B ({rename.Puts} put) | | one record |");
+    Console.WriteLine($"| reader: load the latest generation (snapshot + 2 deltas) | {load.Elapsed.TotalSeconds:F2} s, ~{(after - before) / tree.Count} B of managed memory per entry | {loadRss} MiB | report |");
     return 0;
 }
 finally
 {
     Directory.Delete(work, recursive: true);
+}
+
+/// <summary>The process's peak resident set (VmHWM), reset before a step (clear_refs 5) so it is that step's.</summary>
+internal static class PeakRss
+{
+    public static void Reset() => File.WriteAllText("/proc/self/clear_refs", "5");
+
+    public static long MiB() =>
+        long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
 }

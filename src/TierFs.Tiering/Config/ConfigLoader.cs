@@ -141,6 +141,8 @@ public static class ConfigLoader
             Enabled = s.Enum("enabled", true, ("true", true), ("false", false), ("yes", true), ("no", false), ("on", true), ("off", false)),
             Interval = s.Duration("interval", defaults.Interval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),
             MaxDeltas = s.Int("max_deltas", defaults.MaxDeltas, 0, 10_000),
+            KeepGenerations = s.Int("keep_generations", defaults.KeepGenerations, 0, 1000),
+            PruneGrace = s.Duration("prune_grace", defaults.PruneGrace, TimeSpan.Zero, TimeSpan.FromDays(30)),
         };
         s.RejectUnknown();
         return sync;

@@ -74,6 +74,10 @@ public sealed record MetaSyncConfig
     public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>After this many deltas on one snapshot, the next sync writes a snapshot.</summary>
     public int MaxDeltas { get; init; } = 64;
+    /// <summary>Generations kept readable; older generation objects are pruned (0: every generation is kept).</summary>
+    public int KeepGenerations { get; init; } = 100;
+    /// <summary>How long an object no longer kept stays before it is deleted (a reader may be loading it).</summary>
+    public TimeSpan PruneGrace { get; init; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>The west mount (the <c>west</c> section, read by <c>tierfs mount --remote</c>).</summary>

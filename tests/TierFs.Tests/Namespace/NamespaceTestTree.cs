@@ -81,8 +81,12 @@ internal sealed class NamespaceTestTree : IDisposable
         },
     };
 
-    public NamespacePublisher Publisher(int maxDeltas = 64, IRemoteStore? remote = null) =>
-        new(remote ?? Remote, Index, new PublishOptions { Pair = Pair, ContractValue = "LC_1111,/src,LC_222,/dst", MaxDeltas = maxDeltas, TempDirectory = _files.Dir });
+    public NamespacePublisher Publisher(int maxDeltas = 64, IRemoteStore? remote = null, int keep = 100, TimeSpan? grace = null) =>
+        new(remote ?? Remote, Index, new PublishOptions
+        {
+            Pair = Pair, ContractValue = "LC_1111,/src,LC_222,/dst", MaxDeltas = maxDeltas, TempDirectory = _files.Dir,
+            KeepGenerations = keep, PruneGrace = grace ?? TimeSpan.FromHours(1),
+        });
 
     public NamespaceReader Reader() => new(Remote, Pair, _files.Dir);
 

@@ -20,7 +20,7 @@ public class OneRecordTests : IDisposable
     public void Dispose() => _files.Dispose();
 
     /// <summary>Every settable property of the record, set to a value of its own (not its default).</summary>
-    private static StubRecord EveryFieldSet()
+    internal static StubRecord EveryFieldSet()
     {
         var record = new StubRecord { State = StubRecord.StateReleased, FileId = "f1e1d000000000000000000000000001" };
         var n = 1;

@@ -87,9 +87,11 @@ public class ConfigLoaderTests
     [Fact]
     public void Meta_sync_keys_are_read_and_default_to_a_publication_every_five_minutes()
     {
-        Assert.Equal(new MetaSyncConfig { Enabled = true, Interval = TimeSpan.FromMinutes(5), MaxDeltas = 64 }, ConfigLoader.Parse("").MetaSync);
-        var c = ConfigLoader.Parse("meta_sync:\n  enabled: false\n  interval: 30s\n  max_deltas: 8\n");
-        Assert.Equal(new MetaSyncConfig { Enabled = false, Interval = TimeSpan.FromSeconds(30), MaxDeltas = 8 }, c.MetaSync);
+        Assert.Equal(new MetaSyncConfig { Enabled = true, Interval = TimeSpan.FromMinutes(5), MaxDeltas = 64, KeepGenerations = 100, PruneGrace = TimeSpan.FromHours(1) },
+            ConfigLoader.Parse("").MetaSync);
+        var c = ConfigLoader.Parse("meta_sync:\n  enabled: false\n  interval: 30s\n  max_deltas: 8\n  keep_generations: 3\n  prune_grace: 0s\n");
+        Assert.Equal(new MetaSyncConfig { Enabled = false, Interval = TimeSpan.FromSeconds(30), MaxDeltas = 8, KeepGenerations = 3, PruneGrace = TimeSpan.Zero }, c.MetaSync);
+        Assert.Contains("meta_sync.keep_generations", Assert.Throws<ConfigException>(() => ConfigLoader.Parse("meta_sync:\n  keep_generations: 1001\n")).Message);
     }
 
     [Fact]
