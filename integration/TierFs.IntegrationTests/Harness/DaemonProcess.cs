@@ -30,18 +30,23 @@ public static class DaemonProcess
         catch (IOException) { return false; }
     }
 
-    /// <summary>Open descriptors of a process (-1 once it is gone).</summary>
-    public static int FdCount(int pid)
-    {
-        try { return Directory.GetFileSystemEntries($"/proc/{pid}/fd").Length; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return -1; }
-    }
+    /// <summary>Open descriptors of a process but its assemblies and libraries (see <see cref="OpenDescriptors"/>); -1 once it is gone.</summary>
+    public static int FdCount(int pid) => Directory.Exists($"/proc/{pid}") ? Descriptors(pid).Count(d => !IsCode(d)) : -1;
 
     /// <summary>
     /// A process's open descriptors that are not O_PATH ones (those, one per inode the kernel remembers,
-    /// come and go with its lookups and forgets): its files, sockets, pipes. -1 once it is gone.
+    /// come and go with its lookups and forgets) nor the runtime's assemblies and libraries (loaded when
+    /// first used, at any time: System.ComponentModel.dll made a count one over its baseline): its files,
+    /// sockets, pipes. -1 once it is gone.
     /// </summary>
-    public static int OpenDescriptors(int pid) => Directory.Exists($"/proc/{pid}") ? Descriptors(pid).Count(d => !d.Contains("O_PATH", StringComparison.Ordinal)) : -1;
+    public static int OpenDescriptors(int pid) => Directory.Exists($"/proc/{pid}") ? Descriptors(pid).Count(d => !d.Contains("O_PATH", StringComparison.Ordinal) && !IsCode(d)) : -1;
+
+    /// <summary>A descriptor (as <see cref="Descriptors"/> shows it) of an assembly or a shared library.</summary>
+    private static bool IsCode(string descriptor)
+    {
+        var target = descriptor[..descriptor.LastIndexOf(" (", StringComparison.Ordinal)];
+        return target.EndsWith(".dll", StringComparison.Ordinal) || target.EndsWith(".so", StringComparison.Ordinal) || target.Contains(".so.", StringComparison.Ordinal);
+    }
 
     /// <summary>Each open descriptor of a process as "target (flags: octal)", O_PATH ones marked, for a failure message.</summary>
     public static IReadOnlyList<string> Descriptors(int pid)
