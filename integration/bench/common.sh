@@ -98,3 +98,36 @@ require_mount_bench() {
         done
     fi
 }
+
+stop_s3rver() { # the one start_s3rver started
+    if [[ -n ${S3RVER_PID:-} ]]; then
+        kill "$S3RVER_PID" 2>/dev/null || true
+        wait_gone "$S3RVER_PID" 10 || kill -9 "$S3RVER_PID" 2>/dev/null || true
+        S3RVER_PID=
+    fi
+}
+
+bytes_of() { # 16M -> bytes (K/M/G binary)
+    local v=${1^^}
+    case $v in
+        *K) echo $((${v%K} * 1024)) ;; *M) echo $((${v%M} * 1048576)) ;; *G) echo $((${v%G} * 1073741824)) ;;
+        *) echo "$v" ;;
+    esac
+}
+
+# Builds the peer (integration/bench/tierbench) into DIR/tierbench against the private build copy in
+# DIR/tierfs-bin, and defines tb to run it.
+build_tierbench() { # DIR
+    log "building the peer (tierbench) against the copied TierFs build"
+    # No build server left behind: -nodeReuse:false and no shared compilation.
+    dotnet build "$HERE/tierbench/tierbench.csproj" -c Release -o "$1/tierbench" -nologo -v:q \
+        -nodeReuse:false -p:UseSharedCompilation=false -p:TierFsBin="$1/tierfs-bin/" >"$1/build.out" 2>&1 ||
+        die "cannot build tierbench: $(grep -E 'error' "$1/build.out" | head -5)"
+    TIERBENCH=$1/tierbench/tierbench
+}
+# The daemon is a long-running process: its hot paths are JIT-compiled and optimised long before a
+# transfer. The peer is a fresh process per run; without tiered compilation its code is compiled
+# fully optimised on first use (in its untimed warm-up) instead of being re-compiled in the middle
+# of the timed transfer, which would cost it ~0.5-0.9 s of CPU on a 2-CPU host.
+# (Only for the peer: the tierfs daemon and CLI run with their own defaults.)
+tb() { DOTNET_TieredCompilation=0 "$TIERBENCH" "$@"; }

@@ -33,13 +33,6 @@ PREFIX=p/
 # shellcheck source=common.sh
 . "$HERE/common.sh"
 
-bytes_of() { # 16M -> bytes (K/M/G binary)
-    local v=${1^^}
-    case $v in
-        *K) echo $((${v%K} * 1024)) ;; *M) echo $((${v%M} * 1048576)) ;; *G) echo $((${v%G} * 1073741824)) ;;
-        *) echo "$v" ;;
-    esac
-}
 PART_BYTES=$(bytes_of "$PART_SIZE")
 
 # ---------------------------------------------------------------- preflight
@@ -89,14 +82,6 @@ mount_tierfs() {
     [[ -n $TIERFS_PID ]] || die "cannot find the tierfs daemon's pid in /run/tierfs"
 }
 
-stop_s3rver() {
-    if [[ -n $S3RVER_PID ]]; then
-        kill "$S3RVER_PID" 2>/dev/null || true
-        wait_gone "$S3RVER_PID" 10 || kill -9 "$S3RVER_PID" 2>/dev/null || true
-        S3RVER_PID=
-    fi
-}
-
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
@@ -117,17 +102,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- tools
-log "building the peer (tierbench) against the copied TierFs build"
-# No build server left behind: -nodeReuse:false and no shared compilation.
-dotnet build "$HERE/tierbench/tierbench.csproj" -c Release -o "$ROOT/tierbench" -nologo -v:q \
-    -nodeReuse:false -p:UseSharedCompilation=false -p:TierFsBin="$ROOT/tierfs-bin/" >"$ROOT/build.out" 2>&1 ||
-    die "cannot build tierbench: $(grep -E 'error' "$ROOT/build.out" | head -5)"
-# The daemon is a long-running process: its hot paths are JIT-compiled and optimised long before a
-# transfer. The peer is a fresh process per run; without tiered compilation its code is compiled
-# fully optimised on first use (in its untimed warm-up) instead of being re-compiled in the middle
-# of the timed transfer, which would cost it ~0.5-0.9 s of CPU on a 2-CPU host.
-# (Only for the peer: the tierfs daemon and CLI run with their own defaults.)
-tb() { DOTNET_TieredCompilation=0 "$ROOT/tierbench/tierbench" "$@"; }
+build_tierbench "$ROOT"
 gcc -O2 -Wall -o "$ROOT/firstbyte" "$HERE/firstbyte.c" || die "cannot compile firstbyte.c"
 
 # ---------------------------------------------------------------- s3rver and the mount

@@ -19,6 +19,11 @@ public sealed class WestMountHost(MountSettings settings)
 {
     private const string Source = "west";
     private const string CacheDirectory = "west-cache";
+    /// <summary>
+    /// Verified parts held in memory (never more than cache_size): room for a sequential reader's
+    /// part and its read-ahead (4 parts of 16 MiB by default) besides another reader's.
+    /// </summary>
+    private const long MemoryCache = 128L << 20;
 
     public Action? Ready { get; set; }
 
@@ -50,7 +55,7 @@ public sealed class WestMountHost(MountSettings settings)
         var numbers = new InodeNumbers();
         var view = WestView.Build(tree, numbers);
         GenerationFollower.WarnRefused(view);
-        using var cache = new PartCache(Path.Combine(stateDir, CacheDirectory), config.West.CacheSize);
+        using var cache = new PartCache(Path.Combine(stateDir, CacheDirectory), config.West.CacheSize, Math.Min(config.West.CacheSize, MemoryCache));
         var fs = new WestFileSystem(view, remote, cache, new WestOptions
         {
             AttrTimeout = settings.AttrTimeout ?? 1.0,
@@ -80,7 +85,7 @@ public sealed class WestMountHost(MountSettings settings)
         session.Mount(mountPoint);
         Log.Info(Source, $"mounted the pair '{pair}' of {remote.Description} on {mountPoint}: generation {tree.Generation} ({tree.Count} entries)" +
                          (settings.Generation is null ? $", following new ones every {Units.FormatDuration(config.West.Refresh)}" : " (pinned)") +
-                         $", cache {Units.FormatSize(config.West.CacheSize)} in {Path.Combine(stateDir, CacheDirectory)}");
+                         $", cache {Units.FormatSize(config.West.CacheSize)} in {Path.Combine(stateDir, CacheDirectory)} ({Units.FormatSize(cache.MemoryCapacity)} in memory)");
 
         var loopResult = 0;
         var loop = new Thread(() => loopResult = session.Run()) { Name = "fuse-loop" };

@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Collections.Concurrent;
-using Microsoft.Win32.SafeHandles;
 using TierFs.Common;
 using TierFs.Fuse;
 using TierFs.Namespace;
@@ -100,16 +98,16 @@ public sealed partial class WestFileSystem
         var ahead = Math.Abs(offset - Volatile.Read(ref file.NextOffset)) <= SequentialSlack
             ? (int)Math.Min(options.ReadAheadParts, Math.Max(0, cache.Capacity / plan.PartSize - 1))
             : 0;
-        for (var i = first; i <= Math.Min(last + ahead, plan.Count - 1); i++) cache.Prefetch(file.PartKey(i), Fetcher(file, i));
+        for (var i = first; i <= Math.Min(last + ahead, plan.Count - 1); i++) cache.Prefetch(file.PartKey(i), SourceOf(file, i));
         var done = 0;
         try
         {
             for (var i = first; i <= last; i++)
             {
-                using var part = cache.OpenAsync(file.PartKey(i), Fetcher(file, i), CancellationToken.None).GetAwaiter().GetResult();
+                using var part = cache.OpenAsync(file.PartKey(i), SourceOf(file, i), CancellationToken.None).GetAwaiter().GetResult();
                 var from = offset + done - plan.OffsetOf(i);
                 var n = (int)Math.Min(want - done, plan.LengthOf(i) - from);
-                ReadExactly(part, buffer.Slice(done, n), from);
+                part.Read(buffer.Slice(done, n), from);
                 done += n;
             }
         }
@@ -123,42 +121,13 @@ public sealed partial class WestFileSystem
         return done;
     }
 
-    private static void ReadExactly(SafeFileHandle handle, Span<byte> into, long at)
-    {
-        var got = 0;
-        while (got < into.Length)
-        {
-            var n = RandomAccess.Read(handle, into[got..], at + got);
-            if (n <= 0) throw new IOException($"a cached part ended {into.Length - got} bytes early");
-            got += n;
-        }
-    }
-
-    /// <summary>Parts up to this size are fetched into memory, then written to the cache file in one call.</summary>
-    private const long BufferedPart = 64L << 20;
-
-    private static Func<SafeFileHandle, CancellationToken, Task<long>> Fetcher(OpenFile file, int index) => async (target, ct) =>
-    {
-        var length = file.Reader.Plan.LengthOf(index);
-        if (length > BufferedPart)
-        {
-            await file.Reader.ReadPartAsync(index, target, 0, ct).ConfigureAwait(false);
-            return length;
-        }
-        // Not the recall's way (written where it lands, its writeback started): a cached part is read
-        // back at once, from the page cache; forcing it to disk would cost the reader.
-        var buffer = ArrayPool<byte>.Shared.Rent((int)length);
-        try
-        {
-            await file.Reader.ReadPartAsync(index, buffer.AsMemory(0, (int)length), ct).ConfigureAwait(false);
-            await RandomAccess.WriteAsync(target, buffer.AsMemory(0, (int)length), 0, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-        return length;
-    };
+    // Part `index` of the file's object, verified before the cache takes it: into memory (a pooled
+    // buffer the reads copy from), or into a cache file (written where it lands; not the recall's way:
+    // a cached part is read back at once, from the page cache, and forcing it to disk would cost the reader).
+    private static PartSource SourceOf(OpenFile file, int index) => new(
+        file.Reader.Plan.LengthOf(index),
+        (into, ct) => file.Reader.ReadPartAsync(index, into, ct),
+        (target, ct) => file.Reader.ReadPartAsync(index, target, 0, ct));
 
     public int Release(in FuseContext ctx, ulong ino, in FuseFileInfo fi)
     {
