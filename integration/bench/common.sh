@@ -98,3 +98,34 @@ require_mount_bench() {
         done
     fi
 }
+
+# Builds the peer (integration/bench/tierbench) into DIR against the private copy of the build
+# (TierFs.Remote as built assemblies: nothing under src/ is rebuilt). No build server left behind:
+# -nodeReuse:false and no shared compilation.
+build_tierbench() { # DIR
+    log "building the peer (tierbench) against the copied TierFs build"
+    dotnet build "$HERE/tierbench/tierbench.csproj" -c Release -o "$1" -nologo -v:q \
+        -nodeReuse:false -p:UseSharedCompilation=false -p:TierFsBin="$(dirname "$TIERFS")/" >"$1.build.out" 2>&1 ||
+        die "cannot build tierbench: $(grep -E 'error' "$1.build.out" | head -5)"
+}
+
+# Mounts BACK at MNT (its config CFG, state in STATE, output appended to OUTFILE) and sets
+# TIERFS_PID to its daemon's pid, from the runtime file the daemon writes.
+mount_tierfs_at() { # CFG BACK MNT STATE OUTFILE
+    local f
+    "$TIERFS" mount --config "$1" "$2" "$3" --state-dir "$4" >>"$5" 2>&1 || die "tierfs mount failed: $(tail -5 "$5")"
+    TIERFS_PID=
+    for f in "${TIERFS_RUN_DIR:-/run/tierfs}"/*.json; do
+        [[ -f $f ]] && grep -q "\"MountPoint\":\"$3\"" "$f" && TIERFS_PID=$(sed -n 's/.*"Pid":\([0-9]*\).*/\1/p' "$f")
+    done
+    [[ -n $TIERFS_PID ]] || die "cannot find the tierfs daemon's pid in /run/tierfs"
+}
+
+# For a cleanup: unmounts MNT, waits for its daemon (TIERFS_PID; killed if it outlives the unmount),
+# stops s3rver (S3RVER_PID).
+stop_mount_and_s3rver() { # MNT
+    if is_mounted "$1"; then "$TIERFS" umount "$1" >/dev/null 2>&1 || umount -l "$1"; fi
+    [[ -n $TIERFS_PID ]] && { wait_gone "$TIERFS_PID" 20 || kill -9 "$TIERFS_PID" 2>/dev/null; }
+    [[ -n $S3RVER_PID ]] && { kill "$S3RVER_PID" 2>/dev/null; wait_gone "$S3RVER_PID" 10 || kill -9 "$S3RVER_PID" 2>/dev/null; }
+    return 0
+}

@@ -78,16 +78,7 @@ umount_tierfs() {
     TIERFS_PID=
 }
 
-mount_tierfs() {
-    local f
-    "$TIERFS" mount --config "$CFG" "$BACK" "$MNT" --state-dir "$STATE" >>"$ROOT/tierfs-mount.out" 2>&1 ||
-        die "tierfs mount failed: $(tail -5 "$ROOT/tierfs-mount.out")"
-    TIERFS_PID=
-    for f in "${TIERFS_RUN_DIR:-/run/tierfs}"/*.json; do
-        [[ -f $f ]] && grep -q "\"MountPoint\":\"$MNT\"" "$f" && TIERFS_PID=$(sed -n 's/.*"Pid":\([0-9]*\).*/\1/p' "$f")
-    done
-    [[ -n $TIERFS_PID ]] || die "cannot find the tierfs daemon's pid in /run/tierfs"
-}
+mount_tierfs() { mount_tierfs_at "$CFG" "$BACK" "$MNT" "$STATE" "$ROOT/tierfs-mount.out"; }
 
 stop_s3rver() {
     if [[ -n $S3RVER_PID ]]; then
@@ -117,11 +108,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- tools
-log "building the peer (tierbench) against the copied TierFs build"
-# No build server left behind: -nodeReuse:false and no shared compilation.
-dotnet build "$HERE/tierbench/tierbench.csproj" -c Release -o "$ROOT/tierbench" -nologo -v:q \
-    -nodeReuse:false -p:UseSharedCompilation=false -p:TierFsBin="$ROOT/tierfs-bin/" >"$ROOT/build.out" 2>&1 ||
-    die "cannot build tierbench: $(grep -E 'error' "$ROOT/build.out" | head -5)"
+build_tierbench "$ROOT/tierbench"
 # The daemon is a long-running process: its hot paths are JIT-compiled and optimised long before a
 # transfer. The peer is a fresh process per run; without tiered compilation its code is compiled
 # fully optimised on first use (in its untimed warm-up) instead of being re-compiled in the middle

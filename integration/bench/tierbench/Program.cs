@@ -6,6 +6,8 @@
 //   tierbench lib-download --key K --out FILE [--prefix P]         TierFs.Remote's DownloadAsync
 //   tierbench lib-upload   --key K --file FILE [--prefix P]        TierFs.Remote's UploadAsync
 //   tierbench delete       --key K                                 DeleteObject (not timed)
+//   tierbench heads        --keys FILE                             a plain loop of HEAD requests, one per key
+//                                                                  of FILE (full keys, one a line), --concurrency at once
 // common: --endpoint URL --bucket B [--part-size BYTES] [--concurrency N] [--delete-after]
 //
 // The client is configured exactly as TierFs's S3ClientFactory configures its own: path-style
@@ -37,7 +39,7 @@ var endpoint = Req("endpoint");
 var bucket = Req("bucket");
 var partSize = opt.TryGetValue("part-size", out var ps) ? long.Parse(ps!) : 16L << 20;
 var concurrency = opt.TryGetValue("concurrency", out var cc) ? int.Parse(cc!) : 4;
-var key = Req("key");
+var key = mode == "heads" ? "" : Req("key");
 
 try
 {
@@ -74,6 +76,15 @@ try
                 if (Flag("delete-after")) await store.DeleteAsync(key, CancellationToken.None);
                 break;
             }
+        case "heads":
+            {
+                using var s3 = Client(endpoint);
+                var keys = await File.ReadAllLinesAsync(Req("keys"));
+                if (keys.Length == 0) throw new ArgumentException("--keys names an empty file");
+                await s3.GetObjectMetadataAsync(bucket, keys[0]); // warm-up, untimed (as the others)
+                await Measure(() => PeerHeads(s3, bucket, keys, concurrency));
+                break;
+            }
         case "delete":
             {
                 using var s3 = Client(endpoint);
@@ -81,7 +92,7 @@ try
                 break;
             }
         default:
-            Console.Error.WriteLine("usage: tierbench download|upload|lib-download|lib-upload|delete --endpoint URL --bucket B --key K ...");
+            Console.Error.WriteLine("usage: tierbench download|upload|lib-download|lib-upload|delete|heads --endpoint URL --bucket B --key K|--keys FILE ...");
             return 2;
     }
     return 0;
@@ -345,6 +356,20 @@ static async Task<(long, long)> PeerUpload(AmazonS3Client s3, string bucket, str
         PartETags = [.. etags.Select((etag, i) => new PartETag(i + 1, etag))],
     });
     return (length, 0);
+}
+
+// One HEAD per key, `concurrency` in flight, workers pulling the next key as a plain client would;
+// every object must be there (a missing one fails the run: it would not be the same work as
+// verify's). Returns (the objects' total length, the number of HEADs).
+static async Task<(long, long)> PeerHeads(AmazonS3Client s3, string bucket, string[] keys, int concurrency)
+{
+    long bytes = 0;
+    await RunParts(keys.Length, concurrency, async i =>
+    {
+        var head = await s3.GetObjectMetadataAsync(bucket, keys[i]);
+        Interlocked.Add(ref bytes, head.ContentLength);
+    });
+    return (bytes, keys.Length);
 }
 
 // TierFs.Remote's own download into a sparse file of the full size (as a recall's target is).
