@@ -146,11 +146,14 @@ run_variant() { # VARIANT
             timed "$1" "$TIERFS" verify "$MNT" "$MNT/files" --level object
             check_clean "tierfs verify $MNT/files" "$OUT"
             ;;
-        peer_heads)
+        peer_heads | peer_heads_list)
             # Without tiered compilation the fresh peer's code is optimised in its untimed warm-up
-            # (the daemon's is long since): see tier-run.sh.
+            # (the daemon's is long since): see tier-run.sh. peer_heads_list also lists data/ beside
+            # its HEADs, as a whole-mount verify does for orphans.
+            local list=()
+            [[ $1 == peer_heads_list ]] && list=(--list-prefix "${PREFIX}data/")
             timed "$1" env DOTNET_TieredCompilation=0 "$ROOT/tierbench/tierbench" heads --endpoint "$ENDPOINT" --bucket "$BUCKET" \
-                --keys "$KEYS" --concurrency "$CONCURRENCY" --watch-pid "$S3RVER_PID"
+                --keys "$KEYS" --concurrency "$CONCURRENCY" --watch-pid "$S3RVER_PID" "${list[@]}"
             [[ $(kv reads "$OUT") == "$N" ]] || die "the peer made $(kv reads "$OUT") HEADs, not $N: $OUT"
             put "$1" inproc "$(kv wall "$OUT")"
             put "$1" pcpu "$(kv cpu "$OUT")"
@@ -159,7 +162,7 @@ run_variant() { # VARIANT
     esac
 }
 
-VARIANTS=(tfs_verify peer_heads tfs_verify_files)
+VARIANTS=(tfs_verify peer_heads tfs_verify_files peer_heads_list)
 # One untimed round: the daemon's verify code and s3rver warm, the files' metadata in page cache.
 log "warm-up round (untimed)"
 for v in "${VARIANTS[@]}"; do run_variant "$v"; done
@@ -204,6 +207,8 @@ TABLE=$ROOT/table.md
     echo "| \`tierfs verify MNT --level object\` (the whole mount: records, one HEAD per file, the orphan listing; command end to end) vs a plain loop of HEADs, files/s | $(rate "$(med tfs_verify e2e)") | $peer | $r | ≥ 0.90 | $(met "$r") |"
     r=$(ratio "$(rate "$(med tfs_verify_files e2e)")" "$peer")
     echo "| \`tierfs verify MNT MNT/files --level object\` (the same files by path: no orphan listing; end to end) vs the same, files/s | $(rate "$(med tfs_verify_files e2e)") | $peer | $r | (extra) | - |"
+    r=$(ratio "$(rate "$(med tfs_verify e2e)")" "$(rate "$(med peer_heads_list inproc)")")
+    echo "| \`tierfs verify MNT\` vs a plain loop of HEADs **with a plain listing of data/ beside it** (the same requests as a whole-mount verify), files/s | $(rate "$(med tfs_verify e2e)") | $(rate "$(med peer_heads_list inproc)") | $r | (extra) | - |"
     r=$(ratio "$(rate "$(med tfs_verify e2e)")" "$(rate "$(med peer_heads e2e)")")
     echo "| \`tierfs verify MNT\` vs the peer end to end (its process start and warm-up included), files/s | $(rate "$(med tfs_verify e2e)") | $(rate "$(med peer_heads e2e)") | $r | (extra) | - |"
     echo
