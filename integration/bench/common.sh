@@ -115,13 +115,13 @@ bytes_of() { # 16M -> bytes (K/M/G binary)
     esac
 }
 
-# Builds the peer (integration/bench/tierbench) into DIR/tierbench against the private build copy in
-# DIR/tierfs-bin, and defines tb to run it.
+# Builds the peer (integration/bench/tierbench) into DIR/tierbench against the private copy of the
+# build (TierFs.Remote as built assemblies: nothing under src/ is rebuilt); tb runs it.
 build_tierbench() { # DIR
     log "building the peer (tierbench) against the copied TierFs build"
     # No build server left behind: -nodeReuse:false and no shared compilation.
     dotnet build "$HERE/tierbench/tierbench.csproj" -c Release -o "$1/tierbench" -nologo -v:q \
-        -nodeReuse:false -p:UseSharedCompilation=false -p:TierFsBin="$1/tierfs-bin/" >"$1/build.out" 2>&1 ||
+        -nodeReuse:false -p:UseSharedCompilation=false -p:TierFsBin="$(dirname "$TIERFS")/" >"$1/build.out" 2>&1 ||
         die "cannot build tierbench: $(grep -E 'error' "$1/build.out" | head -5)"
     TIERBENCH=$1/tierbench/tierbench
 }
@@ -131,3 +131,24 @@ build_tierbench() { # DIR
 # of the timed transfer, which would cost it ~0.5-0.9 s of CPU on a 2-CPU host.
 # (Only for the peer: the tierfs daemon and CLI run with their own defaults.)
 tb() { DOTNET_TieredCompilation=0 "$TIERBENCH" "$@"; }
+
+# Mounts BACK at MNT (its config CFG, state in STATE, output appended to OUTFILE) and sets
+# TIERFS_PID to its daemon's pid, from the runtime file the daemon writes.
+mount_tierfs_at() { # CFG BACK MNT STATE OUTFILE
+    local f
+    "$TIERFS" mount --config "$1" "$2" "$3" --state-dir "$4" >>"$5" 2>&1 || die "tierfs mount failed: $(tail -5 "$5")"
+    TIERFS_PID=
+    for f in "${TIERFS_RUN_DIR:-/run/tierfs}"/*.json; do
+        [[ -f $f ]] && grep -q "\"MountPoint\":\"$3\"" "$f" && TIERFS_PID=$(sed -n 's/.*"Pid":\([0-9]*\).*/\1/p' "$f")
+    done
+    [[ -n $TIERFS_PID ]] || die "cannot find the tierfs daemon's pid in /run/tierfs"
+}
+
+# For a cleanup: unmounts MNT, waits for its daemon (TIERFS_PID; killed if it outlives the unmount),
+# stops s3rver (S3RVER_PID).
+stop_mount_and_s3rver() { # MNT
+    if is_mounted "$1"; then "$TIERFS" umount "$1" >/dev/null 2>&1 || umount -l "$1"; fi
+    [[ -n $TIERFS_PID ]] && { wait_gone "$TIERFS_PID" 20 || kill -9 "$TIERFS_PID" 2>/dev/null; }
+    stop_s3rver
+    return 0
+}

@@ -4,7 +4,7 @@
 # node and held by the other), with the product's peer link (TierFs.Peer), medians of REPS runs.
 #   N [100000]  REPS [5]  TIERFS_BIN [src/TierFs.Cli/bin/Release/net10.0/]
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) here=$HERE
 repo=$(cd "$here/../.." && pwd)
 source "$here/common.sh"
 n=${N:-100000}

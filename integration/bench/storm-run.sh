@@ -38,9 +38,7 @@ cleanup() {
     trap - EXIT INT TERM
     set +e
     [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null
-    if is_mounted "$MNT"; then "$TIERFS" umount "$MNT" >/dev/null 2>&1 || umount -l "$MNT"; fi
-    [[ -n $TIERFS_PID ]] && { wait_gone "$TIERFS_PID" 20 || kill -9 "$TIERFS_PID" 2>/dev/null; }
-    [[ -n $S3RVER_PID ]] && { kill "$S3RVER_PID" 2>/dev/null; wait_gone "$S3RVER_PID" 10 || kill -9 "$S3RVER_PID" 2>/dev/null; }
+    stop_mount_and_s3rver "$MNT"
     [[ -f $STATE/tierfs.log ]] && cp "$STATE/tierfs.log" "$RESULTS/storm-latest-tierfs.log"
     if is_mounted "$MNT"; then echo "storm-run.sh: $MNT is still mounted; NOT deleting $ROOT" >&2; else rm -rf "$ROOT"; fi
     exit "$rc"
@@ -68,11 +66,7 @@ EOF
 log "preparing $N stubs of $SMALL_KIB KiB and a $HOT_MIB MiB resident file"
 "$ROOT/fsbench" mkfiles "$BACK/cold" "$N" $((SMALL_KIB * 1024)) >/dev/null
 "$ROOT/fsbench" mkfile "$BACK/hot.bin" "$HOT_MIB" >/dev/null
-"$TIERFS" mount --config "$CFG" "$BACK" "$MNT" --state-dir "$STATE" >"$ROOT/mount.out" 2>&1 || die "tierfs mount failed: $(tail -5 "$ROOT/mount.out")"
-for f in "${TIERFS_RUN_DIR:-/run/tierfs}"/*.json; do
-    [[ -f $f ]] && grep -q "\"MountPoint\":\"$MNT\"" "$f" && TIERFS_PID=$(sed -n 's/.*"Pid":\([0-9]*\).*/\1/p' "$f")
-done
-[[ -n $TIERFS_PID ]] || die "cannot find the tierfs daemon's pid in /run/tierfs"
+mount_tierfs_at "$CFG" "$BACK" "$MNT" "$STATE" "$ROOT/mount.out"
 out=$("$TIERFS" migrate -r "$MNT/cold" </dev/null 2>&1) || die "cannot migrate the stubs: $out"
 
 release_all() { # every stub released again (the last close of a reader reaches the daemon asynchronously)

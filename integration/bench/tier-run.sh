@@ -71,16 +71,7 @@ umount_tierfs() {
     TIERFS_PID=
 }
 
-mount_tierfs() {
-    local f
-    "$TIERFS" mount --config "$CFG" "$BACK" "$MNT" --state-dir "$STATE" >>"$ROOT/tierfs-mount.out" 2>&1 ||
-        die "tierfs mount failed: $(tail -5 "$ROOT/tierfs-mount.out")"
-    TIERFS_PID=
-    for f in "${TIERFS_RUN_DIR:-/run/tierfs}"/*.json; do
-        [[ -f $f ]] && grep -q "\"MountPoint\":\"$MNT\"" "$f" && TIERFS_PID=$(sed -n 's/.*"Pid":\([0-9]*\).*/\1/p' "$f")
-    done
-    [[ -n $TIERFS_PID ]] || die "cannot find the tierfs daemon's pid in /run/tierfs"
-}
+mount_tierfs() { mount_tierfs_at "$CFG" "$BACK" "$MNT" "$STATE" "$ROOT/tierfs-mount.out"; }
 
 cleanup() {
     local rc=$?

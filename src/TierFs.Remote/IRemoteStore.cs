@@ -67,12 +67,14 @@ public interface IRemoteStore : IAsyncDisposable
     IAsyncEnumerable<RemoteObjectInfo> ListAsync(string keyPrefix, bool withAttributes, CancellationToken ct);
 
     /// <summary>
-    /// The part manifests (see <see cref="PartManifest"/>) of the objects whose key starts with
-    /// <paramref name="keyPrefix"/>, each named by the key of the object it belongs to, with the
-    /// manifest's own length and time. `tierfs verify` compares them with <see cref="ListAsync"/>: a
-    /// manifest whose object is gone (an upload that failed to clean up) is an orphan.
+    /// The objects whose key starts with <paramref name="keyPrefix"/> (as <see cref="ListAsync"/>
+    /// without attributes gives them) and the part manifests (see <see cref="PartManifest"/>) of such
+    /// objects, each named by the key of the object it belongs to, with the manifest's own length and
+    /// time (<see cref="ListedObject.Manifest"/>), in one pass over the remote's listing (a LIST
+    /// request costs as much as a HEAD on some servers, and money on AWS). `tierfs verify` compares
+    /// the two: a manifest whose object is gone (an upload that failed to clean up) is an orphan.
     /// </summary>
-    IAsyncEnumerable<RemoteObjectInfo> ListManifestsAsync(string keyPrefix, CancellationToken ct);
+    IAsyncEnumerable<ListedObject> ListWithManifestsAsync(string keyPrefix, CancellationToken ct);
 
     /// <summary>
     /// Streams bytes [offset, offset + length) of the object to <paramref name="sink"/>, in order, in

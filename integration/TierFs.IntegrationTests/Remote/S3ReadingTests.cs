@@ -184,6 +184,34 @@ public sealed class S3ReadingTests(S3ServerFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Objects_and_manifests_come_from_one_listing_pass_also_a_manifest_whose_object_is_gone()
+    {
+        var recorder = new WireRecorder();
+        await using var store = Store(recorder, partSize: PartSize);
+        await Upload(store, "data/aa/x/1.t", RandomNumberGenerator.GetBytes(PartSize + 3)); // two parts: a manifest
+        await Upload(store, "data/aa/y/1.t", RandomNumberGenerator.GetBytes(PartSize + 3));
+        await Upload(store, "data/bb/z/1.t", RandomNumberGenerator.GetBytes(10)); // one part: none
+        await Upload(store, "other/w", RandomNumberGenerator.GetBytes(10)); // outside the prefix
+        using (var raw = _server.RawClient()) // an upload that could not clean up: the manifest stays, its object is gone
+            await raw.DeleteObjectAsync(_server.Bucket, $"{_prefix}/data/aa/y/1.t", Ct);
+
+        var lists = recorder.Requests.Count(r => r.Method == "GET" && r.PathAndQuery.Contains("list-type=2", StringComparison.Ordinal));
+        var listed = new List<ListedObject>();
+        await foreach (var o in store.ListWithManifestsAsync("data/", Ct)) listed.Add(o);
+
+        // One LIST request for these few keys: objects and manifests from the same pages (verify listed twice before).
+        Assert.Equal(1, recorder.Requests.Count(r => r.Method == "GET" && r.PathAndQuery.Contains("list-type=2", StringComparison.Ordinal)) - lists);
+        Assert.Equal(["data/aa/x/1.t", "data/bb/z/1.t"], listed.Where(o => !o.Manifest).Select(o => o.Info.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["data/aa/x/1.t", "data/aa/y/1.t"], listed.Where(o => o.Manifest).Select(o => o.Info.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(10, listed.Single(o => o.Info.Key == "data/bb/z/1.t").Info.Length);
+        Assert.All(listed.Where(o => o.Manifest), o => Assert.Equal(28 + 2 * 36, o.Info.Length)); // the manifest's own length
+        // A prefix inside a directory: the manifest is taken by its object's key.
+        var under = new List<ListedObject>();
+        await foreach (var o in store.ListWithManifestsAsync("data/aa/x/1", Ct)) under.Add(o);
+        Assert.Equal([("data/aa/x/1.t", false), ("data/aa/x/1.t", true)], under.Select(o => (o.Info.Key, o.Manifest)).Order());
+    }
+
+    [Fact]
     public async Task Raw_ranged_reads_name_a_missing_object_and_a_range_past_the_end()
     {
         await using var store = Store();

@@ -6,6 +6,9 @@
 //   tierbench lib-download --key K --out FILE [--prefix P]         TierFs.Remote's DownloadAsync
 //   tierbench lib-upload   --key K --file FILE [--prefix P]        TierFs.Remote's UploadAsync
 //   tierbench delete       --key K                                 DeleteObject (not timed)
+//   tierbench heads        --keys FILE [--list-prefix P]           a plain loop of HEAD requests, one per key
+//                                                                  of FILE (full keys, one a line), --concurrency at once;
+//                                                                  with --list-prefix, a plain listing of P beside it
 // common: --endpoint URL --bucket B [--part-size BYTES] [--concurrency N] [--delete-after]
 //
 // The client is configured exactly as TierFs's S3ClientFactory configures its own: path-style
@@ -37,7 +40,7 @@ var endpoint = Req("endpoint");
 var bucket = Req("bucket");
 var partSize = opt.TryGetValue("part-size", out var ps) ? long.Parse(ps!) : 16L << 20;
 var concurrency = opt.TryGetValue("concurrency", out var cc) ? int.Parse(cc!) : 4;
-var key = Req("key");
+var key = mode == "heads" ? "" : Req("key");
 
 try
 {
@@ -74,6 +77,15 @@ try
                 if (Flag("delete-after")) await store.DeleteAsync(key, CancellationToken.None);
                 break;
             }
+        case "heads":
+            {
+                using var s3 = Client(endpoint);
+                var keys = await File.ReadAllLinesAsync(Req("keys"));
+                if (keys.Length == 0) throw new ArgumentException("--keys names an empty file");
+                await s3.GetObjectMetadataAsync(bucket, keys[0]); // warm-up, untimed (as the others)
+                await Measure(() => PeerHeads(s3, bucket, keys, concurrency, opt.GetValueOrDefault("list-prefix")));
+                break;
+            }
         case "delete":
             {
                 using var s3 = Client(endpoint);
@@ -81,7 +93,7 @@ try
                 break;
             }
         default:
-            Console.Error.WriteLine("usage: tierbench download|upload|lib-download|lib-upload|delete --endpoint URL --bucket B --key K ...");
+            Console.Error.WriteLine("usage: tierbench download|upload|lib-download|lib-upload|delete|heads --endpoint URL --bucket B --key K|--keys FILE ...");
             return 2;
     }
     return 0;
@@ -345,6 +357,35 @@ static async Task<(long, long)> PeerUpload(AmazonS3Client s3, string bucket, str
         PartETags = [.. etags.Select((etag, i) => new PartETag(i + 1, etag))],
     });
     return (length, 0);
+}
+
+// One HEAD per key, `concurrency` in flight, workers pulling the next key as a plain client would;
+// every object must be there (a missing one fails the run: it would not be the same work as
+// verify's). With listPrefix, a plain ListObjectsV2 of it (page after page) runs beside the HEADs:
+// the work of a whole-mount verify, which also lists for orphans. Returns (the objects' total
+// length, the number of HEADs).
+static async Task<(long, long)> PeerHeads(AmazonS3Client s3, string bucket, string[] keys, int concurrency, string? listPrefix)
+{
+    long bytes = 0;
+    var listing = listPrefix is null ? Task.FromResult(0) : Task.Run(async () =>
+    {
+        var (listed, token) = (0, (string?)null);
+        do
+        {
+            var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = listPrefix, ContinuationToken = token });
+            listed += page.S3Objects?.Count ?? 0;
+            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (token is not null);
+        return listed;
+    });
+    await RunParts(keys.Length, concurrency, async i =>
+    {
+        var head = await s3.GetObjectMetadataAsync(bucket, keys[i]);
+        Interlocked.Add(ref bytes, head.ContentLength);
+    });
+    if (await listing < (listPrefix is null ? 0 : keys.Length)) throw new IOException($"the listing of {listPrefix} missed objects");
+    return (bytes, keys.Length);
 }
 
 // TierFs.Remote's own download into a sparse file of the full size (as a recall's target is).

@@ -53,7 +53,7 @@ public sealed class ReloadableRemote(IRemoteStore initial) : IRemoteStore
     public IAsyncEnumerable<RemoteObjectInfo> ListAsync(string keyPrefix, bool withAttributes, CancellationToken ct) =>
         _current.ListAsync(keyPrefix, withAttributes, ct);
 
-    public IAsyncEnumerable<RemoteObjectInfo> ListManifestsAsync(string keyPrefix, CancellationToken ct) => _current.ListManifestsAsync(keyPrefix, ct);
+    public IAsyncEnumerable<ListedObject> ListWithManifestsAsync(string keyPrefix, CancellationToken ct) => _current.ListWithManifestsAsync(keyPrefix, ct);
 
     public Task ReadRangeAsync(string key, long offset, long length, RangeSink sink, CancellationToken ct) =>
         _current.ReadRangeAsync(key, offset, length, sink, ct);

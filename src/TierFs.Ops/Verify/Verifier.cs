@@ -59,12 +59,16 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
         }
 
         string? failure = null;
+        Task<List<ListedObject>>? listing = null;
+        using var stopListing = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
             index.Flush(); // the engine's last records count
             var rows = new[] { StubRecord.StateArchived, StubRecord.StateReleased, StubRecord.StateLost }
                 .SelectMany(index.LoadByState).Where(r => request.Covers(r.Path)).ToList();
             report?.Planned(rows.Count);
+            // The orphan listing needs nothing from the files' checks: its LIST requests go beside their HEADs.
+            listing = request.WholeMount && request.Level != VerifyLevel.Meta ? ListDataAsync(stopListing.Token) : null;
             using var progress = new Timer(_ => report?.Progress(tally.Done, rows.Count, tally.Differences), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
             // Data: each file is downloaded whole; fewer at once keeps the remote's bandwidth for recalls.
             var parallel = request.Level == VerifyLevel.Data ? Math.Min(4, config.Verify.Concurrency) : config.Verify.Concurrency;
@@ -81,8 +85,8 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
                     Record(f, repair?.Item2);
                 }
             }).ConfigureAwait(false);
-            if (request.WholeMount && request.Level != VerifyLevel.Meta)
-                await OrphansAsync(request, config, tally, Record, ct).ConfigureAwait(false);
+            if (listing is not null)
+                await OrphansAsync(await listing.ConfigureAwait(false), request, config, tally, Record, ct).ConfigureAwait(false);
             report?.Progress(tally.Done, rows.Count, tally.Differences);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -93,6 +97,15 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
         {
             failure = e.Message;
             Log.Error(Source, $"verify run {row.Id} failed: {e.Message}");
+        }
+        finally
+        {
+            // A run that ended early leaves no listing behind it.
+            if (listing is { IsCompleted: false })
+            {
+                await stopListing.CancelAsync().ConfigureAwait(false);
+                await ((Task)listing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
 
         var status = failure == "cancelled" ? VerifyRunRow.StatusCancelled
@@ -149,20 +162,18 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
     /// <summary>
     /// Objects under data/ that no record references and no deletion is queued for, and part
     /// manifests whose object is gone (an upload that could not clean up after itself; a manifest
-    /// beside its object is part of it, never an orphan). The listings come first, the index is
-    /// read after them, and read again for what looks orphaned: an upload that finished before the
+    /// beside its object is part of it, never an orphan). The listing (one pass, made while the files
+    /// are checked) comes first, the index is read after it, and read again for what looks orphaned: an upload that finished before the
     /// listing has its record in the index by then (the uploads under way at the listing are waited
     /// for, at most 30 s, as their records follow their objects); a manifest's object is asked for once more (an
     /// upload puts the manifest in place just before its object). A repair queues an orphan older
     /// than delete_grace for deletion (the delete pass checks the references once more; deleting an
     /// object deletes its manifest).
     /// </summary>
-    private async Task OrphansAsync(VerifyRequest request, TierFsConfig config, VerifyTally tally, Action<VerifyFinding, string?> record, CancellationToken ct)
+    private async Task OrphansAsync(List<ListedObject> listing, VerifyRequest request, TierFsConfig config, VerifyTally tally, Action<VerifyFinding, string?> record, CancellationToken ct)
     {
-        var listed = new List<RemoteObjectInfo>();
-        await foreach (var o in remote.ListAsync(DataPrefix, false, ct).ConfigureAwait(false)) listed.Add(o);
-        var manifests = new List<RemoteObjectInfo>();
-        await foreach (var m in remote.ListManifestsAsync(DataPrefix, ct).ConfigureAwait(false)) manifests.Add(m);
+        var listed = listing.Where(l => !l.Manifest).Select(l => l.Info).ToList();
+        var manifests = listing.Where(l => l.Manifest).Select(l => l.Info);
         index.Flush();
         var objects = listed.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
         var candidates = Unreferenced(listed.Concat(manifests.Where(m => !objects.Contains(m.Key))).ToList());
@@ -198,6 +209,14 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
             }
             record(finding, repair);
         }
+    }
+
+    /// <summary>The objects and part manifests under data/, from one listing.</summary>
+    private async Task<List<ListedObject>> ListDataAsync(CancellationToken ct)
+    {
+        var listed = new List<ListedObject>();
+        await foreach (var o in remote.ListWithManifestsAsync(DataPrefix, ct).ConfigureAwait(false)) listed.Add(o);
+        return listed;
     }
 
     private const string DataPrefix = "data/";

@@ -187,17 +187,17 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
         }
     }
 
-    public async IAsyncEnumerable<RemoteObjectInfo> ListManifestsAsync(string keyPrefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    // Two walks of the local tree (objects, then manifests): no request to save here.
+    public async IAsyncEnumerable<ListedObject> ListWithManifestsAsync(string keyPrefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        RemoteKey.ValidateListPrefix(keyPrefix);
-        await Task.Yield();
+        await foreach (var o in ListAsync(keyPrefix, false, ct)) yield return new ListedObject(o, false);
         var slash = keyPrefix.LastIndexOf('/');
         var startKey = slash < 0 ? "" : keyPrefix[..(slash + 1)];
         if (startKey.Split('/').Any(s => s is "." or "..")) yield break;
         foreach (var info in SortedTree.Files(startKey.Length == 0 ? _base : Path.Combine(_base, startKey.TrimEnd('/')), startKey, keyPrefix, manifests: true))
         {
             ct.ThrowIfCancellationRequested();
-            yield return info;
+            yield return new ListedObject(info, true);
         }
     }
 

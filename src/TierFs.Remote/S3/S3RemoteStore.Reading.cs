@@ -114,16 +114,32 @@ internal sealed partial class S3RemoteStore
         }
     }
 
-    public async IAsyncEnumerable<RemoteObjectInfo> ListManifestsAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<ListedObject> ListWithManifestsAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
     {
         RemoteKey.ValidateListPrefix(keyPrefix);
-        // A manifest's key has a segment of its own: list from the prefix's directory, filter by the object's key.
-        await foreach (var o in ListPlainAsync(keyPrefix[..(keyPrefix.LastIndexOf('/') + 1)], ct, manifests: true))
-            if (o.Key.StartsWith(keyPrefix, StringComparison.Ordinal)) yield return o;
+        // A manifest's key has a segment of its own: one listing from the prefix's directory, each
+        // object and manifest then taken by its object's key.
+        await foreach (var (key, o) in ListKeysAsync(keyPrefix[..(keyPrefix.LastIndexOf('/') + 1)], ct))
+        {
+            if (PartManifest.DataKeyOf(key) is { } data)
+            {
+                if (!RemoteKey.IsReserved(data) && data.StartsWith(keyPrefix, StringComparison.Ordinal))
+                    yield return new ListedObject(Listed(data, o), true);
+            }
+            else if (key.StartsWith(keyPrefix, StringComparison.Ordinal) && key.Length > 0 && !RemoteKey.IsReserved(key))
+                yield return new ListedObject(Listed(key, o), false);
+        }
     }
 
-    /// <summary>The objects under the prefix (the store's own keys left out), or with <paramref name="manifests"/> the part manifests only, by their object's key.</summary>
-    private async IAsyncEnumerable<RemoteObjectInfo> ListPlainAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct, bool manifests = false)
+    /// <summary>The objects under the prefix, the store's own keys (manifests among them) left out.</summary>
+    private async IAsyncEnumerable<RemoteObjectInfo> ListPlainAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var (key, o) in ListKeysAsync(keyPrefix, ct))
+            if (key.Length > 0 && !RemoteKey.IsReserved(key)) yield return Listed(key, o);
+    }
+
+    /// <summary>Every object under the prefix, page by page, with its key below the store's prefix.</summary>
+    private async IAsyncEnumerable<(string Key, S3Object Object)> ListKeysAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
     {
         string? continuation = null;
         do
@@ -135,22 +151,14 @@ internal sealed partial class S3RemoteStore
                 ContinuationToken = continuation,
             }, d.Token), ct);
             foreach (var o in page.S3Objects ?? [])
-            {
-                if (!o.Key.StartsWith(_prefix, StringComparison.Ordinal)) continue;
-                var key = o.Key[_prefix.Length..];
-                if (manifests)
-                {
-                    if (PartManifest.DataKeyOf(key) is { } data && !RemoteKey.IsReserved(data))
-                        yield return new RemoteObjectInfo(data, o.Size ?? 0, ObjectAttributes.None, Unquote(o.ETag), ToOffset(o.LastModified), null);
-                    continue;
-                }
-                if (key.Length == 0 || RemoteKey.IsReserved(key)) continue;
-                yield return new RemoteObjectInfo(key, o.Size ?? 0, ObjectAttributes.None, Unquote(o.ETag), ToOffset(o.LastModified), null);
-            }
+                if (o.Key.StartsWith(_prefix, StringComparison.Ordinal)) yield return (o.Key[_prefix.Length..], o);
             continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
         }
         while (continuation is not null);
     }
+
+    private static RemoteObjectInfo Listed(string key, S3Object o) =>
+        new(key, o.Size ?? 0, ObjectAttributes.None, Unquote(o.ETag), ToOffset(o.LastModified), null);
 
     /// <summary>One GET of a whole small object (keys of the store's own too, such as manifests); null when missing.</summary>
     private async Task<byte[]?> GetSmallCoreAsync(string key, int maxBytes, CancellationToken ct)

@@ -227,13 +227,12 @@ public sealed class FakeRemoteStore : IRemoteStore
         }
     }
 
-    public async IAsyncEnumerable<RemoteObjectInfo> ListManifestsAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<ListedObject> ListWithManifestsAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
     {
-        RemoteKey.ValidateListPrefix(keyPrefix);
-        await Enter(FakeOp.List, keyPrefix, ct);
+        await foreach (var o in ListAsync(keyPrefix, false, ct)) yield return new ListedObject(o, false);
         foreach (var key in AllKeys)
             if (PartManifest.DataKeyOf(key) is { } data && data.StartsWith(keyPrefix, StringComparison.Ordinal) && _objects.TryGetValue(key, out var o))
-                yield return Info(key, o) with { Key = data, Attributes = ObjectAttributes.None, PartSize = null };
+                yield return new ListedObject(Info(key, o) with { Key = data, Attributes = ObjectAttributes.None, PartSize = null }, true);
     }
 
     public async Task<byte[]?> GetSmallAsync(string key, int maxBytes, CancellationToken ct)

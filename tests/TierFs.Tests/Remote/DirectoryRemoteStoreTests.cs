@@ -191,7 +191,9 @@ public sealed class DirectoryRemoteStoreTests : IDisposable
     private async Task<List<string>> ManifestKeys(string prefix)
     {
         var keys = new List<string>();
-        await foreach (var o in _store.ListManifestsAsync(prefix, Ct)) keys.Add(o.Key);
+        await foreach (var o in _store.ListWithManifestsAsync(prefix, Ct))
+            if (o.Manifest) keys.Add(o.Info.Key);
+            else Assert.Contains(o.Info.Key, await Keys(prefix)); // the objects as a plain listing gives them
         return keys;
     }
 
