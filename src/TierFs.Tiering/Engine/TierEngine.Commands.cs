@@ -17,29 +17,40 @@ public sealed partial class TierEngine : ITierCommands
             await StateInOrderAsync(request, sink, ct).ConfigureAwait(false);
             return;
         }
-        var files = new List<TierFile>();
-        try
+        var files = new List<FoundFile>();
+        foreach (var path in request.Paths) Collect(path, request.Recursive, files, sink);
+        // Hard links: one inode is worked on once (two names migrated in parallel would race
+        // each other's upload), and every name given gets that inode's result.
+        var inodes = files.GroupBy(f => f.Key).Select(g => g.ToList()).ToList();
+        // Large files first, so small ones are not stuck behind them at the end.
+        inodes.Sort((a, b) => b[0].Size.CompareTo(a[0].Size));
+        sink.Planned(files.Count, request.Op is TierOp.State or TierOp.Release or TierOp.Check ? 0 : inodes.Sum(g => g[0].Size));
+        // The mount's one pool: the daemon's jobs share its workers, and this command gets the next one that comes free.
+        await Movers.RunAsync(CommandName(request), SubmitterKind.Command, inodes,
+            async (names, token) =>
+            {
+                var result = await OpenAndRunAsync(request, names[0], sink, token).ConfigureAwait(false);
+                sink.Result(result);
+                foreach (var other in names.Skip(1)) sink.Result(result with { Path = other.Path });
+            }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens a file found by <see cref="Collect"/> when its turn comes (a descriptor per file found would run
+    /// the daemon out of descriptors on a tree of 100,000 files), and works on it if it is still that file.
+    /// </summary>
+    private async Task<FileResult> OpenAndRunAsync(ControlRequest request, FoundFile found, IControlSink sink, CancellationToken ct)
+    {
+        var fd = OpenUnderRoot(found.Path, out var error);
+        if (fd < 0) return new FileResult(found.Path, false, null, error);
+        var st = StubStore.Stat(fd);
+        if ((st.Mode & Libc.S_IFMT) != Libc.S_IFREG || new FileKey(st.Dev, st.Ino) != found.Key)
         {
-            foreach (var path in request.Paths) Collect(path, request.Recursive, files, sink);
-            // Hard links: one inode is worked on once (two names migrated in parallel would race
-            // each other's upload), and every name given gets that inode's result.
-            var inodes = files.GroupBy(f => f.Key).Select(g => g.ToList()).ToList();
-            // Large files first, so small ones are not stuck behind them at the end.
-            inodes.Sort((a, b) => b[0].Size.CompareTo(a[0].Size));
-            sink.Planned(files.Count, request.Op is TierOp.State or TierOp.Release or TierOp.Check ? 0 : inodes.Sum(g => g[0].Size));
-            // The mount's one pool: the daemon's jobs share its workers, and this command gets the next one that comes free.
-            await Movers.RunAsync(CommandName(request), SubmitterKind.Command, inodes,
-                async (names, token) =>
-                {
-                    var result = await RunOneAsync(request, names[0], sink, token).ConfigureAwait(false);
-                    sink.Result(result);
-                    foreach (var other in names.Skip(1)) sink.Result(result with { Path = other.Path });
-                }, ct).ConfigureAwait(false);
+            Libc.Close(fd);
+            return new FileResult(found.Path, false, null, "replaced by another file while the command ran");
         }
-        finally
-        {
-            foreach (var f in files) f.Dispose();
-        }
+        using var f = new TierFile(found.Path, fd, found.Key, st);
+        return await RunOneAsync(request, f, sink, ct).ConfigureAwait(false);
     }
 
     /// <summary>"tierfs migrate by pid=… uid=… comm=…", as `tierfs status` lists the pool's submissions.</summary>
@@ -54,19 +65,12 @@ public sealed partial class TierEngine : ITierCommands
     {
         foreach (var path in request.Paths)
         {
-            var files = new List<TierFile>();
-            try
+            var files = new List<FoundFile>();
+            Collect(path, request.Recursive, files, sink);
+            foreach (var f in files)
             {
-                Collect(path, request.Recursive, files, sink);
-                foreach (var f in files)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    sink.Result(await RunOneAsync(request, f, sink, ct).ConfigureAwait(false));
-                }
-            }
-            finally
-            {
-                foreach (var f in files) f.Dispose();
+                ct.ThrowIfCancellationRequested();
+                sink.Result(await OpenAndRunAsync(request, f, sink, ct).ConfigureAwait(false));
             }
         }
     }
@@ -117,7 +121,7 @@ public sealed partial class TierEngine : ITierCommands
     }
 
     /// <summary>Adds the regular files a path stands for; reports paths that cannot be worked on.</summary>
-    private void Collect(string path, bool recursive, List<TierFile> files, IControlSink sink)
+    private void Collect(string path, bool recursive, List<FoundFile> files, IControlSink sink)
     {
         var fd = OpenUnderRoot(path, out var error);
         if (fd < 0)
@@ -127,14 +131,10 @@ public sealed partial class TierEngine : ITierCommands
         }
         var st = StubStore.Stat(fd);
         var type = st.Mode & Libc.S_IFMT;
-        if (type == Libc.S_IFREG)
-        {
-            files.Add(new TierFile(path, fd, new FileKey(st.Dev, st.Ino), st));
-            return;
-        }
         try
         {
-            if (type != Libc.S_IFDIR) sink.Result(new FileResult(path, false, null, "not a regular file"));
+            if (type == Libc.S_IFREG) files.Add(new FoundFile(path, new FileKey(st.Dev, st.Ino), (long)st.Size));
+            else if (type != Libc.S_IFDIR) sink.Result(new FileResult(path, false, null, "not a regular file"));
             else if (!recursive) sink.Result(new FileResult(path, false, null, "is a directory (use -r)"));
             else Walk(fd, path, files, sink);
         }
@@ -145,7 +145,7 @@ public sealed partial class TierEngine : ITierCommands
     }
 
     /// <summary>Every regular file below a directory, depth first, never following symlinks.</summary>
-    private unsafe void Walk(int dirFd, string dirPath, List<TierFile> files, IControlSink sink)
+    private unsafe void Walk(int dirFd, string dirPath, List<FoundFile> files, IControlSink sink)
     {
         var readFd = Libc.OpenAt(dirFd, Dot, Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         if (readFd < 0)
@@ -174,8 +174,8 @@ public sealed partial class TierEngine : ITierCommands
                 switch (st.Mode & Libc.S_IFMT)
                 {
                     case Libc.S_IFREG:
-                        files.Add(new TierFile(child, fd, new FileKey(st.Dev, st.Ino), st));
-                        continue;
+                        files.Add(new FoundFile(child, new FileKey(st.Dev, st.Ino), (long)st.Size));
+                        break;
                     case Libc.S_IFDIR:
                         subdirs.Add(child);
                         break;
@@ -231,3 +231,6 @@ public sealed partial class TierEngine : ITierCommands
         return fd;
     }
 }
+
+/// <summary>A regular file a command found (by its path, or walking a directory): opened again when its turn comes.</summary>
+internal sealed record FoundFile(string Path, FileKey Key, long Size);
