@@ -74,7 +74,9 @@ public sealed class RecallAdmissionMountTests(ITestOutputHelper output)
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(data, File.ReadAllBytes(m.M("a.bin")));
 
+        // The row is written when the recall ends and committed with the index's next batch (200 ms).
         var rows = Recalls(m);
+        Assert.True(Proc.WaitUntil(() => (rows = Recalls(m)).Count >= 2, TimeSpan.FromSeconds(30)), string.Join("\n", rows));
         output.WriteLine(string.Join("\n", rows));
         Assert.Equal(2, rows.Count);
         Assert.Matches(@"^b\.bin,command,\d+,0,tierfs,300000,ok$", rows[0]);
@@ -167,7 +169,9 @@ public sealed class RecallAdmissionMountTests(ITestOutputHelper output)
         Assert.Equal(data[0], File.ReadAllBytes(m.M("x.bin")));
         Assert.Equal(data[1], File.ReadAllBytes(m.M("y.bin")));
 
+        // The row is written when the recall ends and committed with the index's next batch (200 ms).
         var rows = Recalls(m);
+        Assert.True(Proc.WaitUntil(() => (rows = Recalls(m)).Count >= 2, TimeSpan.FromSeconds(30)), string.Join("\n", rows));
         output.WriteLine(string.Join("\n", rows));
         Assert.Equal(2, rows.Count);
         foreach (var (name, p) in new[] { ("x.bin", pids[0]), ("y.bin", pids[1]) })
