@@ -82,6 +82,8 @@ threads() { awk '/^Threads:/ {print $2}' "/proc/$TIERFS_PID/status"; }
 # The resident reader: random 4 KiB reads of hot.bin through the mount, its FUSE page cache dropped
 # first so that every read is a request the daemon serves (the backing file stays in page cache).
 resident() { # COUNT -> ops/s
+    # The backing file warmed right before (the host pages out page cache left idle for about a minute).
+    cat "$BACK/hot.bin" >/dev/null
     "$ROOT/fsbench" dropcache "$MNT/hot.bin" >/dev/null
     "$ROOT/fsbench" randread "$MNT/hot.bin" "$1" 7
 }
@@ -106,6 +108,7 @@ for ((r = 0; r < REPS; r++)); do
     # The peak, and the daemon's threads by name at the peak (what grew: FUSE workers, the .NET pool, ...).
     ( peak=0; while kill -0 "$TIERFS_PID" 2>/dev/null; do t=$(threads); ((t > peak)) && { peak=$t; echo "$peak" >"$ROOT/peak"; cat /proc/"$TIERFS_PID"/task/*/comm 2>/dev/null | sort | uniq -c | sort -rn | head -4 | awk '{n = $1; $1 = ""; printf "%s%s x%d", (NR > 1 ? "," : ""), $0, n}' >"$ROOT/peak-names" || true; }; sleep 0.05; done ) &
     SAMPLER_PID=$!
+    cat "$BACK/hot.bin" >/dev/null
     "$ROOT/fsbench" dropcache "$MNT/hot.bin" >/dev/null
     t0=$EPOCHREALTIME
     cpu0_daemon=$(proc_cpu "$TIERFS_PID") cpu0_s3=$(proc_cpu "$S3RVER_PID")
