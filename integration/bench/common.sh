@@ -152,3 +152,24 @@ stop_mount_and_s3rver() { # MNT
     stop_s3rver
     return 0
 }
+
+# For a cleanup: deletes DIR unless one of the MOUNTPOINTs is still mounted (then says so: a
+# mount's tree is never deleted through it).
+remove_unless_mounted() { # DIR MOUNTPOINT...
+    local dir=$1 m
+    shift
+    for m in "$@"; do
+        if is_mounted "$m"; then
+            echo "$(basename "$0"): $m is still mounted; NOT deleting $dir" >&2
+            return 0
+        fi
+    done
+    rm -rf "$dir"
+}
+
+# The script's cleanup function runs on exit, also after Ctrl-C and SIGTERM.
+trap_cleanup() {
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}

@@ -77,12 +77,10 @@ cleanup() {
     set +e
     if is_mounted "$MNT"; then "$TIERFS" umount "$MNT" >/dev/null 2>&1 || umount -l "$MNT"; fi
     [[ -n $DAEMON_PID ]] && ! wait_gone "$DAEMON_PID" 20 && kill "$DAEMON_PID" 2>/dev/null
-    if is_mounted "$MNT"; then echo "scan-run.sh: $MNT is still mounted; NOT deleting $WORK" >&2; else rm -rf "$WORK"; fi
+    remove_unless_mounted "$WORK" "$MNT"
     exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap_cleanup
 
 # A tree is made under a temporary name and renamed when complete, so an interrupted creation is
 # never taken for the cached tree.

@@ -40,12 +40,10 @@ cleanup() {
     [[ -n $SAMPLER_PID ]] && kill "$SAMPLER_PID" 2>/dev/null
     stop_mount_and_s3rver "$MNT"
     [[ -f $STATE/tierfs.log ]] && cp "$STATE/tierfs.log" "$RESULTS/storm-latest-tierfs.log"
-    if is_mounted "$MNT"; then echo "storm-run.sh: $MNT is still mounted; NOT deleting $ROOT" >&2; else rm -rf "$ROOT"; fi
+    remove_unless_mounted "$ROOT" "$MNT"
     exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap_cleanup
 
 gcc -O2 -Wall -pthread -o "$ROOT/storm" "$HERE/storm.c" || die "cannot compile storm.c"
 gcc -O2 -Wall -o "$ROOT/fsbench" "$HERE/fsbench.c" || die "cannot compile fsbench.c"

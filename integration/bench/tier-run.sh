@@ -81,16 +81,10 @@ cleanup() {
     stop_s3rver
     mkdir -p "$RESULTS"
     [[ -f $TLOG ]] && cp "$TLOG" "$RESULTS/tier-latest-tierfs.log"
-    if is_mounted "$MNT"; then
-        echo "tier-run.sh: $MNT is still mounted; NOT deleting $ROOT" >&2
-    else
-        rm -rf "$ROOT"
-    fi
+    remove_unless_mounted "$ROOT" "$MNT"
     exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap_cleanup
 
 # ---------------------------------------------------------------- tools
 build_tierbench "$ROOT"

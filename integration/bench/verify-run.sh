@@ -47,12 +47,10 @@ cleanup() {
     set +e
     stop_mount_and_s3rver "$MNT"
     [[ -f $STATE/tierfs.log ]] && cp "$STATE/tierfs.log" "$RESULTS/verify-latest-tierfs.log"
-    if is_mounted "$MNT"; then echo "verify-run.sh: $MNT is still mounted; NOT deleting $ROOT" >&2; else rm -rf "$ROOT"; fi
+    remove_unless_mounted "$ROOT" "$MNT"
     exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap_cleanup
 
 # ---------------------------------------------------------------- tools
 build_tierbench "$ROOT"

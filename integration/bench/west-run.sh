@@ -127,16 +127,10 @@ cleanup() {
     umount_east
     stop_s3rver
     [[ -f $WLOG ]] && cp "$WLOG" "$RESULTS/west-latest-tierfs.log"
-    if is_mounted "$WMNT" || is_mounted "$EMNT" || is_mounted "$BMNT"; then
-        echo "west-run.sh: a mount under $ROOT is still there; NOT deleting $ROOT" >&2
-    else
-        rm -rf "$ROOT"
-    fi
+    remove_unless_mounted "$ROOT" "$WMNT" "$EMNT" "$BMNT"
     exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap_cleanup
 
 # ---------------------------------------------------------------- tools
 build_tierbench "$ROOT"
