@@ -28,7 +28,6 @@ public sealed partial class TierEngine
         RecallSlots.Ticket? ticket = null;
         var task = _recalls.Join(key, async () =>
         {
-            await Task.Yield(); // the caller's thread (a FUSE thread, for an open answered later) goes back at once
             using (ticket)
             {
                 try { return await RecallUnderLockAsync(fd, key, path, cause, progress, ct, ticket!, streaming).ConfigureAwait(false); }
