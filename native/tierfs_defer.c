@@ -129,6 +129,19 @@ int tfs_reply_buf(tfs_deferred *d, const void *buf, uint64_t size)
     return res;
 }
 
+int tfs_reply_fd(tfs_deferred *d, int fd, uint64_t off, uint64_t size)
+{
+    if (!d)
+        return -ESHUTDOWN;
+    struct tfs_session *s = d->s;
+    pthread_mutex_lock(&s->defer_lock);
+    fuse_req_t req = claim_locked(d);
+    int res = req ? tfs_reply_from_fd(req, fd, (off_t)off, (size_t)size) : -ESHUTDOWN;
+    pthread_mutex_unlock(&s->defer_lock);
+    free(d);
+    return res;
+}
+
 uint64_t tfs_session_deferred(tfs_session *s)
 {
     pthread_mutex_lock(&s->defer_lock);

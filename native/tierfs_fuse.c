@@ -387,25 +387,31 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         fuse_reply_err(req, -res);
         return;
     }
-    if (r.fd >= 0 && size > tfs_splice_limit) {
-        /* Too big for a pipe: libfuse would malloc, read and free a buffer per request; read
-           into this thread's buffer instead. */
-        ssize_t n = pread(r.fd, r.buf, size, r.fd_offset);
-        if (n < 0)
-            fuse_reply_err(req, errno);
-        else
-            fuse_reply_buf(req, r.buf, (size_t)n);
-        return;
-    }
     if (r.fd >= 0) {
-        struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
-        bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-        bv.buf[0].fd = r.fd;
-        bv.buf[0].pos = r.fd_offset;
-        fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
+        tfs_reply_from_fd(req, r.fd, r.fd_offset, size);
         return;
     }
     fuse_reply_buf(req, r.buf, (size_t)res);
+}
+
+int tfs_reply_from_fd(fuse_req_t req, int fd, off_t off, size_t size)
+{
+    if (size == 0)
+        return fuse_reply_buf(req, NULL, 0);
+    if (size > tfs_splice_limit) {
+        /* Too big for a pipe: libfuse would malloc, read and free a buffer per request; read
+           into this thread's buffer instead. */
+        void *buf = thread_read_buf(size);
+        if (!buf)
+            return fuse_reply_err(req, ENOMEM);
+        ssize_t n = pread(fd, buf, size, off);
+        return n < 0 ? fuse_reply_err(req, errno) : fuse_reply_buf(req, buf, (size_t)n);
+    }
+    struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
+    bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+    bv.buf[0].fd = fd;
+    bv.buf[0].pos = off;
+    return fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
 }
 
 static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,

@@ -30,6 +30,10 @@ void tfs_defer_close(struct tfs_session *s);
 
 extern const struct fuse_lowlevel_ops tfs_ll_ops;
 
+/* Answers a read with SIZE bytes of FD at OFF: spliced when it fits in a pipe, else read into this
+   thread's buffer. */
+int tfs_reply_from_fd(fuse_req_t req, int fd, off_t off, size_t size);
+
 /* Largest read answered by splicing: a reply must fit in one pipe (see tfs_session_new). */
 extern size_t tfs_splice_limit;
 

@@ -32,11 +32,13 @@ public interface IStubGate
     Task<int> MakeLocalLater(int fd, in StatX st, in StubOpener opener, bool streaming);
 
     /// <summary>
-    /// A read through a handle opened while its file was being recalled: null when the file is whole
-    /// (read it directly from now on); else the byte count read into <paramref name="into"/> from
-    /// <paramref name="fd"/> once verified, or a negative errno.
+    /// A read of <paramref name="size"/> bytes at <paramref name="offset"/> through a handle opened
+    /// while its file was being recalled: null when the file is whole (read it directly from now on);
+    /// else, once the parts it covers are verified, <paramref name="serve"/> is called with the byte
+    /// count to serve from the file (short at its end) while that data cannot be dropped, and the task
+    /// completes with serve's result; or with a negative errno, serve not called.
     /// </summary>
-    Task<int>? ReadRecalling(int fd, ulong dev, ulong ino, long offset, Memory<byte> into);
+    Task<int>? ReadRecalling(ulong dev, ulong ino, long offset, int size, Func<int, int> serve);
 
     /// <summary>A write-like operation is about to change the data of a possibly archived file.</summary>
     void DataChanging(int fd, ulong dev, ulong ino);

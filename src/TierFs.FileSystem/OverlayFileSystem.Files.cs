@@ -160,22 +160,31 @@ public sealed unsafe partial class OverlayFileSystem
 
     private static int WriteAll(int fd, long offset, ReadOnlySpan<byte> data)
     {
-        fixed (byte* p = data)
+        fixed (byte* p = data) return TransferAll(fd, offset, p, data.Length, write: true);
+    }
+
+    private static int ReadAll(int fd, long offset, Span<byte> into)
+    {
+        fixed (byte* p = into) return TransferAll(fd, offset, p, into.Length, write: false);
+    }
+
+    /// <summary>pwrite or pread until <paramref name="length"/> bytes are done, the end of the file, or an error (a negative errno when nothing was done).</summary>
+    private static int TransferAll(int fd, long offset, byte* p, int length, bool write)
+    {
+        var done = 0;
+        while (done < length)
         {
-            var done = 0;
-            while (done < data.Length)
+            var n = write ? Libc.PWrite(fd, p + done, (nuint)(length - done), offset + done)
+                          : Libc.PRead(fd, p + done, (nuint)(length - done), offset + done);
+            if (n < 0)
             {
-                var n = Libc.PWrite(fd, p + done, (nuint)(data.Length - done), offset + done);
-                if (n < 0)
-                {
-                    if (Libc.Errno() == Errno.EINTR) continue;
-                    return done > 0 ? done : Fail();
-                }
-                if (n == 0) break;
-                done += (int)n;
+                if (Libc.Errno() == Errno.EINTR) continue;
+                return done > 0 ? done : Fail();
             }
-            return done;
+            if (n == 0) break;
+            done += (int)n;
         }
+        return done;
     }
 
     // close() of a duplicate gives the backing filesystem its close-time semantics (NFS flushes,
@@ -188,32 +197,44 @@ public sealed unsafe partial class OverlayFileSystem
     }
 
     /// <summary>
-    /// A read through a handle opened while its file was being recalled: served from the file once
-    /// the parts it covers are verified (answered later meanwhile); null once the file is whole: the
-    /// handle is read directly from then on.
+    /// A read through a handle opened while its file was being recalled: answered from the file once
+    /// the parts it covers are verified (later, when they are not yet), by splicing from the backing
+    /// file while the recall holds off dropping its data; null once the file is whole: the handle is
+    /// read directly from then on.
     /// </summary>
     private int? ReadWhileRecalling(in FuseContext ctx, Inode node, in FuseFileInfo fi, long offset, Span<byte> buffer)
     {
+        var fd = (int)fi.Fh;
+        if (LaterReply.Take(ctx) is not { } answer) return ReadWhileRecallingNow(node, fi, offset, buffer);
+        var read = _gate!.ReadRecalling(node.Dev, node.Ino, offset, buffer.Length, count => answer.DataFrom(fd, offset, count));
+        if (read is null)
+        {
+            _recallingHandles.TryRemove(KeyValuePair.Create(fi.Fh, node));
+            answer.DataFrom(fd, offset, buffer.Length); // whole now: nothing can drop its data
+            return LaterReply.Reply;
+        }
+        read.ContinueWith(done =>
+        {
+            var n = done.IsCompletedSuccessfully ? done.Result : -Errno.EIO;
+            if (n < 0) answer.Failed(-n); // a no-op once served
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return LaterReply.Reply;
+    }
+
+    /// <summary><see cref="ReadWhileRecalling"/> for a call that cannot be answered later (not a kernel request): waits here.</summary>
+    private int? ReadWhileRecallingNow(Inode node, in FuseFileInfo fi, long offset, Span<byte> buffer)
+    {
+        var fd = (int)fi.Fh;
         var into = new byte[buffer.Length];
-        var read = _gate!.ReadRecalling((int)fi.Fh, node.Dev, node.Ino, offset, into);
+        var read = _gate!.ReadRecalling(node.Dev, node.Ino, offset, buffer.Length, count => ReadAll(fd, offset, into.AsSpan(0, count)));
         if (read is null)
         {
             _recallingHandles.TryRemove(KeyValuePair.Create(fi.Fh, node));
             return null;
         }
-        if (!read.IsCompleted && LaterReply.Take(ctx) is { } answer)
-        {
-            read.ContinueWith(done =>
-            {
-                var n = done.IsCompletedSuccessfully ? done.Result : -Errno.EIO;
-                if (n < 0) answer.Failed(-n);
-                else answer.Data(into.AsSpan(0, n));
-            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            return LaterReply.Reply;
-        }
-        var count = read.GetAwaiter().GetResult();
-        if (count > 0) into.AsSpan(0, count).CopyTo(buffer);
-        return count;
+        var n = read.GetAwaiter().GetResult();
+        if (n > 0) into.AsSpan(0, n).CopyTo(buffer);
+        return n;
     }
 
     public int Release(in FuseContext ctx, ulong ino, in FuseFileInfo fi)

@@ -51,6 +51,18 @@ public sealed unsafe class LaterReply
         fixed (byte* p = data) NativeMethods.ReplyBuf(_deferred, p, (ulong)data.Length);
     }
 
+    /// <summary>
+    /// Answers a read with <paramref name="count"/> bytes of <paramref name="fd"/> at
+    /// <paramref name="offset"/> (fewer at the end of the file), read before this returns (spliced,
+    /// not copied through managed memory, where the reply fits a pipe). 0, or a negative errno when
+    /// the reply could not be sent.
+    /// </summary>
+    public int DataFrom(int fd, long offset, int count)
+    {
+        if (Interlocked.Exchange(ref _answered, 1) != 0) return 0;
+        return NativeMethods.ReplyFd(_deferred, fd, (ulong)offset, (ulong)count);
+    }
+
     /// <summary>Answers with an error (a positive errno).</summary>
     public void Failed(int errno)
     {

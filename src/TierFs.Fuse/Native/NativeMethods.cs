@@ -51,6 +51,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "tfs_reply_buf")]
     public static partial int ReplyBuf(IntPtr deferred, byte* buf, ulong size);
 
+    [LibraryImport(Lib, EntryPoint = "tfs_reply_fd")]
+    public static partial int ReplyFd(IntPtr deferred, int fd, ulong offset, ulong size);
+
     [LibraryImport(Lib, EntryPoint = "tfs_session_deferred")]
     public static partial ulong SessionDeferred(IntPtr session);
 

@@ -24,8 +24,8 @@ public sealed class EngineGate(TierEngine engine) : IStubGate
     public Task<int> MakeLocalLater(int fd, in StatX st, in StubOpener opener, bool streaming) =>
         engine.MakeLocalLater(fd, new FileKey(st.Dev, st.Ino), st, new Opener(opener.Pid, opener.Uid, opener.Gid, RecallTrigger.Open), streaming);
 
-    public Task<int>? ReadRecalling(int fd, ulong dev, ulong ino, long offset, Memory<byte> into) =>
-        engine.ReadRecalling(fd, new FileKey(dev, ino), offset, into);
+    public Task<int>? ReadRecalling(ulong dev, ulong ino, long offset, int size, Func<int, int> serve) =>
+        engine.ReadRecalling(new FileKey(dev, ino), offset, size, serve);
 
     public void DataChanging(int fd, ulong dev, ulong ino) => engine.DataChanging(fd, new FileKey(dev, ino));
 

@@ -28,14 +28,16 @@ internal sealed class RecallStream(PartFetch fetch, long length)
     public void PartLanded(int index) => Interlocked.Add(ref _landed, fetch.Plan.LengthOf(index));
 
     /// <summary>
-    /// Reads <paramref name="into"/>'s length at <paramref name="offset"/> of <paramref name="fd"/>
-    /// (the file under recall) once the parts it covers are verified: the byte count (short at the
-    /// end of the file), or -EIO when a part it needs failed.
+    /// A read of <paramref name="size"/> bytes at <paramref name="offset"/> of the file under recall:
+    /// once the parts it covers are verified, calls <paramref name="serve"/> with the byte count to
+    /// serve (short at the end of the file), holding off the drop of the file's data meanwhile, and
+    /// returns its result; -EIO (serve not called) when a part it needs failed. Completes at once
+    /// when those parts are verified already.
     /// </summary>
-    public async Task<int> ReadAsync(int fd, long offset, Memory<byte> into)
+    public async Task<int> ServeAsync(long offset, int size, Func<int, int> serve)
     {
-        if (offset >= length || into.Length == 0) return 0;
-        var count = (int)Math.Min(into.Length, length - offset);
+        if (offset >= length || size <= 0) return serve(0);
+        var count = (int)Math.Min(size, length - offset);
         var first = (int)(offset / fetch.Plan.PartSize);
         var last = (int)((offset + count - 1) / fetch.Plan.PartSize);
         for (var i = first; i <= last; i++)
@@ -45,26 +47,15 @@ internal sealed class RecallStream(PartFetch fetch, long length)
             try { await fetch.WhenVerified(i).ConfigureAwait(false); }
             catch (Exception) { return -Errno.EIO; }
         }
-        return ReadLanded(fd, offset, into[..count]);
+        return ServeLanded(count, serve);
     }
 
-    private unsafe int ReadLanded(int fd, long offset, Memory<byte> into)
+    private int ServeLanded(int count, Func<int, int> serve)
     {
         _dropping.EnterReadLock();
         try
         {
-            if (_failed) return -Errno.EIO;
-            using var pin = into.Pin();
-            var done = 0;
-            while (done < into.Length)
-            {
-                var n = Libc.PRead(fd, (byte*)pin.Pointer + done, (nuint)(into.Length - done), offset + done);
-                if (n < 0 && Libc.Errno() == Errno.EINTR) continue;
-                if (n < 0) return -Libc.Errno();
-                if (n == 0) break;
-                done += (int)n;
-            }
-            return done;
+            return _failed ? -Errno.EIO : serve(count);
         }
         finally
         {

@@ -225,13 +225,12 @@ public sealed partial class TierEngine : IDisposable
 
     /// <summary>
     /// A read through a handle opened while its file was being recalled: null when the file is
-    /// whole now (read the backing file directly from then on); else the bytes read into
-    /// <paramref name="into"/> from <paramref name="fd"/> once the parts it covers are verified, or
-    /// -EIO (a part failed, or the recall did and the file is a stub again: its holes are never served).
+    /// whole now (read the backing file directly from then on); else <see cref="RecallStream.ServeAsync"/>,
+    /// or -EIO (the recall failed and the file is a stub again: its holes are never served).
     /// </summary>
-    public Task<int>? ReadRecalling(int fd, FileKey key, long offset, Memory<byte> into)
+    public Task<int>? ReadRecalling(FileKey key, long offset, int size, Func<int, int> serve)
     {
-        if (Streams.TryGet(key, out var stream)) return stream.ReadAsync(fd, offset, into);
+        if (Streams.TryGet(key, out var stream)) return stream.ServeAsync(offset, size, serve);
         if (Cache.TryGet(key, out var record) && record.IsStub) return Task.FromResult(-Errno.EIO);
         return null;
     }

@@ -41,10 +41,10 @@ public sealed class FakeStubGate : IStubGate
         return MakeLocalLaterResult ?? Task.FromResult(MakeLocalResult);
     }
 
-    /// <summary>What ReadRecalling returns for a handle opened through a recall; null: read the file.</summary>
-    public Func<long, Memory<byte>, Task<int>?>? ReadRecallingResult { get; set; }
+    /// <summary>What ReadRecalling returns for a handle opened through a recall (given the offset, size and serve); null: read the file.</summary>
+    public Func<long, int, Func<int, int>, Task<int>?>? ReadRecallingResult { get; set; }
 
-    public Task<int>? ReadRecalling(int fd, ulong dev, ulong ino, long offset, Memory<byte> into) => ReadRecallingResult?.Invoke(offset, into);
+    public Task<int>? ReadRecalling(ulong dev, ulong ino, long offset, int size, Func<int, int> serve) => ReadRecallingResult?.Invoke(offset, size, serve);
 
     public void DataChanging(int fd, ulong dev, ulong ino) => DataChangingCalls.Enqueue(ino);
 

@@ -97,6 +97,44 @@ public sealed unsafe class OverlayFileSystemTests : IDisposable
     }
 
     [Fact]
+    public void Reads_through_a_handle_opened_during_a_recall_are_served_through_the_gate_until_the_file_is_whole()
+    {
+        var data = Encoding.ASCII.GetBytes("0123456789abcdef");
+        File.WriteAllBytes(Path.Combine(_root, "r"), data);
+        _gate.MarkTiered(Stat("r"));
+        Assert.Equal(0, Lookup("r", out var entry));
+        var asked = new List<(long Offset, int Size)>();
+        _gate.ReadRecallingResult = (offset, size, serve) =>
+        {
+            asked.Add((offset, size));
+            return Task.FromResult(serve((int)Math.Min(size, data.Length - offset))); // its parts are verified
+        };
+        var fi = new FuseFileInfo { Flags = Libc.O_RDONLY };
+        Assert.Equal(0, _fs.Open(Caller, entry.Ino, ref fi));
+
+        var reply = new FuseReadReply { Fd = -1 }; // as the binding hands it over
+        var buffer = new byte[8];
+        Assert.Equal(6, _fs.Read(Caller, entry.Ino, fi, 10, buffer, ref reply));
+        Assert.Equal("abcdef", Encoding.ASCII.GetString(buffer, 0, 6));
+        Assert.Equal((10L, 8), Assert.Single(asked));
+        Assert.Equal(-1, reply.Fd); // served here, not left to a splice after the gate let go of the data
+
+        // A part it needs failed: the read fails, nothing is read from the file.
+        _gate.ReadRecallingResult = (_, _, _) => Task.FromResult(-Errno.EIO);
+        buffer.AsSpan().Clear();
+        Assert.Equal(-Errno.EIO, _fs.Read(Caller, entry.Ino, fi, 0, buffer, ref reply));
+        Assert.All(buffer, b => Assert.Equal(0, b));
+
+        // Whole now: read directly (spliced from the backing file) from then on, without asking again.
+        _gate.ReadRecallingResult = (_, _, _) => null;
+        Assert.Equal(0, _fs.Read(Caller, entry.Ino, fi, 4, buffer, ref reply));
+        Assert.Equal(((int)fi.Fh, 4L), (reply.Fd, reply.FdOffset));
+        _gate.ReadRecallingResult = (_, _, _) => throw new InvalidOperationException("asked again after the file was whole");
+        Assert.Equal(0, _fs.Read(Caller, entry.Ino, fi, 0, buffer, ref reply));
+        Assert.Equal(0, _fs.Release(Caller, entry.Ino, fi));
+    }
+
+    [Fact]
     public void A_plain_file_is_opened_without_asking_the_gate()
     {
         File.WriteAllText(Path.Combine(_root, "p"), "plain");
