@@ -74,7 +74,10 @@ start_s3rver() { # DIR PORT BUCKET OUTFILE
     if (($(node -p 'process.versions.openssl.split(".")[0]' 2>/dev/null || echo 0) >= 3)) && [[ ${NODE_OPTIONS:-} != *--openssl-legacy-provider* ]]; then
         export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--openssl-legacy-provider"
     fi
-    "$S3RVER" -d "$1" -p "$2" -a 127.0.0.1 --configure-bucket "$3" --silent >"$4" 2>&1 &
+    # S3RVER_LOG=1: s3rver logs each request (one line each, to count them; costs s3rver CPU).
+    local quiet=--silent
+    [[ ${S3RVER_LOG:-0} == 1 ]] && quiet=
+    "$S3RVER" -d "$1" -p "$2" -a 127.0.0.1 --configure-bucket "$3" $quiet >"$4" 2>&1 &
     S3RVER_PID=$!
     for ((i = 0; i < 100; i++)); do
         (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0

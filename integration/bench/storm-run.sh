@@ -11,7 +11,11 @@
 #
 # Environment overrides (defaults in brackets):
 #   BENCH_DIR [/var/tmp]  N [1000] stubs  SMALL_KIB [64] their size  HOT_MIB [1024] the resident file
-#   REPS [5]  QUIET_WAIT [30]  PORT [random free]
+#   REPS [5]  QUIET_WAIT [30]  PORT [random free]  WARM [3] untimed storms before the timed ones
+#   S3RVER_LOG [0] 1: s3rver logs every request, and the table gives the requests per recall by
+#     method (the logging costs s3rver CPU: its CPU row is then not comparable)
+#   PERF_OUT [unset] a file: `perf record -g` of the daemon during the first timed storm (set
+#     DOTNET_PerfMapEnabled=1 in the environment too, for the managed frames' names)
 #   TIERFS [src/TierFs.Cli/bin/Release/net10.0/tierfs]  S3RVER [integration/node_modules/.bin/s3rver]
 set -Eeuo pipefail
 
@@ -87,16 +91,38 @@ resident() { # COUNT -> ops/s
 }
 cat "$BACK/hot.bin" >/dev/null
 
-# Untimed: one storm (warms the daemon; its wall time sizes the resident reader's runs) and the
-# reader's rate alone.
-release_all
-first=$("$ROOT/storm" "$MNT/cold" "$N") || die "the first storm failed: $first"
-storm_wall=$(sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p' <<<"$first")
+cpu_s() { awk -v a="$1" -v b="$2" -v t="$TICK" 'BEGIN {printf "%.2f", (b - a) / t}'; }
+# The requests s3rver logged since line FROM of its log, by the size of their response body ("-":
+# none, a HEAD's; s3rver 3.7's log line has no method); with S3RVER_LOG=1.
+requests_since() {
+    tail -n +"$(($1 + 1))" "$ROOT/s3rver.out" | sed 's/\x1b\[[0-9;]*m//g' |
+        awk '/^info: / {n++; s[$NF]++} END {printf "%d requests (by response body:", n; for (k in s) printf " %s x%d", k, s[k]; printf ")"}'
+}
+log_lines() { wc -l <"$ROOT/s3rver.out"; }
+
+# Untimed: WARM storms without the reader. The first runs on a daemon that has never recalled (the
+# cold storm: the recall path is compiled during it; its CPU is reported). .NET compiles a hot
+# method again, optimised, only after it has run a while (tiered compilation, with an instrumented
+# tier between: two more rounds), and so does s3rver's JavaScript engine: a long-running daemon has
+# done that long before, so the timed storms come after WARM of them. The last one's wall time
+# sizes the resident reader's runs.
+WARM=${WARM:-3}
+((WARM >= 1)) || die "WARM must be at least 1 (the first storm sizes the reader's runs)"
+declare -a WARM_LINE=()
+for ((w = 0; w < WARM; w++)); do
+    release_all
+    c0_daemon=$(proc_cpu "$TIERFS_PID") c0_s3=$(proc_cpu "$S3RVER_PID") l0=$(log_lines)
+    first=$("$ROOT/storm" "$MNT/cold" "$N") || die "warm-up storm $w failed: $first"
+    d=$(cpu_s "$c0_daemon" "$(proc_cpu "$TIERFS_PID")") s3=$(cpu_s "$c0_s3" "$(proc_cpu "$S3RVER_PID")")
+    storm_wall=$(sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p' <<<"$first")
+    WARM_LINE+=("${storm_wall}s ${d}/${s3}")
+    log "warm-up storm $w$( ((w == 0)) && echo ' (cold)'): $first; CPU s: daemon $d, s3rver $s3 (no reader)$([[ ${S3RVER_LOG:-0} == 1 ]] && echo "; requests $(requests_since "$l0")")"
+done
 rate=$(resident 20000)
 COUNT=$(awk -v r="$rate" -v w="$storm_wall" 'BEGIN {c = int(r * w * 0.6); if (c < 2000) c = 2000; print c}')
-log "first storm: $first; the resident reader alone: $rate reads/s; $COUNT reads per run (about 60% of a storm)"
+log "the resident reader alone: $rate reads/s; $COUNT reads per run (about 60% of a storm)"
 
-declare -a ALONE=() DURING=() WALL=() P50=() P99=() MAXT=() OKS=() PEAK=() BASE=() INSIDE=()
+declare -a ALONE=() DURING=() WALL=() P50=() P99=() MAXT=() OKS=() PEAK=() BASE=() INSIDE=() CPUD=() CPUS=() REQS=() LOADS=()
 wait_for_quiet
 for ((r = 0; r < REPS; r++)); do
     release_all
@@ -108,6 +134,14 @@ for ((r = 0; r < REPS; r++)); do
     SAMPLER_PID=$!
     cat "$BACK/hot.bin" >/dev/null
     "$ROOT/fsbench" dropcache "$MNT/hot.bin" >/dev/null
+    perf_pid=
+    if [[ -n ${PERF_OUT:-} && $r == 0 ]]; then
+        perf record -q -g -F 999 -p "$TIERFS_PID" -o "$PERF_OUT" 2>"$ROOT/perf.err" &
+        perf_pid=$!
+        sleep 1 # perf attaches to every thread first
+    fi
+    LOADS+=("$(load1)")
+    l0=$(log_lines)
     t0=$EPOCHREALTIME
     cpu0_daemon=$(proc_cpu "$TIERFS_PID") cpu0_s3=$(proc_cpu "$S3RVER_PID")
     "$ROOT/storm" "$MNT/cold" "$N" >"$ROOT/storm.out" 2>"$ROOT/storm.err" &
@@ -116,8 +150,11 @@ for ((r = 0; r < REPS; r++)); do
     t_reader=$EPOCHREALTIME
     wait "$storm_pid" || true
     t_storm=$EPOCHREALTIME
-    cpu_daemon=$(awk -v a="$cpu0_daemon" -v b="$(proc_cpu "$TIERFS_PID")" -v t="$TICK" 'BEGIN {printf "%.2f", (b - a) / t}')
-    cpu_s3=$(awk -v a="$cpu0_s3" -v b="$(proc_cpu "$S3RVER_PID")" -v t="$TICK" 'BEGIN {printf "%.2f", (b - a) / t}')
+    cpu_daemon=$(cpu_s "$cpu0_daemon" "$(proc_cpu "$TIERFS_PID")")
+    cpu_s3=$(cpu_s "$cpu0_s3" "$(proc_cpu "$S3RVER_PID")")
+    [[ -n $perf_pid ]] && { kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" || true; cp "$ROOT/perf.err" "$RESULTS/storm-perf.err"; }
+    CPUD+=("$cpu_daemon") CPUS+=("$cpu_s3")
+    [[ ${S3RVER_LOG:-0} == 1 ]] && REQS+=("$(requests_since "$l0")")
     kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
     s=$(cat "$ROOT/storm.out")
     [[ -n $s ]] || die "storm printed nothing: $(head -3 "$ROOT/storm.err")"
@@ -130,7 +167,7 @@ for ((r = 0; r < REPS; r++)); do
     PEAK+=("$(cat "$ROOT/peak" 2>/dev/null || echo 0)")
     INSIDE+=("$(awk -v a="$t0" -v b="$t_reader" -v c="$t_storm" 'BEGIN {print (b <= c) ? "yes" : "no"}')")
     if ((r % 2 == 1)); then ALONE+=("$(resident "$COUNT")"); fi
-    log "run $r: storm $s; resident reader during it $during reads/s (inside the storm: ${INSIDE[-1]}); daemon threads ${BASE[-1]} -> ${PEAK[-1]} ($(cat "$ROOT/peak-names" 2>/dev/null)); CPU s: daemon $cpu_daemon, s3rver $cpu_s3; alone ${ALONE[-1]} reads/s"
+    log "run $r: storm $s; resident reader during it $during reads/s (inside the storm: ${INSIDE[-1]}); daemon threads ${BASE[-1]} -> ${PEAK[-1]} ($(cat "$ROOT/peak-names" 2>/dev/null)); CPU s: daemon $cpu_daemon, s3rver $cpu_s3; alone ${ALONE[-1]} reads/s; load ${LOADS[-1]}${REQS:+; requests ${REQS[-1]}}"
     [[ -s $ROOT/storm.err ]] && log "  $(head -3 "$ROOT/storm.err" | tr '\n' ' ')"
 done
 
@@ -153,8 +190,12 @@ TABLE=$ROOT/table.md
     echo "| Daemon threads before a storm → peak during it (median; max of the peaks) | $(median "${BASE[@]}") → $(median "${PEAK[@]}") (max $(max "${PEAK[@]}")) | bounded (report) | - |"
     echo "| Storm wall time, s (first open to last read) | $(median "${WALL[@]}") | report | - |"
     echo "| Open + first 4 KiB latency in a storm: p50 / p99 / max, s | $(median "${P50[@]}") / $(median "${P99[@]}") / $(median "${MAXT[@]}") | report | - |"
+    echo "| Daemon / s3rver CPU per storm, s (median; min–max) | $(median "${CPUD[@]}") ($(min "${CPUD[@]}")–$(max "${CPUD[@]}")) / $(median "${CPUS[@]}") ($(min "${CPUS[@]}")–$(max "${CPUS[@]}")) | report | - |"
+    echo "| Untimed storms without the reader, the first cold: wall; daemon / s3rver CPU s | $(IFS=';'; echo "${WARM_LINE[*]}" | sed 's/;/; /g') | report | - |"
+    [[ ${S3RVER_LOG:-0} == 1 ]] && echo "| Remote requests in a storm of $N recalls (s3rver's log; its CPU above includes the logging) | ${REQS[0]} | report | - |"
     echo "| Resident reads during the storm vs alone, reads/s | $during vs $alone = $ratio | ≥ 0.80 | $(awk -v r="$ratio" 'BEGIN {print (r >= 0.8) ? "yes" : "**no**"}') |"
     echo
+    echo "Load average (1 min) at each storm's start: ${LOADS[*]}."
     echo "The resident reader ended inside the storm in $(printf '%s\n' "${INSIDE[@]}" | grep -c yes) of $REPS runs."
 } >"$TABLE"
 cp "$TABLE" "$RESULTS/storm-latest.md"

@@ -38,6 +38,47 @@ public sealed class S3RemoteStoreTests(S3ServerFixture fixture, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task An_object_of_one_part_comes_down_in_one_GET_and_no_HEAD()
+    {
+        // A recall storm of small stubs: each recall used to HEAD the object before its GET.
+        var recorder = new WireRecorder();
+        await using var store = Store(recorder);
+        var data = RandomNumberGenerator.GetBytes(64 * 1024);
+        var up = await Upload(store, "d/small", data);
+        recorder.Requests.Clear();
+
+        var progress = new List<long>();
+        var (down, bytes) = await Download(store, "d/small", data.Length, ChecksumKind.CompositeBlake3, new SyncProgress(progress.Add));
+
+        var request = Assert.Single(recorder.Requests);
+        Assert.Equal("GET", request.Method);
+        Assert.EndsWith("/d/small", request.PathAndQuery);
+        Assert.Equal((up.Blake3, up.Crc32C, 1), (down.Checksum, down.Crc32C, down.Parts.Count));
+        Assert.Equal(data, bytes);
+        Assert.Equal(data.Length, progress[^1]);
+    }
+
+    [Fact]
+    public async Task An_object_archived_in_smaller_parts_comes_down_in_one_GET_cut_by_its_own_parts()
+    {
+        // Archived with 5 MiB parts, recalled by a store configured with 16 MiB: the digest compares
+        // only when the download cuts the object as its upload did (the part size stored with it).
+        var data = RandomNumberGenerator.GetBytes(12 * MiB + 7);
+        UploadResult up;
+        await using (var small = Store(partSize: 5 * MiB)) up = await Upload(small, "d/cut", data);
+        Assert.EndsWith("-3", up.Blake3);
+        var recorder = new WireRecorder();
+        await using var store = Store(recorder, partSize: 16 * MiB);
+
+        var (down, bytes) = await Download(store, "d/cut", data.Length, ChecksumKind.CompositeBlake3);
+
+        Assert.Equal((up.Blake3, up.Crc32C, 5 * MiB, 3), (down.Checksum, down.Crc32C, down.PartSize, down.Parts.Count));
+        Assert.Equal(up.Parts.Select(p => Convert.ToHexString(p.Blake3!)), down.Parts.Select(p => Convert.ToHexString(p.Blake3!)));
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(bytes));
+        Assert.Equal("GET", Assert.Single(recorder.Requests).Method);
+    }
+
+    [Fact]
     public async Task An_empty_file_round_trips()
     {
         await using var store = Store();
@@ -171,6 +212,15 @@ public sealed class S3RemoteStoreTests(S3ServerFixture fixture, ITestOutputHelpe
         var e = await Assert.ThrowsAsync<RemoteDataException>(() => Download(store, "len", 999));
         _output.WriteLine(e.Message);
         Assert.Contains("1000 bytes, expected 999", e.Message);
+        // The one GET of a small object asks for the expected bytes only: the object's whole length
+        // (Content-Range) still decides, for a longer, a shorter and an emptied object alike.
+        e = await Assert.ThrowsAsync<RemoteDataException>(() => Download(store, "len", 1001));
+        Assert.Contains("1000 bytes, expected 1001", e.Message);
+        using var raw = _server.RawClient();
+        await raw.PutObjectAsync(new PutObjectRequest { BucketName = _server.Bucket, Key = $"{_prefix}/len", InputStream = new MemoryStream([]), UseChunkEncoding = false }, Ct);
+        e = await Assert.ThrowsAsync<RemoteDataException>(() => Download(store, "len", 1000));
+        _output.WriteLine(e.Message);
+        Assert.Contains("0 bytes, expected 1000", e.Message);
     }
 
     [Fact]

@@ -71,8 +71,7 @@ internal sealed partial class S3RemoteStore : IRemoteStore
                 BucketName = _options.Bucket,
                 Key = _prefix + key,
             }, d.Token), ct);
-            var (attributes, partSize) = ObjectAttributes.Split(
-                head.Metadata.Keys.Select(k => KeyValuePair.Create(StripMetaPrefix(k), head.Metadata[k])));
+            var (attributes, partSize) = ObjectAttributes.Split(Stored(head.Metadata));
             return new RemoteObjectInfo(key, head.ContentLength, attributes, Unquote(head.ETag),
                 ToOffset(head.LastModified), partSize);
         }
@@ -165,6 +164,10 @@ internal sealed partial class S3RemoteStore : IRemoteStore
     }
 
     private string Where(string operation, string key) => $"{Description}: {operation} '{key}'";
+
+    /// <summary>An object's user metadata as it was stored (the SDK's keys carry the x-amz-meta- prefix).</summary>
+    private static IEnumerable<KeyValuePair<string, string>> Stored(MetadataCollection metadata) =>
+        metadata.Keys.Select(k => KeyValuePair.Create(StripMetaPrefix(k), metadata[k]));
 
     private static string StripMetaPrefix(string key) =>
         key.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase) ? key["x-amz-meta-".Length..] : key;
