@@ -15,7 +15,8 @@ results=$(mktemp -d /tmp/tierfs-test-results.XXXXXX)
 # The tests' temp files (Path.GetTempPath, mktemp) go to a directory of this run's own, a /tmp of
 # its own (1777: the attacker's tests run children as other users), removed at the end whatever
 # happened, a failed or killed test included. --one-file-system: never into a mount left there.
-TMPDIR=$(mktemp -d /tmp/tierfs-test-tmp.XXXXXX) && chmod 1777 "$TMPDIR" || exit 1
+# Short, without a dash: a socket's path (at most 108 bytes) holds it twice, escaped, in some tests.
+TMPDIR=$(mktemp -d /tmp/tftmp.XXXXXX) && chmod 1777 "$TMPDIR" || exit 1
 export TMPDIR
 trap 'rm -rf --one-file-system "$results" "$TMPDIR"' EXIT
 
