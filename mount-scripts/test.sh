@@ -2,8 +2,8 @@
 # THE test command: installs what the tests need, builds, runs every test project of
 # TierFs.sln (unit and real-FUSE integration tests, as root), and ends with one line
 #   tests: N passed, N failed[, N skipped]
-# Exits non-zero if the build or any test fails, the run times out, or a TierFs mount is left
-# behind. Environment: TIERFS_TEST_TIMEOUT (seconds for dotnet test, default 1500),
+# Exits non-zero if the build or any test fails, the run times out, or a TierFs mount or a temp
+# file of ours (tierfs-*) is left behind. Environment: TIERFS_TEST_TIMEOUT (seconds for dotnet test, default 1500),
 # TIERFS_TEST_FILTER (a dotnet test --filter expression, to run a subset).
 set -uo pipefail
 
@@ -12,7 +12,13 @@ cd "$repo" || exit 1
 test_timeout=${TIERFS_TEST_TIMEOUT:-1500}
 
 results=$(mktemp -d /tmp/tierfs-test-results.XXXXXX)
-trap 'rm -rf "$results"' EXIT
+# The tests' temp files (Path.GetTempPath, mktemp) go to a directory of this run's own, a /tmp of
+# its own (1777: the attacker's tests run children as other users), removed at the end whatever
+# happened, a failed or killed test included. --one-file-system: never into a mount left there.
+# Short, without a dash: a socket's path (at most 108 bytes) holds it twice, escaped, in some tests.
+TMPDIR=$(mktemp -d /tmp/tftmp.XXXXXX) && chmod 1777 "$TMPDIR" || exit 1
+export TMPDIR
+trap 'rm -rf --one-file-system "$results" "$TMPDIR"' EXIT
 
 heading() { printf '\n=== %s\n' "$*"; }
 
@@ -146,6 +152,16 @@ if [[ -n $leftover ]]; then
     while read -r _ m _; do
         umount -l "$(printf '%b' "$m")" || true
     done <<<"$leftover"
+    status=1
+fi
+
+# Nothing a test of ours made in the temp directory may stay: each cleans up, also after a failure.
+# (Other programs' files there, such as the .NET SDK's, are not for this check to judge.)
+leftover_temp=$(find "$TMPDIR" -mindepth 1 -maxdepth 1 -name 'tierfs-*' -printf '%f\n' | sort)
+if [[ -n $leftover_temp ]]; then
+    heading "Leftover temp files"
+    echo "$leftover_temp"
+    echo "test.sh: the tests left these in $TMPDIR (removed now)" >&2
     status=1
 fi
 

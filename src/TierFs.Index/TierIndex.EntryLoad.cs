@@ -12,5 +12,5 @@ public sealed partial class TierIndex
     /// schema is whole again at the end even when the load fails or is cancelled (and a process that
     /// died in between has the indexes rebuilt when the index is next opened).
     /// </summary>
-    public IDisposable? BeginEntryLoad() => EntryLoad.Begin(_writer, () => Storage.IndexConnection.Open(Path, _options.BusyTimeout, readOnly: false));
+    public IDisposable? BeginEntryLoad() => EntryLoad.Begin(_writer, () => OpenOwnConnection(readOnly: false));
 }

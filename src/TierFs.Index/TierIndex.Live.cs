@@ -1,5 +1,4 @@
 using TierFs.Index.Reading;
-using TierFs.Index.Storage;
 
 namespace TierFs.Index;
 
@@ -10,7 +9,7 @@ public sealed partial class TierIndex
     public EntryLookup OpenEntryLookup()
     {
         // A WAL reader waits for nobody but a checkpoint's brief lock: the default wait does.
-        var connection = IndexConnection.Open(Path, new IndexOptions().BusyTimeout, readOnly: true);
+        var connection = OpenOwnConnection(readOnly: true, new IndexOptions().BusyTimeout);
         try
         {
             return new EntryLookup(connection);

@@ -18,7 +18,7 @@ public sealed partial class TierIndex
     }
 
     /// <summary>A consistent cut of the namespace as committed now (see <see cref="SyncCut"/>).</summary>
-    public SyncCut BeginSyncCut(string pair) => new(Path, _options.BusyTimeout, pair);
+    public SyncCut BeginSyncCut(string pair) => new(OpenOwnConnection(readOnly: true), pair);
 
     /// <summary>
     /// The generation <paramref name="state"/> describes is published (its pointer written): remember

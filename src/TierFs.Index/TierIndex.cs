@@ -22,9 +22,12 @@ public sealed partial class TierIndex : IDisposable
     private const string Source = "index";
 
     private readonly BatchWriter _writer;
+    private readonly FileUsers _users;
     private readonly ReadPool _readers;
     private readonly SqliteConnection _writerConnection;
     private readonly IndexOptions _options;
+    private readonly Lock _disposeLock = new();
+    private bool _disposed;
 
     private TierIndex(string path, int schemaVersion, SqliteConnection writerConnection, IndexOptions options)
     {
@@ -33,7 +36,8 @@ public sealed partial class TierIndex : IDisposable
         _writerConnection = writerConnection;
         _options = options;
         _writer = new BatchWriter(writerConnection, options, path);
-        _readers = new ReadPool(path, options.BusyTimeout);
+        _users = new FileUsers(path);
+        _readers = new ReadPool(path, options.BusyTimeout, _users);
         _lastEntryId = _readers.Use(s => s.Entries.Stats().MaxId);
     }
 
@@ -166,11 +170,26 @@ public sealed partial class TierIndex : IDisposable
     /// </summary>
     public void Flush() => _writer.Flush();
 
-    /// <summary>Commits everything queued, then closes the file.</summary>
+    /// <summary>
+    /// Commits everything queued, then closes the file. Returns only once none of the index's
+    /// connections can touch the file again: it waits for the queries under way and for the
+    /// lookups and cuts handed out (<see cref="OpenEntryLookup"/>, <see cref="BeginSyncCut"/>) to
+    /// be disposed, and refuses new ones. A second call, also a concurrent one, returns when the first has.
+    /// </summary>
     public void Dispose()
     {
-        _writer.Dispose();
-        _readers.Dispose();
-        _writerConnection.Dispose();
+        lock (_disposeLock)
+        {
+            if (_disposed) return;
+            _users.CloseAndWait(); // first: a query under way may still flush through the writer
+            _writer.Dispose();
+            _readers.Dispose();
+            _writerConnection.Dispose();
+            _disposed = true;
+        }
     }
+
+    /// <summary>A connection of its own (a reader's, or a writable one beside the writer), counted until disposed.</summary>
+    private SqliteConnection OpenOwnConnection(bool readOnly, TimeSpan? busyTimeout = null) =>
+        _users.Open(() => IndexConnection.Open(Path, busyTimeout ?? _options.BusyTimeout, readOnly));
 }

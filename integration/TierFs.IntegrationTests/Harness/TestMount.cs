@@ -46,6 +46,25 @@ public sealed class TestMount : IDisposable
         }
     }
 
+    /// <summary>
+    /// A fresh tree and what <paramref name="mount"/> ran on it (a `tierfs mount` expected to fail,
+    /// say), for the caller to dispose; if <paramref name="mount"/> throws (a timeout), the tree is
+    /// disposed here, as nobody else could.
+    /// </summary>
+    public static (RunResult Result, TestMount Mount) Attempt(Func<TestMount, RunResult> mount)
+    {
+        var m = Create();
+        try
+        {
+            return (mount(m), m);
+        }
+        catch
+        {
+            m.Dispose();
+            throw;
+        }
+    }
+
     public string LogFile => Path.Combine(StateDir, "tierfs.log");
 
     public string Log => File.Exists(LogFile) ? File.ReadAllText(LogFile) : "(no log)";

@@ -13,10 +13,12 @@ public class MountConfigTests
 
     private static (RunResult Result, TestMount Mount) MountWith(string yaml, Dictionary<string, string>? env = null)
     {
-        var m = TestMount.Create();
-        var config = TierHarness.WriteConfig(m.Root, yaml);
-        string[] args = ["mount", "--config", config, m.Backing, m.MountPoint, "--state-dir", m.StateDir];
-        return (env is null ? Proc.Run(Proc.Tierfs, args) : ProcEnv.Run(Proc.Tierfs, args, env), m);
+        return TestMount.Attempt(m =>
+        {
+            var config = TierHarness.WriteConfig(m.Root, yaml);
+            string[] args = ["mount", "--config", config, m.Backing, m.MountPoint, "--state-dir", m.StateDir];
+            return env is null ? Proc.Run(Proc.Tierfs, args) : ProcEnv.Run(Proc.Tierfs, args, env);
+        });
     }
 
     [Theory]
@@ -72,8 +74,16 @@ public class MountConfigTests
         // No keys in the environment and a home without ~/.aws: nothing for the SDK to find.
         var home = Directory.CreateTempSubdirectory("tierfs-it-home-").FullName;
         var env = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["HOME"] = home, ["AWS_EC2_METADATA_DISABLED"] = "true" };
-        var (r, m) = MountWith($"remote:\n  type: s3\n  endpoint: {s3.Endpoint}\n  bucket: present\n", env);
-        Directory.Delete(home, recursive: true);
+        RunResult r;
+        TestMount m;
+        try
+        {
+            (r, m) = MountWith($"remote:\n  type: s3\n  endpoint: {s3.Endpoint}\n  bucket: present\n", env);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
         using (m)
         {
             Assert.True(r.ExitCode != 0, r.ToString());

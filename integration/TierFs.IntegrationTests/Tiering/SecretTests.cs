@@ -7,9 +7,11 @@ public class SecretTests
 {
     private static (RunResult Result, TestMount Mount) MountWith(string yaml, IReadOnlyDictionary<string, string> env, params string[] extra)
     {
-        var m = TestMount.Create();
-        var config = TierHarness.WriteConfig(m.Root, yaml);
-        return (ProcEnv.Run(Proc.Tierfs, ["mount", "--config", config, m.Backing, m.MountPoint, "--state-dir", m.StateDir, .. extra], env), m);
+        return TestMount.Attempt(m =>
+        {
+            var config = TierHarness.WriteConfig(m.Root, yaml);
+            return ProcEnv.Run(Proc.Tierfs, ["mount", "--config", config, m.Backing, m.MountPoint, "--state-dir", m.StateDir, .. extra], env);
+        });
     }
 
     /// <summary>A whole migration and recall at debug level through a mount that came up; then the log must not hold the secret.</summary>

@@ -5,9 +5,11 @@ namespace TierFs.Index.Reading;
 
 /// <summary>
 /// Reader connections, one per concurrent reader, kept for reuse: WAL lets them read while the
-/// writer commits. A few are kept idle; a burst beyond that opens and closes extra ones.
+/// writer commits. A few are kept idle; a burst beyond that opens and closes extra ones. Each
+/// query counts as a user of the file (<see cref="FileUsers"/>): closing the index waits for the
+/// queries under way and refuses new ones, then closes the idle connections.
 /// </summary>
-internal sealed class ReadPool(string path, TimeSpan busyTimeout) : IDisposable
+internal sealed class ReadPool(string path, TimeSpan busyTimeout, FileUsers users) : IDisposable
 {
     private const int MaxIdle = 8;
 
@@ -16,20 +18,27 @@ internal sealed class ReadPool(string path, TimeSpan busyTimeout) : IDisposable
 
     public T Use<T>(Func<ReadSession, T> query)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var session = _idle.TryTake(out var s) ? s : OpenSession();
-        T result;
+        users.Enter();
         try
         {
-            result = query(session);
+            var session = _idle.TryTake(out var s) ? s : OpenSession();
+            T result;
+            try
+            {
+                result = query(session);
+            }
+            catch
+            {
+                session.Dispose(); // its connection may be what failed
+                throw;
+            }
+            Return(session);
+            return result;
         }
-        catch
+        finally
         {
-            session.Dispose(); // its connection may be what failed
-            throw;
+            users.Leave();
         }
-        Return(session);
-        return result;
     }
 
     private ReadSession OpenSession()
@@ -54,9 +63,9 @@ internal sealed class ReadPool(string path, TimeSpan busyTimeout) : IDisposable
             return;
         }
         _idle.Add(session);
-        if (Volatile.Read(ref _disposed) != 0) Drain(); // closed while we read
     }
 
+    /// <summary>Closes the idle connections; call once no query can run (after <see cref="FileUsers.CloseAndWait"/>).</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;

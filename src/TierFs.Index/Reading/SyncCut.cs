@@ -20,9 +20,10 @@ public sealed class SyncCut : IDisposable
     private readonly SqliteConnection _connection;
     private readonly SqliteTransaction _tx;
 
-    internal SyncCut(string path, TimeSpan busyTimeout, string pair)
+    /// <summary>Takes over <paramref name="connection"/> (a reader's of its own), also when this throws.</summary>
+    internal SyncCut(SqliteConnection connection, string pair)
     {
-        _connection = IndexConnection.Open(path, busyTimeout, readOnly: true);
+        _connection = connection;
         try
         {
             _tx = _connection.BeginTransaction(deferred: true);

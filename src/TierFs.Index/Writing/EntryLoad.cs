@@ -110,6 +110,10 @@ internal sealed class EntryLoad : IDisposable
         {
             Log.Warn("index", $"copying a first scan's rows into the index file: {e.Message}; the checkpoint when idle copies them");
         }
+        catch (ObjectDisposedException)
+        {
+            // The index is closed: closing its last connection checkpointed it.
+        }
     }
 
     private static void Pragma(SqliteConnection connection, string pragma) =>

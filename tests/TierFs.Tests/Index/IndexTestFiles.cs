@@ -4,7 +4,11 @@ using TierFs.Records;
 
 namespace TierFs.Tests.Index;
 
-/// <summary>A scratch directory for one test's index file, removed afterwards.</summary>
+/// <summary>
+/// A scratch directory for one test's index file, removed afterwards. Dispose also fails the test
+/// if a file in it is still open: every index (and connection) the test opened there must be closed
+/// by then, or the directory can get files back after it was removed.
+/// </summary>
 internal sealed class IndexTestFiles : IDisposable
 {
     public IndexTestFiles()
@@ -37,9 +41,29 @@ internal sealed class IndexTestFiles : IDisposable
         return command.ExecuteScalar();
     }
 
+    /// <summary>The files in <see cref="Dir"/> (removed ones too) that this process has open.</summary>
+    public List<string> OpenFiles()
+    {
+        var open = new List<string>();
+        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            string? target;
+            try { target = new FileInfo(fd).LinkTarget; }
+            catch (IOException) { continue; } // closed meanwhile
+            if (target is not null && target.StartsWith(Dir + "/", StringComparison.Ordinal)) open.Add(target);
+        }
+        return open;
+    }
+
     public void Dispose()
     {
-        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+        var open = OpenFiles();
+        Exception? failed = null;
+        try { Directory.Delete(Dir, recursive: true); }
+        catch (DirectoryNotFoundException) { } // the test removed it
+        catch (IOException e) { failed = e; }
+        if (open.Count > 0) throw new InvalidOperationException($"the test's index files are still open: {string.Join(", ", open)}");
+        if (failed is not null) throw new IOException($"{Dir} could not be removed: {failed.Message}", failed);
     }
 }
 

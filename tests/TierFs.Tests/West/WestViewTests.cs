@@ -112,11 +112,23 @@ public class WestViewTests
     }
 
     [Fact]
-    public unsafe void Lookup_answers_from_the_view_changes_are_EROFS_and_an_east_only_file_is_ENODATA()
+    public void Lookup_answers_from_the_view_changes_are_EROFS_and_an_east_only_file_is_ENODATA()
     {
         var view = WestView.Build(Tree(1, First), new InodeNumbers());
-        using var cache = new PartCache(Path.Combine(Path.GetTempPath(), $"tierfs-west-{Guid.NewGuid():N}"), 1 << 20);
-        var fs = new WestFileSystem(view, null!, cache, new WestOptions());
+        var dir = Directory.CreateTempSubdirectory("tierfs-west-view-").FullName;
+        try
+        {
+            using var cache = new PartCache(Path.Combine(dir, "cache"), 1 << 20);
+            LookupAndChanges(view, new WestFileSystem(view, null!, cache, new WestOptions()));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true); // the cache's directory outlives the cache (it is the mount's)
+        }
+    }
+
+    private static unsafe void LookupAndChanges(WestView view, WestFileSystem fs)
+    {
         var ctx = new FuseContext(0, 0, 1, 0);
         var entry = default(FuseEntry);
         fixed (byte* name = "proj\0"u8)

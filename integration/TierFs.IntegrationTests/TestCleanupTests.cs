@@ -1,0 +1,11 @@
+using TierFs.IntegrationTests.Harness;
+
+namespace TierFs.IntegrationTests;
+
+public class TestCleanupTests
+{
+    /// <summary>A class xunit never disposes leaves its mounts, servers and temp directories behind (see <see cref="XunitCleanup"/>).</summary>
+    [Fact]
+    public void Every_test_class_and_fixture_is_one_xunit_cleans_up() =>
+        Assert.Empty(XunitCleanup.NeverDisposed(typeof(TestCleanupTests).Assembly));
+}
