@@ -14,6 +14,9 @@ internal sealed class FileUsers(string path)
     /// <summary>While close waits this long for a user, it says so in the log, once per period.</summary>
     private static readonly TimeSpan WarnEvery = TimeSpan.FromSeconds(10);
 
+    /// <summary>The longest close waits for its users.</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
+
     // Monitor, not Lock: close waits on it for the last user to leave.
     private readonly object _gate = new();
     private int _count;
@@ -60,16 +63,26 @@ internal sealed class FileUsers(string path)
         return connection;
     }
 
-    /// <summary>Refuses new users, then waits until every user has left.</summary>
+    /// <summary>
+    /// Refuses new users, then waits until every user has left, at most <see cref="MaxWait"/>: a
+    /// holder that never lets go (a bug) must not keep a daemon from ending; that is logged as an error.
+    /// </summary>
     public void CloseAndWait()
     {
+        var deadline = DateTime.UtcNow + MaxWait;
         lock (_gate)
         {
             _closed = true;
             while (_count > 0)
             {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero)
+                {
+                    Log.Error("index", $"{path}: closed with {_count} reader(s) of the index still open after {MaxWait.TotalSeconds:0} s (a lookup or cut not disposed)");
+                    return;
+                }
                 // A query ends on its own; a lookup or a cut ends when its holder disposes it.
-                if (!Monitor.Wait(_gate, WarnEvery))
+                if (!Monitor.Wait(_gate, left < WarnEvery ? left : WarnEvery))
                     Log.Warn("index", $"{path}: closing waits for {_count} reader(s) of the index still open (a lookup or cut not disposed?)");
             }
         }
