@@ -13,7 +13,8 @@ namespace TierFs.IntegrationTests.Harness;
 /// npm ci` installs it) on 127.0.0.1 at a free port, with a temp data directory and one bucket.
 /// <see cref="Stop"/> kills it like a crash and <see cref="Start"/> brings it back on the same port
 /// and data, for fault tests. Dispose kills it and deletes the data, also after a failed test.
-/// s3rver accepts the fixed credentials S3RVER/S3RVER.
+/// s3rver accepts the fixed credentials S3RVER/S3RVER. Launched with logRequests, it logs every
+/// answer (<see cref="RequestsBetween"/> reads them), for tests that count the requests TierFs makes.
 /// </summary>
 public sealed class S3Server : IDisposable
 {
@@ -24,9 +25,12 @@ public sealed class S3Server : IDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private S3Server(string bucket)
+    private readonly bool _logRequests;
+
+    private S3Server(string bucket, bool logRequests)
     {
         Bucket = bucket;
+        _logRequests = logRequests;
         Port = FreePort();
         DataDir = Directory.CreateTempSubdirectory("tierfs-s3rver-").FullName;
     }
@@ -43,9 +47,9 @@ public sealed class S3Server : IDisposable
         get { lock (_output) return _output.ToString(); }
     }
 
-    public static S3Server Launch(string bucket = "tierfs-it")
+    public static S3Server Launch(string bucket = "tierfs-it", bool logRequests = false)
     {
-        var server = new S3Server(bucket);
+        var server = new S3Server(bucket, logRequests);
         try
         {
             server.Start();
@@ -70,8 +74,11 @@ public sealed class S3Server : IDisposable
             RedirectStandardInput = true,
             WorkingDirectory = DataDir,
         };
-        foreach (var a in new[] { ScriptPath(), "-d", DataDir, "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--configure-bucket", Bucket })
+        foreach (var a in new[] { ScriptPath(), "-d", DataDir, "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--configure-bucket", Bucket })
             psi.ArgumentList.Add(a);
+        if (!_logRequests) psi.ArgumentList.Add("--silent");
+        // s3rver cuts its log line assuming koa-logger's colour codes are there (else it cuts the method off).
+        else psi.Environment["FORCE_COLOR"] = "1";
         Process p;
         try
         {
@@ -137,6 +144,24 @@ public sealed class S3Server : IDisposable
         var p = _process ?? throw new InvalidOperationException("s3rver is not running");
         if (Mono.Unix.Native.Syscall.kill(p.Id, signal) != 0)
             throw new InvalidOperationException($"kill({p.Id}, {signal}) failed: {Mono.Unix.Native.Stdlib.GetLastError()}");
+    }
+
+    /// <summary>
+    /// The requests s3rver answered after the HEAD of <paramref name="fromMarker"/> and before the HEAD
+    /// of <paramref name="toMarker"/> (keys the test asks for around what it counts: s3rver answers and
+    /// logs in order), once the second has reached the log (bounded wait). Needs logRequests.
+    /// </summary>
+    public List<S3Request> RequestsBetween(string fromMarker, string toMarker)
+    {
+        if (!_logRequests) throw new InvalidOperationException("s3rver was launched without logRequests");
+        bool Marks(S3Request r, string key) => r.Method == "HEAD" && r.Path.EndsWith("/" + key, StringComparison.Ordinal);
+        List<S3Request> all = [];
+        if (!Proc.WaitUntil(() => (all = S3Request.Parse(Output)).Any(r => Marks(r, toMarker)), TimeSpan.FromSeconds(30)))
+            throw new TimeoutException($"s3rver's log shows no HEAD of {toMarker}");
+        var from = all.FindIndex(r => Marks(r, fromMarker));
+        var to = all.FindIndex(r => Marks(r, toMarker));
+        if (from < 0 || to < from) throw new InvalidOperationException($"s3rver's log shows no HEAD of {fromMarker} before {toMarker}");
+        return all.GetRange(from + 1, to - from - 1);
     }
 
     /// <summary>Options for a TierFs store on this server, with its credentials and short timeouts for tests.</summary>

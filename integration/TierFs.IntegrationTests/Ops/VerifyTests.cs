@@ -107,6 +107,64 @@ public sealed class VerifyTests(S3ServerFixture fixture) : IClassFixture<S3Serve
     }
 
     [Fact]
+    public void A_whole_mount_verify_takes_each_object_from_one_listing_and_heads_only_what_the_listing_cannot_answer()
+    {
+        // A server of its own that logs every request it answers: the test counts them.
+        using var s3 = S3Server.Launch("verify-count", logRequests: true);
+        using var t = S3TierMount.Start(s3, "count/");
+        var m = t.M;
+        const int Files = 2500;
+        Directory.CreateDirectory(m.M("many"));
+        for (var i = 0; i < Files; i++) File.WriteAllBytes(m.M($"many/f{i}"), Content(100 + i % 7, i));
+        var r = Tierfs("archive", "-r", m.M("many"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var size = 200_000;
+        foreach (var name in new[] { "gone.bin", "short.bin", "swapped.bin" }) Put(t, name, Content(size, name.Length), release: name != "short.bin");
+        var objects = Files + 3;
+        Assert.Equal(objects, t.DataObjects().Count);
+
+        // Clean: one listing of data/ (a page per 1,000 objects), and not one HEAD of a data object.
+        var (verify, requests) = Counted(t, () => Tierfs("verify", m.MountPoint, "--level", "object"));
+        Assert.True(verify.ExitCode == 0 && verify.Stdout.Contains($"{objects} files, {objects} objects"), verify.ToString());
+        Assert.Equal((objects + 999) / 1000, requests.Count(q => q.IsListing(s3.Bucket, t.Prefix + "data/")));
+        Assert.DoesNotContain(requests, q => q.Method == "HEAD" && q.Path.Contains("/data/", StringComparison.Ordinal));
+
+        // Deleted, truncated (size), replaced by other bytes of the same size (ETag): still found, each by the HEAD that confirms it.
+        var gone = t.ObjectKeyOf("gone.bin");
+        var shortKey = t.ObjectKeyOf("short.bin");
+        var swapped = t.ObjectKeyOf("swapped.bin");
+        t.Delete(gone);
+        t.Put(shortKey, Content(size, "short.bin".Length)[..150_000], t.Head(shortKey)!.Value.Meta);
+        t.Put(swapped, Content(size, 99), t.Head(swapped)!.Value.Meta);
+        (verify, requests) = Counted(t, () => Tierfs("verify", m.MountPoint));
+        Assert.True(verify.ExitCode == 1, verify.ToString());
+        var lines = DiffLines(verify);
+        Assert.Equal(3, lines.Count);
+        Assert.Contains(lines, l => l.StartsWith($"missing {m.M("gone.bin")} (", StringComparison.Ordinal) && l.Contains("is missing"));
+        Assert.Contains(lines, l => l.StartsWith($"size-differs {m.M("short.bin")} (", StringComparison.Ordinal) && l.Contains("150000 bytes"));
+        Assert.Contains(lines, l => l.StartsWith($"checksum-differs {m.M("swapped.bin")} (", StringComparison.Ordinal) && l.Contains("was replaced (ETag"));
+        var headed = requests.Where(q => q.Method == "HEAD" && q.Path.Contains("/data/", StringComparison.Ordinal)).Select(q => q.Path).ToHashSet();
+        Assert.Equal(new[] { gone, shortKey, swapped }.Select(k => $"/{s3.Bucket}/{t.Prefix}{k}").Order(), headed.Order());
+
+        // By PATH each file's object is still asked with a HEAD, and no listing is made.
+        (verify, requests) = Counted(t, () => Tierfs("verify", m.MountPoint, m.M("many")));
+        Assert.True(verify.ExitCode == 0 && verify.Stdout.Contains($"{Files} files, {Files} objects"), verify.ToString());
+        Assert.Equal(Files, requests.Count(q => q.Method == "HEAD" && q.Path.Contains("/data/", StringComparison.Ordinal)));
+        Assert.DoesNotContain(requests, q => q.IsListing(s3.Bucket, t.Prefix + "data/"));
+    }
+
+    /// <summary>What <paramref name="run"/> returned, and the requests s3rver answered while it ran (between two marker HEADs).</summary>
+    private static (RunResult, List<S3Request>) Counted(S3TierMount t, Func<RunResult> run)
+    {
+        var from = $"marker-{Guid.NewGuid():N}";
+        Assert.Null(t.Head(from));
+        var result = run();
+        var to = $"marker-{Guid.NewGuid():N}";
+        Assert.Null(t.Head(to));
+        return (result, t.S3.RequestsBetween(t.Prefix + from, t.Prefix + to));
+    }
+
+    [Fact]
     public void Only_root_may_verify_or_read_alarms_and_a_read_only_mount_refuses_repair()
     {
         using var t = S3TierMount.Start(_s3, "verify-who/", mountArgs: ["-o", "ro"]);

@@ -12,7 +12,9 @@ namespace TierFs.Ops.Verify;
 /// <summary>
 /// Checks the index against the remote tier: every archived, released and lost file the index
 /// knows (the engine checks each: its record against the index's row, its object, its data), then
-/// the objects under the mount's data/ prefix that no record references (orphans). A difference is
+/// the objects under the mount's data/ prefix that no record references (orphans). A whole-mount run
+/// lists data/ once, beside the files' checks: at object level that listing also answers for each
+/// file's object (size and ETag; a HEAD only where it cannot). A difference is
 /// looked at once more after the index has taken every write queued (a migration racing the check
 /// is not a difference). The run, its differences and an alarm (when it found any) are kept in the
 /// index, and the run is an entry of the operation log (op "verify", written through the
@@ -69,12 +71,14 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
             report?.Planned(rows.Count);
             // The orphan listing needs nothing from the files' checks: its LIST requests go beside their HEADs.
             listing = request.WholeMount && request.Level != VerifyLevel.Meta ? ListDataAsync(stopListing.Token) : null;
+            // At object level the same listing answers for each file's object (a HEAD only where it cannot).
+            var listed = listing is not null && request.Level == VerifyLevel.Object ? new ListedCopies(listing) : null;
             using var progress = new Timer(_ => report?.Progress(tally.Done, rows.Count, tally.Differences), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
             // Data: each file is downloaded whole; fewer at once keeps the remote's bandwidth for recalls.
             var parallel = request.Level == VerifyLevel.Data ? Math.Min(4, config.Verify.Concurrency) : config.Verify.Concurrency;
             await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (r, token) =>
             {
-                var verdict = await CheckAsync(r, request.Level, token).ConfigureAwait(false);
+                var verdict = await CheckAsync(r, request.Level, listed, token).ConfigureAwait(false);
                 tally.File(verdict);
                 foreach (var f in verdict.Findings)
                 {
@@ -147,16 +151,19 @@ public sealed class Verifier(TierIndex index, TierEngine engine, IRemoteStore re
         $"{r.Files} files, {r.Objects} objects: {r.Missing} missing, {r.SizeDiffers} size differs, {r.ChecksumDiffers} checksum differs, " +
         $"{r.Orphans} orphans, {r.RecordIndex} record/index" + (r.Foreign > 0 ? $", {r.Foreign} of another remote" : "") + (r.Errors > 0 ? $", {r.Errors} errors" : "");
 
-    /// <summary>One file, and if the engine finds a difference, again once every write queued before has reached the index.</summary>
-    private async Task<FileVerdict> CheckAsync(TierRow r, VerifyLevel level, CancellationToken ct)
+    /// <summary>
+    /// One file (its object from <paramref name="listed"/> where the listing can answer), and if the
+    /// engine finds a difference, again once every write queued before has reached the index (its object by a HEAD, as it is now).
+    /// </summary>
+    private async Task<FileVerdict> CheckAsync(TierRow r, VerifyLevel level, ListedCopies? listed, CancellationToken ct)
     {
-        var verdict = await engine.VerifyFileAsync(r.Path ?? "", r.Key, r.Record, level, ct).ConfigureAwait(false);
+        var verdict = await engine.VerifyFileAsync(r.Path ?? "", r.Key, r.Record, level, listed, ct).ConfigureAwait(false);
         if (!verdict.Findings.Any(f => VerifyKinds.IsDifference(f.Kind))) return verdict;
         index.Flush();
         var now = index.Get(r.Key);
         // Gone from the index meanwhile (unlinked, recalled under a pair): nothing to compare any more.
         if (now is null || !now.Record.HasArchive) return verdict with { Findings = [] };
-        return await engine.VerifyFileAsync(now.Path ?? r.Path ?? "", now.Key, now.Record, level, ct).ConfigureAwait(false);
+        return await engine.VerifyFileAsync(now.Path ?? r.Path ?? "", now.Key, now.Record, level, null, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -21,9 +21,11 @@ public sealed partial class TierEngine
     /// the record in the file's xattr (the truth) against the index's row, then, from
     /// <see cref="VerifyLevel.Object"/> on, its object as a HEAD shows it (the release check), and at
     /// <see cref="VerifyLevel.Data"/> its whole data, downloaded and hashed with the digest a recall
-    /// verifies (BLAKE3, or the MD5 form of older records; never the CRC alone). Changes nothing.
+    /// verifies (BLAKE3, or the MD5 form of older records; never the CRC alone). With
+    /// <paramref name="listed"/> (a whole-mount run's listing) the object is taken from the listing
+    /// where it can answer (<see cref="ListedCopyProblemAsync"/>). Changes nothing.
     /// </summary>
-    public async Task<FileVerdict> VerifyFileAsync(string path, FileKey key, StubRecord indexed, VerifyLevel level, CancellationToken ct)
+    public async Task<FileVerdict> VerifyFileAsync(string path, FileKey key, StubRecord indexed, VerifyLevel level, ListedCopies? listed, CancellationToken ct)
     {
         var findings = new List<VerifyFinding>();
         var fd = OpenUnderRoot(path, out var error);
@@ -61,7 +63,8 @@ public sealed partial class TierEngine
 
         try
         {
-            if (await RemoteCopyProblemAsync(record, ct).ConfigureAwait(false) is { } problem)
+            var copy = listed is null ? RemoteCopyProblemAsync(record, ct) : ListedCopyProblemAsync(record, listed, ct);
+            if (await copy.ConfigureAwait(false) is { } problem)
             {
                 findings.Add(new VerifyFinding(problem.Kind switch
                 {
@@ -81,6 +84,22 @@ public sealed partial class TierEngine
         return new FileVerdict(findings, true, level == VerifyLevel.Data ? record.Size : 0, record);
 
         FileVerdict Verdict(VerifyFinding f) => new([f], false, 0, null);
+    }
+
+    /// <summary>
+    /// The object check from a listing: an object listed at the archived size with the ETag the store
+    /// gave at our upload is as archived. Its key names the file id, the generation and an attempt of
+    /// its own, and that ETag at that key is that upload, so the file_id attribute a HEAD shows adds
+    /// nothing. Anything else (not listed, another size or ETag, a record without an ETag, no
+    /// listing) is asked of the store with a HEAD, the check a release makes: a listing alone never
+    /// reports a difference (its page may be older than the object, or its ETag in another form).
+    /// </summary>
+    private async Task<RemoteCopyProblem?> ListedCopyProblemAsync(StubRecord record, ListedCopies listed, CancellationToken ct)
+    {
+        if (record.ETag is { } etag && await listed.FindAsync(record.ObjectKey!, ct).ConfigureAwait(false) is { } o
+            && o.Length == record.Size && o.ETag == etag)
+            return null;
+        return await RemoteCopyProblemAsync(record, ct).ConfigureAwait(false);
     }
 
     /// <summary>The object's data, downloaded (into /dev/null: nothing is kept) and hashed as a recall would; null when it is the archived data.</summary>

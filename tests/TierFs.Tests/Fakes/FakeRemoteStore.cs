@@ -23,7 +23,7 @@ public sealed class FakeRemoteStore : IRemoteStore
     private sealed record Stored(byte[] Data, IReadOnlyDictionary<string, string> Attributes, string ETag, long? PartSize, DateTimeOffset Modified);
 
     private readonly ConcurrentDictionary<string, Stored> _objects = new(StringComparer.Ordinal);
-    private int _downloads, _uploads, _reads, _heads, _hangsCancelled;
+    private int _downloads, _uploads, _reads, _heads, _lists, _hangsCancelled;
 
     public string Identity { get; init; } = "fake://tier/east/";
 
@@ -47,6 +47,9 @@ public sealed class FakeRemoteStore : IRemoteStore
     /// <summary>Downloads and ranged reads break off (unavailable) after this many bytes of one call.</summary>
     public long? FailAfterBytes { get; set; }
 
+    /// <summary>Objects the listings leave out (listed before they came, as a page listed earlier would), while a HEAD sees them.</summary>
+    public Func<string, bool> ListOmits { get; set; } = _ => false;
+
     /// <summary>Awaited by each download once it has started (hold downloads to make callers meet).</summary>
     public Func<string, Task>? DownloadStarted { get; set; }
 
@@ -60,6 +63,8 @@ public sealed class FakeRemoteStore : IRemoteStore
     public int Uploads => Volatile.Read(ref _uploads);
     public int RangeReads => Volatile.Read(ref _reads);
     public int Heads => Volatile.Read(ref _heads);
+    /// <summary>Listings started (each one call, however many objects it gives).</summary>
+    public int Lists => Volatile.Read(ref _lists);
     /// <summary>Hanging calls that ended because their caller cancelled.</summary>
     public int HangsCancelled => Volatile.Read(ref _hangsCancelled);
 
@@ -218,8 +223,9 @@ public sealed class FakeRemoteStore : IRemoteStore
     public async IAsyncEnumerable<RemoteObjectInfo> ListAsync(string keyPrefix, bool withAttributes, [EnumeratorCancellation] CancellationToken ct)
     {
         RemoteKey.ValidateListPrefix(keyPrefix);
+        Interlocked.Increment(ref _lists);
         await Enter(FakeOp.List, keyPrefix, ct);
-        foreach (var key in AllKeys.Where(k => k.StartsWith(keyPrefix, StringComparison.Ordinal) && !RemoteKey.IsReserved(k)))
+        foreach (var key in AllKeys.Where(k => k.StartsWith(keyPrefix, StringComparison.Ordinal) && !RemoteKey.IsReserved(k) && !ListOmits(k)))
         {
             if (!_objects.TryGetValue(key, out var o)) continue;
             var info = Info(key, o);

@@ -16,7 +16,8 @@ public static class VerifyCommand
         var paths = new Argument<string[]>("PATH") { Description = "Only the files below these paths on the same mount (default: all, and the orphan listing).", Arity = ArgumentArity.ZeroOrMore };
         var level = EnumOption.Create("--level",
             "meta: each archived or released file's record (the xattr) against the index; object (the default): also its object on the remote tier " +
-            "(HEAD: there, the archived size, the ETag of its upload); data: also download it and check the digest a recall checks (BLAKE3).", VerifyLevelWord.Object);
+            "(there, the archived size, the ETag of its upload: a HEAD, or for the whole mount the listing it makes anyway, a HEAD only where that cannot answer); " +
+            "data: also download it and check the digest a recall checks (BLAKE3).", VerifyLevelWord.Object);
         var repair = new Option<bool>("--repair") { Description = "Fix what can safely be fixed: archive again a file whose data is local and whose object is gone or wrong; mark lost a stub whose object is gone (never dropped); queue orphans older than delete_grace for deletion; give the index the file's record where they disagree." };
         var dryRun = new Option<bool>("--dry-run") { Description = "With --repair: say what would be done, change nothing (and record no run)." };
         var cmd = new Command("verify",
