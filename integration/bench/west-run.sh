@@ -22,8 +22,8 @@
 #   PRETOUCH_MIB [2047] anonymous memory touched (and freed) right before every timed read, so that
 #                the page cache the run allocates is memory the VM already holds (0 = off)
 #   TIERFS [src/TierFs.Cli/bin/Release/net10.0/tierfs]  TIERFS_LABEL [] (for the header)
-#   BEFORE [] another build's tierfs: adds a row, that build's west mount read the same way,
-#             interleaved with the others (BEFORE_LABEL [before] names it): a change's before/after
+#   BEFORE [] another build's tierfs: adds rows, that build's west mount read and listed the same
+#             way, interleaved with the others (BEFORE_LABEL [before] names it): a change's before/after
 #   S3RVER [integration/node_modules/.bin/s3rver]
 set -Eeuo pipefail
 
@@ -196,6 +196,7 @@ ENTRIES=$(($(listing "$WMNT" | grep -c '^[-d]') + 1))
 declare -A VAL=() # "variant|metric" -> space-separated values
 LOG=$ROOT/raw.log
 : >"$LOG"
+rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo -; } # PID
 kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; } # kv NAME "a=1 b=2"
 put() { VAL[$1|$2]+="$3 "; }                               # VARIANT METRIC VALUE
 
@@ -267,6 +268,14 @@ run_ls_variant() { # VARIANT REP
             umount_west
             mount_west
             timed "$v" "$r" "$WEST_PID" ls -lR "$WMNT/tree"
+            put "$v" rss "$(rss_mib "$WEST_PID")"
+            ;;
+        before_ls)
+            umount_before
+            mount_before
+            timed "$v" "$r" "$BEFORE_PID" ls -lR "$BMNT/tree"
+            put "$v" rss "$(rss_mib "$BEFORE_PID")"
+            umount_before
             ;;
         east_ls)
             umount_east
@@ -300,6 +309,7 @@ started=$(date +%s)
 READ_VARIANTS=(west_read peer_dl)
 [[ -n ${BEFORE:-} ]] && READ_VARIANTS+=(before_read)
 LS_VARIANTS=(west_ls east_ls)
+[[ -n ${BEFORE:-} ]] && LS_VARIANTS+=(before_ls)
 if [[ " $PHASES " == *" read "* ]]; then run_phase read run_read_variant "${READ_VARIANTS[@]}"; else READ_VARIANTS=(); fi
 if [[ " $PHASES " == *" ls "* ]]; then run_phase ls run_ls_variant "${LS_VARIANTS[@]}"; else LS_VARIANTS=(); fi
 elapsed=$(($(date +%s) - started))
@@ -334,8 +344,13 @@ TABLE=$ROOT/table.md
     fi
     r=$(ratio "$(med east_ls e2e)" "$(med west_ls e2e)")
     echo "| \`ls -lR\` of $ENTRIES entries, freshly mounted: west vs east, s | $(med west_ls e2e) ($(rng west_ls e2e)) | $(med east_ls e2e) ($(rng east_ls e2e)) | $r (east time / west time) | ≥ 1.0 | $(met "$r" 1.0) |"
+    if [[ -n ${BEFORE:-} ]]; then
+        r=$(ratio "$(med east_ls e2e)" "$(med before_ls e2e)")
+        echo "| The same listing on ${BEFORE_LABEL:-before}'s west mount vs east, s | $(med before_ls e2e) ($(rng before_ls e2e)) | $(med east_ls e2e) | $r (east time / its time) | (before) | - |"
+    fi
+    echo "| West daemon's resident set after the listing, MiB | $(med west_ls rss) ($(rng west_ls rss)) | $([[ -n ${BEFORE:-} ]] && echo "$(med before_ls rss) (${BEFORE_LABEL:-before})" || echo -) | | report | - |"
     echo
-    echo "CPU (medians): west daemon $(med west_read dcpu) s and s3rver $(med west_read s3cpu) s per west read$([[ -n ${BEFORE:-} ]] && echo " (${BEFORE_LABEL:-before}: $(med before_read dcpu) s and $(med before_read s3cpu) s)"); s3rver $(med peer_dl s3cpu) s per peer download (whole command); west daemon $(med west_ls dcpu) s, east daemon $(med east_ls dcpu) s per \`ls -lR\`."
+    echo "CPU (medians): west daemon $(med west_read dcpu) s and s3rver $(med west_read s3cpu) s per west read$([[ -n ${BEFORE:-} ]] && echo " (${BEFORE_LABEL:-before}: $(med before_read dcpu) s and $(med before_read s3cpu) s)"); s3rver $(med peer_dl s3cpu) s per peer download (whole command); west daemon $(med west_ls dcpu) s, east daemon $(med east_ls dcpu) s$([[ -n ${BEFORE:-} ]] && echo ", ${BEFORE_LABEL:-before}'s west daemon $(med before_ls dcpu) s") per \`ls -lR\`."
     echo "Raw values: results/west-latest.log (variant, run, values)."
 } >"$TABLE"
 

@@ -2,8 +2,9 @@
 // full tier record), publishes the namespace to a directory remote tier (the first publication:
 // a snapshot), makes 1,000 changes (500 renames, 250 changed files, 250 unlinks) and syncs again
 // (a delta), renames a top directory holding a tenth of the tree and syncs, then loads the latest
-// generation back with the reader. Prints a markdown table, with each step's peak RSS (the
-// process's high-water mark, reset before the step).
+// generation back with the reader and builds the west mount's view of it (the managed memory each
+// holds: the heap's size after a full collection, less before). Prints a markdown table, with each
+// step's peak RSS (the process's high-water mark, reset before the step).
 // Usage: nssyncbench [--files N] [--dir DIR] [--archived SHARE]
 //        nssyncbench --publish-only ARCHIVE [--files N] [--archived SHARE]: publishes the first
 //        generation to the directory remote tier ARCHIVE (prefix east/, pair heb) and keeps it
@@ -13,6 +14,7 @@ using TierFs.Index;
 using TierFs.Namespace;
 using TierFs.Records;
 using TierFs.Remote;
+using TierFs.West;
 
 var files = 1_000_000;
 var dir = "/var/tmp";
@@ -70,15 +72,24 @@ try
     var rename = await publisher.PublishAsync(CancellationToken.None);
     Console.Error.WriteLine(rename);
 
+    // What the loaded generation holds: the managed heap after the load less before it (both after a
+    // full collection, nothing else alive in between), then the same with the west mount's view of it.
     var before = GC.GetTotalMemory(true);
     PeakRss.Reset();
     var load = Stopwatch.StartNew();
     var tree = (await new NamespaceReader(remote, "heb", work).LoadAsync(null, CancellationToken.None))!;
     load.Stop();
     var loadRss = PeakRss.MiB();
-    var after = GC.GetTotalMemory(true);
+    var treeBytes = GC.GetTotalMemory(true) - before;
+    var viewTime = Stopwatch.StartNew();
+    var view = WestView.Build(tree, new InodeNumbers());
+    viewTime.Stop();
+    var viewBytes = GC.GetTotalMemory(true) - before;
+    var rssAfter = PeakRss.CurrentMiB();
     if (tree.Count != rename.Entries) throw new InvalidOperationException($"the reader has {tree.Count} entries, the index {rename.Entries}");
     if (tree.Lookup("top3-moved") is null) throw new InvalidOperationException("the renamed directory is not in the namespace");
+    if (view.Nodes != tree.Count) throw new InvalidOperationException($"the view shows {view.Nodes} nodes of {tree.Count} entries");
+    GC.KeepAlive(view);
 
     Console.WriteLine($"| Measurement ({first.Entries:N0} entries, {files:N0} files, {archivedShare:P0} with a full tier record) | Value | Peak RSS of the step | Target |");
     Console.WriteLine("|---|---:|---:|---|");
@@ -86,7 +97,8 @@ try
     Console.WriteLine($"| first publication: bytes uploaded | {first.Bytes:N0} B = {(double)first.Bytes / first.Entries:F1} B/entry | | < 60 B/entry |");
     Console.WriteLine($"| incremental sync of 1,000 changes (500 renames, 250 changed, 250 unlinked) | {delta.Seconds:F3} s, {delta.Bytes:N0} B ({delta.Puts} puts, {delta.Deletes} deletes) | {deltaRss} MiB | < 1 s |");
     Console.WriteLine($"| rename of a directory with {below:N0} entries below it | {rename.Seconds:F3} s, {rename.Bytes:N0} B ({rename.Puts} put) | | one record |");
-    Console.WriteLine($"| reader: load the latest generation (snapshot + 2 deltas) | {load.Elapsed.TotalSeconds:F2} s, ~{(after - before) / tree.Count} B of managed memory per entry | {loadRss} MiB | report |");
+    Console.WriteLine($"| reader: load the latest generation (snapshot + 2 deltas): time, managed memory it holds | {load.Elapsed.TotalSeconds:F2} s, {treeBytes / tree.Count} B/entry ({treeBytes / 1048576.0:F0} MiB) | {loadRss} MiB | ≤ 150 B/entry |");
+    Console.WriteLine($"| west mount's view of it (node numbers, what is shown): time, managed memory of generation and view | {viewTime.Elapsed.TotalSeconds:F2} s, {viewBytes / tree.Count} B/entry ({viewBytes / 1048576.0:F0} MiB); process resident after: {rssAfter} MiB | | report |");
     return 0;
 }
 finally
@@ -99,6 +111,11 @@ internal static class PeakRss
 {
     public static void Reset() => File.WriteAllText("/proc/self/clear_refs", "5");
 
-    public static long MiB() =>
-        long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+    public static long MiB() => Status("VmHWM:");
+
+    /// <summary>The process's resident set now (VmRSS).</summary>
+    public static long CurrentMiB() => Status("VmRSS:");
+
+    private static long Status(string field) =>
+        long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith(field, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
 }
