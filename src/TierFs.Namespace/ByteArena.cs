@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace TierFs.Namespace;
 
 /// <summary>
@@ -29,6 +30,7 @@ internal sealed class ByteArena
     }
 
     /// <summary>Appends <paramref name="bytes"/> and returns their place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long Append(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length > ChunkSize - _used)

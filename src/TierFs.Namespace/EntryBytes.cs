@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using TierFs.Records;
 
@@ -14,6 +15,7 @@ namespace TierFs.Namespace;
 internal static class EntryBytes
 {
     /// <summary>Writes <paramref name="e"/>'s run to <paramref name="run"/> (emptied first) and returns the slot bits it needs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static byte Write(NsEntry e, StringTable strings, MemoryStream run, MemoryStream record)
     {
         run.SetLength(0);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace TierFs.Namespace;
 
 // The index: every entry but the root in one array of slots sorted by (parent id, name), each
@@ -53,6 +54,7 @@ public sealed partial class NamespaceTree
         return -1;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compact()
     {
         var alive = _count - _dead;
@@ -84,6 +86,7 @@ public sealed partial class NamespaceTree
         (_ids, _slots, _count, _sorted, _dead, _tail) = (ids, slots, alive, alive, 0, null);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Merge()
     {
         var added = Added();
@@ -127,6 +130,7 @@ public sealed partial class NamespaceTree
 
     // The children put since the last index (each marked Touched), sorted by (parent, name); of
     // several given one name in one directory, the one put last.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int[] Added()
     {
         var fresh = new List<int>(_touched.Count);
@@ -176,6 +180,7 @@ public sealed partial class NamespaceTree
 
     private sealed class ByNameThenPut(NamespaceTree tree, int[] slots) : IComparer<int>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int Compare(int x, int y)
         {
             var c = tree.NameAt(slots[x]).SequenceCompareTo(tree.NameAt(slots[y]));

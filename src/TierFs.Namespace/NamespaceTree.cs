@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using TierFs.Records;
 
@@ -86,6 +87,8 @@ public sealed partial class NamespaceTree
     public NsEntry? Get(long id) => SlotOf(id) is var slot and >= 0 ? EntryAt(slot) : null;
 
     /// <summary>Inserts or replaces the entry of its id (a rename moves it between directories).</summary>
+    // Called once an entry while a generation loads, from its first call on: optimized at once, not tiered up later.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Put(NsEntry entry)
     {
         var bits = EntryBytes.Write(entry, _strings, _run, _record);
@@ -136,6 +139,7 @@ public sealed partial class NamespaceTree
     }
 
     // The slot of `id`, alive or dead, or -1.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Find(long id)
     {
         if (_sorted > 0 && id <= _ids[_sorted - 1])
@@ -146,6 +150,7 @@ public sealed partial class NamespaceTree
         return _tail is not null && _tail.TryGetValue(id, out var slot) ? slot : -1;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Add(long id)
     {
         if (_count == _ids.Length)
