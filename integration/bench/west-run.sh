@@ -175,8 +175,8 @@ for ((d = 0; d < DIRS; d++)); do
     mkdir "$EMNT/tree/d$d"
     "$ROOT/fsbench" mkfiles "$EMNT/tree/d$d" "$FILES" 0 >/dev/null || die "cannot create the files of d$d"
 done
-# The index in step with the tree first: the live updates of 100,000 creations may still be on their
-# way on a busy machine (a directory's size), and the listing check below compares the two mounts exactly.
+# The index in step with the tree first (what the live updates of 100,000 creations may still have on
+# their way on a busy machine): the listing check below compares the two mounts exactly.
 out=$("$TIERFS" scan "$EMNT" </dev/null 2>&1) || die "tierfs scan failed: $out"
 out=$("$TIERFS" sync "$EMNT" </dev/null 2>&1) || die "tierfs sync failed: $out"
 log "sync: $out"
