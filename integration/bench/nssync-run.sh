@@ -2,7 +2,8 @@
 # TierFs metadata sync benchmark: builds an index of FILES file rows (integration/bench/nssyncbench,
 # the policy benchmark's tree with full stub records), publishes its namespace to a directory remote
 # tier (first publication: time, bytes per entry), syncs 1,000 changes (time, bytes), syncs the rename
-# of a directory holding a tenth of the tree, and loads the namespace back. Run by hand (not in CI):
+# of a directory holding a tenth of the tree, loads the namespace back (time, memory per entry), builds
+# the west mount's view of it and follows 1,000 more changes as a west mount does. Run by hand (not in CI):
 #
 #   dotnet build TierFs.sln -c Release && integration/bench/nssync-run.sh
 #

@@ -22,8 +22,8 @@
 #   PRETOUCH_MIB [2047] anonymous memory touched (and freed) right before every timed read, so that
 #                the page cache the run allocates is memory the VM already holds (0 = off)
 #   TIERFS [src/TierFs.Cli/bin/Release/net10.0/tierfs]  TIERFS_LABEL [] (for the header)
-#   BEFORE [] another build's tierfs: adds a row, that build's west mount read the same way,
-#             interleaved with the others (BEFORE_LABEL [before] names it): a change's before/after
+#   BEFORE [] another build's tierfs: adds rows, that build's west mount read and listed the same
+#             way, interleaved with the others (BEFORE_LABEL [before] names it): a change's before/after
 #   S3RVER [integration/node_modules/.bin/s3rver]
 set -Eeuo pipefail
 
@@ -175,6 +175,9 @@ for ((d = 0; d < DIRS; d++)); do
     mkdir "$EMNT/tree/d$d"
     "$ROOT/fsbench" mkfiles "$EMNT/tree/d$d" "$FILES" 0 >/dev/null || die "cannot create the files of d$d"
 done
+# The index in step with the tree first (what the live updates of 100,000 creations may still have on
+# their way on a busy machine): the listing check below compares the two mounts exactly.
+out=$("$TIERFS" scan "$EMNT" </dev/null 2>&1) || die "tierfs scan failed: $out"
 out=$("$TIERFS" sync "$EMNT" </dev/null 2>&1) || die "tierfs sync failed: $out"
 log "sync: $out"
 OBJ_KEY=$(cd "$S3DIR/$BUCKET" && find "$PREFIX" -name '*._S3rver_object' ! -name '.tierfs-parts.*' -size +$((SIZE_MIB / 2))M | sed 's|\._S3rver_object$||')
@@ -188,14 +191,17 @@ cmp -s "$WMNT/big.bin" "$SRC" || die "the west mount's big.bin differs from the 
 tb download "${TBARGS[@]}" --key "$OBJ_KEY" --out "$PEER/check.bin" >/dev/null || die "the peer cannot download $OBJ_KEY"
 cmp -s "$PEER/check.bin" "$SRC" || die "the peer's download differs from the source"
 rm -f "$PEER/check.bin"
-listing() { (cd "$1" && ls -lR --time-style=full-iso tree); }
-diff <(listing "$EMNT") <(listing "$WMNT") >"$ROOT/ls.diff" || die "the west listing differs from the east one: $(head -5 "$ROOT/ls.diff")"
+# Without the "total" lines: they add up st_blocks, which the namespace does not carry (the west mount
+# shows a file's blocks as its size's), and east a directory's may count an xattr block.
+listing() { (cd "$1" && ls -lR --time-style=full-iso tree) | grep -v '^total '; }
+diff <(listing "$EMNT") <(listing "$WMNT") >"$ROOT/ls.diff" || { cp "$ROOT/ls.diff" "$RESULTS/west-latest-ls.diff"; die "the west listing differs from the east one: $(head -5 "$ROOT/ls.diff") (whole: results/west-latest-ls.diff)"; }
 ENTRIES=$(($(listing "$WMNT" | grep -c '^[-d]') + 1))
 
 # ---------------------------------------------------------------- measuring helpers
 declare -A VAL=() # "variant|metric" -> space-separated values
 LOG=$ROOT/raw.log
 : >"$LOG"
+rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo -; } # PID
 kv() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; } # kv NAME "a=1 b=2"
 put() { VAL[$1|$2]+="$3 "; }                               # VARIANT METRIC VALUE
 
@@ -267,6 +273,14 @@ run_ls_variant() { # VARIANT REP
             umount_west
             mount_west
             timed "$v" "$r" "$WEST_PID" ls -lR "$WMNT/tree"
+            put "$v" rss "$(rss_mib "$WEST_PID")"
+            ;;
+        before_ls)
+            umount_before
+            mount_before
+            timed "$v" "$r" "$BEFORE_PID" ls -lR "$BMNT/tree"
+            put "$v" rss "$(rss_mib "$BEFORE_PID")"
+            umount_before
             ;;
         east_ls)
             umount_east
@@ -300,6 +314,7 @@ started=$(date +%s)
 READ_VARIANTS=(west_read peer_dl)
 [[ -n ${BEFORE:-} ]] && READ_VARIANTS+=(before_read)
 LS_VARIANTS=(west_ls east_ls)
+[[ -n ${BEFORE:-} ]] && LS_VARIANTS+=(before_ls)
 if [[ " $PHASES " == *" read "* ]]; then run_phase read run_read_variant "${READ_VARIANTS[@]}"; else READ_VARIANTS=(); fi
 if [[ " $PHASES " == *" ls "* ]]; then run_phase ls run_ls_variant "${LS_VARIANTS[@]}"; else LS_VARIANTS=(); fi
 elapsed=$(($(date +%s) - started))
@@ -334,8 +349,13 @@ TABLE=$ROOT/table.md
     fi
     r=$(ratio "$(med east_ls e2e)" "$(med west_ls e2e)")
     echo "| \`ls -lR\` of $ENTRIES entries, freshly mounted: west vs east, s | $(med west_ls e2e) ($(rng west_ls e2e)) | $(med east_ls e2e) ($(rng east_ls e2e)) | $r (east time / west time) | ≥ 1.0 | $(met "$r" 1.0) |"
+    if [[ -n ${BEFORE:-} ]]; then
+        r=$(ratio "$(med east_ls e2e)" "$(med before_ls e2e)")
+        echo "| The same listing on ${BEFORE_LABEL:-before}'s west mount vs east, s | $(med before_ls e2e) ($(rng before_ls e2e)) | $(med east_ls e2e) | $r (east time / its time) | (before) | - |"
+    fi
+    echo "| West daemon's resident set after the listing, MiB | $(med west_ls rss) ($(rng west_ls rss)) | $([[ -n ${BEFORE:-} ]] && echo "$(med before_ls rss) (${BEFORE_LABEL:-before})" || echo -) | | report | - |"
     echo
-    echo "CPU (medians): west daemon $(med west_read dcpu) s and s3rver $(med west_read s3cpu) s per west read$([[ -n ${BEFORE:-} ]] && echo " (${BEFORE_LABEL:-before}: $(med before_read dcpu) s and $(med before_read s3cpu) s)"); s3rver $(med peer_dl s3cpu) s per peer download (whole command); west daemon $(med west_ls dcpu) s, east daemon $(med east_ls dcpu) s per \`ls -lR\`."
+    echo "CPU (medians): west daemon $(med west_read dcpu) s and s3rver $(med west_read s3cpu) s per west read$([[ -n ${BEFORE:-} ]] && echo " (${BEFORE_LABEL:-before}: $(med before_read dcpu) s and $(med before_read s3cpu) s)"); s3rver $(med peer_dl s3cpu) s per peer download (whole command); west daemon $(med west_ls dcpu) s, east daemon $(med east_ls dcpu) s$([[ -n ${BEFORE:-} ]] && echo ", ${BEFORE_LABEL:-before}'s west daemon $(med before_ls dcpu) s") per \`ls -lR\`."
     echo "Raw values: results/west-latest.log (variant, run, values)."
 } >"$TABLE"
 

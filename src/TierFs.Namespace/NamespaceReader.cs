@@ -35,6 +35,7 @@ public sealed class NamespaceReader(IRemoteStore remote, string pair, string? te
         var path = await ChainToAsync(pointer, want, ct).ConfigureAwait(false);
         var tree = new NamespaceTree(pair, want);
         foreach (var g in path) await ApplyAsync(tree, g, ct).ConfigureAwait(false);
+        tree.EnsureIndexed();
         return tree;
     }
 
@@ -51,6 +52,7 @@ public sealed class NamespaceReader(IRemoteStore remote, string pair, string? te
         if (!extends) return await LoadAsync(pointer, null, ct).ConfigureAwait(false);
         var tree = current.Copy();
         foreach (var g in pointer.Chain.Skip(currentChain.Count)) await ApplyAsync(tree, g, ct).ConfigureAwait(false);
+        tree.EnsureIndexed();
         return tree;
     }
 

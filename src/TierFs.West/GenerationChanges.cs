@@ -1,3 +1,4 @@
+using System.Text;
 using TierFs.Namespace;
 
 namespace TierFs.West;
@@ -14,23 +15,33 @@ public sealed record GenerationChanges(IReadOnlyList<ulong> Nodes, IReadOnlyList
         var nodes = new List<ulong>();
         var names = new List<(ulong, string)>();
         // Only what the old view showed: entries it left out (bad names) were never the kernel's.
-        foreach (var e in old.Shown)
+        // (A tree copied to apply a delta keeps its slots: each is tried first in the new one.)
+        foreach (var slot in old.ShownSlots())
         {
-            var node = old.NodeOf(e);
-            if (now.Entry(node) is not { } then || !Same(e, then)) nodes.Add(node);
+            var node = old.NodeOfSlot(slot);
+            var e = old.Node(slot);
+            var then = now.SlotOf(node, slot);
+            if (then < 0 || !Same(e, now.Node(then))) nodes.Add(node);
             if (e.Type != NsEntry.TypeDir) continue;
-            foreach (var child in old.List(node))
+            var dir = then >= 0 && now.Node(then).Type == NsEntry.TypeDir ? then : -1;
+            foreach (var child in old.ListSlots(slot).Span)
             {
-                var was = old.NodeOf(child);
-                if (now.Child(node, child.Name) is not { } c || now.NodeOf(c) != was) names.Add((node, child.Name));
+                var name = old.Node(child).Name;
+                var c = dir >= 0 ? now.ChildOf(dir, name) : -1;
+                if (c < 0 || now.NodeOfSlot(c) != old.NodeOfSlot(child)) names.Add((node, Encoding.UTF8.GetString(name)));
             }
         }
         return new GenerationChanges(nodes.Distinct().ToList(), names);
     }
 
     // What the kernel holds of a node: its attributes, and for a file the pages of its data.
-    private static bool Same(NsEntry a, NsEntry b) =>
+    private static bool Same(NsNode a, NsNode b) =>
         a.Type == b.Type && a.Mode == b.Mode && a.Uid == b.Uid && a.Gid == b.Gid && a.Size == b.Size && a.Nlink == b.Nlink &&
-        a.AtimeNs == b.AtimeNs && a.MtimeNs == b.MtimeNs && a.CtimeNs == b.CtimeNs && a.Target == b.Target &&
-        a.Record?.ObjectKey == b.Record?.ObjectKey && a.Record?.Blake3 == b.Record?.Blake3 && a.DataIsRemote == b.DataIsRemote;
+        a.AtimeNs == b.AtimeNs && a.MtimeNs == b.MtimeNs && a.CtimeNs == b.CtimeNs &&
+        a.HasTarget == b.HasTarget && a.Target.SequenceEqual(b.Target) && a.DataIsRemote == b.DataIsRemote && SameData(a, b);
+
+    // The object and digest the data is read by (equal record bytes: equal records, no need to decode them).
+    private static bool SameData(NsNode a, NsNode b) =>
+        a.RecordBytes.SequenceEqual(b.RecordBytes) ||
+        (a.Record is var x && b.Record is var y && x?.ObjectKey == y?.ObjectKey && x?.Blake3 == y?.Blake3);
 }

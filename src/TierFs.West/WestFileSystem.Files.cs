@@ -28,9 +28,11 @@ public sealed partial class WestFileSystem
     {
         if ((fi.Flags & OAccMode) != 0 || (fi.Flags & OTrunc) != 0) return -Errno.EROFS;
         var view = View;
-        if (view.Entry(ino) is not { } e) return -Errno.ENOENT;
+        var slot = view.SlotOf(ino);
+        if (slot < 0) return -Errno.ENOENT;
+        var e = view.Node(slot).ToEntry();
         if (e.Type == NsEntry.TypeDir) return -Errno.EISDIR;
-        var path = view.PathOf(e);
+        var path = view.PathOf(slot);
         OpenFile? file = null;
         if (e.Size > 0 || e.DataIsRemote)
         {

@@ -19,7 +19,7 @@ public sealed partial class WestFileSystem(WestView initial, IRemoteStore remote
     internal const string Source = "west";
 
     private WestView _view = initial;
-    private readonly ConcurrentDictionary<ulong, (WestView View, IReadOnlyList<NsEntry> Entries)> _dirs = new();
+    private readonly ConcurrentDictionary<ulong, (WestView View, ReadOnlyMemory<int> Slots)> _dirs = new();
     private long _nextHandle;
 
     public WestView View => Volatile.Read(ref _view);
@@ -36,15 +36,17 @@ public sealed partial class WestFileSystem(WestView initial, IRemoteStore remote
     public int Lookup(in FuseContext ctx, ulong parent, FuseName name, ref FuseEntry entry)
     {
         var view = View;
-        if (view.Entry(parent) is not { } dir) return -Errno.ENOENT;
-        if (dir.Type != NsEntry.TypeDir) return -Errno.ENOTDIR;
-        if (view.Child(parent, name.ToString()) is not { } e) return -Errno.ENOENT;
-        var node = view.NodeOf(e);
+        var dir = view.SlotOf(parent);
+        if (dir < 0) return -Errno.ENOENT;
+        if (view.Node(dir).Type != NsEntry.TypeDir) return -Errno.ENOTDIR;
+        var slot = view.ChildOf(dir, name.Span);
+        if (slot < 0) return -Errno.ENOENT;
+        var node = view.NodeOfSlot(slot);
         entry.Ino = node;
         entry.Generation = 0;
         entry.AttrTimeout = options.AttrTimeout;
         entry.EntryTimeout = options.EntryTimeout;
-        WestView.Fill(e, node, ref entry.Attr);
+        WestView.Fill(view.Node(slot), node, ref entry.Attr);
         return 0;
     }
 
@@ -53,30 +55,36 @@ public sealed partial class WestFileSystem(WestView initial, IRemoteStore remote
 
     public int GetAttr(in FuseContext ctx, ulong ino, in FuseFileInfo fi, ref FuseAttr attr, ref double timeout)
     {
-        if (View.Entry(ino) is not { } e) return -Errno.ENOENT;
-        WestView.Fill(e, ino, ref attr);
+        var view = View;
+        var slot = view.SlotOf(ino);
+        if (slot < 0) return -Errno.ENOENT;
+        WestView.Fill(view.Node(slot), ino, ref attr);
         timeout = options.AttrTimeout;
         return 0;
     }
 
     public int ReadLink(in FuseContext ctx, ulong ino, Span<byte> buffer)
     {
-        if (View.Entry(ino) is not { } e) return -Errno.ENOENT;
-        if (e.Type != NsEntry.TypeSymlink || e.Target is null) return -Errno.EINVAL;
-        var bytes = System.Text.Encoding.UTF8.GetBytes(e.Target);
-        var n = Math.Min(bytes.Length, buffer.Length);
-        bytes.AsSpan(0, n).CopyTo(buffer);
+        var view = View;
+        var slot = view.SlotOf(ino);
+        if (slot < 0) return -Errno.ENOENT;
+        var e = view.Node(slot);
+        if (e.Type != NsEntry.TypeSymlink || !e.HasTarget) return -Errno.EINVAL;
+        var target = e.Target;
+        var n = Math.Min(target.Length, buffer.Length);
+        target[..n].CopyTo(buffer);
         return n;
     }
 
     public int OpenDir(in FuseContext ctx, ulong ino, ref FuseFileInfo fi)
     {
         var view = View;
-        if (view.Entry(ino) is not { } e) return -Errno.ENOENT;
-        if (e.Type != NsEntry.TypeDir) return -Errno.ENOTDIR;
+        var slot = view.SlotOf(ino);
+        if (slot < 0) return -Errno.ENOENT;
+        if (view.Node(slot).Type != NsEntry.TypeDir) return -Errno.ENOTDIR;
         // The listing is taken now: a reader going through it in several calls sees one generation.
         var h = NewHandle();
-        _dirs[h] = (view, view.List(ino));
+        _dirs[h] = (view, view.ListSlots(slot));
         fi.Fh = h;
         return 0;
     }
@@ -85,28 +93,35 @@ public sealed partial class WestFileSystem(WestView initial, IRemoteStore remote
     {
         if (!_dirs.TryGetValue(fi.Fh, out var d)) return -Errno.EBADF;
         // Offsets: 0 ".", 1 "..", 2 + i the i-th entry; each entry's next offset is its own plus one.
-        for (var at = offset; at < d.Entries.Count + 2; at++)
+        // A shown name is at most 255 UTF-16 characters: at most 765 bytes of UTF-8.
+        Span<byte> name = stackalloc byte[1024];
+        for (var at = offset; at < d.Slots.Length + 2; at++)
         {
             var attr = default(FuseAttr);
-            string name;
             FuseEntry plus = default;
+            int length;
             if (at < 2)
             {
-                name = at == 0 ? "." : "..";
+                var dots = at == 0 ? "."u8 : ".."u8;
+                length = dots.Length;
+                dots.CopyTo(name);
                 attr.Mode = Libc.S_IFDIR;
                 plus.Attr = attr;
             }
             else
             {
-                var e = d.Entries[(int)at - 2];
-                name = e.Name;
-                var node = d.View.NodeOf(e);
+                var slot = d.Slots.Span[(int)at - 2];
+                var e = d.View.Node(slot);
+                var bytes = e.Name;
+                length = bytes.Length;
+                bytes.CopyTo(name);
+                var node = d.View.NodeOfSlot(slot);
                 WestView.Fill(e, node, ref attr);
                 plus = new FuseEntry { Ino = node, AttrTimeout = options.AttrTimeout, EntryTimeout = options.EntryTimeout, Attr = attr };
             }
-            var bytes = System.Text.Encoding.UTF8.GetBytes(name + "\0");
+            name[length] = 0;
             bool added;
-            fixed (byte* p = bytes) added = listing.Plus ? listing.AddPlus(p, plus, at + 1) : listing.Add(p, attr, at + 1);
+            fixed (byte* p = name) added = listing.Plus ? listing.AddPlus(p, plus, at + 1) : listing.Add(p, attr, at + 1);
             if (!added) return 0;
         }
         return 0;
@@ -120,23 +135,26 @@ public sealed partial class WestFileSystem(WestView initial, IRemoteStore remote
 
     public int GetXattr(in FuseContext ctx, ulong ino, FuseName name, Span<byte> buffer)
     {
-        if (View.Entry(ino) is not { } e) return -Errno.ENOENT;
-        var wanted = name.ToString();
-        if (e.Xattrs.FirstOrDefault(x => x.Name == wanted) is not { } x) return -Errno.ENODATA;
-        if (buffer.Length == 0) return x.Value.Length;
-        if (buffer.Length < x.Value.Length) return -Errno.ERANGE;
-        x.Value.CopyTo(buffer);
-        return x.Value.Length;
+        var view = View;
+        var slot = view.SlotOf(ino);
+        if (slot < 0) return -Errno.ENOENT;
+        if (!view.Node(slot).TryGetXattr(name.Span, out var value)) return -Errno.ENODATA;
+        if (buffer.Length == 0) return value.Length;
+        if (buffer.Length < value.Length) return -Errno.ERANGE;
+        value.CopyTo(buffer);
+        return value.Length;
     }
 
     public int ListXattr(in FuseContext ctx, ulong ino, Span<byte> buffer)
     {
-        if (View.Entry(ino) is not { } e) return -Errno.ENOENT;
-        var list = System.Text.Encoding.UTF8.GetBytes(string.Concat(e.Xattrs.Select(x => x.Name + "\0")));
-        if (buffer.Length == 0) return list.Length;
-        if (buffer.Length < list.Length) return -Errno.ERANGE;
-        list.CopyTo(buffer);
-        return list.Length;
+        var view = View;
+        var slot = view.SlotOf(ino);
+        if (slot < 0) return -Errno.ENOENT;
+        var e = view.Node(slot);
+        var length = e.XattrNames(default);
+        if (buffer.Length == 0) return length;
+        if (buffer.Length < length) return -Errno.ERANGE;
+        return e.XattrNames(buffer);
     }
 
     public int StatFs(in FuseContext ctx, ulong ino, ref FuseStatVfs stat)

@@ -2,8 +2,10 @@
 // full tier record), publishes the namespace to a directory remote tier (the first publication:
 // a snapshot), makes 1,000 changes (500 renames, 250 changed files, 250 unlinks) and syncs again
 // (a delta), renames a top directory holding a tenth of the tree and syncs, then loads the latest
-// generation back with the reader. Prints a markdown table, with each step's peak RSS (the
-// process's high-water mark, reset before the step).
+// generation back with the reader and builds the west mount's view of it (the managed memory each
+// holds: the heap's size after a full collection, less before), then 1,000 more changes are synced
+// and followed as a west mount does (the delta applied to a copy, a new view, what changed). Prints
+// a markdown table, with each step's peak RSS (the process's high-water mark, reset before the step).
 // Usage: nssyncbench [--files N] [--dir DIR] [--archived SHARE]
 //        nssyncbench --publish-only ARCHIVE [--files N] [--archived SHARE]: publishes the first
 //        generation to the directory remote tier ARCHIVE (prefix east/, pair heb) and keeps it
@@ -13,6 +15,7 @@ using TierFs.Index;
 using TierFs.Namespace;
 using TierFs.Records;
 using TierFs.Remote;
+using TierFs.West;
 
 var files = 1_000_000;
 var dir = "/var/tmp";
@@ -47,16 +50,20 @@ try
     if (publishOnly is not null) return 0;
 
     // 1,000 changes spread over the tree.
-    var ids = index.Query("SELECT id FROM entries WHERE type = 'f' ORDER BY id").Rows.Select(r => (long)r[0]!).ToList();
-    var picked = ids.OrderBy(_ => rng.Next()).Take(1000).ToList();
-    for (var i = 0; i < picked.Count; i++)
+    void Change(string suffix)
     {
-        var row = index.GetEntry(picked[i])!;
-        if (i < 500) index.PutEntry(row with { Name = row.Name + ".renamed" });
-        else if (i < 750) index.PutEntry(row with { Size = row.Size + 1, MtimeNs = row.MtimeNs + 1 });
-        else index.DeleteEntryTree(row.Id);
+        var ids = index.Query("SELECT id FROM entries WHERE type = 'f' ORDER BY id").Rows.Select(r => (long)r[0]!).ToList();
+        var picked = ids.OrderBy(_ => rng.Next()).Take(1000).ToList();
+        for (var i = 0; i < picked.Count; i++)
+        {
+            var row = index.GetEntry(picked[i])!;
+            if (i < 500) index.PutEntry(row with { Name = row.Name + suffix });
+            else if (i < 750) index.PutEntry(row with { Size = row.Size + 1, MtimeNs = row.MtimeNs + 1 });
+            else index.DeleteEntryTree(row.Id);
+        }
+        index.Flush();
     }
-    index.Flush();
+    Change(".renamed");
     PeakRss.Reset();
     var delta = await publisher.PublishAsync(CancellationToken.None);
     var deltaRss = PeakRss.MiB();
@@ -70,15 +77,45 @@ try
     var rename = await publisher.PublishAsync(CancellationToken.None);
     Console.Error.WriteLine(rename);
 
+    // What the loaded generation holds: the managed heap after the load less before it (both after a
+    // full collection, nothing else alive in between), then the same with the west mount's view of it.
     var before = GC.GetTotalMemory(true);
     PeakRss.Reset();
+    var loadCpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var (gen0, gen2) = (GC.CollectionCount(0), GC.CollectionCount(2));
     var load = Stopwatch.StartNew();
-    var tree = (await new NamespaceReader(remote, "heb", work).LoadAsync(null, CancellationToken.None))!;
+    var reader = new NamespaceReader(remote, "heb", work);
+    var pointer = (await reader.ReadPointerAsync(CancellationToken.None))!;
+    var tree = await reader.LoadAsync(pointer, null, CancellationToken.None);
     load.Stop();
+    // CPU time too: on a shared machine the wall time is mostly the wait for a core.
+    loadCpu = Process.GetCurrentProcess().TotalProcessorTime - loadCpu;
+    (gen0, gen2) = (GC.CollectionCount(0) - gen0, GC.CollectionCount(2) - gen2);
     var loadRss = PeakRss.MiB();
-    var after = GC.GetTotalMemory(true);
+    var treeBytes = GC.GetTotalMemory(true) - before;
+    var viewTime = Stopwatch.StartNew();
+    var numbers = new InodeNumbers();
+    var view = WestView.Build(tree, numbers);
+    viewTime.Stop();
+    var viewBytes = GC.GetTotalMemory(true) - before;
+    var rssAfter = PeakRss.CurrentMiB();
     if (tree.Count != rename.Entries) throw new InvalidOperationException($"the reader has {tree.Count} entries, the index {rename.Entries}");
     if (tree.Lookup("top3-moved") is null) throw new InvalidOperationException("the renamed directory is not in the namespace");
+    if (view.Nodes != tree.Count) throw new InvalidOperationException($"the view shows {view.Nodes} nodes of {tree.Count} entries");
+
+    // What a west mount does at its next refresh after 1,000 more changes: the new delta applied to a
+    // copy of the generation it serves, the new view, what the kernel must drop.
+    Change(".again");
+    var next = await publisher.PublishAsync(CancellationToken.None);
+    Console.Error.WriteLine(next);
+    var nextPointer = (await reader.ReadPointerAsync(CancellationToken.None))!;
+    var followCpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var follow = Stopwatch.StartNew();
+    var followed = await reader.LoadAfterAsync(tree, pointer.Chain, nextPointer, CancellationToken.None);
+    var changes = GenerationChanges.Between(view, WestView.Build(followed, numbers));
+    follow.Stop();
+    followCpu = Process.GetCurrentProcess().TotalProcessorTime - followCpu;
+    if (followed.Count != next.Entries) throw new InvalidOperationException($"the followed generation has {followed.Count} entries, the index {next.Entries}");
 
     Console.WriteLine($"| Measurement ({first.Entries:N0} entries, {files:N0} files, {archivedShare:P0} with a full tier record) | Value | Peak RSS of the step | Target |");
     Console.WriteLine("|---|---:|---:|---|");
@@ -86,7 +123,9 @@ try
     Console.WriteLine($"| first publication: bytes uploaded | {first.Bytes:N0} B = {(double)first.Bytes / first.Entries:F1} B/entry | | < 60 B/entry |");
     Console.WriteLine($"| incremental sync of 1,000 changes (500 renames, 250 changed, 250 unlinked) | {delta.Seconds:F3} s, {delta.Bytes:N0} B ({delta.Puts} puts, {delta.Deletes} deletes) | {deltaRss} MiB | < 1 s |");
     Console.WriteLine($"| rename of a directory with {below:N0} entries below it | {rename.Seconds:F3} s, {rename.Bytes:N0} B ({rename.Puts} put) | | one record |");
-    Console.WriteLine($"| reader: load the latest generation (snapshot + 2 deltas) | {load.Elapsed.TotalSeconds:F2} s, ~{(after - before) / tree.Count} B of managed memory per entry | {loadRss} MiB | report |");
+    Console.WriteLine($"| reader: load the latest generation (snapshot + 2 deltas): time, managed memory it holds | {load.Elapsed.TotalSeconds:F2} s ({loadCpu.TotalSeconds:F2} s CPU, {gen0} collections, {gen2} of them full), {treeBytes / tree.Count} B/entry ({treeBytes / 1048576.0:F0} MiB) | {loadRss} MiB | ≤ 150 B/entry |");
+    Console.WriteLine($"| west mount's view of it (node numbers, what is shown): time, managed memory of generation and view | {viewTime.Elapsed.TotalSeconds:F2} s, {viewBytes / tree.Count} B/entry ({viewBytes / 1048576.0:F0} MiB); process resident after: {rssAfter} MiB | | report |");
+    Console.WriteLine($"| west mount following the next delta (1,000 more changes): delta applied to a copy, new view, what changed | {follow.Elapsed.TotalSeconds:F2} s ({followCpu.TotalSeconds:F2} s CPU); {changes.Nodes.Count} nodes, {changes.Names.Count} names | | report |");
     return 0;
 }
 finally
@@ -99,6 +138,11 @@ internal static class PeakRss
 {
     public static void Reset() => File.WriteAllText("/proc/self/clear_refs", "5");
 
-    public static long MiB() =>
-        long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+    public static long MiB() => Status("VmHWM:");
+
+    /// <summary>The process's resident set now (VmRSS).</summary>
+    public static long CurrentMiB() => Status("VmRSS:");
+
+    private static long Status(string field) =>
+        long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith(field, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
 }

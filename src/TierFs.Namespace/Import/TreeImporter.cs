@@ -37,7 +37,7 @@ public sealed unsafe class TreeImporter(NamespaceTree tree, ImportOptions option
         {
             if (!options.Merge && !IsEmpty(rootFd))
                 throw new ImportRefusedException($"{target} is not empty: import into an empty directory, or add --merge to add the namespace's entries to it");
-            _namesPerIno = tree.All.Where(e => e.Type == NsEntry.TypeFile).GroupBy(e => e.Ino).Where(g => g.Count() > 1).ToDictionary(g => g.Key, g => g.Count());
+            _namesPerIno = tree.AllNodes.Where(e => e.Type == NsEntry.TypeFile).GroupBy(e => e.Ino).Where(g => g.Count() > 1).ToDictionary(g => g.Key, g => g.Count());
             ImportDirectory(rootFd, root, "", depth: 0);
             if (!options.Merge) SetAttributes(rootFd, root, isDir: true, "/");
             return _summary;
