@@ -151,37 +151,45 @@ public sealed partial class S3PolicyRecallTests(S3ServerFixture fixture, ITestOu
     }
 
     [Fact]
-    public void A_recall_whose_object_is_gone_is_a_failed_file_of_the_job_and_the_stub_stays_as_it_was()
+    public void A_recall_whose_object_is_gone_or_forged_is_a_failed_file_of_the_job_and_the_stub_stays_as_it_was()
     {
         using var t = S3TierMount.Start(fixture.Server, "precall-gone/", topYaml: Prestage, mountArgs: "--no-daemon");
         var m = t.M;
         var ok = Content(2 << 20, 8);
         Put(m.M("proj/x/ok.bin"), ok);
         Write(m.M("proj/x/gone.bin"), 1 << 20, 9);
-        Migrate(m.M("proj/x/ok.bin"));
-        Migrate(m.M("proj/x/gone.bin"));
+        Write(m.M("proj/x/forged.bin"), 1 << 20, 10);
+        foreach (var name in new[] { "ok", "gone", "forged" }) Migrate(m.M($"proj/x/{name}.bin"));
         t.Delete(t.ObjectKeyOf("proj/x/gone.bin"));
-        var before = (t.BackingBlocks("proj/x/gone.bin"), t.Record("proj/x/gone.bin")!.Value.GetRawText());
+        // Someone with write access to the bucket replaces an object: same length, same metadata, other bytes.
+        var forgedKey = t.ObjectKeyOf("proj/x/forged.bin");
+        t.Put(forgedKey, Content(1 << 20, 11), t.Head(forgedKey)!.Value.Meta);
+        string[] stubs = ["proj/x/forged.bin", "proj/x/gone.bin"];
+        var before = stubs.Select(n => (t.BackingBlocks(n), t.Record(n)!.Value.GetRawText())).ToList();
 
         var r = Tierfs("policy", "run", m.MountPoint);
         output.WriteLine(r.ToString());
         Assert.True(r.ExitCode == 1, r.ToString());
-        Assert.Contains(r.Stderr.Split('\n'), l => l.StartsWith($"tierfs: {m.M("proj/x/gone.bin")}: ", StringComparison.Ordinal));
-        Assert.Matches(@"prestage-x: recall 1 files, 2\.0 MiB, 0 skipped, 1 failed", r.Stdout);
-        Assert.Equal("proj/x/gone.bin=released proj/x/ok.bin=archived", States(m));
-        Assert.Equal(before, (t.BackingBlocks("proj/x/gone.bin"), t.Record("proj/x/gone.bin")!.Value.GetRawText()));
+        foreach (var name in stubs)
+            Assert.Contains(r.Stderr.Split('\n'), l => l.StartsWith($"tierfs: {m.M(name)}: ", StringComparison.Ordinal));
+        Assert.Matches(@"prestage-x: recall 1 files, 2\.0 MiB, 0 skipped, 2 failed", r.Stdout);
+        Assert.Equal("proj/x/forged.bin=released proj/x/gone.bin=released proj/x/ok.bin=archived", States(m));
+        Assert.Equal(before, stubs.Select(n => (t.BackingBlocks(n), t.Record(n)!.Value.GetRawText())).ToList());
         Assert.Equal(ok, File.ReadAllBytes(m.B("proj/x/ok.bin")));
 
         var rows = Recalls(m);
-        Assert.True(Proc.WaitUntil(() => (rows = Recalls(m)).Count >= 2, Patience), string.Join("\n", rows));
-        Assert.Matches(@"^proj/x/gone\.bin,policy,\d+,0,\S+,0,failed$", rows[0]);
-        Assert.Matches(@"^proj/x/ok\.bin,policy,\d+,0,\S+,2097152,ok$", rows[1]);
+        Assert.True(Proc.WaitUntil(() => (rows = Recalls(m)).Count >= 3, Patience), string.Join("\n", rows));
+        Assert.Matches(@"^proj/x/forged\.bin,policy,\d+,0,\S+,\d+,failed$", rows[0]);
+        Assert.Matches(@"^proj/x/gone\.bin,policy,\d+,0,\S+,0,failed$", rows[1]);
+        Assert.Matches(@"^proj/x/ok\.bin,policy,\d+,0,\S+,2097152,ok$", rows[2]);
         var job = Jobs(m).First(j => j.GetProperty("policy").GetString() == "prestage-x");
-        Assert.Equal((1L, 1L), (job.GetProperty("files").GetInt64(), job.GetProperty("failed").GetInt64()));
+        Assert.Equal((1L, 2L), (job.GetProperty("files").GetInt64(), job.GetProperty("failed").GetInt64()));
+        // A user opening the forged stub gets EIO, never the forged bytes.
+        Assert.Equal("EIO", Proc.Run("python3", ["-c", Reader, m.M("proj/x/forged.bin")], Patience).Stdout.Trim());
 
-        // Retried by the daemon's rules: it waits for its backoff (retry_backoff, 10m by default).
+        // Retried by the daemon's rules: they wait for their backoff (retry_backoff, 10m by default).
         var dry = PolicyRun(m, "--dry-run");
-        Assert.Contains("prestage-x: would recall 0 files, 0 B\n  held back: 1 waiting for a retry", dry.Stdout);
+        Assert.Contains("prestage-x: would recall 0 files, 0 B\n  held back: 2 waiting for a retry", dry.Stdout);
     }
 
     private static void Put(string path, byte[] bytes)

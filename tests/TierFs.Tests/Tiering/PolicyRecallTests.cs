@@ -166,6 +166,70 @@ public sealed class PolicyRecallTests
         Assert.Equal(("policy", r.Reason), (row.Trigger, row.Error));
     }
 
+    [Fact]
+    public async Task Stress_policy_recalls_racing_users_opens_over_many_cycles_with_a_forged_object_download_each_file_once_and_never_serve_a_wrong_byte()
+    {
+        const int Files = 10, Cycles = 8;
+        using var h = new EngineHarness();
+        h.Remote.Latency = TimeSpan.FromMilliseconds(1); // every call yields: the policy and the users meet
+        var data = Enumerable.Range(0, Files).Select(_ => RandomNumberGenerator.GetBytes(Size)).ToArray();
+        var names = Enumerable.Range(0, Files).Select(i => $"f{i}.bin").ToArray();
+        for (var i = 0; i < Files; i++) await Released(h, names[i], data[i]);
+        var keys = names.Select(n => h.Record(n)!.ObjectKey!).ToArray();
+        var downloads = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        h.Remote.DownloadStarted = key =>
+        {
+            downloads.AddOrUpdate(key, 1, (_, n) => n + 1);
+            return Task.CompletedTask;
+        };
+        var random = new Random(12);
+        for (var cycle = 0; cycle < Cycles; cycle++)
+        {
+            downloads.Clear();
+            var rows = h.Journal.Recalls.Count;
+            // Odd cycles: one object is forged behind TierFs's back (a byte changed): its recall must fail, whoever asks.
+            var forged = cycle % 2 == 1 ? random.Next(Files) : -1;
+            var at = random.Next(Size);
+            if (forged >= 0) h.Remote.CorruptStored(keys[forged], at);
+            var stubs = names.Select(n => h.Record(n)!).ToArray();
+
+            var opened = new int[Files];
+            var users = Enumerable.Range(0, Files).OrderBy(_ => random.Next()).Select(i => new Thread(() => opened[i] = h.Open(names[i], new Opener(5000 + i, 1000)))).ToList();
+            var policy = Task.WhenAll(names.Select(n => Task.Run(() => Recall(h, n))));
+            users.ForEach(u => u.Start());
+            var results = await policy.WaitAsync(Bound);
+            Assert.All(users, u => Assert.True(u.Join(Bound), "a user's open did not return"));
+
+            for (var i = 0; i < Files; i++)
+            {
+                var why = $"cycle {cycle}, {names[i]}: {results[i]}, open {opened[i]}";
+                if (i == forged)
+                {
+                    Assert.True(results[i].Outcome == PolicyOutcome.Failed, why);
+                    Assert.Equal(-Errno.EIO, opened[i]);
+                    Assert.Equal(stubs[i], h.Record(names[i]));
+                    Assert.False(h.HoldsData(names[i]), why);
+                    continue;
+                }
+                Assert.True(results[i].Outcome == PolicyOutcome.Done ||
+                            results[i] is { Outcome: PolicyOutcome.Skipped, Reason: "not a released stub any more (archived)" }, why);
+                Assert.Equal(0, opened[i]);
+                Assert.Equal(data[i], h.Read(names[i]));
+                Assert.Equal(1, downloads.GetValueOrDefault(keys[i]));
+            }
+            // One row per recall: every download is one.
+            Assert.Equal(downloads.Values.Sum(), h.Journal.Recalls.Count - rows);
+
+            if (forged >= 0) h.Remote.CorruptStored(keys[forged], at); // the byte flipped back: a good stub again
+            for (var i = 0; i < Files; i++)
+            {
+                if (i == forged) continue;
+                var r = await h.Run(TierOp.Release, names[i]);
+                Assert.True(r.Ok, $"cycle {cycle}, release {names[i]}: {r.Error}");
+            }
+        }
+    }
+
     private static Task<PolicyFileResult> Recall(EngineHarness h, string name, IProgress<long>? progress = null) =>
         h.Engine.RunForPolicyAsync(name, h.Key(name), TierOp.Recall, TimeSpan.FromHours(1), progress, CancellationToken.None);
 
