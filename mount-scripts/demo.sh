@@ -6,9 +6,9 @@
 # account for every recall, verify the index against the remote tier (an alarm, the metrics and
 # the status page), look at the west side (the namespace published to the remote tier, mounted
 # read-only elsewhere with tierfs mount --remote, and a tree rebuilt from it alone with tierfs
-# import), then mount a directory in place (on itself). Everything lives in a temp dir that is
-# unmounted and removed at the end, also when a step fails. Run as root; uses tierfs from PATH,
-# or $TIERFS_BIN.
+# import), bring stubs back ahead of use with a recall policy, then mount a directory in place
+# (on itself). Everything lives in a temp dir that is unmounted and removed at the end, also when
+# a step fails. Run as root; uses tierfs from PATH, or $TIERFS_BIN.
 set -euo pipefail
 
 tierfs_bin=${TIERFS_BIN:-$(command -v tierfs || true)}
@@ -68,10 +68,10 @@ ln "$backing/docs/readme.txt" "$backing/docs/readme-hardlink.txt"
 touch -d '2020-01-02 03:04:05' "$backing/data/small.txt"
 show 'find backing -mindepth 1 | sort'
 
-heading "2. Mount backing/ on mnt/, with one policy in the configuration"
+heading "2. Mount backing/ on mnt/, with two policies in the configuration"
 cat >"$tmp/tierfs.yaml" <<'YAML'
 # The embedded default remote tier (a directory in the state dir), a pair whose namespace this side
-# publishes (metadata sync), and one policy.
+# publishes (metadata sync), and two policies.
 pair:
   name: demo
   local_share_path: /demo/east
@@ -82,6 +82,9 @@ policies:
   - name: text-files
     action: migrate
     where: "name LIKE '%.txt' AND size > 0"
+  - name: prestage-data
+    action: recall    # brings stubs back ahead of use (prestaging)
+    where: "path LIKE 'data/%.bin'"
 schedule:
   interval: 10m
   min_age: 0s        # the demo's files are brand new; a real site keeps the default (1h)
@@ -242,12 +245,17 @@ show 'sha256sum restored/data/big.bin'
 [[ $(sha256sum <"$tmp/restored/data/big.bin") == "$big_sum" ]] || { echo "restored/data/big.bin differs" >&2; exit 1; }
 show 'tierfs umount restored'
 
-heading "15. Unmount"
+heading "15. Prestaging: a recall policy brings data/'s stubs back before they are needed"
+show 'tierfs policy run mnt prestage-data'
+show 'tierfs query mnt "SELECT path, trigger, command, uid, bytes, result FROM recalls WHERE trigger = '"'"'policy'"'"'"'
+[[ $(tierfs state "$mnt/data/big.bin") != released* ]] || { echo "the recall policy did not recall data/big.bin" >&2; exit 1; }
+
+heading "16. Unmount"
 show 'tierfs umount mnt'
 if is_tierfs_mount "$mnt"; then echo "mnt/ is still mounted" >&2; exit 1; fi
 echo "mnt/ is a plain empty directory again: $(find "$mnt" -mindepth 1 | wc -l) entries"
 
-heading "16. Mount in place: backing/ on itself (users keep their paths)"
+heading "17. Mount in place: backing/ on itself (users keep their paths)"
 show 'tierfs mount backing backing --state-dir state'
 show 'findmnt -n -o TARGET,SOURCE,FSTYPE backing'
 show 'ls -l backing'

@@ -10,10 +10,12 @@ namespace TierFs.Daemon;
 /// <summary>
 /// The daemon's selections from the index through the policy planner; files waiting for a retry
 /// (as the job store has them) are passed over. Plans on every record the engine wrote so far.
+/// <paramref name="remote"/> is the mount's remote tier (its identity): a recall policy takes only
+/// stubs archived there (null: any).
 /// </summary>
-public sealed class IndexPlanner(TierIndex index, IJobStore jobs, Func<ScheduleConfig> schedule) : IPolicyPlanner
+public sealed class IndexPlanner(TierIndex index, IJobStore jobs, Func<ScheduleConfig> schedule, string? remote = null) : IPolicyPlanner
 {
-    public IndexPlanner(TierIndex index, IJobStore jobs, ScheduleConfig schedule) : this(index, jobs, () => schedule)
+    public IndexPlanner(TierIndex index, IJobStore jobs, ScheduleConfig schedule, string? remote = null) : this(index, jobs, () => schedule, remote)
     {
     }
 
@@ -54,7 +56,7 @@ public sealed class IndexPlanner(TierIndex index, IJobStore jobs, Func<ScheduleC
         var current = schedule();
         var gate = RetryGate.Load(jobs, current, now, retryNow);
         retries = gate;
-        return PlanOptions.From(current, now, c => gate.Waits(c.FileId, c.Key, c.MtimeNs));
+        return PlanOptions.From(current, now, c => gate.Waits(c.FileId, c.Key, c.MtimeNs), remote);
     }
 
     // A path is null when the entry went away between selection and path lookup: nothing to move.

@@ -12,9 +12,9 @@ namespace TierFs.Daemon;
 /// Moves a job's files on the mount's pool of movers (shared with the administrator's commands),
 /// in the order given (large files first by default, so small ones are not stuck behind them at
 /// the end). The job claims its files in the job store first and moves only those it holds,
-/// renewing its lease while it runs. A file a user opens meanwhile is abandoned at once; a failed
-/// file is retried in later runs after a growing delay, at most Retries times (at once if its data
-/// changed since).
+/// renewing its lease while it runs. A file a user opens meanwhile is abandoned at once (a recall
+/// goes on: the user's open joins it); a failed file is retried in later runs after a growing
+/// delay, at most Retries times (at once if its data changed since).
 /// </summary>
 internal sealed class JobExecutor(IJobStore jobs, IFileMover mover, MoverPool movers, Func<ScheduleConfig> currentSchedule, TimeProvider clock)
 {
@@ -92,6 +92,13 @@ internal sealed class JobExecutor(IJobStore jobs, IFileMover mover, MoverPool mo
     /// <summary>Why a file open through the mount is held back (the daemon never moves a file in use).</summary>
     public const string OpenReason = "open through the mount";
 
+    /// <summary>
+    /// Whether <paramref name="op"/> leaves files open through the mount alone (and gives up a file
+    /// opened meanwhile): every op that takes data away. A recall brings it back: an opener of the
+    /// stub waits for that very recall (it joins it), so a recall neither waits for users nor yields to them.
+    /// </summary>
+    public static bool SparesOpenFiles(TierOp op) => op != TierOp.Recall;
+
     private async Task MoveClaimedAsync(PolicyCandidate file, TierOp op, ScheduleConfig schedule, RetryGate retries, JobProgress progress, JobReport report,
         CancellationToken ct)
     {
@@ -103,7 +110,7 @@ internal sealed class JobExecutor(IJobStore jobs, IFileMover mover, MoverPool mo
             return;
         }
         // The engine refuses it too; asked here, the reason is the same for every such file.
-        if (mover.InUse(file.Key))
+        if (SparesOpenFiles(op) && mover.InUse(file.Key))
         {
             progress.Skip();
             report.Skipped(file, OpenReason);
@@ -135,10 +142,12 @@ internal sealed class JobExecutor(IJobStore jobs, IFileMover mover, MoverPool mo
     {
         using var userWins = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // The engine sees no opens made through the mount while it uploads: watch for them.
-        using var watch = new Timer(_ =>
-        {
-            if (mover.InUse(file.Key)) userWins.Cancel();
-        }, null, OpenPoll, OpenPoll);
+        using var watch = SparesOpenFiles(op)
+            ? new Timer(_ =>
+            {
+                if (mover.InUse(file.Key)) userWins.Cancel();
+            }, null, OpenPoll, OpenPoll)
+            : null;
         var reported = 0L;
         bool UserOpened() => userWins.IsCancellationRequested && !ct.IsCancellationRequested;
         PolicyFileResult Abandoned()

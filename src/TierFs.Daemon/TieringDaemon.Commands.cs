@@ -165,7 +165,7 @@ public sealed partial class TieringDaemon : ITierCommands
             },
             transfers = (Transfers?.Snapshot() ?? []).Select(t => new
             {
-                path = t.Path, activity = t.Activity, done = t.Done, total = t.Total, by = t.By,
+                path = t.Path, activity = t.Activity, done = t.Done, total = t.Total, by = t.By, sharing = t.Sharing,
                 since = t.Since == default ? (long?)null : t.Since.ToUnixTimeMilliseconds(),
                 rate = (long)t.Rate(now),
                 etaSeconds = t.Eta(now) is { } eta ? (long?)Math.Ceiling(eta.TotalSeconds) : null,

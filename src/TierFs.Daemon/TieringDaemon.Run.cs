@@ -93,6 +93,7 @@ public sealed partial class TieringDaemon
     // A dry run moves nothing, so it asks now what a run would find: files open through the mount are passed over.
     private PlannedJob WithoutOpenFiles(PlannedJob job)
     {
+        if (!JobExecutor.SparesOpenFiles(Op(job.Action))) return job;
         var open = job.Files.Where(f => _mover.InUse(f.Key)).ToHashSet();
         if (open.Count == 0) return job;
         foreach (var f in open) job.Held.Add(JobExecutor.OpenReason, f.Path);
@@ -194,6 +195,7 @@ public sealed partial class TieringDaemon
     {
         PolicyAction.Archive => TierOp.Archive,
         PolicyAction.Release => TierOp.Release,
+        PolicyAction.Recall => TierOp.Recall,
         _ => TierOp.Migrate,
     };
 

@@ -160,7 +160,7 @@ public sealed class MountHost(MountSettings settings)
         var usage = new BackingUsage(rootFd);
         // Jobs and claims name this daemon as the operation log names this node, with its process.
         var jobs = new SqliteJobStore(index, owner: $"{config.Node.Name}:{Environment.ProcessId}");
-        using var daemon = new TieringDaemon(configs, jobs, new IndexPlanner(index, jobs, () => configs.Current.Schedule), new TreeScanner(keeper),
+        using var daemon = new TieringDaemon(configs, jobs, new IndexPlanner(index, jobs, () => configs.Current.Schedule, remote.Identity), new TreeScanner(keeper),
             new EngineMover(engine, mountView), usage, movers: movers)
         {
             ReadOnly = settings.ReadOnly,

@@ -12,9 +12,11 @@ public sealed record PlanOptions
     public TimeSpan MinAge { get; init; } = TimeSpan.FromHours(1);
     /// <summary>Files to pass over without counting them against any limit (waiting for a retry); null = none.</summary>
     public Func<FileCandidate, bool>? Skip { get; init; }
+    /// <summary>This mount's remote tier (its identity): a recall policy takes only stubs archived there; null = any.</summary>
+    public string? Remote { get; init; }
 
-    public static PlanOptions From(ScheduleConfig schedule, DateTimeOffset now, Func<FileCandidate, bool>? skip = null) =>
-        new() { Now = now, MinAge = schedule.MinAge, Skip = skip };
+    public static PlanOptions From(ScheduleConfig schedule, DateTimeOffset now, Func<FileCandidate, bool>? skip = null, string? remote = null) =>
+        new() { Now = now, MinAge = schedule.MinAge, Skip = skip, Remote = remote };
 
     internal long ChangedBeforeNs => (Now - MinAge).ToUnixTimeMilliseconds() * 1_000_000;
 }

@@ -25,6 +25,8 @@ public static class PolicyPlanner
         PolicyAction.Migrate => States((TierState.Resident, NoArchive), (TierState.Dirty, NoArchive), (TierState.Archived, NoArchive | NoRelease)),
         PolicyAction.Archive => States((TierState.Resident, NoArchive), (TierState.Dirty, NoArchive)),
         PolicyAction.Release => States((TierState.Archived, NoRelease)),
+        // Flags say what may leave the disk; bringing data back is never against them.
+        PolicyAction.Recall => States((TierState.Released, 0)),
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, null),
     };
 
@@ -95,7 +97,8 @@ public static class PolicyPlanner
         ArgumentNullException.ThrowIfNull(options);
         var states = StatesFor(policy.Action);
         // The same statement as the plan's, without what holds files back: no flag excluded, any age.
-        var all = new CandidateFilter { States = states.ToDictionary(s => s.Key, _ => 0) };
+        var planned = Filter(policy.Action, options);
+        var all = planned with { States = states.ToDictionary(s => s.Key, _ => 0), ChangedBeforeNs = long.MaxValue };
         var young = $"younger than min_age ({Units.FormatDuration(options.MinAge)})";
         index.ReadCandidates(PolicyCondition.Compile(policy.Where, policy.Order), all, c =>
         {
@@ -103,7 +106,7 @@ public static class PolicyPlanner
             var flags = c.Flags & states[c.State];
             if ((flags & NoArchive) != 0) visit(c, "noarchive", null);
             else if ((flags & NoRelease) != 0) visit(c, "norelease", null);
-            else if (c.MtimeNs >= options.ChangedBeforeNs) visit(c, young, null);
+            else if (c.MtimeNs >= planned.ChangedBeforeNs) visit(c, young, null);
             else if (waiting(c) is { } wait) visit(c, wait.Reason, wait.Detail);
             else visit(c, "over the policy's max_files or max_bytes: left for a later run", null);
             return true;
@@ -112,8 +115,13 @@ public static class PolicyPlanner
 
     private static readonly Lazy<PolicyCondition> ColdestFirst = new(() => PolicyCondition.Compile("1", "atime ASC, size DESC"));
 
-    private static CandidateFilter Filter(PolicyAction action, PlanOptions options) =>
-        new() { States = StatesFor(action), ChangedBeforeNs = options.ChangedBeforeNs };
+    /// <summary>
+    /// The conditions an action adds. A recall takes stubs of this mount's remote tier at any age:
+    /// min_age keeps data that is being written from leaving the disk, and a stub's data is not on it.
+    /// </summary>
+    private static CandidateFilter Filter(PolicyAction action, PlanOptions options) => action == PolicyAction.Recall
+        ? new() { States = StatesFor(action), Remote = options.Remote }
+        : new() { States = StatesFor(action), ChangedBeforeNs = options.ChangedBeforeNs };
 
     private static List<FileCandidate> WithPaths(TierIndex index, List<FileCandidate> files)
     {

@@ -43,6 +43,21 @@ public sealed class PolicyCheckTests : IDisposable
         Assert.Equal("", r.Stderr);
     }
 
+    [Fact]
+    public void A_recall_policy_is_ok_and_an_unknown_action_is_refused_at_its_line_exit_2()
+    {
+        var good = Write("policies:\n  - name: prestage\n    action: recall\n    where: \"path LIKE 'proj/x/%'\"\n    max_bytes: 1T\n");
+        var r = Proc.TierfsRun("policy", "check", "--config", good);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal($"{good}: ok, 1 policy\n", r.Stdout);
+
+        var bad = Write("policies:\n  - name: prestage\n    action: prestage\n    where: \"1\"\n");
+        r = Proc.TierfsRun("policy", "check", "--config", bad);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Equal($"tierfs: {bad}:3: policies[1].action: expected one of migrate, archive, release, recall, got 'prestage'\n", r.Stderr);
+        Assert.Equal("", r.Stdout);
+    }
+
     [Theory]
     [InlineData("sise > 1", "size DESC", ":5: policy 'cold-large': where: no such column: sise (at position 1)")]
     [InlineData("size > 1 AND", "size DESC", ":5: policy 'cold-large': where: near \")\": syntax error (at position 13)")]

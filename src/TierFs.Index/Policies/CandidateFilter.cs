@@ -5,7 +5,7 @@ namespace TierFs.Index.Policies;
 /// <summary>
 /// The conditions every policy's candidates get on top of its own where: regular files with data,
 /// not changed since <see cref="ChangedBeforeNs"/>, in one of <see cref="States"/> and without the
-/// flags listed for that state.
+/// flags listed for that state, of <see cref="Remote"/> when one is given.
 /// </summary>
 public sealed record CandidateFilter
 {
@@ -17,6 +17,11 @@ public sealed record CandidateFilter
     /// and so does a chmod, which does not make the data hot.
     /// </summary>
     public long ChangedBeforeNs { get; init; } = long.MaxValue;
+    /// <summary>
+    /// When set, only files whose record names this remote tier (or none: records written before
+    /// records named one): a stub of another remote tier cannot be recalled by this mount.
+    /// </summary>
+    public string? Remote { get; init; }
 
     public static readonly IReadOnlySet<string> KnownStates = TierStateNames.All.ToHashSet();
 }

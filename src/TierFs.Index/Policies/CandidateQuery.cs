@@ -13,6 +13,7 @@ internal static class CandidateQuery
     // The planner asks for the paths of the files it keeps only.
     public const string Columns = "id, dev, inode, size, state, flags, atime, mtime, ctime, file_id";
     public const string ChangedBefore = "$changed_before";
+    public const string Remote = "$remote";
 
     private const string Tail = "\nLIMIT -1";
 
@@ -37,7 +38,9 @@ internal static class CandidateQuery
             first = false;
         }
         if (first) sql.Append('0');
-        sql.Append(")\nORDER BY ").Append(order).Append(Tail);
+        sql.Append(')');
+        if (filter.Remote is not null) sql.Append(" AND coalesce(remote, " + Remote + ") = " + Remote);
+        sql.Append("\nORDER BY ").Append(order).Append(Tail);
         return sql.ToString();
     }
 

@@ -12,6 +12,7 @@ internal static class CandidateReader
         using var command = connection.CreateCommand();
         command.CommandText = CandidateQuery.Build(condition.Where, condition.Order, filter);
         command.Parameters.AddWithValue(CandidateQuery.ChangedBefore, filter.ChangedBeforeNs);
+        if (filter.Remote is not null) command.Parameters.AddWithValue(CandidateQuery.Remote, filter.Remote);
         using var r = command.ExecuteReader();
         while (r.Read())
         {

@@ -9,7 +9,7 @@ public sealed record FileCandidate
     /// <summary>Relative to the tree's root; null if the entry vanished between selection and path lookup.</summary>
     public string? Path { get; init; }
     public long Size { get; init; }
-    /// <summary>resident, dirty or archived (the files view's state).</summary>
+    /// <summary>resident, dirty, archived or released (the files view's state).</summary>
     public required string State { get; init; }
     public int Flags { get; init; }
     public long AtimeNs { get; init; }

@@ -19,8 +19,9 @@ public sealed record LastScan(long Generation, DateTimeOffset Started, DateTimeO
 /// <summary>Recalls of one user or one command in the report's period: how many, how many failed, the bytes that landed, the time they took.</summary>
 public sealed record RecallTotal(string Who, long? Uid, long Recalls, long Failed, long Bytes, TimeSpan Took);
 
-/// <summary>The recalls section: since when, by user, by command.</summary>
-public sealed record RecallSummary(DateTimeOffset Since, IReadOnlyList<RecallTotal> ByUser, IReadOnlyList<RecallTotal> ByCommand);
+/// <summary>The recalls section: since when, by user, by command, by trigger (open, truncate, command, resolve, policy).</summary>
+public sealed record RecallSummary(DateTimeOffset Since, IReadOnlyList<RecallTotal> ByUser, IReadOnlyList<RecallTotal> ByCommand,
+    IReadOnlyList<RecallTotal> ByTrigger);
 
 /// <summary>
 /// What tierfs report shows, read from the index in a few aggregate queries. Files are regular
@@ -54,7 +55,8 @@ public sealed record MountReport(
             owners, depth, DirectoriesAt(index, depth, top), RemoteTotals(index), DeleteQueueOf(index, now),
             index.SchemaVersion >= RecallsSchema ? RecallsSince(index, recallsSince ?? now.AddDays(-7)) : null);
     }
-    // Recalls asked for from `since` on, summed by uid and by command; most bytes first.
+    // Recalls asked for from `since` on, summed by uid, by command and by trigger (what the
+    // daemon's recall policies brought back apart from users' opens); most bytes first.
     private static RecallSummary RecallsSince(ReadOnlyIndex index, DateTimeOffset since)
     {
         var from = since.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
@@ -65,7 +67,8 @@ public sealed record MountReport(
             new(who, uid, (long)r[1]!, (long)r[2]!, (long)r[3]!, TimeSpan.FromMilliseconds((long)r[4]!));
         return new RecallSummary(since,
             By("uid").Select(r => Total(r, UserNames.Of((long)r[0]!) ?? "?", (long)r[0]!)).ToList(),
-            By("command").Select(r => Total(r, (string)r[0]!, null)).ToList());
+            By("command").Select(r => Total(r, (string)r[0]!, null)).ToList(),
+            By("trigger").Select(r => Total(r, (string)r[0]!, null)).ToList());
     }
 
     /// <summary>Regular files by state (every state, zeros included): what the report, the metrics and the status page show.</summary>

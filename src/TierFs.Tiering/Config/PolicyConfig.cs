@@ -9,6 +9,8 @@ public enum PolicyAction
     Archive,
     /// <summary>Drop the local data of files already archived.</summary>
     Release,
+    /// <summary>Bring released stubs' data back (reverse migration ahead of use: prestaging).</summary>
+    Recall,
 }
 
 /// <summary>

@@ -75,7 +75,8 @@ public sealed partial class TierEngine : ITierCommands
         }
     }
 
-    private async Task<FileResult> RunOneAsync(ControlRequest request, TierFile f, IControlSink sink, CancellationToken ct)
+    /// <param name="recallCause">Who a recall is accounted to when not the request's caller (the daemon's recall policy).</param>
+    private async Task<FileResult> RunOneAsync(ControlRequest request, TierFile f, IControlSink sink, CancellationToken ct, RecallCause? recallCause = null)
     {
         var op = request.Op;
         // Seen by `tierfs state` and `tierfs status` while it lasts ("archiving 45%"; a recall shows itself).
@@ -91,7 +92,7 @@ public sealed partial class TierEngine : ITierCommands
                 TierOp.Archive => await ArchiveAsync(f, progress, ct).ConfigureAwait(false),
                 TierOp.Release => await ReleaseAsync(f, ct).ConfigureAwait(false),
                 TierOp.Migrate => await ArchiveAsync(f, progress, ct).ConfigureAwait(false) ?? await ReleaseAsync(f, ct).ConfigureAwait(false),
-                TierOp.Recall => await RecallCommandAsync(f, progress, ct, RecallCause.Of(request.Caller, RecallTrigger.Command)).ConfigureAwait(false),
+                TierOp.Recall => await RecallCommandAsync(f, progress, ct, recallCause ?? RecallCause.Of(request.Caller, RecallTrigger.Command)).ConfigureAwait(false),
                 TierOp.Check => await CheckAsync(f, ct).ConfigureAwait(false),
                 TierOp.Resolve => await ResolveAsync(f, request.Resolve, request.Force, RecallCause.Of(request.Caller, RecallTrigger.Resolve), progress, ct).ConfigureAwait(false),
                 _ => "unknown operation",

@@ -80,7 +80,8 @@ public sealed partial class TierEngine
         var requested = DateTimeOffset.UtcNow;
         path = KnownPath(key, path ?? PathUnderRoot(pathFd));
         // Progress is reported by the recall as its bytes land (a streaming recall: per part, verified).
-        using var transfer = Transfers.Begin(key, path ?? $"inode {key}", TransferView.Queued, record.Size, $"{cause.TriggerName} by {cause.Describe()}");
+        using var transfer = Transfers.Begin(key, path ?? $"inode {key}", TransferView.Queued, record.Size, $"{cause.TriggerName} by {cause.Describe()}",
+            () => _recalls.Sharing(key));
         string? error;
         try
         {
@@ -166,7 +167,7 @@ public sealed partial class TierEngine
             // An open names no path: the peer's metadata record keeps the last one known (not null).
             await FinishRecallAsync(pathFd, key, record, KnownPath(key, path), after,
                 new LogLine("recall", name, record.FileId, record.Size, DateTime.UtcNow - started)).ConfigureAwait(false);
-            _mount.Invalidate(key, wait: cause.Trigger == RecallTrigger.Command);
+            _mount.Invalidate(key, wait: cause.Trigger is RecallTrigger.Command or RecallTrigger.Policy);
             Log.Info(Source, $"recalled {name} ({cause.TriggerName} by {cause.Describe()}): {record.Size} bytes in {(DateTime.UtcNow - started).TotalSeconds:0.00}s");
             return null;
         }

@@ -4,8 +4,12 @@ using TierFs.Records;
 
 namespace TierFs.Tiering.Engine;
 
-/// <summary>A transfer under way: which file, what is done to it, how far it is, since when (its bytes' rate), for whom.</summary>
-public sealed record TransferView(string Path, string Activity, long Done, long Total, DateTimeOffset Since = default, string? By = null)
+/// <summary>
+/// A transfer under way: which file, what is done to it, how far it is, since when (its bytes' rate),
+/// for whom, and for a recall how many callers asked for it (<see cref="Sharing"/>: the one it is
+/// accounted to and every opener or command that joined it; 0 for an upload).
+/// </summary>
+public sealed record TransferView(string Path, string Activity, long Done, long Total, DateTimeOffset Since = default, string? By = null, int Sharing = 0)
 {
     /// <summary>What a recall waiting for its turn (recall.max_concurrent) shows.</summary>
     public const string Queued = "queued for recall";
@@ -33,9 +37,10 @@ public sealed class TransferRegistry
     private readonly ConcurrentDictionary<FileKey, Entry> _active = new();
 
     /// <summary>Starts tracking a transfer; dispose the handle when it ends. Report the bytes done through it.</summary>
-    public Handle Begin(FileKey key, string path, string activity, long total, string? by = null)
+    /// <param name="sharing">For a recall: how many callers share it now.</param>
+    public Handle Begin(FileKey key, string path, string activity, long total, string? by = null, Func<int>? sharing = null)
     {
-        var entry = new Entry(path, activity, total, by);
+        var entry = new Entry(path, activity, total, by, sharing);
         _active[key] = entry;
         // Written before the transfer starts and after it ends (debug): the log shows how many overlapped.
         Log.Debug(Source, $"transfer begins: {activity} {path} ({total} bytes)");
@@ -65,7 +70,7 @@ public sealed class TransferRegistry
         return true;
     }
 
-    internal sealed class Entry(string path, string activity, long total, string? by)
+    internal sealed class Entry(string path, string activity, long total, string? by, Func<int>? sharing)
     {
         private long _done;
         public string Path => path;
@@ -86,7 +91,8 @@ public sealed class TransferRegistry
         public TransferView View()
         {
             var since = Interlocked.Read(ref _since);
-            return new(path, _activity, Interlocked.Read(ref _done), total, since == 0 ? default : new DateTimeOffset(since, TimeSpan.Zero), by);
+            return new(path, _activity, Interlocked.Read(ref _done), total, since == 0 ? default : new DateTimeOffset(since, TimeSpan.Zero), by,
+                sharing?.Invoke() ?? 0);
         }
     }
 

@@ -42,12 +42,20 @@ internal sealed class FakeMover : IFileMover
         (f, _) => Task.FromResult(new PolicyFileResult(PolicyOutcome.Done, null, f.Size));
     public volatile bool Open;
     public int Calls;
+    /// <summary>How often the daemon asked whether a file is open through the mount.</summary>
+    public int InUseAsked;
+    public System.Collections.Concurrent.ConcurrentQueue<TierOp> Ops { get; } = new();
 
     public Task<PolicyFileResult> MoveAsync(PolicyCandidate file, TierOp op, TimeSpan minAge, IProgress<long>? progress, CancellationToken ct)
     {
         Interlocked.Increment(ref Calls);
+        Ops.Enqueue(op);
         return Move(file, ct);
     }
 
-    public bool InUse(FileKey key) => Open;
+    public bool InUse(FileKey key)
+    {
+        Interlocked.Increment(ref InUseAsked);
+        return Open;
+    }
 }

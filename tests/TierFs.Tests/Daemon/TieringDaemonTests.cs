@@ -3,6 +3,7 @@ using TierFs.Daemon.Jobs;
 using TierFs.Index;
 using TierFs.Tests.Index;
 using TierFs.Tiering.Config;
+using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
 using TierFs.Records;
 
@@ -143,6 +144,44 @@ public sealed class TieringDaemonTests : IDisposable
         // Abandoned within a poll or two, long before the 30 s "upload" would end.
         var job = Assert.Single(await run.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal((0L, 1L, 0L), (job.Files, job.Skipped, job.Failed));
+    }
+
+    [Fact]
+    public async Task A_recall_job_recalls_files_open_through_the_mount_and_never_gives_one_up_to_a_user()
+    {
+        // A user's open of a stub joins the recall under way: nothing to spare or abandon.
+        var mover = new FakeMover { Open = true };
+        var config = new TierFsConfig { Policies = [new PolicyConfig { Name = "prestage", Where = "1", Action = PolicyAction.Recall }] };
+        using var daemon = Daemon(config, new FixedPlanner(File(1), File(2)), mover);
+
+        var sink = new RecordingSink();
+        await daemon.RunAsync(null, dryRun: true, sink, CancellationToken.None);
+        var plan = System.Text.Json.JsonDocument.Parse(Assert.Single(sink.Data, d => d.Kind == "plan").Json).RootElement;
+        Assert.Equal(("recall", 2), (plan.GetProperty("action").GetString(), plan.GetProperty("files").GetInt32()));
+
+        var job = Assert.Single(await daemon.RunAsync(null, false, null, CancellationToken.None));
+        Assert.Equal(("recall", 2L, 0L, 0L), (job.Action, job.Files, job.Skipped, job.Failed));
+        Assert.Equal([TierOp.Recall, TierOp.Recall], mover.Ops);
+        Assert.Equal(0, mover.InUseAsked);
+    }
+
+    [Fact]
+    public async Task A_failed_recall_is_counted_failed_and_retried_as_the_other_actions_are()
+    {
+        var mover = new FakeMover { Move = (_, _) => Task.FromResult(new PolicyFileResult(PolicyOutcome.Failed, "object missing", 0)) };
+        var config = new TierFsConfig
+        {
+            Policies = [new PolicyConfig { Name = "prestage", Where = "1", Action = PolicyAction.Recall }],
+            Schedule = new ScheduleConfig { RetryBackoff = TimeSpan.FromHours(1) },
+        };
+        using var daemon = Daemon(config, new FixedPlanner(File(1)), mover);
+        var job = Assert.Single(await daemon.RunAsync(null, false, null, CancellationToken.None));
+        _index.Flush();
+        Assert.Equal((0L, 1L), (job.Files, job.Failed));
+        Assert.Equal((1, "object missing"), (Assert.Single(_index.Retries()).Attempts, _index.Retries()[0].LastError));
+        // Waits for its backoff: the next run does not try it.
+        Assert.Equal(1L, Assert.Single(await daemon.RunAsync(null, false, null, CancellationToken.None)).Skipped);
+        Assert.Equal(1, mover.Calls);
     }
 
     [Fact]

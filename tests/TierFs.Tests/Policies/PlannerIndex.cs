@@ -24,9 +24,13 @@ internal sealed class PlannerIndex : IDisposable
 
     public long NextId() => ++_nextId;
 
-    /// <summary>A file in d/ (ino = its id unless given), old unless times are given, with a tier row when a state is given.</summary>
+    /// <summary>
+    /// A file in d/ (ino = its id unless given), old unless times are given, with a tier row when a
+    /// state is given (naming <paramref name="remote"/>; a <paramref name="recordSize"/> other than the
+    /// file's makes a stub changed behind the mount).
+    /// </summary>
     public FileKey File(string name, long size, long ageDays = 60, string? tier = null, bool dirty = false, TierFlags flags = 0,
-        ulong ino = 0, long? mtimeNs = null, long? ctimeNs = null, long uid = 1000)
+        ulong ino = 0, long? mtimeNs = null, long? ctimeNs = null, long uid = 1000, string? remote = null, long? recordSize = null)
     {
         var id = NextId();
         var key = new FileKey(1, ino == 0 ? (ulong)id : ino);
@@ -37,7 +41,7 @@ internal sealed class PlannerIndex : IDisposable
             Size = size, AtimeNs = Now - ageDays * Day, MtimeNs = mtime, CtimeNs = ctimeNs ?? mtime,
         });
         if (tier is not null || flags != 0)
-            Index.Upsert(new TierRow { Key = key, Record = new StubRecord { FileId = $"f{key.Ino}", State = tier ?? StubRecord.StateNone, Dirty = dirty, Flags = flags, Size = size, MtimeNs = mtime } });
+            Index.Upsert(new TierRow { Key = key, Record = new StubRecord { FileId = $"f{key.Ino}", State = tier ?? StubRecord.StateNone, Dirty = dirty, Flags = flags, Size = recordSize ?? size, MtimeNs = mtime, Remote = remote } });
         return key;
     }
 

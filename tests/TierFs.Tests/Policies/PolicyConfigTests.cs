@@ -49,6 +49,22 @@ public class PolicyConfigTests
     }
 
     [Fact]
+    public void A_recall_policy_is_read_and_validated_like_the_others()
+    {
+        const string yaml = """
+            policies:
+              - name: prestage-x
+                action: recall
+                where: "path LIKE 'proj/x/%'"
+                max_files: 100
+            """;
+        var c = ConfigLoader.Parse(yaml, "t.yaml");
+        var p = Assert.Single(c.Policies);
+        Assert.Equal(("prestage-x", PolicyAction.Recall, "size DESC", 100L, 2), (p.Name, p.Action, p.Order, p.MaxFiles, p.Line));
+        PolicyValidator.Validate(c, "t.yaml");
+    }
+
+    [Fact]
     public void Without_the_keys_there_are_no_policies_and_the_default_schedule()
     {
         var c = ConfigLoader.Parse("cluster_id: x\n");
@@ -89,7 +105,7 @@ public class PolicyConfigTests
     [InlineData("policies:\n  - name: p\n", "policies[1].where: is required")]
     [InlineData("policies:\n  - name: \"two words\"\n    where: \"1\"\n", "policies[1].name: expected letters, digits")]
     [InlineData("policies:\n  - name: p\n    where: \"1\"\n  - name: p\n    where: \"1\"\n", "t.yaml:4: policies[2].name: 'p' is already the name of another policy")]
-    [InlineData("policies:\n  - name: p\n    where: \"1\"\n    action: delete\n", "t.yaml:4: policies[1].action: expected one of migrate, archive, release, got 'delete'")]
+    [InlineData("policies:\n  - name: p\n    where: \"1\"\n    action: delete\n", "t.yaml:4: policies[1].action: expected one of migrate, archive, release, recall, got 'delete'")]
     [InlineData("policies:\n  - name: p\n    where: \"1\"\n    max_bytes: lots\n", "policies[1].max_bytes: expected a size")]
     [InlineData("policies:\n  - name: p\n    where: \"1\"\n    max_files: 0\n", "policies[1].max_files: expected a whole number of at least 1, got '0'")]
     [InlineData("policies:\n  - name: p\n    where: \"1\"\n    wehre: \"1\"\n", "t.yaml:4: policies[1].wehre: unknown key")]

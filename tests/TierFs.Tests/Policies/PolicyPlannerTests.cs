@@ -20,8 +20,8 @@ public class PolicyPlannerTests : IDisposable
     public void Dispose() => _db.Dispose();
 
     private void File(string name, long size, long ageDays = 60, string? tier = null, bool dirty = false, TierFlags flags = 0,
-        ulong ino = 0, long? mtimeNs = null, long? ctimeNs = null, long uid = 1000) =>
-        _db.File(name, size, ageDays, tier, dirty, flags, ino, mtimeNs, ctimeNs, uid);
+        ulong ino = 0, long? mtimeNs = null, long? ctimeNs = null, long uid = 1000, string? remote = null, long? recordSize = null) =>
+        _db.File(name, size, ageDays, tier, dirty, flags, ino, mtimeNs, ctimeNs, uid, remote, recordSize);
 
     private static PolicyConfig Policy(string name, string where = "1", PolicyAction action = PolicyAction.Migrate, int priority = 100,
         string order = "size DESC", long? maxFiles = null, long? maxBytes = null) =>
@@ -65,6 +65,37 @@ public class PolicyPlannerTests : IDisposable
         var entry = Assert.Single(Plan(Policy("all", action: action)).Entries);
         Assert.Equal(expected, Names(entry));
         Assert.Equal(entry.Files.Sum(f => f.Size), entry.Bytes);
+    }
+
+    [Fact]
+    public void Recall_takes_released_stubs_of_this_remote_at_any_age_never_lost_mismatched_or_foreign_ones()
+    {
+        Zoo(); // resident, dirty, archived files, a lost stub, flags, hot files, a directory and a symlink
+        const string here = "s3://tier/east/";
+        File("here", 410, tier: StubRecord.StateReleased, remote: here);
+        File("here-hot", 420, tier: StubRecord.StateReleased, remote: here, mtimeNs: Now - Day / 24 / 6);
+        File("here-flags", 430, tier: StubRecord.StateReleased, remote: here, flags: TierFlags.NoArchive | TierFlags.NoRelease);
+        File("foreign", 440, tier: StubRecord.StateReleased, remote: "s3://other/east/");
+        File("mismatch", 460, tier: StubRecord.StateReleased, remote: here, recordSize: 1);
+        File("lost-here", 470, tier: StubRecord.StateLost, remote: here);
+        var options = new PlanOptions { Remote = here };
+
+        // "released" has a record written before records named their remote: not foreign.
+        var entry = Assert.Single(Plan(options, Policy("prestage", action: PolicyAction.Recall)).Entries);
+        Assert.Equal(["d/here-flags", "d/here-hot", "d/here", "d/released"], Names(entry));
+        Assert.All(entry.Files, f => Assert.Equal("released", f.State));
+        // Without a remote to compare with (a planner not told it), the foreign one is taken too (the engine skips it).
+        Assert.Contains("d/foreign", Names(Plan(Policy("prestage", action: PolicyAction.Recall)).Entries[0]));
+        // Its where, order and limits as for any policy.
+        Assert.Equal(["d/released", "d/here"], Names(Plan(options, Policy("p", "size < 425", PolicyAction.Recall, order: "size ASC", maxFiles: 2)).Entries[0]));
+
+        // Held back: only the limits (no min_age for a recall); never the lost, mismatched or foreign stubs.
+        var capped = Policy("one", action: PolicyAction.Recall, maxFiles: 1);
+        var claimed = Plan(options, capped).Entries[0].Files.Select(f => f.Key).ToHashSet();
+        var held = new List<(long EntryId, string Reason)>();
+        PolicyPlanner.HeldBack(_index, capped, options, claimed, _ => null, (c, reason, _) => held.Add((c.EntryId, reason)));
+        Assert.Equal(["d/here-hot", "d/here", "d/released"], _index.PathsOf(held.Select(h => h.EntryId).ToList()));
+        Assert.All(held, h => Assert.StartsWith("over the policy's max_files", h.Reason));
     }
 
     [Fact]

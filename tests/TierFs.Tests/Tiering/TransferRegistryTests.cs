@@ -74,6 +74,8 @@ public class TransferRegistryTests
         using var doc = System.Text.Json.JsonDocument.Parse(json);
         Assert.Equal("moving: recalling 37% (7.4 MiB/20.0 MiB, 110.2 MiB/s, ETA 1s) /data/proj/a.bin (open by pid=4 uid=1000 comm=python3)",
             TierFs.Cli.Commands.Background.StatusCommand.TransferLine(doc.RootElement, "/data"));
+        using var shared = System.Text.Json.JsonDocument.Parse(json.Replace("\"etaSeconds\":1", "\"etaSeconds\":1,\"sharing\":3", StringComparison.Ordinal));
+        Assert.EndsWith("/data/proj/a.bin (open by pid=4 uid=1000 comm=python3; shared by 3)", TierFs.Cli.Commands.Background.StatusCommand.TransferLine(shared.RootElement, "/data"));
         using var queued = System.Text.Json.JsonDocument.Parse("""{"path":"b","activity":"queued for recall","done":0,"total":1048576,"by":null,"since":null,"rate":0,"etaSeconds":null}""");
         Assert.Equal("moving: queued for recall (1.0 MiB) /data/b", TierFs.Cli.Commands.Background.StatusCommand.TransferLine(queued.RootElement, "/data"));
     }

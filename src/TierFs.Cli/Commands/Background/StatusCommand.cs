@@ -94,7 +94,8 @@ public static class StatusCommand
 
     /// <summary>
     /// "moving: recalling 37% (370 MiB/1.0 GiB, 120 MiB/s, ETA 6s) PATH (open by pid=… uid=… comm=…)";
-    /// a recall waiting for its turn: "moving: queued for recall (1.0 GiB) PATH (...)".
+    /// a recall waiting for its turn: "moving: queued for recall (1.0 GiB) PATH (...)"; a recall others
+    /// joined: "(policy by pid=… uid=0 comm=tierfs; shared by 3)".
     /// </summary>
     internal static string TransferLine(JsonElement t, string mountPoint)
     {
@@ -102,7 +103,8 @@ public static class StatusCommand
         var done = t.GetProperty("done").GetInt64();
         var activity = t.GetProperty("activity").GetString();
         var path = DaemonRequest.Absolute(mountPoint, t.GetProperty("path").GetString()!);
-        var by = t.TryGetProperty("by", out var b) && b.GetString() is { } who ? $" ({who})" : "";
+        var shared = t.TryGetProperty("sharing", out var n) && n.GetInt32() > 1 ? $"; shared by {n.GetInt32()}" : "";
+        var by = t.TryGetProperty("by", out var b) && b.GetString() is { } who ? $" ({who}{shared})" : "";
         if (activity == TierFs.Tiering.Engine.TransferView.Queued) return $"moving: {activity} ({ByteSize.Format(total)}) {path}{by}";
         var rate = t.TryGetProperty("rate", out var r) ? r.GetInt64() : 0;
         var eta = t.TryGetProperty("etaSeconds", out var e) && e.ValueKind == JsonValueKind.Number ? $", ETA {Duration(e.GetInt64())}" : "";

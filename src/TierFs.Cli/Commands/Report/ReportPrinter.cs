@@ -31,6 +31,8 @@ public static class ReportPrinter
                 recalls.ByUser.Select(x => new object?[] { x.Uid, x.Who, x.Recalls, x.Failed, ByteSize.Format(x.Bytes), Took(x.Took) }));
             Section(output, $"Recalls by command ({since})", ["command", "recalls", "failed", "bytes", "time"],
                 recalls.ByCommand.Select(x => new object?[] { x.Who, x.Recalls, x.Failed, ByteSize.Format(x.Bytes), Took(x.Took) }));
+            Section(output, $"Recalls by trigger ({since})", ["trigger", "recalls", "failed", "bytes", "time"],
+                recalls.ByTrigger.Select(x => new object?[] { x.Who, x.Recalls, x.Failed, ByteSize.Format(x.Bytes), Took(x.Took) }));
         }
         var d = r.PendingDeletes;
         output.WriteLine();
@@ -73,6 +75,7 @@ public static class ReportPrinter
             json.WriteString("since", recalls.Since);
             Array(json, "by_user", recalls.ByUser, (j, x) => { j.WriteNumber("uid", x.Uid!.Value); j.WriteString("user", x.Who); RecallNumbers(j, x); });
             Array(json, "by_command", recalls.ByCommand, (j, x) => { j.WriteString("command", x.Who); RecallNumbers(j, x); });
+            Array(json, "by_trigger", recalls.ByTrigger, (j, x) => { j.WriteString("trigger", x.Who); RecallNumbers(j, x); });
             json.WriteEndObject();
         }
         json.WriteEndObject();
