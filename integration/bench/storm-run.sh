@@ -12,6 +12,7 @@
 # Environment overrides (defaults in brackets):
 #   BENCH_DIR [/var/tmp]  N [1000] stubs  SMALL_KIB [64] their size  HOT_MIB [1024] the resident file
 #   REPS [5]  QUIET_WAIT [30]  PORT [random free]  WARM [3] untimed storms before the timed ones
+#   RECALL_MAX_CONCURRENT [the product's default, 16] recall.max_concurrent of the mount
 #   S3RVER_LOG [0] 1: s3rver logs every request, and the table gives the requests per recall by
 #     method (the logging costs s3rver CPU: its CPU row is then not comparable)
 #   PERF_OUT [unset] a file: `perf record -g` of the daemon during the first timed storm (set
@@ -64,6 +65,8 @@ remote:
   bucket: $BUCKET
   prefix: p/
 EOF
+# RECALL_MAX_CONCURRENT: the admission's max_concurrent for this run (default: the product's).
+[[ -n ${RECALL_MAX_CONCURRENT:-} ]] && printf 'recall:\n  max_concurrent: %s\n' "$RECALL_MAX_CONCURRENT" >>"$CFG"
 
 log "preparing $N stubs of $SMALL_KIB KiB and a $HOT_MIB MiB resident file"
 "$ROOT/fsbench" mkfiles "$BACK/cold" "$N" $((SMALL_KIB * 1024)) >/dev/null
