@@ -14,9 +14,14 @@ namespace TierFs.Tests.West;
 /// generation followed by its deltas (applied to a copy) the same as loaded whole, and a crafted
 /// namespace (ids out of order or negative, a name given twice, bad names, a loop) still refused.
 /// </summary>
-public class WestViewSlotsTests
+public sealed class WestViewSlotsTests : IDisposable
 {
     private static readonly FuseContext Ctx = new(0, 0, 1, 0);
+
+    // The part caches' directories: a cache's directory outlives the cache (it is the mount's).
+    private readonly string _dir = Directory.CreateTempSubdirectory("tierfs-west-slots-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private static NsEntry E(long id, long parent, string name, char type = NsEntry.TypeFile, long ino = 0, long nlink = 1) => new()
     {
@@ -44,7 +49,7 @@ public class WestViewSlotsTests
 
     private static WestFileSystem Fs(WestView view, PartCache cache) => new(view, null!, cache, new WestOptions());
 
-    private static PartCache Cache() => new(Path.Combine(Path.GetTempPath(), $"tierfs-west-{Guid.NewGuid():N}"), 1 << 20);
+    private PartCache Cache() => new(Path.Combine(_dir, Guid.NewGuid().ToString("N")), 1 << 20);
 
     [Fact]
     public void Xattrs_hard_links_symlinks_and_listings_are_answered_from_the_slots()
