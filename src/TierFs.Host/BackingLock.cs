@@ -63,9 +63,8 @@ public sealed unsafe class BackingLock : IDisposable
     private static bool IsNamedBy(int fd, byte[] path)
     {
         StatX open, named;
-        var empty = stackalloc byte[1];
-        empty[0] = 0;
-        if (Libc.Statx(fd, empty, Libc.AT_EMPTY_PATH, StatX.BasicStats, &open) != 0) return false;
+        try { open = FdStat.Of(fd); }
+        catch (IOException) { return false; }
         fixed (byte* p = path)
             if (Libc.Statx(Libc.AT_FDCWD, p, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &named) != 0) return false;
         return open.Ino == named.Ino && open.Dev == named.Dev;
