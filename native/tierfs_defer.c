@@ -116,19 +116,6 @@ int tfs_reply_err(tfs_deferred *d, int32_t err)
     return req ? 0 : -ESHUTDOWN;
 }
 
-int tfs_reply_buf(tfs_deferred *d, const void *buf, uint64_t size)
-{
-    if (!d)
-        return -ESHUTDOWN;
-    struct tfs_session *s = d->s;
-    pthread_mutex_lock(&s->defer_lock);
-    fuse_req_t req = claim_locked(d);
-    int res = req ? fuse_reply_buf(req, buf, (size_t)size) : -ESHUTDOWN;
-    pthread_mutex_unlock(&s->defer_lock);
-    free(d);
-    return res;
-}
-
 int tfs_reply_fd(tfs_deferred *d, int fd, uint64_t off, uint64_t size)
 {
     if (!d)

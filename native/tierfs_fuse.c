@@ -382,7 +382,7 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
     tfs_defer_begin();
     int res = s->ops.read(s->ud, &c, ino, size, off, &f, &r);
     if (tfs_defer_taken(s, req, res))
-        return; /* answered later (tfs_reply_buf) */
+        return; /* answered later (tfs_reply_fd) */
     if (res < 0) {
         fuse_reply_err(req, -res);
         return;

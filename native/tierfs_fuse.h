@@ -200,7 +200,6 @@ typedef struct tfs_deferred tfs_deferred;
 TFS_EXPORT tfs_deferred *tfs_defer(uint64_t req);
 TFS_EXPORT int tfs_reply_open(tfs_deferred *d, const tfs_file_info *fi);
 TFS_EXPORT int tfs_reply_err(tfs_deferred *d, int32_t err);
-TFS_EXPORT int tfs_reply_buf(tfs_deferred *d, const void *buf, uint64_t size);
 /* Answers a read with SIZE bytes of FD at OFF, read (spliced where it fits a pipe) before this returns. */
 TFS_EXPORT int tfs_reply_fd(tfs_deferred *d, int32_t fd, uint64_t off, uint64_t size);
 /* Requests taken and not yet answered (for tests and status). */

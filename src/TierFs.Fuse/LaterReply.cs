@@ -44,13 +44,6 @@ public sealed unsafe class LaterReply
         fixed (FuseFileInfo* p = &fi) return NativeMethods.ReplyOpen(_deferred, p) == 0;
     }
 
-    /// <summary>Answers a read with <paramref name="data"/> (fewer bytes than asked: the end of the file).</summary>
-    public void Data(ReadOnlySpan<byte> data)
-    {
-        if (Interlocked.Exchange(ref _answered, 1) != 0) return;
-        fixed (byte* p = data) NativeMethods.ReplyBuf(_deferred, p, (ulong)data.Length);
-    }
-
     /// <summary>
     /// Answers a read with <paramref name="count"/> bytes of <paramref name="fd"/> at
     /// <paramref name="offset"/> (fewer at the end of the file), read before this returns (spliced,

@@ -48,9 +48,6 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "tfs_reply_err")]
     public static partial int ReplyErr(IntPtr deferred, int errno);
 
-    [LibraryImport(Lib, EntryPoint = "tfs_reply_buf")]
-    public static partial int ReplyBuf(IntPtr deferred, byte* buf, ulong size);
-
     [LibraryImport(Lib, EntryPoint = "tfs_reply_fd")]
     public static partial int ReplyFd(IntPtr deferred, int fd, ulong offset, ulong size);
 
