@@ -13,9 +13,10 @@ public sealed partial class TierEngine
     /// <summary>
     /// Recalls the file behind <paramref name="pathFd"/> if it is a stub, or joins the recall of it
     /// that is already running: every caller gets that one recall's outcome (null, or what went
-    /// wrong). An opener's recall is never cancelled; a command's <paramref name="ct"/> only stops
-    /// its own wait once the recall is shared. A new recall takes a place in the queue of
-    /// recall.max_concurrent; when the queue is full none is started (<paramref name="queueFull"/>).
+    /// wrong). The recall runs with a token of its own (<see cref="InFlightRecalls"/>): a command's
+    /// <paramref name="ct"/> ends its own wait, and cancels the recall only when no other caller
+    /// waits for it; an opener (CancellationToken.None) never gives up. A new recall takes a place in
+    /// the queue of recall.max_concurrent; when the queue is full none is started (<paramref name="queueFull"/>).
     /// </summary>
     /// <param name="cause">Who caused it and how: the log line and the recalls table name it (the first caller's, when shared).</param>
     /// <param name="streaming">Serve reads while the recall runs (a read-only open started it): the parts land verified one by one (<see cref="RecallStream"/>).</param>
@@ -26,24 +27,34 @@ public sealed partial class TierEngine
         var fd = Libc.Dup(pathFd);
         if (fd < 0) return Task.FromResult<string?>($"cannot duplicate the file's descriptor: errno {Libc.Errno()}");
         RecallSlots.Ticket? ticket = null;
-        var task = _recalls.Join(key, async () =>
+        // A caller that gave up hears no more of the recall (a policy job has stopped counting its bytes).
+        var reports = progress is null || !ct.CanBeCanceled ? progress : new UntilCancelled(progress, ct);
+        var task = _recalls.Join(key, async recallCt =>
         {
             using (ticket)
             {
-                try { return await RecallUnderLockAsync(fd, key, path, cause, progress, ct, ticket!, streaming).ConfigureAwait(false); }
+                try { return await RecallUnderLockAsync(fd, key, path, cause, reports, recallCt, ticket!, streaming).ConfigureAwait(false); }
                 finally { Libc.Close(fd); }
             }
-        }, out var started, () => (ticket = RecallQueue.TryQueue(always: cause.IsRootCommand)) is not null);
+        }, ct, out var started, () => (ticket = RecallQueue.TryQueue(always: cause.IsRootCommand)) is not null);
         if (!started) Libc.Close(fd);
         if (task is null)
         {
             queueFull = true;
             return Task.FromResult<string?>($"the recall queue is full ({RecallQueue.Load.Queued} recalls wait for their turn, recall.max_queued)");
         }
-        return task.WaitAsync(ct);
+        return task;
     }
 
-    /// <summary>How many callers wait for the recall of <paramref name="key"/> under way (0: none runs).</summary>
+    private sealed class UntilCancelled(IProgress<long> inner, CancellationToken ct) : IProgress<long>
+    {
+        public void Report(long value)
+        {
+            if (!ct.IsCancellationRequested) inner.Report(value);
+        }
+    }
+
+    /// <summary>How many callers wait for the recall of <paramref name="key"/> under way (0: none runs, or every caller gave up).</summary>
     internal int RecallsSharing(FileKey key) => _recalls.Sharing(key);
 
     /// <summary>Under the file's lock: reads the record again (another recall may have finished) and recalls a stub.</summary>

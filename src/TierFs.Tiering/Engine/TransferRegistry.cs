@@ -6,8 +6,8 @@ namespace TierFs.Tiering.Engine;
 
 /// <summary>
 /// A transfer under way: which file, what is done to it, how far it is, since when (its bytes' rate),
-/// for whom, and for a recall how many callers asked for it (<see cref="Sharing"/>: the one it is
-/// accounted to and every opener or command that joined it; 0 for an upload).
+/// for whom, and for a recall how many callers still wait for it (<see cref="Sharing"/>: the one it is
+/// accounted to and every opener or command that joined it, less those that gave up; 0 for an upload).
 /// </summary>
 public sealed record TransferView(string Path, string Activity, long Done, long Total, DateTimeOffset Since = default, string? By = null, int Sharing = 0)
 {
