@@ -50,15 +50,7 @@ public static class ProcEnv
 {
     public static RunResult Run(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> env, TimeSpan? timeout = null)
     {
-        var psi = new ProcessStartInfo(file)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            WorkingDirectory = "/",
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = Proc.StartInfo(file, args);
         foreach (var (k, v) in env) psi.Environment[k] = v;
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
         var stdout = p.StandardOutput.ReadToEndAsync();

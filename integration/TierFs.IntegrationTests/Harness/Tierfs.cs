@@ -15,7 +15,8 @@ public static class Proc
     /// <summary>The tierfs program built next to the tests.</summary>
     public static string Tierfs => Path.Combine(AppContext.BaseDirectory, "tierfs");
 
-    public static RunResult Run(string file, IEnumerable<string> args, TimeSpan? timeout = null, string? stdin = null, string? workDir = null)
+    /// <summary>A child with its arguments, its three streams redirected, working in <paramref name="workDir"/> (default /).</summary>
+    public static ProcessStartInfo StartInfo(string file, IEnumerable<string> args, string? workDir = null)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -26,6 +27,12 @@ public static class Proc
             WorkingDirectory = workDir ?? "/",
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
+    public static RunResult Run(string file, IEnumerable<string> args, TimeSpan? timeout = null, string? stdin = null, string? workDir = null)
+    {
+        var psi = StartInfo(file, args, workDir);
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {file}");
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
