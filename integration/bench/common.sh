@@ -141,7 +141,8 @@ tb() { DOTNET_TieredCompilation=0 "$TIERBENCH" "$@"; }
 # TIERFS_PID to its daemon's pid, from the runtime file the daemon writes.
 mount_tierfs_at() { # CFG BACK MNT STATE OUTFILE
     local f
-    "$TIERFS" mount --config "$1" "$2" "$3" --state-dir "$4" >>"$5" 2>&1 || die "tierfs mount failed: $(tail -5 "$5")"
+    # MOUNT_OPTS: -o options of the mount (threads=N,idle_threads=N, ...), for a run that compares them.
+    "$TIERFS" mount --config "$1" "$2" "$3" --state-dir "$4" ${MOUNT_OPTS:+-o "$MOUNT_OPTS"} >>"$5" 2>&1 || die "tierfs mount failed: $(tail -5 "$5")"
     TIERFS_PID=
     for f in "${TIERFS_RUN_DIR:-/run/tierfs}"/*.json; do
         [[ -f $f ]] && grep -q "\"MountPoint\":\"$3\"" "$f" && TIERFS_PID=$(sed -n 's/.*"Pid":\([0-9]*\).*/\1/p' "$f")

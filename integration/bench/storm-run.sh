@@ -14,6 +14,7 @@
 #   REPS [5]  QUIET_WAIT [30]  PORT [random free]  WARM [3] untimed storms before the timed ones
 #   RECALL_MAX_CONCURRENT [the product's default, 16] recall.max_concurrent of the mount
 #   S3RVER_NICE [0] s3rver runs at this nice (it stands for a server on other machines)
+#   MOUNT_OPTS [none] -o options of the mount (threads=N,idle_threads=N, ...)
 #   S3RVER_LOG [0] 1: s3rver logs every request, and the table gives the requests per recall by
 #     method (the logging costs s3rver CPU: its CPU row is then not comparable)
 #   PERF_OUT [unset] a file: `perf record -g` of the daemon during the first timed storm (set
