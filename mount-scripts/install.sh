@@ -73,6 +73,8 @@ if (cd "$repo/integration" && [[ -x node_modules/.bin/s3rver && -f node_modules/
 else
     (cd "$repo/integration" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# s3rver answers a PUT before the object is on its disk; real S3 never shows that (see the script).
+node "$repo/integration/patches/s3rver-atomic-put.js" || die "cannot patch s3rver (integration/patches/s3rver-atomic-put.js)"
 
 if ((deps_only)); then
     echo

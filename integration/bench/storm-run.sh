@@ -74,9 +74,9 @@ log "preparing $N stubs of $SMALL_KIB KiB and a $HOT_MIB MiB resident file"
 "$ROOT/fsbench" mkfiles "$BACK/cold" "$N" $((SMALL_KIB * 1024)) >/dev/null
 "$ROOT/fsbench" mkfile "$BACK/hot.bin" "$HOT_MIB" >/dev/null
 mount_tierfs_at "$CFG" "$BACK" "$MNT" "$STATE" "$ROOT/mount.out"
-# s3rver 3.7.1 answers a PUT once the body has passed its MD5, before its write stream has
-# finished (lib/stores/filesystem.js putObject): a HEAD right after may see 0 bytes, and TierFs then
-# refuses to release the file, rightly. Such a file is archived again by the next migrate.
+# Unpatched, s3rver answers a PUT before the object is on its disk (integration/patches/
+# s3rver-atomic-put.js says more): a HEAD right after may see 0 bytes, and TierFs then refuses to
+# release the file, rightly. Such a file is archived again by the next migrate.
 for attempt in 1 2 3; do
     out=$("$TIERFS" migrate -r "$MNT/cold" </dev/null 2>&1) && break
     ((attempt < 3)) || die "cannot migrate the stubs: $out"
