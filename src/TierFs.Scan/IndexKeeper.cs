@@ -31,7 +31,7 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
     private readonly Lock _exclusive = new();
     private readonly ManualResetEventSlim _wake = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Thread _applier;
+    private readonly Thread? _applier;
     private readonly EntryLookup _lookup;
     private INodeDescriptors? _nodes;
     private Thread? _firstScanThread;
@@ -48,7 +48,8 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
     {
     }
 
-    internal IndexKeeper(TierIndex index, int backingRootFd, int maxPendingNames)
+    /// <param name="applyInBackground">False: no thread applies batches; a test applies them itself (<see cref="ApplyBatch"/>), exactly when it says.</param>
+    internal IndexKeeper(TierIndex index, int backingRootFd, int maxPendingNames, bool applyInBackground = true)
     {
         _index = index;
         _rootFd = Libc.Dup(backingRootFd);
@@ -58,6 +59,7 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
         var stats = index.EntryStats();
         _generation = stats.LastScan;
         IndexWasEmpty = stats.Entries == 0;
+        if (!applyInBackground) return;
         _applier = new Thread(ApplyLoop) { Name = "index-keeper", IsBackground = true };
         _applier.Start();
     }
@@ -281,7 +283,7 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stopping.Cancel();
-        _applier.Join();
+        _applier?.Join();
         _firstScanThread?.Join();
         lock (_exclusive)
         {

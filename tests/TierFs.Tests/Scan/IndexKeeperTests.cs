@@ -30,9 +30,9 @@ public sealed unsafe class IndexKeeperTests : IDisposable
         _tree.Dispose();
     }
 
-    private IndexKeeper Keeper(TierIndex index, int maxPendingNames = 1000)
+    private IndexKeeper Keeper(TierIndex index, int maxPendingNames = 1000, bool applyInBackground = true)
     {
-        var keeper = new IndexKeeper(index, _rootFd, maxPendingNames);
+        var keeper = new IndexKeeper(index, _rootFd, maxPendingNames, applyInBackground);
         ((INamespaceObserver)keeper).Attach(_nodes);
         return keeper;
     }
@@ -188,7 +188,9 @@ public sealed unsafe class IndexKeeperTests : IDisposable
     public void A_symlink_made_in_a_new_directory_before_the_mount_tells_it_is_not_read_back()
     {
         using var index = _tree.OpenIndex();
-        using var keeper = Keeper(index);
+        // The batches applied here, and no others: the keeper's own loop would apply one more whenever
+        // this thread is held up (a loaded CI machine) and read the put-off symlink back before it is told.
+        using var keeper = Keeper(index, applyInBackground: false);
         keeper.Scan();
         // mkdir told; the symlink in it is made and the batch lists the directory before the mount tells it.
         Directory.CreateDirectory(_tree["n"]);
