@@ -5,6 +5,7 @@ using TierFs.Tests.Fakes;
 using TierFs.Tiering.Config;
 using TierFs.Tiering.Control;
 using TierFs.Tiering.Engine;
+using static TierFs.Tests.Tiering.TierEngineTests;
 
 namespace TierFs.Tests.Tiering;
 
@@ -232,14 +233,6 @@ public sealed class PolicyRecallTests
 
     private static Task<PolicyFileResult> Recall(EngineHarness h, string name, IProgress<long>? progress = null) =>
         h.Engine.RunForPolicyAsync(name, h.Key(name), TierOp.Recall, TimeSpan.FromHours(1), progress, CancellationToken.None);
-
-    private static async Task Released(EngineHarness h, string name, byte[] data)
-    {
-        h.Write(name, data);
-        var r = await h.Run(TierOp.Migrate, name);
-        Assert.True(r.Ok, r.Error);
-        Assert.Equal("released", r.State);
-    }
 
     /// <summary>Reports on the reporting thread (System.Progress would post to the pool, after the test looked).</summary>
     private sealed class Progress(Action<long> report) : IProgress<long>

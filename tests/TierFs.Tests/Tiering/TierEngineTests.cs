@@ -398,12 +398,13 @@ public sealed class TierEngineTests
 
     internal static byte[] Bytes(int n) => RandomNumberGenerator.GetBytes(n);
 
-    /// <summary>Migrates a new file; its stub record and stat.</summary>
+    /// <summary>Migrates a new file (archived and released); its stub record and stat.</summary>
     internal static async Task<(StubRecord Record, StatX Stat)> Released(EngineHarness h, string name, byte[] data)
     {
         h.Write(name, data);
         var r = await h.Run(TierOp.Migrate, name);
         Assert.True(r.Ok, r.Error);
+        Assert.Equal("released", r.State);
         return (h.Record(name)!, h.Stat(name));
     }
 
