@@ -16,6 +16,9 @@ public sealed class S3ReadingTests(S3ServerFixture fixture, ITestOutputHelper ou
 {
     private const int MiB = 1024 * 1024;
     private const int PartSize = 5 * MiB;
+
+    /// <summary>What the first part's lead tree adds to a manifest (format 2): five leaves of 1 MiB.</summary>
+    private const int LeadBytes = 12 + 5 * 32;
     private static readonly Dictionary<string, string> Attributes = new() { ["file_id"] = "f00d" };
 
     protected override IReadOnlyDictionary<string, string> UploadAttributes => Attributes;
@@ -37,7 +40,7 @@ public sealed class S3ReadingTests(S3ServerFixture fixture, ITestOutputHelper ou
         using var raw = _server.RawClient();
         var all = await raw.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _server.Bucket, Prefix = _prefix + "/" }, Ct);
         Assert.Equal([$"{_prefix}/data/f0/f00d/.tierfs-parts.1.aa", $"{_prefix}/data/f0/f00d/1.aa"], all.S3Objects.Select(o => o.Key).Order(StringComparer.Ordinal));
-        Assert.Equal(28 + 3 * 36, all.S3Objects.Single(o => o.Key.Contains(".tierfs-parts", StringComparison.Ordinal)).Size);
+        Assert.Equal(28 + 3 * 36 + LeadBytes, all.S3Objects.Single(o => o.Key.Contains(".tierfs-parts", StringComparison.Ordinal)).Size);
         Assert.Equal(["data/f0/f00d/1.aa"], await Keys(store, "")); // the store lists data only
 
         var manifest = await store.ReadManifestAsync("data/f0/f00d/1.aa", Ct);
@@ -45,6 +48,7 @@ public sealed class S3ReadingTests(S3ServerFixture fixture, ITestOutputHelper ou
         Assert.Equal(3, manifest.Count);
         for (var i = 0; i < 3; i++) Assert.Equal(up.Parts[i].Blake3, manifest.Blake3Of(i).ToArray());
         manifest.Verify(Digest(up), "test");
+        Assert.True(manifest.Lead!.IsLeaf(4, data.AsSpan(4 * MiB, MiB))); // the first part's five 1 MiB leaves
 
         // One part: no manifest (the stub's digest is its own).
         await Upload(store, "small", RandomNumberGenerator.GetBytes(1000));
@@ -204,7 +208,7 @@ public sealed class S3ReadingTests(S3ServerFixture fixture, ITestOutputHelper ou
         Assert.Equal(["data/aa/x/1.t", "data/bb/z/1.t"], listed.Where(o => !o.Manifest).Select(o => o.Info.Key).Order(StringComparer.Ordinal));
         Assert.Equal(["data/aa/x/1.t", "data/aa/y/1.t"], listed.Where(o => o.Manifest).Select(o => o.Info.Key).Order(StringComparer.Ordinal));
         Assert.Equal(10, listed.Single(o => o.Info.Key == "data/bb/z/1.t").Info.Length);
-        Assert.All(listed.Where(o => o.Manifest), o => Assert.Equal(28 + 2 * 36, o.Info.Length)); // the manifest's own length
+        Assert.All(listed.Where(o => o.Manifest), o => Assert.Equal(28 + 2 * 36 + LeadBytes, o.Info.Length)); // the manifest's own length
         // A prefix inside a directory: the manifest is taken by its object's key.
         var under = new List<ListedObject>();
         await foreach (var o in store.ListWithManifestsAsync("data/aa/x/1", Ct)) under.Add(o);

@@ -31,7 +31,7 @@ public sealed class S3PartManifestTests(S3ServerFixture fixture) : IClassFixture
         var manifestKey = PartManifest.KeyFor(key);
         // Object ids are random: compare the sets in one order.
         Assert.Equal(new[] { manifestKey, key, t.ObjectKeyOf("small.bin") }.Order(StringComparer.Ordinal), t.Objects().Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(28 + 3 * 36, t.Objects()[manifestKey]);
+        Assert.Equal(28 + 3 * 36 + 12 + 5 * 32, t.Objects()[manifestKey]); // and the first part's lead tree: five leaves of 1 MiB
 
         // Bound to what the stub recorded: a reader of single parts can trust it.
         var record = t.Record("big.bin")!.Value;

@@ -171,6 +171,47 @@ public sealed class StreamingRecallTests(S3ServerFixture fixture) : IClassFixtur
         Assert.Equal(Sha(data), words[1]);
     }
 
+    [Fact]
+    public void The_first_4_KiB_are_served_once_the_first_leaf_of_the_first_part_has_landed_verified()
+    {
+        // The first part's answer is held by a proxy after 1.5 MiB: its first 1 MiB leaf has come, the
+        // rest of its 5 MiB has not. A read of the first 4 KiB is answered meanwhile, from that leaf
+        // verified against the lead tree (before it, the read waited for the whole part).
+        using var t = S3TierMount.Start(_s3, "stream-lead/", Remote);
+        var m = t.M;
+        var data = Released(m, 16 * MiB, seed: 86);
+        using var proxy = new HoldingProxy(_s3.Port, "/stream-lead/", (int)(1.5 * MiB));
+        Assert.Equal(0, m.Unmount().ExitCode);
+        File.WriteAllText(t.ConfigFile, File.ReadAllText(t.ConfigFile).Replace($"endpoint: {_s3.Endpoint}\n", $"endpoint: {proxy.Endpoint}\n", StringComparison.Ordinal));
+        t.Mount();
+
+        const string HeadFirst = """
+            import os, sys, time, hashlib
+            fd = os.open(sys.argv[1], os.O_RDONLY)
+            head = os.pread(fd, 4096, 0)
+            end = time.time() + 20
+            while not os.path.exists(sys.argv[3]) and time.time() < end: time.sleep(0.01)
+            held = os.path.exists(sys.argv[3])
+            blocks = os.stat(sys.argv[2]).st_blocks
+            open(sys.argv[4], 'w').close()
+            h = hashlib.sha256()
+            while True:
+                b = os.read(fd, 1 << 20)
+                if not b: break
+                h.update(b)
+            print(hashlib.sha256(head).hexdigest(), held, blocks, h.hexdigest())
+            """;
+        var r = Proc.Run("python3", ["-c", HeadFirst, m.M("big.bin"), m.B("big.bin"), proxy.HoldingFile, proxy.ReleaseFile], TimeSpan.FromSeconds(120));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var words = r.Stdout.Trim().Split(' ');
+        Assert.Equal(Sha(data.AsSpan(0, 4096)), words[0]);
+        Assert.Equal("True", words[1]); // the proxy held the first part
+        var landed = long.Parse(words[2]) * 512;
+        Assert.True(landed < 5 * MiB, $"{landed} bytes were in the file once the first 4 KiB were served and the first part was held: the read waited for the part");
+        Assert.Equal(Sha(data), words[3]);
+        Assert.Equal("archived", State(m.M("big.bin")));
+    }
+
     /// <summary>big.bin of <paramref name="size"/> random bytes, migrated: a stub.</summary>
     private static byte[] Released(TestMount m, int size, int seed)
     {

@@ -73,7 +73,7 @@ internal sealed class DirectoryRemoteStore : IRemoteStore
                     digests.Set(0, PartDigest.Of([]));
                 else
                     await PartRunner.RunAsync(plan.Count, _options.Concurrency, async (i, token) =>
-                        digests.Set(i, await FileRanges.CopyAndHashAsync(source, data, plan.OffsetOf(i), plan.LengthOf(i), PartHash.All(), counter.Add, token)), ct);
+                        digests.Set(i, await FileRanges.CopyAndHashAsync(source, data, plan.OffsetOf(i), plan.LengthOf(i), PartHash.All(PartDigest.HasLead(plan, i) ? plan.LengthOf(i) : null), counter.Add, token)), ct);
                 RandomAccess.FlushToDisk(data);
             }
             var checksum = digests.Md5Checksum;

@@ -32,6 +32,8 @@ public sealed class PartFetch
     private readonly TaskCompletionSource _firstLanded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _calm = Calm();
     private int _urgentInFlight;
+    private long _leadThrough; // bytes of the first part verified leaf by leaf (its LeadTree), before the whole part is
+    private TaskCompletionSource? _leadAdvanced;
     private CancellationTokenSource? _stop; // set while running
     private ExceptionDispatchInfo? _failure;
     private int _started;
@@ -66,6 +68,28 @@ public sealed class PartFetch
     public Task WhenVerified(int index) => _parts[index].Task;
 
     public bool IsVerified(int index) => _parts[index].Task.IsCompletedSuccessfully;
+
+    /// <summary>
+    /// Completes when bytes [0, <paramref name="through"/>) of part <paramref name="index"/> are in the
+    /// file and verified: for the first part of an object with a lead tree, as soon as the leaves
+    /// holding them have landed; otherwise when the whole part has (<see cref="WhenVerified(int)"/>).
+    /// </summary>
+    public async Task WhenVerified(int index, long through)
+    {
+        var whole = _parts[index].Task;
+        if (index == 0 && _reader.Lead is not null)
+            while (!whole.IsCompleted)
+            {
+                Task advanced;
+                lock (_gate)
+                {
+                    if (_leadThrough >= through) return;
+                    advanced = (_leadAdvanced ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                }
+                await Task.WhenAny(whole, advanced).ConfigureAwait(false);
+            }
+        await whole.ConfigureAwait(false);
+    }
 
     /// <summary>
     /// A reader needs byte <paramref name="offset"/>. Before the fetch runs, its part goes to the front
@@ -143,7 +167,7 @@ public sealed class PartFetch
     {
         try
         {
-            await _reader.ReadPartAsync(i, _target, Plan.OffsetOf(i), stop.Token, pace).ConfigureAwait(false);
+            await _reader.ReadPartAsync(i, _target, Plan.OffsetOf(i), stop.Token, pace, i == 0 ? LeadLanded : null).ConfigureAwait(false);
             _parts[i].TrySetResult();
             _firstLanded.TrySetResult();
             _partVerified?.Invoke(i);
@@ -159,6 +183,17 @@ public sealed class PartFetch
             await stop.CancelAsync().ConfigureAwait(false);
             return false;
         }
+    }
+
+    private void LeadLanded(long through)
+    {
+        TaskCompletionSource? advanced;
+        lock (_gate)
+        {
+            _leadThrough = through;
+            (advanced, _leadAdvanced) = (_leadAdvanced, null);
+        }
+        advanced?.TrySetResult();
     }
 
     /// <summary>A worker's part waits (a bounded while) as long as a part a reader waits for is in flight.</summary>

@@ -33,6 +33,9 @@ public sealed class VerifiedReader
 
     public PartPlan Plan => Expected.Plan;
 
+    /// <summary>The first part's finer cut, bound to the record with the manifest; null when the object has none.</summary>
+    public LeadTree? Lead => _manifest?.Lead;
+
     /// <summary>
     /// A reader of <paramref name="key"/> bound to <paramref name="expected"/>. Fetches the manifest of
     /// an object of two parts or more and verifies it (a forged or stale one is a
@@ -89,19 +92,33 @@ public sealed class VerifiedReader
     /// bytes: the caller must not serve them (nor would it: it learns of the part only on success).
     /// <paramref name="pace"/>, when given, is awaited before each chunk is taken: a caller slows this
     /// transfer down (TCP flow control holds the server) while a more urgent one runs.
+    /// <paramref name="verifiedThrough"/>, when given, is told of each prefix of the part that is in
+    /// the target and verified before the whole part is: the leaves of the first part's
+    /// <see cref="Lead"/> tree, each checked against its CV as it completes (a leaf that fails it fails
+    /// the part).
     /// </summary>
-    public async Task ReadPartAsync(int index, SafeFileHandle target, long targetOffset, CancellationToken ct, Func<CancellationToken, ValueTask>? pace = null)
+    public async Task ReadPartAsync(int index, SafeFileHandle target, long targetOffset, CancellationToken ct,
+        Func<CancellationToken, ValueTask>? pace = null, Action<long>? verifiedThrough = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentOutOfRangeException.ThrowIfNegative(targetOffset);
         var length = CheckPart(index, null);
         long done = 0;
+        using var leaves = verifiedThrough is not null && index == 0 && Lead is { } lead
+            ? new LeafCutter(lead.PartLength, lead.LeafSize, (k, bytes) =>
+            {
+                if (!lead.IsLeaf(k, bytes))
+                    throw new RemoteDataException($"{Where(index)}: bytes {k * lead.LeafSize}..{k * lead.LeafSize + bytes.Length} are not the leaf archived");
+                verifiedThrough(k * lead.LeafSize + bytes.Length);
+            })
+            : null;
         await ReadVerifiedAsync(index, async (chunk, token) =>
         {
             if (pace is not null) await pace(token).ConfigureAwait(false);
             if (chunk.Length > length - done) throw new RemoteDataException($"{Where(index)}: more bytes than the part has");
             await RandomAccess.WriteAsync(target, chunk, targetOffset + done, token).ConfigureAwait(false);
             done += chunk.Length;
+            leaves?.Append(chunk.Span); // after the write: a leaf is told of once its bytes are in the file
         }, ct).ConfigureAwait(false);
         Writeback.Start(target, targetOffset, length);
     }

@@ -78,7 +78,7 @@ internal sealed partial class S3RemoteStore
                 using var lease = _partBuffers.Rent(length);
                 var buffer = lease.Array;
                 await FileRanges.ReadExactlyAsync(source, buffer.AsMemory(0, length), plan.OffsetOf(i), token);
-                var digest = PartDigest.Of(buffer.AsSpan(0, length));
+                var digest = PartDigest.Of(buffer.AsSpan(0, length), lead: PartDigest.HasLead(plan, i));
                 digests.Set(i, digest);
                 var response = await Call($"upload part {i + 1}/{plan.Count} of", key, d => _s3.UploadPartAsync(new UploadPartRequest
                 {

@@ -35,8 +35,26 @@ internal sealed class PartDigests(int count)
 /// </summary>
 public readonly record struct PartDigest(byte[]? Md5, byte[]? Blake3, uint Crc32C)
 {
-    /// <summary>Every digest of bytes in memory (uploads send the MD5 and record all three).</summary>
-    internal static PartDigest Of(ReadOnlySpan<byte> data) => new(MD5.HashData(data), CompositeBlake3.Hash(data), Remote.Crc32C.Hash(data));
+    /// <summary>The first part's finer cut (<see cref="LeadTree"/>), recorded by uploads of two parts or more; null otherwise.</summary>
+    public LeadTree? Lead { get; init; }
+
+    /// <summary>Every digest of bytes in memory (uploads send the MD5 and record all three); the lead tree too when <paramref name="lead"/>.</summary>
+    internal static PartDigest Of(ReadOnlySpan<byte> data, bool lead = false)
+    {
+        var digest = new PartDigest(MD5.HashData(data), CompositeBlake3.Hash(data), Remote.Crc32C.Hash(data));
+        return lead ? digest.WithLead(LeadTree.Of(data)) : digest;
+    }
+
+    /// <summary>Whether part <paramref name="index"/> of <paramref name="plan"/> gets a lead tree: the first part of an object with a manifest.</summary>
+    internal static bool HasLead(PartPlan plan, int index) => index == 0 && PartManifest.IsWrittenFor(plan);
+
+    /// <summary>
+    /// This digest with <paramref name="lead"/>, if its leaves merge to this part's BLAKE3: a lead tree
+    /// that would not is never written (a recall would refuse the manifest), so an error in computing
+    /// one costs the fast first byte, never the data.
+    /// </summary>
+    internal PartDigest WithLead(LeadTree? lead) =>
+        lead is not null && Blake3 is not null && lead.MergesTo(Blake3) ? this with { Lead = lead } : this;
 }
 
 /// <summary>Digests of one part fed chunk by chunk; each cryptographic one only when it is needed.</summary>
@@ -44,32 +62,42 @@ internal sealed class PartHash : IDisposable
 {
     private readonly IncrementalHash? _md5;
     private readonly Blake3.Hasher? _blake3;
+    private readonly LeafCutter? _lead;
+    private readonly List<byte[]> _leadCvs = [];
     private Crc32C _crc = new();
 
-    private PartHash(bool md5, bool blake3)
+    private PartHash(bool md5, bool blake3, long? leadPartLength = null)
     {
         _md5 = md5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
         _blake3 = blake3 ? Blake3.Hasher.New() : null;
+        if (leadPartLength is { } length && LeadTree.LeafSizeFor(length) is { } leafSize)
+            _lead = new LeafCutter(length, leafSize, (i, leaf) => _leadCvs.Add(Blake3Subtrees.SubtreeCv(leaf, i * leafSize / Blake3Subtrees.ChunkSize)));
     }
 
     /// <summary>What a download verifying with <paramref name="kind"/> needs (and the CRC).</summary>
     public static PartHash For(ChecksumKind kind) => new(md5: kind == ChecksumKind.ChunkedMd5, blake3: kind == ChecksumKind.CompositeBlake3);
 
-    /// <summary>What an upload records: all.</summary>
-    public static PartHash All() => new(md5: true, blake3: true);
+    /// <summary>What an upload records: all, and the lead tree of a part of <paramref name="leadPartLength"/> bytes when given.</summary>
+    public static PartHash All(long? leadPartLength = null) => new(md5: true, blake3: true, leadPartLength);
 
     public void Append(ReadOnlySpan<byte> data)
     {
         _md5?.AppendData(data);
         _blake3?.Update(data);
         _crc.Append(data);
+        _lead?.Append(data);
     }
 
-    public PartDigest Finish() => new(_md5?.GetHashAndReset(), _blake3?.Finalize().AsSpan().ToArray(), _crc.Value);
+    public PartDigest Finish()
+    {
+        var digest = new PartDigest(_md5?.GetHashAndReset(), _blake3?.Finalize().AsSpan().ToArray(), _crc.Value);
+        return _lead is { IsComplete: true } lead ? digest.WithLead(new LeadTree(lead.PartLength, lead.LeafSize, _leadCvs)) : digest;
+    }
 
     public void Dispose()
     {
         _md5?.Dispose();
         _blake3?.Dispose();
+        _lead?.Dispose();
     }
 }

@@ -6,7 +6,8 @@ namespace TierFs.Tiering.Engine;
 /// <summary>
 /// A recall that serves reads while it runs: the parts land in the file one by one, each verified
 /// against the part manifest bound to the stub's digest (<see cref="PartFetch"/>), and a read is
-/// answered from the file once every part it covers has landed verified. A read at an offset not yet
+/// answered from the file once every part it covers has landed verified (of the first part, the
+/// leaves of its lead tree it covers, each verified on its own). A read at an offset not yet
 /// fetched moves its part to the front. Once the recall fails, no read is served from the file
 /// again (its data is being dropped): they fail with EIO.
 /// </summary>
@@ -44,7 +45,9 @@ internal sealed class RecallStream(PartFetch fetch, long length)
         {
             if (fetch.IsVerified(i)) continue;
             fetch.Prioritize(fetch.Plan.OffsetOf(i));
-            try { await fetch.WhenVerified(i).ConfigureAwait(false); }
+            // The bytes of this part the read needs: the first part's leaves are served as they land.
+            var through = Math.Min(offset + count, fetch.Plan.OffsetOf(i) + fetch.Plan.LengthOf(i)) - fetch.Plan.OffsetOf(i);
+            try { await fetch.WhenVerified(i, through).ConfigureAwait(false); }
             catch (Exception) { return -Errno.EIO; }
         }
         return ServeLanded(count, serve);

@@ -56,6 +56,9 @@ public sealed class FakeRemoteStore : IRemoteStore
     /// <summary>Awaited by each ranged read (key, offset) once it has started (hold one part of a fetch).</summary>
     public Func<string, long, Task>? RangeStarted { get; set; }
 
+    /// <summary>Awaited by a ranged read before each chunk it sends (key, the chunk's offset in the object): hold a part midway.</summary>
+    public Func<string, long, Task>? ChunkSending { get; set; }
+
     /// <summary>Awaited by each upload after it read the source, before the object is stored (change the file meanwhile).</summary>
     public Func<string, Task>? UploadRead { get; set; }
 
@@ -113,7 +116,7 @@ public sealed class FakeRemoteStore : IRemoteStore
         if (UploadRead is { } read) await read(key);
         var plan = PartPlan.For(length, PartSize);
         var digests = new PartDigests(plan.Count);
-        for (var i = 0; i < plan.Count; i++) digests.Set(i, PartDigest.Of(data.AsSpan((int)plan.OffsetOf(i), (int)plan.LengthOf(i))));
+        for (var i = 0; i < plan.Count; i++) digests.Set(i, PartDigest.Of(data.AsSpan((int)plan.OffsetOf(i), (int)plan.LengthOf(i)), PartDigest.HasLead(plan, i)));
         if (PartManifest.IsWrittenFor(plan))
             _objects[PartManifest.KeyFor(key)] = new Stored(PartManifest.FromDigests(plan, digests.Parts).ToBytes(), ObjectAttributes.None, NewETag(), null, DateTimeOffset.UtcNow);
         var etag = NewETag();
@@ -292,6 +295,7 @@ public sealed class FakeRemoteStore : IRemoteStore
                 if (limit > done) await sink(data.AsMemory((int)(offset + done), (int)(limit - done)), ct);
                 throw new RemoteUnavailableException($"{Description}: read '{key}': the connection broke after {limit} bytes", new IOException("connection reset"));
             }
+            if (ChunkSending is { } sending) await sending(key, offset + done).WaitAsync(ct);
             await sink(data.AsMemory((int)(offset + done), n), ct);
             done += n;
         }

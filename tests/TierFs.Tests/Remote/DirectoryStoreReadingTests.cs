@@ -47,7 +47,8 @@ public sealed class DirectoryStoreReadingTests : IDisposable
         var up = await Upload("data/ab/abc/1.x", data);
 
         Assert.True(File.Exists(ManifestFile("data/ab/abc/1.x")));
-        Assert.Equal(28 + 6 * 36, new FileInfo(ManifestFile("data/ab/abc/1.x")).Length);
+        var leaves = (int)(PartSize / LeadTree.LeafSizeFor(PartSize)!.Value); // the first part's lead tree (format 2)
+        Assert.Equal(28 + 6 * 36 + 12 + leaves * 32, new FileInfo(ManifestFile("data/ab/abc/1.x")).Length);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(ManifestFile("data/ab/abc/1.x")));
         var manifest = await _store.ReadManifestAsync("data/ab/abc/1.x", Ct);
         Assert.NotNull(manifest);
@@ -57,7 +58,9 @@ public sealed class DirectoryStoreReadingTests : IDisposable
             Assert.Equal(up.Parts[i].Blake3, manifest.Blake3Of(i).ToArray());
             Assert.Equal(up.Parts[i].Crc32C, manifest.Crc32COf(i));
         }
-        manifest.Verify(Digest(up), "test"); // combines to the record's b3 and crc
+        manifest.Verify(Digest(up), "test"); // combines to the record's b3 and crc, the lead to part 1's BLAKE3
+        Assert.Equal(leaves, manifest.Lead!.Count);
+        Assert.True(manifest.Lead.IsLeaf(1, data.AsSpan((int)manifest.Lead.LeafSize, (int)manifest.Lead.LeafSize)));
         Assert.Equal(["data/ab/abc/1.x"], await Keys("")); // not listed
     }
 

@@ -93,6 +93,108 @@ public sealed class PartFetchTests : IDisposable
         for (var i = 0; i < 4; i++) await Assert.ThrowsAsync<RemoteDataException>(() => fetch.WhenVerified(i));
     }
 
+    [Fact]
+    public async Task The_first_parts_leaves_are_served_as_they_land_before_the_part_has()
+    {
+        var (reader, data) = await Object(3);
+        var leaf = reader.Lead!.LeafSize;
+        Assert.Equal(_remote.PartSize / 4, leaf);
+        var (held, holding) = HoldFirstPartAfter(leaf);
+        var target = Path.Combine(_root, "fetched");
+        using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
+        {
+            var fetch = new PartFetch(reader, handle, concurrency: 1);
+            var run = fetch.RunAsync(_timeout.Token);
+            await fetch.WhenVerified(0, 4096).WaitAsync(_timeout.Token);
+            await fetch.WhenVerified(0, leaf).WaitAsync(_timeout.Token);
+            await holding.Task.WaitAsync(_timeout.Token);
+            Assert.False(fetch.IsVerified(0));
+            var next = fetch.WhenVerified(0, leaf + 1);
+            Assert.False(next.IsCompleted); // the second leaf has not come
+            var first = new byte[leaf];
+            Assert.Equal((int)leaf, RandomAccess.Read(handle, first, 0));
+            Assert.Equal(data.AsSpan(0, (int)leaf).ToArray(), first);
+            Assert.False(fetch.WhenVerified(1, 1).IsCompleted); // only the first part is cut in leaves
+            held.SetResult();
+            await next.WaitAsync(_timeout.Token);
+            await run;
+        }
+        Assert.Equal(data, File.ReadAllBytes(target));
+    }
+
+    [Fact]
+    public async Task A_corrupt_leaf_fails_the_first_part_and_no_later_byte_of_it_is_served()
+    {
+        var (reader, _) = await Object(3);
+        var leaf = reader.Lead!.LeafSize;
+        _remote.CorruptStored(reader.Key, 2 * leaf + 5);
+        using var handle = File.OpenHandle(Path.Combine(_root, "partial"), FileMode.CreateNew, FileAccess.ReadWrite);
+        var fetch = new PartFetch(reader, handle, concurrency: 1);
+        var third = fetch.WhenVerified(0, 2 * leaf + 1);
+        var e = await Assert.ThrowsAsync<RemoteDataException>(() => fetch.RunAsync(_timeout.Token));
+        Assert.Contains($"bytes {2 * leaf}..{3 * leaf} are not the leaf archived", e.Message);
+        await Assert.ThrowsAsync<RemoteDataException>(() => third);
+        await Assert.ThrowsAsync<RemoteDataException>(() => fetch.WhenVerified(0, 1)); // the part failed: nothing of it is served any more
+    }
+
+    [Fact]
+    public async Task An_object_archived_with_a_manifest_of_format_1_is_served_whole_part_by_whole_part()
+    {
+        var (reader, data) = await Object(3);
+        var plan = reader.Plan;
+        var parts = Enumerable.Range(0, plan.Count).Select(i => TierFs.Remote.Transfer.PartDigest.Of(data.AsSpan((int)plan.OffsetOf(i), (int)plan.LengthOf(i)))).ToList();
+        var v1 = PartManifest.FromDigests(plan, parts).ToBytes();
+        Assert.Equal("TFPARTS1"u8.ToArray(), v1[..8]);
+        _remote.Replace(PartManifest.KeyFor(reader.Key), v1);
+        var old = await VerifiedReader.OpenAsync(_remote, reader.Key, reader.Expected, _timeout.Token);
+        Assert.Null(old!.Lead);
+
+        var (held, holding) = HoldFirstPartAfter(reader.Lead!.LeafSize);
+        using var handle = File.OpenHandle(Path.Combine(_root, "fetched"), FileMode.CreateNew, FileAccess.ReadWrite);
+        var fetch = new PartFetch(old, handle, concurrency: 1);
+        var run = fetch.RunAsync(_timeout.Token);
+        await holding.Task.WaitAsync(_timeout.Token);
+        var head = fetch.WhenVerified(0, 4096);
+        Assert.False(head.IsCompleted); // no leaf to trust: the whole part is waited for
+        held.SetResult();
+        await head.WaitAsync(_timeout.Token);
+        await run;
+    }
+
+    [Fact]
+    public async Task A_forged_leaf_with_its_cv_forged_too_is_refused_with_the_manifest()
+    {
+        // The attacker writes the remote tier: new bytes in the first leaf and their CV in the manifest.
+        var (reader, data) = await Object(3);
+        var leaf = (int)reader.Lead!.LeafSize;
+        var forged = (byte[])data.Clone();
+        forged[7] ^= 1;
+        _remote.Replace(reader.Key, forged);
+        var manifestKey = PartManifest.KeyFor(reader.Key);
+        var manifest = (byte[])_remote.Data(manifestKey).Clone();
+        var cv = Blake3Subtrees.SubtreeCv(forged.AsSpan(0, leaf), 0);
+        var cvAt = 28 + 3 * 36 + 12;
+        Assert.Equal(Blake3Subtrees.SubtreeCv(data.AsSpan(0, leaf), 0), manifest[cvAt..(cvAt + 32)]);
+        cv.CopyTo(manifest, cvAt);
+        _remote.Replace(manifestKey, manifest);
+        var e = await Assert.ThrowsAsync<RemoteDataException>(() => VerifiedReader.OpenAsync(_remote, reader.Key, reader.Expected, _timeout.Token));
+        Assert.Contains("lead tree does not merge", e.Message);
+    }
+
+    /// <summary>The first part's bytes from <paramref name="bytes"/> on wait for Held; Holding completes once they do.</summary>
+    private (TaskCompletionSource Held, TaskCompletionSource Holding) HoldFirstPartAfter(long bytes)
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _remote.ChunkSending = (_, at) =>
+        {
+            if (at < bytes || at >= _remote.PartSize) return Task.CompletedTask;
+            holding.TrySetResult();
+            return held.Task;
+        };
+        return (held, holding);
+    }
+
     private async Task<(VerifiedReader Reader, byte[] Data)> Object(int parts)
     {
         var data = RandomNumberGenerator.GetBytes(parts * (int)_remote.PartSize - 100);

@@ -54,4 +54,36 @@ public sealed class PartManifestTests
         Assert.Throws<RemoteDataException>(() => PartManifest.Parse(zeroPart, "t"));
         Assert.Throws<ArgumentException>(() => new ObjectDigest(10_000, 4096, "00-2")); // a digest of another cut
     }
+
+    [Fact]
+    public void An_object_of_parts_big_enough_gets_format_2_with_its_first_parts_lead_tree()
+    {
+        var data = RandomNumberGenerator.GetBytes(200_000);
+        var plan = new PartPlan(data.Length, 65_536);
+        var parts = Enumerable.Range(0, plan.Count)
+            .Select(i => TierFs.Remote.Transfer.PartDigest.Of(data.AsSpan((int)plan.OffsetOf(i), (int)plan.LengthOf(i)), TierFs.Remote.Transfer.PartDigest.HasLead(plan, i))).ToList();
+        Assert.NotNull(parts[0].Lead);
+        Assert.Null(parts[1].Lead);
+        var bytes = PartManifest.FromDigests(plan, parts).ToBytes();
+        Assert.Equal("TFPARTS2"u8.ToArray(), bytes[..8]);
+        Assert.Equal(28 + 4 * 36 + 12 + 4 * 32, bytes.Length);
+        var back = PartManifest.Parse(bytes, "t");
+        Assert.Equal(16_384, back.Lead!.LeafSize);
+        Assert.Equal(parts[0].Lead!.CvOf(3).ToArray(), back.Lead.CvOf(3).ToArray());
+        var digest = new ObjectDigest(data.Length, 65_536, CompositeBlake3.Compute(data, 65_536), CompositeCrc32C.Compute(data, 65_536));
+        back.Verify(digest, "t");
+
+        // A lead tree that does not merge to the first part's BLAKE3 refuses the manifest.
+        var forged = (byte[])bytes.Clone();
+        forged[^1] ^= 1;
+        var e = Assert.Throws<RemoteDataException>(() => PartManifest.Parse(forged, "t").Verify(digest, "t"));
+        Assert.Contains("lead tree does not merge", e.Message);
+        Assert.Throws<RemoteDataException>(() => PartManifest.Parse(bytes[..^1], "t")); // truncated lead
+        var tooMany = (byte[])bytes.Clone();
+        tooMany[28 + 4 * 36 + 11] = 5;
+        Assert.Throws<RemoteDataException>(() => PartManifest.Parse(tooMany, "t"));
+        var badLeaf = (byte[])bytes.Clone();
+        badLeaf[28 + 4 * 36 + 7] = 0x01; // a leaf size that is no power of two
+        Assert.Throws<RemoteDataException>(() => PartManifest.Parse(badLeaf, "t"));
+    }
 }
