@@ -130,9 +130,19 @@ for ((w = 0; w < WARM; w++)); do
     WARM_LINE+=("${storm_wall}s ${d}/${s3}")
     log "warm-up storm $w$( ((w == 0)) && echo ' (cold)'): $first; CPU s: daemon $d, s3rver $s3 (no reader)$([[ ${S3RVER_LOG:-0} == 1 ]] && echo "; requests $(requests_since "$l0")")"
 done
-rate=$(resident 20000)
+# What the reader alone costs: the machine's busy share of its CPUs while it runs (/proc/stat), and
+# the daemon's part of it. The storm's CPU (above) has to fit beside this.
+busy_total() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
+cat "$BACK/hot.bin" >/dev/null
+"$ROOT/fsbench" dropcache "$MNT/hot.bin" >/dev/null
+read -r busy0 total0 < <(busy_total)
+cpu0_daemon=$(proc_cpu "$TIERFS_PID") t0=$EPOCHREALTIME
+rate=$("$ROOT/fsbench" randread "$MNT/hot.bin" 20000 7)
+read -r busy1 total1 < <(busy_total)
+READER_CPU=$(awk -v b="$((busy1 - busy0))" -v t="$((total1 - total0))" -v n="$(nproc)" -v d="$(cpu_s "$cpu0_daemon" "$(proc_cpu "$TIERFS_PID")")" -v s="$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {print b - a}')" \
+    'BEGIN {printf "%.2f of %d CPUs busy, the daemon %.2f", n * b / t, n, d / s}')
 COUNT=$(awk -v r="$rate" -v w="$storm_wall" 'BEGIN {c = int(r * w * 0.6); if (c < 2000) c = 2000; print c}')
-log "the resident reader alone: $rate reads/s; $COUNT reads per run (about 60% of a storm)"
+log "the resident reader alone: $rate reads/s ($READER_CPU); $COUNT reads per run (about 60% of a storm)"
 
 declare -a ALONE=() DURING=() WALL=() P50=() P99=() MAXT=() OKS=() PEAK=() BASE=() INSIDE=() CPUD=() CPUS=() REQS=() LOADS=()
 wait_for_quiet
@@ -202,6 +212,7 @@ TABLE=$ROOT/table.md
     echo "| Daemon threads before a storm → peak during it (median; max of the peaks) | $(median "${BASE[@]}") → $(median "${PEAK[@]}") (max $(max "${PEAK[@]}")) | bounded (report) | - |"
     echo "| Storm wall time, s (first open to last read) | $(median "${WALL[@]}") | report | - |"
     echo "| Open + first 4 KiB latency in a storm: p50 / p99 / max, s | $(median "${P50[@]}") / $(median "${P99[@]}") / $(median "${MAXT[@]}") | report | - |"
+    echo "| CPUs busy while the resident reader runs alone (of them the daemon) | $READER_CPU | report | - |"
     echo "| Daemon / s3rver CPU per storm, s (median; min–max) | $(median "${CPUD[@]}") ($(min "${CPUD[@]}")–$(max "${CPUD[@]}")) / $(median "${CPUS[@]}") ($(min "${CPUS[@]}")–$(max "${CPUS[@]}")) | report | - |"
     echo "| Untimed storms without the reader, the first cold: wall; daemon / s3rver CPU s | $(IFS=';'; echo "${WARM_LINE[*]}" | sed 's/;/; /g') | report | - |"
     [[ ${S3RVER_LOG:-0} == 1 ]] && echo "| Remote requests in a storm of $N recalls (s3rver's log; its CPU above includes the logging) | ${REQS[0]} | report | - |"
