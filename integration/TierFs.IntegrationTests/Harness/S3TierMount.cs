@@ -229,6 +229,15 @@ public sealed class S3TierMount : IDisposable
         return reader.ReadToEnd();
     }
 
+    /// <summary>An object's bytes.</summary>
+    public byte[] Bytes(string key)
+    {
+        using var r = _client.GetObjectAsync(S3.Bucket, Prefix + key).GetAwaiter().GetResult();
+        using var copy = new MemoryStream();
+        r.ResponseStream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
     // ---- the backing tree, seen from outside ----
 
     /// <summary>The stub record (trusted.tierfs.stub) of a backing file, or null when it has none.</summary>

@@ -132,6 +132,38 @@ public sealed class ForgedObjectTests(S3ServerFixture fixture) : IClassFixture<S
         Assert.Equal(data, File.ReadAllBytes(t.M.M(name)));
     }
 
+    [Fact]
+    public void S3_a_forged_first_leaf_is_refused_also_with_its_chaining_value_forged_in_the_manifest()
+    {
+        // The first part is served leaf by leaf (its lead tree): the attacker forges bytes in the first
+        // 1 MiB, where a reader of the file's start is served first, then also that leaf's CV in the
+        // part manifest, which sits in the same bucket.
+        using var t = S3TierMount.Start(fixture.Server, "forged-lead/", "part_size: 5M");
+        const int MiB = 1024 * 1024;
+        var data = Migrated(t.M, "lead.bin", Content(12 * MiB, seed: 94));
+        var key = t.ObjectKeyOf("lead.bin");
+        var manifestKey = PartManifest.KeyFor(key);
+        var meta = t.Head(key)!.Value.Meta;
+        var manifest = t.Bytes(manifestKey);
+        const int CvAt = 28 + 3 * 36 + 12; // the first leaf's CV in a manifest of format 2 (3 parts)
+        Assert.Equal("TFPARTS2"u8.ToArray(), manifest[..8]);
+        Assert.Equal(Blake3Subtrees.SubtreeCv(data.AsSpan(0, MiB), 0), manifest[CvAt..(CvAt + 32)]);
+
+        var forged = (byte[])data.Clone();
+        Payload.CopyTo(forged, 100);
+        t.Put(key, forged, meta);
+        RefusedAndKept(t.M, "lead.bin", logSays: "are not the leaf archived");
+
+        var forgedManifest = (byte[])manifest.Clone();
+        Blake3Subtrees.SubtreeCv(forged.AsSpan(0, MiB), 0).CopyTo(forgedManifest, CvAt);
+        t.Put(manifestKey, forgedManifest, new Dictionary<string, string>());
+        RefusedAndKept(t.M, "lead.bin", logSays: "lead tree does not merge");
+
+        t.Put(key, data, meta);
+        t.Put(manifestKey, manifest, new Dictionary<string, string>());
+        Assert.Equal(data, File.ReadAllBytes(t.M.M("lead.bin")));
+    }
+
     /// <summary>
     /// Other bytes of the same length with the recorded composite CRC32C: a payload written into part 2
     /// (part 1 when there is one), that part's CRC restored by 4 bytes patched further on in it.
@@ -156,7 +188,7 @@ public sealed class ForgedObjectTests(S3ServerFixture fixture) : IClassFixture<S
     /// the read that needs the forged part does; no byte of the payload is ever served; state, record,
     /// attributes unchanged; no data kept; the log says why.
     /// </summary>
-    private static void RefusedAndKept(TestMount m, string name, string? verifiedBy = null)
+    private static void RefusedAndKept(TestMount m, string name, string? verifiedBy = null, string? logSays = null)
     {
         var record = RecordOf(m, name);
         var before = Px.Stat(m.M(name));
@@ -172,8 +204,8 @@ public sealed class ForgedObjectTests(S3ServerFixture fixture) : IClassFixture<S
         Assert.Equal(0, Px.Stat(m.M(name)).Blocks);
         Assert.Equal(Kept(before), Kept(Px.Stat(m.M(name))));
         var archivedAs = verifiedBy ?? record["b3"]!.GetValue<string>();
-        Assert.Contains(m.Log.Split('\n'), l => l.Contains(name) &&
-            ((l.Contains("checksum mismatch") && l.Contains($"archived as {archivedAs}")) || (l.Contains("BLAKE3") && l.Contains("the part was archived as"))));
+        Assert.Contains(m.Log.Split('\n'), l => l.Contains(name) && (logSays is not null ? l.Contains(logSays) :
+            (l.Contains("checksum mismatch") && l.Contains($"archived as {archivedAs}")) || (l.Contains("BLAKE3") && l.Contains("the part was archived as"))));
     }
 
     /// <summary>Opens and reads to the end: 0 and the bytes, or the errno of the open or of the first failed read and the bytes read before it.</summary>

@@ -181,6 +181,49 @@ public sealed class PartFetchTests : IDisposable
         Assert.Contains("lead tree does not merge", e.Message);
     }
 
+    [Fact]
+    public async Task Stress_readers_of_the_first_part_get_its_archived_bytes_or_a_failure_never_other_bytes()
+    {
+        // Cycles with a corrupt leaf, a connection that breaks off, or neither, at random; readers
+        // of random prefixes of the first part served as its leaves land. Every reader served must
+        // read the archived bytes; none may be served a prefix reaching a corrupt leaf.
+        var rng = new Random(20261203);
+        _remote.ChunkSending = async (_, _) => await Task.Yield(); // each chunk a turn later: readers run between them
+        for (var cycle = 0; cycle < 40; cycle++)
+        {
+            var (reader, data) = await Object(3);
+            var leaf = reader.Lead!.LeafSize;
+            var corrupt = rng.Next(3) == 0 ? -1L : rng.Next(4) * leaf + rng.Next((int)leaf);
+            if (corrupt >= 0) _remote.CorruptStored(reader.Key, corrupt);
+            _remote.FailAfterBytes = corrupt < 0 && rng.Next(2) == 0 ? rng.Next(1, (int)_remote.PartSize) : null;
+            var ends = Enumerable.Range(0, 8).Select(_ => (long)rng.Next(1, (int)_remote.PartSize + 1)).ToArray();
+            using var handle = File.OpenHandle(Path.Combine(_root, $"fetched-{cycle}"), FileMode.CreateNew, FileAccess.ReadWrite);
+            var fetch = new PartFetch(reader, handle, concurrency: 2);
+            var readers = ends.Select(end => Task.Run(async () =>
+            {
+                try { await fetch.WhenVerified(0, end); }
+                catch (RemoteException) { return false; }
+                var got = new byte[end];
+                Assert.Equal((int)end, RandomAccess.Read(handle, got, 0));
+                Assert.Equal(data.AsSpan(0, (int)end).ToArray(), got);
+                return true;
+            })).ToArray();
+            var failed = false;
+            try { await fetch.RunAsync(_timeout.Token); }
+            catch (RemoteException) { failed = true; }
+            var served = await Task.WhenAll(readers).WaitAsync(_timeout.Token);
+            var broke = _remote.FailAfterBytes is not null;
+            _remote.FailAfterBytes = null;
+
+            Assert.Equal(corrupt >= 0 || broke, failed);
+            for (var i = 0; i < ends.Length; i++)
+            {
+                if (!failed) Assert.True(served[i], $"cycle {cycle}: a reader of {ends[i]} bytes was failed by a fetch that succeeded");
+                if (corrupt >= 0) Assert.False(served[i] && ends[i] > corrupt / leaf * leaf, $"cycle {cycle}: a reader of {ends[i]} bytes was served past the corrupt leaf at {corrupt}");
+            }
+        }
+    }
+
     /// <summary>The first part's bytes from <paramref name="bytes"/> on wait for Held; Holding completes once they do.</summary>
     private (TaskCompletionSource Held, TaskCompletionSource Holding) HoldFirstPartAfter(long bytes)
     {
