@@ -39,7 +39,7 @@ public class LargeTreeTests
         {
             // Names alone: every entry, whether or not the daemon could look it up.
             var names = Proc.Run("ls", "-1", "--color=never", m.M("many"));
-            Assert.True(names.ExitCode == 0, names.ToString());
+            Assert.True(names.ExitCode == 0, $"{names}\ndaemon alive: {DaemonProcess.IsAlive(pid)}; its log:\n{m.LogTail()}");
             Assert.Equal(Count, Lines(names.Stdout).Length);
             // With attributes: complete, or a failure the caller sees; never a short listing that claims success.
             var ls = Proc.Run("ls", "-l", "--color=never", m.M("many"));
@@ -52,7 +52,7 @@ public class LargeTreeTests
         }
         // With its limit back, the same mount serves everything again.
         var again = Proc.Run("ls", "-l", "--color=never", m.M("many"));
-        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.True(again.ExitCode == 0, $"{again.Stderr}\ndaemon alive: {DaemonProcess.IsAlive(pid)}; its log:\n{m.LogTail()}");
         Assert.Equal(Count + 1, Lines(again.Stdout).Length);
         Assert.Equal(0, m.Unmount().ExitCode);
     }

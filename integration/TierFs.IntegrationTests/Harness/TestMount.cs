@@ -69,6 +69,9 @@ public sealed class TestMount : IDisposable
 
     public string Log => File.Exists(LogFile) ? File.ReadAllText(LogFile) : "(no log)";
 
+    /// <summary>The log's last lines, for a failure message (the tree is gone once the test ends).</summary>
+    public string LogTail(int lines = 40) => string.Join('\n', Log.Split('\n').TakeLast(lines));
+
     public bool IsMounted => MountTable.At(MountPoint)?.FsType == "fuse.tierfs";
 
     public void Mount(params string[] extraArgs)

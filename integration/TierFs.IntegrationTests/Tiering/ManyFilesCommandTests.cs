@@ -24,7 +24,9 @@ public class ManyFilesCommandTests
         Assert.True(prlimit.ExitCode == 0, prlimit.ToString());
 
         var archive = Tierfs("archive", "-r", m.M("many"));
-        Assert.True(archive.ExitCode == 0, archive.ToString());
+        Assert.True(archive.ExitCode == 0, $"{archive}\ndaemon descriptors now {DaemonProcess.FdCount(pid)} of {limit}, by kind: " +
+            string.Join("; ", DaemonProcess.Descriptors(pid).GroupBy(d => System.Text.RegularExpressions.Regex.Replace(d, "[0-9a-f]{16,}|[0-9]+", "N")).OrderByDescending(g => g.Count()).Take(12).Select(g => $"{g.Count()} x {g.Key}")) +
+            $"\nits log:\n{m.LogTail()}");
         Assert.True(m.IsMounted);
         var states = Tierfs("state", "-r", m.M("many"));
         Assert.Equal(0, states.ExitCode);
