@@ -165,6 +165,14 @@ if [[ -n $leftover_temp ]]; then
     status=1
 fi
 
+# A daemon the tests killed (crash tests) leaves its backing tree's lock file in the runtime
+# directory, by design: the kernel drops the lock, the file stays. Those of this run's trees (the
+# file names the mountpoint, under this run's TMPDIR) go, if no daemon holds them any more.
+for lock in "${TIERFS_RUN_DIR:-/run/tierfs}"/backing-*.lock; do
+    [[ -f $lock ]] && [[ $(head -c 4096 "$lock" 2>/dev/null) == "$TMPDIR"/* ]] || continue
+    flock -n -E 75 "$lock" rm -f "$lock" || true
+done
+
 summary="tests: $passed passed, $failed failed"
 ((skipped > 0)) && summary+=", $skipped skipped"
 finish
