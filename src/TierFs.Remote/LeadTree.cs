@@ -58,7 +58,7 @@ public sealed class LeadTree
         for (var i = 0; i < cvs.Length; i++)
         {
             var start = i * leafSize;
-            cvs[i] = Blake3Subtrees.SubtreeCv(part.Slice((int)start, (int)Math.Min(leafSize, part.Length - start)), start / Blake3Subtrees.ChunkSize);
+            cvs[i] = LeafCv(leafSize, i, part.Slice((int)start, (int)Math.Min(leafSize, part.Length - start)));
         }
         return new LeadTree(part.Length, leafSize, cvs);
     }
@@ -70,5 +70,9 @@ public sealed class LeadTree
     /// <summary>Whether <paramref name="bytes"/> are leaf <paramref name="leaf"/> (only meaningful once <see cref="MergesTo"/> held).</summary>
     public bool IsLeaf(int leaf, ReadOnlySpan<byte> bytes) =>
         bytes.Length == LengthOf(leaf)
-        && Blake3Subtrees.SubtreeCv(bytes, leaf * LeafSize / Blake3Subtrees.ChunkSize).AsSpan().SequenceEqual(_cvs[leaf]);
+        && LeafCv(LeafSize, leaf, bytes).AsSpan().SequenceEqual(_cvs[leaf]);
+
+    /// <summary>The CV of leaf <paramref name="leaf"/> of a cut in leaves of <paramref name="leafSize"/>: its bytes as the subtree starting at its first chunk.</summary>
+    internal static byte[] LeafCv(long leafSize, int leaf, ReadOnlySpan<byte> bytes) =>
+        Blake3Subtrees.SubtreeCv(bytes, leaf * leafSize / Blake3Subtrees.ChunkSize);
 }

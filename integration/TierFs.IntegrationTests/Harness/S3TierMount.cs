@@ -222,12 +222,7 @@ public sealed class S3TierMount : IDisposable
     public void Delete(string key) => _client.DeleteObjectAsync(S3.Bucket, Prefix + key).GetAwaiter().GetResult();
 
     /// <summary>The body of an object (small records only).</summary>
-    public string Body(string key)
-    {
-        using var r = _client.GetObjectAsync(S3.Bucket, Prefix + key).GetAwaiter().GetResult();
-        using var reader = new StreamReader(r.ResponseStream);
-        return reader.ReadToEnd();
-    }
+    public string Body(string key) => Encoding.UTF8.GetString(Bytes(key));
 
     /// <summary>An object's bytes.</summary>
     public byte[] Bytes(string key)

@@ -77,7 +77,7 @@ public sealed class PartFetch
     public async Task WhenVerified(int index, long through)
     {
         var whole = _parts[index].Task;
-        if (index == 0 && _reader.Lead is not null)
+        if (_reader.HasLeaves(index))
             while (!whole.IsCompleted)
             {
                 Task advanced;
@@ -167,7 +167,7 @@ public sealed class PartFetch
     {
         try
         {
-            await _reader.ReadPartAsync(i, _target, Plan.OffsetOf(i), stop.Token, pace, i == 0 ? LeadLanded : null).ConfigureAwait(false);
+            await _reader.ReadPartAsync(i, _target, Plan.OffsetOf(i), stop.Token, pace, _reader.HasLeaves(i) ? LeadLanded : null).ConfigureAwait(false);
             _parts[i].TrySetResult();
             _firstLanded.TrySetResult();
             _partVerified?.Invoke(i);

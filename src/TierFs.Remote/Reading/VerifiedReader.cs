@@ -36,6 +36,9 @@ public sealed class VerifiedReader
     /// <summary>The first part's finer cut, bound to the record with the manifest; null when the object has none.</summary>
     public LeadTree? Lead => _manifest?.Lead;
 
+    /// <summary>Whether part <paramref name="index"/> is verified leaf by leaf as it lands (the first part, when the object has a <see cref="Lead"/> tree).</summary>
+    public bool HasLeaves(int index) => index == 0 && Lead is not null;
+
     /// <summary>
     /// A reader of <paramref name="key"/> bound to <paramref name="expected"/>. Fetches the manifest of
     /// an object of two parts or more and verifies it (a forged or stale one is a
@@ -104,7 +107,7 @@ public sealed class VerifiedReader
         ArgumentOutOfRangeException.ThrowIfNegative(targetOffset);
         var length = CheckPart(index, null);
         long done = 0;
-        using var leaves = verifiedThrough is not null && index == 0 && Lead is { } lead
+        using var leaves = verifiedThrough is not null && HasLeaves(index) && Lead is { } lead
             ? new LeafCutter(lead.PartLength, lead.LeafSize, (k, bytes) =>
             {
                 if (!lead.IsLeaf(k, bytes))

@@ -18,9 +18,6 @@ internal sealed class LeafCutter(long partLength, long leafSize, Action<int, Rea
 
     public long LeafSize => leafSize;
 
-    /// <summary>Leaves handed over so far.</summary>
-    public int LeavesDone => _leaf;
-
     public bool IsComplete => _received == partLength;
 
     public void Append(ReadOnlySpan<byte> data)

@@ -71,7 +71,7 @@ internal sealed class PartHash : IDisposable
         _md5 = md5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
         _blake3 = blake3 ? Blake3.Hasher.New() : null;
         if (leadPartLength is { } length && LeadTree.LeafSizeFor(length) is { } leafSize)
-            _lead = new LeafCutter(length, leafSize, (i, leaf) => _leadCvs.Add(Blake3Subtrees.SubtreeCv(leaf, i * leafSize / Blake3Subtrees.ChunkSize)));
+            _lead = new LeafCutter(length, leafSize, (i, leaf) => _leadCvs.Add(LeadTree.LeafCv(leafSize, i, leaf)));
     }
 
     /// <summary>What a download verifying with <paramref name="kind"/> needs (and the CRC).</summary>
