@@ -62,4 +62,8 @@ public readonly record struct StubOpener(int Pid, uint Uid, uint Gid, bool Trunc
 /// <summary>Where the kernel is shown a tiered file otherwise than its backing stat says.</summary>
 /// <param name="NoDataBlocks">A stub: the blocks it holds are the filesystem's metadata, not data (shown as 0).</param>
 /// <param name="CtimeNs">The ctime to show (ns since the epoch): the record's, not the one our own xattr writes and hole punching moved.</param>
-public readonly record struct ShownAttributes(bool NoDataBlocks, long CtimeNs);
+/// <param name="MtimeNs">
+/// The mtime to show, or null for the backing one: a stub's is the record's, which the backing one
+/// equals except while a recall writes the data (the recall puts it back when it ends, or fails).
+/// </param>
+public readonly record struct ShownAttributes(bool NoDataBlocks, long CtimeNs, long? MtimeNs);

@@ -79,12 +79,13 @@ public sealed unsafe partial class OverlayFileSystem
     {
         var write = ForWrite(fi.Flags);
         var own = Libc.Dup(nodeFd); // the node's descriptor is only lent to the handler
+        var dupFailed = own < 0 ? Fail() : 0; // EMFILE, not EIO: the opener may close files and retry
         _ = recall.ContinueWith(done =>
         {
             var fd = -1;
             try
             {
-                var res = own < 0 ? -Errno.EIO : done.IsCompletedSuccessfully ? done.Result : -Errno.EIO;
+                var res = dupFailed != 0 ? dupFailed : done.IsCompletedSuccessfully ? done.Result : -Errno.EIO;
                 if (res == 0)
                 {
                     var path = stackalloc byte[ProcFd.BufferSize];

@@ -64,10 +64,23 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         if (!Attr.IsDir(st.Mode))
             throw new IOException("the backing root is not a directory");
         var limit = RaiseDescriptorLimit();
+        DescriptorReserve.Refusing = WarnReserveKept;
         // Half the descriptors for inodes, the rest for open files and directories.
         var nodeFds = maxNodeDescriptors > 0 ? maxNodeDescriptors : (int)Math.Min(limit / 2, 1 << 22);
         Log.Info(Source, $"at most {nodeFds} inode descriptors open; past that, inodes are reopened by file handle");
         return new InodeTable(rootFd, st.Dev, st.Ino, st.Mode, nodeFds);
+    }
+
+    private static long _lastReserveWarning = long.MinValue / 2;
+
+    /// <summary>One line per ten seconds at most: a full table of descriptors is a state, not an event per open.</summary>
+    private static void WarnReserveKept(ulong limit)
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastReserveWarning);
+        if (now - last < 10_000 || Interlocked.CompareExchange(ref _lastReserveWarning, now, last) != last) return;
+        Log.Warn(Source, $"descriptor limit {limit} nearly reached: opens fail with EMFILE to keep the last {DescriptorReserve.Size} " +
+            $"for the daemon's threads and sockets ({DescriptorReserve.Refused} refused so far); raise LimitNOFILE or close files");
     }
 
     /// <summary>
@@ -229,6 +242,12 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         if (s.NoDataBlocks) attr.Blocks = 0;
         attr.CtimeSec = s.CtimeNs / 1_000_000_000;
         attr.CtimeNsec = s.CtimeNs % 1_000_000_000;
+        // Shown during a recall too: attributes cached then must not keep the recall's moving mtime.
+        if (s.MtimeNs is { } mtime)
+        {
+            attr.MtimeSec = mtime / 1_000_000_000;
+            attr.MtimeNsec = mtime % 1_000_000_000;
+        }
     }
 
     /// <summary>

@@ -31,5 +31,6 @@ public static class Errno
     public const int ETIMEDOUT = 110;
     public const int ENOTCONN = 107;
     public const int ESTALE = 116;
+    public const int ENFILE = 23;
     public const int EMFILE = 24;
 }

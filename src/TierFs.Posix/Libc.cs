@@ -46,8 +46,11 @@ public static unsafe partial class Libc
 
     public static int Errno() => Marshal.GetLastPInvokeError();
 
+    /// <summary>openat(2), keeping the <see cref="DescriptorReserve"/>.</summary>
+    public static int OpenAt(int dirfd, byte* path, int flags, uint mode) => DescriptorReserve.Keep(RawOpenAt(dirfd, path, flags, mode));
+
     [LibraryImport(L, EntryPoint = "openat", SetLastError = true)]
-    public static partial int OpenAt(int dirfd, byte* path, int flags, uint mode);
+    private static partial int RawOpenAt(int dirfd, byte* path, int flags, uint mode);
 
     /// <summary>struct file_handle with room for MAX_HANDLE_SZ bytes.</summary>
     public const int MaxHandleSize = 128;
@@ -55,14 +58,20 @@ public static unsafe partial class Libc
     [LibraryImport(L, EntryPoint = "name_to_handle_at", SetLastError = true)]
     public static partial int NameToHandleAt(int dirfd, byte* path, byte* handle, int* mountId, int flags);
 
+    /// <summary>open_by_handle_at(2), keeping the <see cref="DescriptorReserve"/>.</summary>
+    public static int OpenByHandleAt(int mountFd, byte* handle, int flags) => DescriptorReserve.Keep(RawOpenByHandleAt(mountFd, handle, flags));
+
     [LibraryImport(L, EntryPoint = "open_by_handle_at", SetLastError = true)]
-    public static partial int OpenByHandleAt(int mountFd, byte* handle, int flags);
+    private static partial int RawOpenByHandleAt(int mountFd, byte* handle, int flags);
 
     [LibraryImport(L, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
+    /// <summary>dup(2), keeping the <see cref="DescriptorReserve"/>.</summary>
+    public static int Dup(int fd) => DescriptorReserve.Keep(RawDup(fd));
+
     [LibraryImport(L, EntryPoint = "dup", SetLastError = true)]
-    public static partial int Dup(int fd);
+    private static partial int RawDup(int fd);
 
     [LibraryImport(L, EntryPoint = "statx", SetLastError = true)]
     public static partial int Statx(int dirfd, byte* path, int flags, uint mask, StatX* buf);

@@ -180,10 +180,7 @@ public sealed class StreamingRecallTests(S3ServerFixture fixture) : IClassFixtur
         using var t = S3TierMount.Start(_s3, "stream-lead/", Remote);
         var m = t.M;
         var data = Released(m, 16 * MiB, seed: 86);
-        using var proxy = new HoldingProxy(_s3.Port, "/stream-lead/", (int)(1.5 * MiB));
-        Assert.Equal(0, m.Unmount().ExitCode);
-        File.WriteAllText(t.ConfigFile, File.ReadAllText(t.ConfigFile).Replace($"endpoint: {_s3.Endpoint}\n", $"endpoint: {proxy.Endpoint}\n", StringComparison.Ordinal));
-        t.Mount();
+        using var proxy = RemountThroughHoldingProxy(t, "/stream-lead/");
 
         const string HeadFirst = """
             import os, sys, time, hashlib
@@ -210,6 +207,63 @@ public sealed class StreamingRecallTests(S3ServerFixture fixture) : IClassFixtur
         Assert.True(landed < 5 * MiB, $"{landed} bytes were in the file once the first 4 KiB were served and the first part was held: the read waited for the part");
         Assert.Equal(Sha(data), words[3]);
         Assert.Equal("archived", State(m.M("big.bin")));
+    }
+
+    [Fact]
+    public void A_stat_while_the_recall_writes_the_data_shows_the_files_own_mtime_and_so_does_the_kernels_cache_after_it()
+    {
+        // The recall's writes move the backing mtime until it puts the recorded one back at its end.
+        // A stat meanwhile showed the moving one, and the kernel cached it: after a recall that failed,
+        // the stub kept showing an mtime of the recall's (a flake of S3RecallIntegrityTests, 2026-12-03).
+        // attr_timeout=0: every stat below asks the daemon.
+        using var t = S3TierMount.Start(_s3, "stream-mtime/", Remote, "", "-o", "attr_timeout=0");
+        var m = t.M;
+        var data = Released(m, 16 * MiB, seed: 87);
+        var before = Px.Stat(m.M("big.bin"));
+        using var proxy = RemountThroughHoldingProxy(t, "/stream-mtime/");
+
+        // Prints the mtime (ns) through the mount and of the backing file while the first part is held,
+        // then through the mount after the whole file was read.
+        const string StatWhileHeld = """
+            import os, sys, time
+            fd = os.open(sys.argv[1], os.O_RDONLY)
+            os.pread(fd, 4096, 0)
+            end = time.time() + 20
+            while not os.path.exists(sys.argv[3]) and time.time() < end: time.sleep(0.01)
+            held = os.path.exists(sys.argv[3])
+            during, backing = os.stat(sys.argv[1]).st_mtime_ns, os.stat(sys.argv[2]).st_mtime_ns
+            fstat = os.fstat(fd).st_mtime_ns
+            open(sys.argv[4], 'w').close()
+            while os.read(fd, 1 << 20): pass
+            print(held, during, fstat, backing, os.stat(sys.argv[1]).st_mtime_ns)
+            """;
+        var r = Proc.Run("python3", ["-c", StatWhileHeld, m.M("big.bin"), m.B("big.bin"), proxy.HoldingFile, proxy.ReleaseFile], TimeSpan.FromSeconds(120));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var w = r.Stdout.Trim().Split(' ');
+        Assert.Equal("True", w[0]); // the proxy held the first part
+        var own = before.Mtime.Sec * 1_000_000_000 + before.Mtime.Nsec;
+        Assert.NotEqual(own, long.Parse(w[3])); // the recall's writes did move the backing mtime: the stat had something to hide
+        Assert.Equal((own, own, own), (long.Parse(w[1]), long.Parse(w[2]), long.Parse(w[4])));
+        Assert.Equal("archived", State(m.M("big.bin")));
+        Assert.Equal(data, File.ReadAllBytes(m.M("big.bin")));
+    }
+
+    /// <summary>The mount again, its remote reached through a proxy that holds the first part's answer after 1.5 MiB.</summary>
+    private HoldingProxy RemountThroughHoldingProxy(S3TierMount t, string prefix)
+    {
+        var proxy = new HoldingProxy(_s3.Port, prefix, (int)(1.5 * MiB));
+        try
+        {
+            Assert.Equal(0, t.M.Unmount().ExitCode);
+            File.WriteAllText(t.ConfigFile, File.ReadAllText(t.ConfigFile).Replace($"endpoint: {_s3.Endpoint}\n", $"endpoint: {proxy.Endpoint}\n", StringComparison.Ordinal));
+            t.Mount();
+            return proxy;
+        }
+        catch
+        {
+            proxy.Dispose();
+            throw;
+        }
     }
 
     /// <summary>big.bin of <paramref name="size"/> random bytes, migrated: a stub.</summary>

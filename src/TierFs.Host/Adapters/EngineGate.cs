@@ -15,7 +15,7 @@ public sealed class EngineGate(TierEngine engine) : IStubGate
     public bool MayBeTiered(ulong dev, ulong ino, in StatX st) => engine.MayBeTiered(new FileKey(dev, ino), st);
 
     public ShownAttributes? Describe(int fd, in StatX st) =>
-        engine.ShownAs(fd, new FileKey(st.Dev, st.Ino), st) is { } shown ? new ShownAttributes(shown.NoDataBlocks, shown.CtimeNs) : null;
+        engine.ShownAs(fd, new FileKey(st.Dev, st.Ino), st) is { } shown ? new ShownAttributes(shown.NoDataBlocks, shown.CtimeNs, shown.MtimeNs) : null;
 
     public int MakeLocal(int fd, in StatX st, bool truncatingToZero, in StubOpener opener) =>
         engine.MakeLocal(fd, new FileKey(st.Dev, st.Ino), st, truncatingToZero,

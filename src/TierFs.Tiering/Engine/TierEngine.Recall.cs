@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using TierFs.Common;
 using TierFs.Posix;
@@ -20,12 +21,17 @@ public sealed partial class TierEngine
     /// </summary>
     /// <param name="cause">Who caused it and how: the log line and the recalls table name it (the first caller's, when shared).</param>
     /// <param name="streaming">Serve reads while the recall runs (a read-only open started it): the parts land verified one by one (<see cref="RecallStream"/>).</param>
-    private Task<string?> RecallShared(int pathFd, FileKey key, string? path, RecallCause cause, IProgress<long>? progress, CancellationToken ct, out bool queueFull, bool streaming = false)
+    /// <param name="notStarted">0, or why nothing started: EAGAIN (the queue is full), EMFILE or ENFILE (no descriptor).</param>
+    private Task<string?> RecallShared(int pathFd, FileKey key, string? path, RecallCause cause, IProgress<long>? progress, CancellationToken ct, out int notStarted, bool streaming = false)
     {
-        queueFull = false;
+        notStarted = 0;
         // The recall may outlive this caller's wait: it works on a descriptor of its own.
         var fd = Libc.Dup(pathFd);
-        if (fd < 0) return Task.FromResult<string?>($"cannot duplicate the file's descriptor: errno {Libc.Errno()}");
+        if (fd < 0)
+        {
+            notStarted = Libc.Errno();
+            return Task.FromResult<string?>($"cannot duplicate the file's descriptor: {Marshal.GetPInvokeErrorMessage(notStarted)}");
+        }
         RecallSlots.Ticket? ticket = null;
         // A caller that gave up hears no more of the recall (a policy job has stopped counting its bytes).
         var reports = progress is null || !ct.CanBeCanceled ? progress : new UntilCancelled(progress, ct);
@@ -40,7 +46,7 @@ public sealed partial class TierEngine
         if (!started) Libc.Close(fd);
         if (task is null)
         {
-            queueFull = true;
+            notStarted = Errno.EAGAIN;
             return Task.FromResult<string?>($"the recall queue is full ({RecallQueue.Load.Queued} recalls wait for their turn, recall.max_queued)");
         }
         return task;

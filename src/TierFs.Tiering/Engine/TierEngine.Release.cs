@@ -85,8 +85,10 @@ public sealed partial class TierEngine
         return null;
     }
 
-    /// <summary>Explicit recall (`tierfs recall`): like an open (and joining one under way), with progress, and cancellable.</summary>
-    /// <summary>`tierfs recall`: by root never refused; by a user, refused as that user's opens would be.</summary>
+    /// <summary>
+    /// Explicit recall (`tierfs recall`): like an open (and joining one under way), with progress, and cancellable.
+    /// By root never refused; by a user, refused as that user's opens would be.
+    /// </summary>
     private Task<string?> RecallCommandAsync(TierFile f, IProgress<long>? progress, CancellationToken ct, RecallCause cause)
     {
         if (RecallAdmission.Refuses(_config.Recall, cause) is { } why && IsStub(f.PathFd, f.Key))

@@ -100,11 +100,12 @@ public sealed partial class TierEngine : IDisposable
 
     /// <summary>
     /// How the mount shows a file <see cref="MayBeTiered"/> said yes to (the record's rule, see
-    /// <see cref="StubRecord.ShowsRecordCtime"/>): no data blocks for a stub and the record's ctime,
-    /// or null to show the backing stat. Reads the xattr when the record is not cached, without a
+    /// <see cref="StubRecord.ShowsRecordCtime"/>): no data blocks for a stub and the record's ctime;
+    /// a stub's mtime is the record's too, also while a recall's writes move the backing one; or
+    /// null to show the backing stat. Reads the xattr when the record is not cached, without a
     /// second probe. A record that cannot be read shows the file as it is (opening it refuses).
     /// </summary>
-    public (bool NoDataBlocks, long CtimeNs)? ShownAs(int pathFd, FileKey key, in StatX st)
+    public (bool NoDataBlocks, long CtimeNs, long? MtimeNs)? ShownAs(int pathFd, FileKey key, in StatX st)
     {
         StubRecord? record;
         try
@@ -122,7 +123,7 @@ public sealed partial class TierEngine : IDisposable
             return null;
         }
         if (record is null || !record.ShowsRecordCtime((long)st.Size, StubStore.Ns(st.Mtime))) return null;
-        return (record.IsStub, record.CtimeNs);
+        return (record.IsStub, record.CtimeNs, record.IsStub ? record.MtimeNs : null);
     }
 
     /// <summary>
@@ -202,8 +203,15 @@ public sealed partial class TierEngine : IDisposable
                                      $"the {cause.TriggerName} fails with EPERM");
             return Task.FromResult(-Errno.EPERM);
         }
-        var outcome = RecallShared(pathFd, key, null, cause, null, CancellationToken.None, out var queueFull, streaming);
-        if (queueFull)
+        var outcome = RecallShared(pathFd, key, null, cause, null, CancellationToken.None, out var notStarted, streaming);
+        if (notStarted is Errno.EMFILE or Errno.ENFILE)
+        {
+            // Not a warning per open: the descriptor reserve warns, once in ten seconds.
+            Log.Debug(Source, $"recall of {NameOf(key, PathUnderRoot(pathFd))} not started ({cause.TriggerName} by {cause.Describe()}): " +
+                             $"{outcome.Result}; the {cause.TriggerName} fails with {(notStarted == Errno.EMFILE ? "EMFILE" : "ENFILE")}");
+            return Task.FromResult(-notStarted);
+        }
+        if (notStarted == Errno.EAGAIN)
         {
             _refusals.Refused(cause, $"recall of {NameOf(key, PathUnderRoot(pathFd))} not started ({cause.TriggerName} by {cause.Describe()}): " +
                                      $"{outcome.Result}; the {cause.TriggerName} fails with EAGAIN");

@@ -47,13 +47,14 @@ public sealed unsafe class OverlayFileSystemTests : IDisposable
         File.WriteAllBytes(Path.Combine(_root, "stub"), new byte[100_000]);
         File.WriteAllBytes(Path.Combine(_root, "plain"), new byte[100_000]);
         _gate.MarkTiered(Stat("stub"));
-        _gate.Shown = new ShownAttributes(NoDataBlocks: true, CtimeNs: 1_234_567_891_500_000_000);
+        _gate.Shown = new ShownAttributes(NoDataBlocks: true, CtimeNs: 1_234_567_891_500_000_000, MtimeNs: 1_100_000_000_250_000_000);
 
         Assert.Equal(0, Lookup("stub", out var entry));
         Assert.Equal((7.0, 9.0), (entry.AttrTimeout, entry.EntryTimeout));
         Assert.Equal((100_000UL, 0UL, 1_234_567_891L, 500_000_000L), (entry.Attr.Size, entry.Attr.Blocks, entry.Attr.CtimeSec, entry.Attr.CtimeNsec));
+        Assert.Equal((1_100_000_000L, 250_000_000L), (entry.Attr.MtimeSec, entry.Attr.MtimeNsec));
         var attr = GetAttr(entry.Ino);
-        Assert.Equal((0UL, 1_234_567_891L), (attr.Blocks, attr.CtimeSec));
+        Assert.Equal((0UL, 1_234_567_891L, 1_100_000_000L), (attr.Blocks, attr.CtimeSec, attr.MtimeSec));
 
         Assert.Equal(0, Lookup("plain", out var plain));
         var st = Stat("plain");

@@ -1,0 +1,68 @@
+using TierFs.IntegrationTests.Harness;
+using static TierFs.IntegrationTests.Tiering.TierHarness;
+
+namespace TierFs.IntegrationTests.Tiering;
+
+/// <summary>
+/// Users who hold open files can take the daemon's descriptors up to its limit. The daemon used to
+/// let them take the last one: it could then accept no control connection, and the .NET thread pool,
+/// which needs a pipe to start a thread, died with OutOfMemoryException and took the mount with it.
+/// </summary>
+public class DescriptorReserveTests
+{
+    [Fact]
+    public void Users_holding_files_up_to_the_daemons_limit_get_EMFILE_and_the_daemon_keeps_descriptors_to_serve_and_live()
+    {
+        using var m = TestMount.Create();
+        const int Files = 600;
+        Directory.CreateDirectory(m.B("held"));
+        for (var i = 0; i < Files; i++) File.WriteAllText(m.B($"held/f{i}"), $"file {i}");
+        m.Mount();
+        var pid = DaemonProcess.PidOf(m);
+        var limit = Directory.GetFiles($"/proc/{pid}/fd").Length + 300;
+        var prlimit = Proc.Run("prlimit", ["--pid", pid.ToString(), $"--nofile={limit}:{limit}"], TimeSpan.FromSeconds(30));
+        Assert.True(prlimit.ExitCode == 0, prlimit.ToString());
+
+        var held = new List<FileStream>();
+        try
+        {
+            // Each file open through the mount holds one backing descriptor in the daemon.
+            IOException? refused = null;
+            for (var i = 0; i < Files && refused == null; i++)
+            {
+                try { held.Add(new FileStream(m.M($"held/f{i}"), FileMode.Open, FileAccess.Read)); }
+                catch (IOException e) { refused = e; }
+            }
+            Assert.True(refused != null, $"all {Files} opens succeeded under a limit of {limit}");
+            Assert.True(refused.Message.Contains("Too many open files"), $"{refused.Message}\nits log:\n{m.LogTail()}");
+            Assert.True(DaemonProcess.IsAlive(pid), m.LogTail());
+            var free = limit - Directory.GetFiles($"/proc/{pid}/fd").Length;
+            Assert.True(free >= 32, $"the daemon has {free} descriptors left of {limit}");
+
+            // With every descriptor it lends to users taken, the daemon still serves its commands
+            // (each connection is a new socket) and the files that are open.
+            for (var round = 0; round < 5; round++)
+            {
+                var status = Proc.Run(Proc.Tierfs, ["status", m.MountPoint], TimeSpan.FromSeconds(20));
+                Assert.True(status.ExitCode == 0, $"{status}\ndaemon alive: {DaemonProcess.IsAlive(pid)}; its log:\n{m.LogTail()}");
+            }
+            Parallel.For(0, held.Count, new ParallelOptions { MaxDegreeOfParallelism = 16 }, i =>
+            {
+                using var r = new StreamReader(held[i], leaveOpen: true);
+                Assert.Equal($"file {i}", r.ReadToEnd());
+            });
+            Assert.Contains("nearly reached", m.Log);
+        }
+        finally
+        {
+            foreach (var f in held) f.Dispose();
+        }
+
+        // With the files closed, everything is served again, new opens and commands alike.
+        Assert.True(DaemonProcess.IsAlive(pid), m.LogTail());
+        var archive = Tierfs("archive", "-r", m.M("held"));
+        Assert.True(archive.ExitCode == 0, $"{archive}\nits log:\n{m.LogTail()}");
+        Assert.Equal($"file {Files - 1}", File.ReadAllText(m.M($"held/f{Files - 1}")));
+        Assert.Equal(0, m.Unmount().ExitCode);
+    }
+}
