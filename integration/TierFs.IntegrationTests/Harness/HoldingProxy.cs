@@ -9,13 +9,14 @@ namespace TierFs.IntegrationTests.Harness;
 /// first <c>limit</c> bytes passed, then nothing more until the test creates <see cref="ReleaseFile"/>
 /// (or 20 s pass). <see cref="HoldingFile"/> appears when the hold begins. Every other byte passes
 /// unchanged. What shows, on a real server, that a reader is served before a part has landed.
-/// Dispose stops it and removes its files.
+/// With <c>method</c> "HEAD" (and <c>limit</c> 0), it holds the answer to the first HEAD of the marker
+/// instead: a release that confirms the remote copy waits there. Dispose stops it and removes its files.
 /// </summary>
 public sealed class HoldingProxy : IDisposable
 {
     private const string Script = """
         import os, socket, sys, threading, time
-        up_port, marker, limit, holding, release = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+        up_port, marker, limit, holding, release, method = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
         taken = threading.Lock()
         held = [False]
 
@@ -35,7 +36,7 @@ public sealed class HoldingProxy : IDisposable
                     lines = buf[:i].decode('latin-1').split('\r\n'); buf = buf[i + 4:]
                     h = {k.strip().lower(): v.strip() for k, _, v in (l.partition(':') for l in lines[1:])}
                     body = int(h.get('content-length', '0'))
-                    if lines[0].startswith('GET ') and marker in lines[0] and h.get('range', '').startswith('bytes=0-'):
+                    if lines[0].startswith(method + ' ') and marker in lines[0] and (method != 'GET' or h.get('range', '').startswith('bytes=0-')):
                         with taken:
                             if not held[0]:
                                 held[0] = True; state['hold'] = 'armed'
@@ -76,10 +77,10 @@ public sealed class HoldingProxy : IDisposable
     private readonly Process _process;
     private readonly string _dir = Directory.CreateTempSubdirectory("tierfs-proxy-").FullName;
 
-    public HoldingProxy(int upstreamPort, string marker, int limit)
+    public HoldingProxy(int upstreamPort, string marker, int limit, string method = "GET")
     {
         var psi = Proc.StartInfo("python3", ["-c", Script, upstreamPort.ToString(CultureInfo.InvariantCulture), marker,
-            limit.ToString(CultureInfo.InvariantCulture), HoldingFile, ReleaseFile]);
+            limit.ToString(CultureInfo.InvariantCulture), HoldingFile, ReleaseFile, method]);
         _process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start the proxy");
         var line = _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
         Port = int.Parse(line ?? throw new InvalidOperationException($"the proxy ended: {_process.StandardError.ReadToEnd()}"), CultureInfo.InvariantCulture);

@@ -151,6 +151,15 @@ public sealed class S3TierMount : IDisposable
     public const string ContractValue = "LC_1111,/icfsdefault/namespace/heb_src,LC_222,/icfsdefault/namespace/zz_desc";
 
     /// <summary>`tierfs mount` (again: a stale mount left by a killed daemon is cleared), credentials in its environment.</summary>
+    /// <summary>Unmounts, points the remote tier at <paramref name="endpoint"/> (a proxy in front of the server), mounts again.</summary>
+    public void RemountWithEndpoint(string endpoint)
+    {
+        var u = M.Unmount();
+        if (u.ExitCode != 0) throw new InvalidOperationException($"unmount failed: {u}");
+        File.WriteAllText(ConfigFile, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(ConfigFile), "(?m)^  endpoint: .*$", $"  endpoint: {endpoint}"));
+        Mount();
+    }
+
     public void Mount()
     {
         var r = ProcEnv.Run(Proc.Tierfs, ["mount", M.Backing, M.MountPoint, "--state-dir", M.StateDir, "--config", ConfigFile, .. _mountArgs], AwsEnv);

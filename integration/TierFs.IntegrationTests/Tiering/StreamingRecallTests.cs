@@ -254,9 +254,7 @@ public sealed class StreamingRecallTests(S3ServerFixture fixture) : IClassFixtur
         var proxy = new HoldingProxy(_s3.Port, prefix, (int)(1.5 * MiB));
         try
         {
-            Assert.Equal(0, t.M.Unmount().ExitCode);
-            File.WriteAllText(t.ConfigFile, File.ReadAllText(t.ConfigFile).Replace($"endpoint: {_s3.Endpoint}\n", $"endpoint: {proxy.Endpoint}\n", StringComparison.Ordinal));
-            t.Mount();
+            t.RemountWithEndpoint(proxy.Endpoint);
             return proxy;
         }
         catch

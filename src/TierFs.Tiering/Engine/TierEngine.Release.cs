@@ -48,6 +48,17 @@ public sealed partial class TierEngine
             {
                 StubStore.Write(f.PathFd, released);
                 Cache.Set(f.Key, released);
+                // An open counts itself, then asks whether the file is a stub (MakeLocalLater). One that came
+                // after the check above, while the remote copy was confirmed, found it archived and uses its
+                // data: give up before dropping it. One from here on finds the stub and waits for this lock.
+                Interlocked.MemoryBarrier();
+                if (_mount.OpenHandles(f.Key) > 0)
+                {
+                    StubStore.Write(f.PathFd, record);
+                    Cache.Set(f.Key, record);
+                    Log.Info(Source, $"{f.Path}: opened during its release; not released, the data stays");
+                    return "in use (opened during the release); try again later";
+                }
                 StubStore.DropData(wfd, record.Size);
                 StubStore.RestoreTimes(wfd, released.AtimeNs, released.MtimeNs);
             }

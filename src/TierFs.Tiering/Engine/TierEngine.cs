@@ -189,6 +189,11 @@ public sealed partial class TierEngine : IDisposable
     {
         var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
         if (!cachedStub && !StubStore.MayBeStub(st)) return Task.FromResult(0);
+        // A small file looks like a stub by its blocks. One the engine has no record of (most): its
+        // xattr says, read here, with no lock nor thread hop. Safe without the file's lock: the caller
+        // counted its open before this, and a release looks at the opens again after the record and
+        // the cache say released, before it drops the data (ReleaseAsync).
+        if (cached is null && !IsStub(pathFd, key)) return Task.FromResult(0);
         return StartRecall(pathFd, key, opener, streaming);
     }
 
