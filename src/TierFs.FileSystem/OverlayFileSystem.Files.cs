@@ -192,7 +192,7 @@ public sealed unsafe partial class OverlayFileSystem
     // POSIX lock release) at each close(2) of the user's descriptor, as flush is meant to.
     public int Flush(in FuseContext ctx, ulong ino, in FuseFileInfo fi)
     {
-        var dup = Libc.Dup((int)fi.Fh);
+        var dup = Libc.DupBriefly((int)fi.Fh);
         if (dup < 0) return Fail();
         return Libc.Close(dup) == 0 ? 0 : Fail();
     }

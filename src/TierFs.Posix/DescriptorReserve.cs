@@ -9,7 +9,8 @@ namespace TierFs.Posix;
 /// thread pool failed to start a worker (OutOfMemoryException) and the daemon died with its mount.
 /// So every descriptor TierFs opens through <see cref="Libc"/> is checked here: one that leaves
 /// fewer than <see cref="Size"/> free is closed again and the call fails with EMFILE, which the
-/// caller reports as it reports the kernel's own EMFILE.
+/// caller reports as it reports the kernel's own EMFILE. An open that may create or truncate is
+/// asked first instead (<see cref="HasRoom"/>): closing it again would not undo what it did.
 /// </summary>
 public static unsafe class DescriptorReserve
 {
@@ -31,13 +32,40 @@ public static unsafe class DescriptorReserve
     /// </summary>
     public static int Keep(int fd)
     {
-        if (fd < Size) return fd; // cannot be near any limit the daemon runs with
-        RLimit lim;
-        if (Libc.GetRlimit(Libc.RLIMIT_NOFILE, &lim) != 0 || (ulong)fd + Size < lim.Cur) return fd;
+        if (fd < 0 || Leaves(fd)) return fd;
         Libc.Close(fd);
+        return Refuse();
+    }
+
+    /// <summary>
+    /// Whether a descriptor opened now would leave the reserve, asked before an open that changes the
+    /// file (O_CREAT, O_TRUNC): that one cannot be closed again afterwards as if nothing happened.
+    /// The probe is the lowest free number: what the open would get, unless another thread opens first.
+    /// </summary>
+    public static bool HasRoom()
+    {
+        var probe = Libc.ProbeLowestFree();
+        if (probe < 0) return false;
+        Libc.Close(probe);
+        return Leaves(probe);
+    }
+
+    /// <summary>Fails the call as the kernel would at the limit: -1 and errno EMFILE.</summary>
+    public static int Refuse()
+    {
+        RLimit lim;
+        var limit = Libc.GetRlimit(Libc.RLIMIT_NOFILE, &lim) == 0 ? lim.Cur : 0;
         Interlocked.Increment(ref _refused);
-        Refusing?.Invoke(lim.Cur);
+        Refusing?.Invoke(limit);
         Marshal.SetLastPInvokeError(Errno.EMFILE);
         return -1;
+    }
+
+    /// <summary>Whether descriptor number <paramref name="fd"/> leaves the reserve free.</summary>
+    private static bool Leaves(int fd)
+    {
+        if (fd < Size) return true; // cannot be near any limit the daemon runs with
+        RLimit lim;
+        return Libc.GetRlimit(Libc.RLIMIT_NOFILE, &lim) != 0 || (ulong)fd + Size < lim.Cur;
     }
 }

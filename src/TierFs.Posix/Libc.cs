@@ -46,8 +46,14 @@ public static unsafe partial class Libc
 
     public static int Errno() => Marshal.GetLastPInvokeError();
 
-    /// <summary>openat(2), keeping the <see cref="DescriptorReserve"/>.</summary>
-    public static int OpenAt(int dirfd, byte* path, int flags, uint mode) => DescriptorReserve.Keep(RawOpenAt(dirfd, path, flags, mode));
+    /// <summary>
+    /// openat(2), keeping the <see cref="DescriptorReserve"/>: an open that may create or truncate is
+    /// refused before it changes anything; any other is closed again if it took the reserve.
+    /// </summary>
+    public static int OpenAt(int dirfd, byte* path, int flags, uint mode) =>
+        (flags & (O_CREAT | O_TRUNC)) != 0
+            ? DescriptorReserve.HasRoom() ? RawOpenAt(dirfd, path, flags, mode) : DescriptorReserve.Refuse()
+            : DescriptorReserve.Keep(RawOpenAt(dirfd, path, flags, mode));
 
     [LibraryImport(L, EntryPoint = "openat", SetLastError = true)]
     private static partial int RawOpenAt(int dirfd, byte* path, int flags, uint mode);
@@ -69,6 +75,14 @@ public static unsafe partial class Libc
 
     /// <summary>dup(2), keeping the <see cref="DescriptorReserve"/>.</summary>
     public static int Dup(int fd) => DescriptorReserve.Keep(RawDup(fd));
+
+    /// <summary>dup(2) of a descriptor closed again at once (FUSE flush): it holds nothing, so the reserve is not asked.</summary>
+    public static int DupBriefly(int fd) => RawDup(fd);
+
+    /// <summary>The lowest free descriptor number, as a descriptor to close at once (<see cref="DescriptorReserve.HasRoom"/>).</summary>
+    internal static int ProbeLowestFree() => RawOpenAt(AT_FDCWD, (byte*)RootPath, O_PATH | O_CLOEXEC, 0);
+
+    private static readonly nint RootPath = Marshal.StringToCoTaskMemUTF8("/");
 
     [LibraryImport(L, EntryPoint = "dup", SetLastError = true)]
     private static partial int RawDup(int fd);

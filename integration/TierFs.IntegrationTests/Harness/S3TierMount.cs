@@ -150,7 +150,6 @@ public sealed class S3TierMount : IDisposable
 
     public const string ContractValue = "LC_1111,/icfsdefault/namespace/heb_src,LC_222,/icfsdefault/namespace/zz_desc";
 
-    /// <summary>`tierfs mount` (again: a stale mount left by a killed daemon is cleared), credentials in its environment.</summary>
     /// <summary>Unmounts, points the remote tier at <paramref name="endpoint"/> (a proxy in front of the server), mounts again.</summary>
     public void RemountWithEndpoint(string endpoint)
     {
@@ -160,6 +159,7 @@ public sealed class S3TierMount : IDisposable
         Mount();
     }
 
+    /// <summary>`tierfs mount` (again: a stale mount left by a killed daemon is cleared), credentials in its environment.</summary>
     public void Mount()
     {
         var r = ProcEnv.Run(Proc.Tierfs, ["mount", M.Backing, M.MountPoint, "--state-dir", M.StateDir, "--config", ConfigFile, .. _mountArgs], AwsEnv);

@@ -52,6 +52,14 @@ public class DescriptorReserveTests
                 Assert.Equal($"file {i}", r.ReadToEnd());
             });
             Assert.Contains("nearly reached", m.Log);
+
+            // An open that would truncate or create is refused before it changes anything: `> f` keeps f.
+            var truncate = Assert.Throws<IOException>(() => File.WriteAllText(m.M("held/f1"), "new"));
+            Assert.Contains("Too many open files", truncate.Message);
+            Assert.Equal("file 1", File.ReadAllText(m.B("held/f1")));
+            var create = Assert.Throws<IOException>(() => File.WriteAllText(m.M("held/new"), "new"));
+            Assert.Contains("Too many open files", create.Message);
+            Assert.False(File.Exists(m.B("held/new")), "a refused create left a file behind");
         }
         finally
         {

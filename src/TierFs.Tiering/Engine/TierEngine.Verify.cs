@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using TierFs.Common;
 using TierFs.Posix;
@@ -202,7 +203,9 @@ public sealed partial class TierEngine
             }
         }
         // Archived as the file is now: the record just written moved its ctime, which the upload's change check compares.
-        using var again = new TierFile(path, Libc.Dup(f.PathFd), f.Key, StubStore.Stat(f.PathFd));
+        var dup = Libc.Dup(f.PathFd);
+        if (dup < 0) return (false, $"not repaired: cannot duplicate its descriptor: {Marshal.GetPInvokeErrorMessage(Libc.Errno())} (the file stays local and dirty)");
+        using var again = new TierFile(path, dup, f.Key, StubStore.Stat(f.PathFd));
         using var transfer = Transfers.Begin(f.Key, f.Path, "archiving", f.Size);
         var why = await ArchiveAsync(again, transfer, ct).ConfigureAwait(false);
         if (why is not null) return (false, $"not repaired: archiving again failed: {why} (the file stays local and dirty)");

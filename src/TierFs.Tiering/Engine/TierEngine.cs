@@ -189,11 +189,12 @@ public sealed partial class TierEngine : IDisposable
     {
         var cachedStub = Cache.TryGet(key, out var cached) && cached.IsStub;
         if (!cachedStub && !StubStore.MayBeStub(st)) return Task.FromResult(0);
-        // A small file looks like a stub by its blocks. One the engine has no record of (most): its
-        // xattr says, read here, with no lock nor thread hop. Safe without the file's lock: the caller
-        // counted its open before this, and a release looks at the opens again after the record and
-        // the cache say released, before it drops the data (ReleaseAsync).
-        if (cached is null && !IsStub(pathFd, key)) return Task.FromResult(0);
+        // Nearly every file looks like a stub by its blocks. A reader of one the engine has no record
+        // of (most): its xattr says, read here, with no lock nor thread hop. Safe without the file's
+        // lock: the caller counted its open before this, and a release looks at the opens again after
+        // the record and the cache say released, before it drops the data (ReleaseAsync). Writers
+        // still take the lock: an archive under way must see them (it checks for writers under it).
+        if (streaming && cached is null && !IsStub(pathFd, key)) return Task.FromResult(0);
         return StartRecall(pathFd, key, opener, streaming);
     }
 
@@ -244,8 +245,20 @@ public sealed partial class TierEngine : IDisposable
     public Task<int>? ReadRecalling(FileKey key, long offset, int size, Func<int, int> serve)
     {
         if (Streams.TryGet(key, out var stream)) return stream.ServeAsync(offset, size, serve);
-        if (Cache.TryGet(key, out var record) && record.IsStub) return Task.FromResult(-Errno.EIO);
+        if (Cache.TryGet(key, out var record) && record.IsStub) return StubAfterItsLockAsync(key, offset, size, serve);
         return null;
+    }
+
+    /// <summary>
+    /// A handle's file shows as a stub with no recall serving it: a recall that failed (the data is
+    /// gone: EIO), or a release that saw this handle's open and is putting the record back. Asked
+    /// again once the file's lock is free, which the release holds until then.
+    /// </summary>
+    private async Task<int> StubAfterItsLockAsync(FileKey key, long offset, int size, Func<int, int> serve)
+    {
+        using (await _locks.EnterAsync(key, CancellationToken.None).ConfigureAwait(false)) { }
+        if (Streams.TryGet(key, out var stream)) return await stream.ServeAsync(offset, size, serve).ConfigureAwait(false);
+        return Cache.TryGet(key, out var record) && record.IsStub ? -Errno.EIO : serve(size);
     }
 
     /// <summary>Whether the file is a stub now (an unreadable record counts as one: its open would fail anyway).</summary>
@@ -298,6 +311,8 @@ public sealed partial class TierEngine : IDisposable
         }
     }
 
+    private static readonly TimeSpan MetadataLockWait = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// A metadata change through the mount (chmod, chown, link, rename, xattr, times) on a file
     /// whose shown ctime comes from its record: the record's ctime moves to now, as the file's
@@ -307,6 +322,16 @@ public sealed partial class TierEngine : IDisposable
     public void MetadataChanged(int pathFd, FileKey key, in StatX st)
     {
         if (!Cache.TryGet(key, out var cached) || !(cached.IsStub || cached.ShowsRecordCtime((long)st.Size, StubStore.Ns(st.Mtime)))) return;
+        // Under the file's lock: rewritten unlocked, the record read before a release wrote "released"
+        // and written after it said "archived" again over a file whose data was then dropped. Bounded:
+        // a release may wait on the remote under it; the ctime is then left as it was, not the record.
+        if (!_locks.TryEnter(key, MetadataLockWait, out var held))
+        {
+            Log.Warn(Source, $"{key}: busy for {MetadataLockWait.TotalSeconds:0} s (a recall or release holds it): its shown ctime is not moved");
+            return;
+        }
+        using var _ = held;
+        if (!Cache.TryGet(key, out cached) || !(cached.IsStub || cached.ShowsRecordCtime((long)st.Size, StubStore.Ns(st.Mtime)))) return;
         StubRecord touched;
         try
         {

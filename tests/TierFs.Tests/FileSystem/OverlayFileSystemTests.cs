@@ -55,6 +55,10 @@ public sealed unsafe class OverlayFileSystemTests : IDisposable
         Assert.Equal((1_100_000_000L, 250_000_000L), (entry.Attr.MtimeSec, entry.Attr.MtimeNsec));
         var attr = GetAttr(entry.Ino);
         Assert.Equal((0UL, 1_234_567_891L, 1_100_000_000L), (attr.Blocks, attr.CtimeSec, attr.MtimeSec));
+        // Before 1970: seconds floored, nanoseconds in 0..999,999,999 (1.5 s before the epoch is -2 s + 0.5 s).
+        _gate.Shown = new ShownAttributes(NoDataBlocks: true, CtimeNs: -1_500_000_000, MtimeNs: -1_500_000_000);
+        var old = GetAttr(entry.Ino);
+        Assert.Equal((-2L, 500_000_000L, -2L, 500_000_000L), (old.CtimeSec, old.CtimeNsec, old.MtimeSec, old.MtimeNsec));
 
         Assert.Equal(0, Lookup("plain", out var plain));
         var st = Stat("plain");
