@@ -148,6 +148,38 @@ public sealed class S3TierFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_completion_answered_later_than_request_timeout_is_waited_for_as_S3_may_take_minutes_to_join_parts()
+    {
+        // S3 joins the parts before it answers a completion: AWS says that can take minutes, and s3rver
+        // joining 85 MiB on the loaded CI machine took over 3 s. The completion failed after the
+        // request timeout (3 s here); it now has a second more per 16 MiB (4 s for these 64 MiB).
+        using var s3 = S3Server.Launch();
+        using var t = S3TierMount.Start(s3, "fault-complete/", FaultRemote);
+        var m = t.M;
+        var expected = BigFile(m.M("big.bin"), seed: 45);
+        using var proxy = new HoldingProxy(s3.Port, "uploadId=", 0, "POST"); // the completion: POST ?uploadId=
+        t.RemountWithEndpoint(proxy.Endpoint);
+
+        var migrate = Task.Run(() => Tierfs("migrate", m.M("big.bin")));
+        try
+        {
+            Assert.True(Proc.WaitUntil(() => File.Exists(proxy.HoldingFile) || migrate.IsCompleted, TimeSpan.FromSeconds(60)),
+                "the migrate sent no completion within 60 s");
+            // The server answers 5 s late: past request_timeout, within the completion's bound.
+            Assert.False(Proc.WaitUntil(() => migrate.IsCompleted, TimeSpan.FromSeconds(5)),
+                $"the migrate ended while its completion was held: {(migrate.IsCompleted ? await migrate : null)}");
+        }
+        finally
+        {
+            File.WriteAllText(proxy.ReleaseFile, "");
+        }
+        var r = await migrate.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("released", State(m.M("big.bin")));
+        Assert.Equal(expected, Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(m.M("big.bin")))));
+    }
+
+    [Fact]
     public void S3_stopped_during_a_migrate_fails_it_naming_the_file_and_leaves_the_data_resident_or_dirty()
     {
         using var s3 = S3Server.Launch();

@@ -104,7 +104,7 @@ internal sealed partial class S3RemoteStore
                 Key = _prefix + key,
                 UploadId = uploadId,
                 PartETags = [.. etags.Select((etag, i) => new PartETag(i + 1, etag))],
-            }, d.Token), ct);
+            }, d.Token), ct, CompletionIdle(plan.Length));
             return digests.Uploaded(plan.PartSize, Unquote(completed.ETag), plan.Length);
         }
         catch
@@ -129,6 +129,15 @@ internal sealed partial class S3RemoteStore
     }
 
     /// <summary>Parts in flight in one upload: the configured concurrency, fewer when parts are huge.</summary>
+    /// <summary>
+    /// How long a completion may go without an answer: S3 joins the parts before it answers, which
+    /// "could take several minutes" for a large object (AWS sends whitespace meanwhile, which the idle
+    /// deadline cannot see), and a server joining them on a busy disk is slower still. So the request
+    /// timeout plus a second per 16 MiB of the object, at most 15 minutes more.
+    /// </summary>
+    internal TimeSpan CompletionIdle(long length) =>
+        _options.RequestTimeout + TimeSpan.FromSeconds(Math.Min(length / (16 * PartPlan.MiB), 15 * 60));
+
     private int UploadConcurrency(long partSize) => (int)Math.Clamp(MaxBufferedBytes / partSize, 1, _options.Concurrency);
 
     /// <summary>Best effort, bounded by the request timeout, even when the caller has cancelled.</summary>

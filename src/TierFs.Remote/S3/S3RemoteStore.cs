@@ -150,9 +150,9 @@ internal sealed partial class S3RemoteStore : IRemoteStore
     /// Runs one SDK call under an idle deadline of RequestTimeout and translates its failures.
     /// <paramref name="call"/> may touch the deadline as bytes move.
     /// </summary>
-    private async Task<T> Call<T>(string operation, string key, Func<IdleDeadline, Task<T>> call, CancellationToken ct)
+    private async Task<T> Call<T>(string operation, string key, Func<IdleDeadline, Task<T>> call, CancellationToken ct, TimeSpan? idle = null)
     {
-        using var deadline = new IdleDeadline(_options.RequestTimeout, ct);
+        using var deadline = new IdleDeadline(idle ?? _options.RequestTimeout, ct);
         try
         {
             return await call(deadline);
