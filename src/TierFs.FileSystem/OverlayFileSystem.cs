@@ -240,16 +240,9 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         }
         if (shown is not { } s) return;
         if (s.NoDataBlocks) attr.Blocks = 0;
-        (attr.CtimeSec, attr.CtimeNsec) = SecNsec(s.CtimeNs);
+        (attr.CtimeSec, attr.CtimeNsec) = Timespec.FromNs(s.CtimeNs);
         // Shown during a recall too: attributes cached then must not keep the recall's moving mtime.
-        if (s.MtimeNs is { } mtime) (attr.MtimeSec, attr.MtimeNsec) = SecNsec(mtime);
-    }
-
-    /// <summary>A time in ns since the epoch as seconds and 0..999,999,999 ns (floored: before 1970 too).</summary>
-    private static (long Sec, long Nsec) SecNsec(long ns)
-    {
-        var sec = Math.DivRem(ns, 1_000_000_000, out var rem);
-        return rem < 0 ? (sec - 1, rem + 1_000_000_000) : (sec, rem);
+        if (s.MtimeNs is { } mtime) (attr.MtimeSec, attr.MtimeNsec) = Timespec.FromNs(mtime);
     }
 
     /// <summary>

@@ -241,6 +241,15 @@ public struct Timespec
 {
     public long Sec;
     public long Nsec;
+
+    /// <summary>A time in ns since the epoch as seconds and 0..999,999,999 ns (floored: before 1970 too).</summary>
+    public static Timespec FromNs(long ns)
+    {
+        var sec = Math.DivRem(ns, 1_000_000_000, out var rem);
+        return rem < 0 ? new() { Sec = sec - 1, Nsec = rem + 1_000_000_000 } : new() { Sec = sec, Nsec = rem };
+    }
+
+    public readonly void Deconstruct(out long sec, out long nsec) => (sec, nsec) = (Sec, Nsec);
 }
 
 /// <summary>struct statx: a fixed kernel ABI, the same on every architecture.</summary>

@@ -192,9 +192,9 @@ public sealed class WestView
         a.Size = (ulong)size;
         a.Blocks = (ulong)((size + 511) / 512);
         a.Rdev = 0;
-        (a.AtimeSec, a.AtimeNsec) = Split(atimeNs);
-        (a.MtimeSec, a.MtimeNsec) = Split(mtimeNs);
-        (a.CtimeSec, a.CtimeNsec) = Split(ctimeNs);
+        (a.AtimeSec, a.AtimeNsec) = Timespec.FromNs(atimeNs);
+        (a.MtimeSec, a.MtimeNsec) = Timespec.FromNs(mtimeNs);
+        (a.CtimeSec, a.CtimeNsec) = Timespec.FromNs(ctimeNs);
         a.Mode = ModeOf(type, mode);
         a.Nlink = (uint)Math.Clamp(nlink, 1, uint.MaxValue);
         a.Uid = (uint)uid;
@@ -215,11 +215,5 @@ public sealed class WestView
             NsEntry.TypeFile => Libc.S_IFREG | perm,
             _ => ((uint)mode & Libc.S_IFMT) is var t && t != 0 && t != Libc.S_IFDIR && t != Libc.S_IFLNK ? t | perm : Libc.S_IFREG | perm,
         };
-    }
-
-    private static (long Sec, long Nsec) Split(long ns)
-    {
-        var sec = Math.DivRem(ns, 1_000_000_000L, out var nsec);
-        return nsec < 0 ? (sec - 1, nsec + 1_000_000_000L) : (sec, nsec);
     }
 }

@@ -136,8 +136,8 @@ public sealed unsafe class TreeImporter(NamespaceTree tree, ImportOptions option
             _summary.Symlinks++;
             if (Libc.FchownAt(parentFd, name, (uint)e.Uid, (uint)e.Gid, Libc.AT_SYMLINK_NOFOLLOW) != 0) throw Fail("cannot set the symlink's owner");
             var tv = stackalloc Timespec[2];
-            tv[0] = Ts(e.AtimeNs);
-            tv[1] = Ts(e.MtimeNs);
+            tv[0] = Timespec.FromNs(e.AtimeNs);
+            tv[1] = Timespec.FromNs(e.MtimeNs);
             if (Libc.UtimensAt(parentFd, name, tv, Libc.AT_SYMLINK_NOFOLLOW) != 0) throw Fail("cannot set the symlink's times");
         }
     }
@@ -269,8 +269,8 @@ public sealed unsafe class TreeImporter(NamespaceTree tree, ImportOptions option
         }
         if (pathFd) return;
         var tv = stackalloc Timespec[2];
-        tv[0] = Ts(e.AtimeNs);
-        tv[1] = Ts(e.MtimeNs);
+        tv[0] = Timespec.FromNs(e.AtimeNs);
+        tv[1] = Timespec.FromNs(e.MtimeNs);
         if (Libc.Futimens(fd, tv) != 0) throw Fail("cannot set the times");
         _ = isDir;
     }
@@ -345,8 +345,6 @@ public sealed unsafe class TreeImporter(NamespaceTree tree, ImportOptions option
             Libc.CloseDir(dir);
         }
     }
-
-    private static Timespec Ts(long ns) => new() { Sec = Math.DivRem(ns, 1_000_000_000, out var rem) - (rem < 0 ? 1 : 0), Nsec = rem < 0 ? rem + 1_000_000_000 : rem };
 
     private static IOException Fail(string what) => new($"{what}: errno {Libc.Errno()}");
 

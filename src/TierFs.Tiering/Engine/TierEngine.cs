@@ -210,18 +210,14 @@ public sealed partial class TierEngine : IDisposable
             return Task.FromResult(-Errno.EPERM);
         }
         var outcome = RecallShared(pathFd, key, null, cause, null, CancellationToken.None, out var notStarted, streaming);
-        if (notStarted is Errno.EMFILE or Errno.ENFILE)
+        if (notStarted is Errno.EAGAIN or Errno.EMFILE or Errno.ENFILE)
         {
-            // Not a warning per open: the descriptor reserve warns, once in ten seconds.
-            Log.Debug(Source, $"recall of {NameOf(key, PathUnderRoot(pathFd))} not started ({cause.TriggerName} by {cause.Describe()}): " +
-                             $"{outcome.Result}; the {cause.TriggerName} fails with {(notStarted == Errno.EMFILE ? "EMFILE" : "ENFILE")}");
+            var line = $"recall of {NameOf(key, PathUnderRoot(pathFd))} not started ({cause.TriggerName} by {cause.Describe()}): " +
+                       $"{outcome.Result}; the {cause.TriggerName} fails with {notStarted switch { Errno.EAGAIN => "EAGAIN", Errno.EMFILE => "EMFILE", _ => "ENFILE" }}";
+            // A full queue is a refusal; no descriptor is not one per open: the descriptor reserve warns, once in ten seconds.
+            if (notStarted == Errno.EAGAIN) _refusals.Refused(cause, line);
+            else Log.Debug(Source, line);
             return Task.FromResult(-notStarted);
-        }
-        if (notStarted == Errno.EAGAIN)
-        {
-            _refusals.Refused(cause, $"recall of {NameOf(key, PathUnderRoot(pathFd))} not started ({cause.TriggerName} by {cause.Describe()}): " +
-                                     $"{outcome.Result}; the {cause.TriggerName} fails with EAGAIN");
-            return Task.FromResult(-Errno.EAGAIN);
         }
         return streaming ? ServedOrDoneAsync(key, outcome) : DoneAsync(outcome);
     }
@@ -313,6 +309,10 @@ public sealed partial class TierEngine : IDisposable
 
     private static readonly TimeSpan MetadataLockWait = TimeSpan.FromSeconds(1);
 
+    /// <summary>Whether the mount shows the file's ctime from its cached record (a stub, or an unchanged archived copy).</summary>
+    private bool RecordShowsCtime(FileKey key, in StatX st, out StubRecord cached) =>
+        Cache.TryGet(key, out cached) && (cached.IsStub || cached.ShowsRecordCtime((long)st.Size, StubStore.Ns(st.Mtime)));
+
     /// <summary>
     /// A metadata change through the mount (chmod, chown, link, rename, xattr, times) on a file
     /// whose shown ctime comes from its record: the record's ctime moves to now, as the file's
@@ -321,7 +321,7 @@ public sealed partial class TierEngine : IDisposable
     /// </summary>
     public void MetadataChanged(int pathFd, FileKey key, in StatX st)
     {
-        if (!Cache.TryGet(key, out var cached) || !(cached.IsStub || cached.ShowsRecordCtime((long)st.Size, StubStore.Ns(st.Mtime)))) return;
+        if (!RecordShowsCtime(key, st, out var cached)) return;
         // Under the file's lock: rewritten unlocked, the record read before a release wrote "released"
         // and written after it said "archived" again over a file whose data was then dropped. Bounded:
         // a release may wait on the remote under it; the ctime is then left as it was, not the record.
@@ -331,7 +331,7 @@ public sealed partial class TierEngine : IDisposable
             return;
         }
         using var _ = held;
-        if (!Cache.TryGet(key, out cached) || !(cached.IsStub || cached.ShowsRecordCtime((long)st.Size, StubStore.Ns(st.Mtime)))) return;
+        if (!RecordShowsCtime(key, st, out cached)) return; // again: a release or recall may have changed it meanwhile
         StubRecord touched;
         try
         {
