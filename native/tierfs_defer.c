@@ -95,7 +95,9 @@ int tfs_reply_open(tfs_deferred *d, const tfs_file_info *in)
         struct fuse_file_info fi;
         memset(&fi, 0, sizeof(fi));
         tfs_fi_out(in, &fi);
+        tfs_passthrough_arm(in);
         res = fuse_reply_open(req, &fi) == -ENOENT ? -ENOENT : 0;
+        tfs_passthrough_disarm();
     }
     pthread_mutex_unlock(&s->defer_lock);
     free(d);

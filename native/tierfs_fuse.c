@@ -160,9 +160,11 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
     if (s->opts.time_gran)
         conn->time_gran = s->opts.time_gran;
     tfs_conn c = {conn->proto_major, conn->proto_minor, conn->capable, conn->want, conn->max_write,
-                  conn->max_readahead, conn->max_background, conn->congestion_threshold, conn->time_gran, 0};
+                  conn->max_readahead, conn->max_background, conn->congestion_threshold, conn->time_gran,
+                  (uint32_t)(s->opts.passthrough && s->kernel_offers_passthrough)};
     if (s->ops.init)
         s->ops.init(s->ud, &c);
+    tfs_passthrough_init_reply(s); /* last: the next thing this thread sends is the INIT reply */
 }
 
 static void ll_destroy(void *userdata)
@@ -338,7 +340,10 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         return;
     }
     tfs_fi_out(&f, fi);
-    if (fuse_reply_open(req, fi) == -ENOENT) {
+    tfs_passthrough_arm(&f);
+    int sent = fuse_reply_open(req, fi);
+    tfs_passthrough_disarm();
+    if (sent == -ENOENT) {
         /* The opener was interrupted: nobody will release this handle. */
         s->ops.release(s->ud, &c, ino, &f);
     }
@@ -361,7 +366,10 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
     tfs_fi_out(&f, fi);
     struct fuse_entry_param p;
     entry_to_param(&e, &p);
-    if (fuse_reply_create(req, &p, fi) == -ENOENT) {
+    tfs_passthrough_arm(&f);
+    int sent = fuse_reply_create(req, &p, fi);
+    tfs_passthrough_disarm();
+    if (sent == -ENOENT) {
         s->ops.release(s->ud, &c, e.ino, &f);
         s->ops.forget(s->ud, e.ino, 1);
     }

@@ -49,6 +49,7 @@ enum {
     TFS_FI_FLOCK_RELEASE = 1 << 5, /* in */
     TFS_FI_CACHE_READDIR = 1 << 6, /* out */
     TFS_FI_NOFLUSH = 1 << 7,       /* out */
+    TFS_FI_PASSTHROUGH = 1 << 8,   /* out: the kernel reads and writes backing_id's file itself */
     TFS_FI_PRESENT = 1 << 31       /* the request carried a file handle */
 };
 
@@ -57,6 +58,8 @@ typedef struct tfs_file_info {
     uint32_t bits;
     uint64_t fh;
     uint64_t lock_owner;
+    int32_t backing_id; /* out, with TFS_FI_PASSTHROUGH: from tfs_backing_open */
+    uint32_t reserved;
 } tfs_file_info;
 
 typedef struct tfs_ctx {
@@ -101,7 +104,7 @@ typedef struct tfs_conn {
     uint32_t max_background;
     uint32_t congestion_threshold;
     uint32_t time_gran;
-    uint32_t reserved;
+    uint32_t passthrough; /* nonzero: the INIT reply asks for FUSE passthrough */
 } tfs_conn;
 
 /* Mount-wide tuning applied in the INIT handshake. */
@@ -113,7 +116,7 @@ typedef struct tfs_options {
     uint32_t max_background;
     uint32_t congestion_threshold;
     uint32_t time_gran;
-    uint32_t reserved;
+    uint32_t passthrough; /* nonzero: ask for FUSE passthrough when the kernel offers it */
 } tfs_options;
 
 typedef void *tfs_ud;
@@ -204,6 +207,16 @@ TFS_EXPORT int tfs_reply_err(tfs_deferred *d, int32_t err);
 TFS_EXPORT int tfs_reply_fd(tfs_deferred *d, int32_t fd, uint64_t off, uint64_t size);
 /* Requests taken and not yet answered (for tests and status). */
 TFS_EXPORT uint64_t tfs_session_deferred(tfs_session *s);
+
+/*
+ * FUSE passthrough (kernel 6.9+; libfuse 3.14 does not know it, so the session's I/O adds it to the
+ * INIT reply and to the open replies that ask for it). tfs_passthrough_ready: nonzero once INIT
+ * agreed to it. tfs_backing_open registers FD with the kernel: returns a backing id (> 0) for an
+ * open reply, or a negative errno. tfs_backing_close drops the id (the kernel keeps what is open).
+ */
+TFS_EXPORT int tfs_passthrough_ready(tfs_session *s);
+TFS_EXPORT int32_t tfs_backing_open(tfs_session *s, int32_t fd);
+TFS_EXPORT int tfs_backing_close(tfs_session *s, int32_t backing_id);
 
 /* Size of each shared struct, so the managed mirrors can be checked (0 for an unknown id). */
 TFS_EXPORT uint64_t tfs_abi_size(int32_t which);

@@ -16,6 +16,8 @@ struct tfs_session {
     struct tfs_deferred *deferred; /* requests taken by tfs_defer, not yet answered */
     uint64_t deferred_count;
     int defer_closed;
+    int kernel_offers_passthrough; /* seen in the kernel's INIT request */
+    int passthrough;               /* the INIT reply asked for it */
 };
 
 /* Called by a handler after its callback returned: whether the callback took the request (and
@@ -36,5 +38,13 @@ int tfs_reply_from_fd(fuse_req_t req, int fd, off_t off, size_t size);
 
 /* Largest read answered by splicing: a reply must fit in one pipe (see tfs_session_new). */
 extern size_t tfs_splice_limit;
+
+/* Passthrough (tierfs_passthrough.c). Installs the session's I/O hooks; call after fuse_session_mount. */
+int tfs_passthrough_install(struct tfs_session *s);
+/* In the INIT handler: the reply this thread sends next asks for passthrough. */
+void tfs_passthrough_init_reply(struct tfs_session *s);
+/* Around an open or create reply: the open_out this thread sends next carries FI's backing id. */
+void tfs_passthrough_arm(const tfs_file_info *fi);
+void tfs_passthrough_disarm(void);
 
 #endif

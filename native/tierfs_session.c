@@ -74,6 +74,8 @@ int tfs_session_mount(tfs_session *s, const char *mountpoint)
     if (fuse_session_mount(s->se, mountpoint) != 0)
         return -1;
     s->mounted = 1;
+    if (s->opts.passthrough && tfs_passthrough_install(s) != 0)
+        s->opts.passthrough = 0; /* served without it */
     return 0;
 }
 

@@ -79,10 +79,24 @@ start_s3rver() { # DIR PORT BUCKET OUTFILE
     [[ ${S3RVER_LOG:-0} == 1 ]] && quiet=
     # S3RVER_NICE=N: s3rver runs at nice N (a benchmark whose target is about the host's CPU lets
     # the server, which stands for one on other machines, yield the CPU to the host's own work).
-    nice -n "${S3RVER_NICE:-0}" "$S3RVER" -d "$1" -p "$2" -a 127.0.0.1 --configure-bucket "$3" $quiet >"$4" 2>&1 &
-    S3RVER_PID=$!
+    # The kernel shares the CPU between sessions first (autogroups, Debian's default), and a nice
+    # value acts only within its session: so s3rver gets a session of its own, niced as a whole.
+    if [[ ${S3RVER_NICE:-0} != 0 ]]; then
+        setsid nice -n "$S3RVER_NICE" "$S3RVER" -d "$1" -p "$2" -a 127.0.0.1 --configure-bucket "$3" $quiet >"$4" 2>&1 &
+        S3RVER_PID=$!
+    else
+        "$S3RVER" -d "$1" -p "$2" -a 127.0.0.1 --configure-bucket "$3" $quiet >"$4" 2>&1 &
+        S3RVER_PID=$!
+    fi
     for ((i = 0; i < 100; i++)); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0
+        if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then
+            # Listening, so its own session exists: nice that session's share of the CPU.
+            if [[ ${S3RVER_NICE:-0} != 0 && -w /proc/$S3RVER_PID/autogroup ]]; then
+                [[ $(ps -o sid= -p "$S3RVER_PID" | tr -d ' ') == "$S3RVER_PID" ]] || die "s3rver did not get a session of its own"
+                echo "$S3RVER_NICE" >"/proc/$S3RVER_PID/autogroup"
+            fi
+            return 0
+        fi
         kill -0 "$S3RVER_PID" 2>/dev/null || die "s3rver exited: $(tail -5 "$4")"
         sleep 0.1
     done

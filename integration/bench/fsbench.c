@@ -125,6 +125,20 @@ static uint64_t rng(void)
     return rng_state * 2685821657736338717ULL;
 }
 
+/* This thread's time on a CPU and waiting for one, in seconds (/proc/thread-self/schedstat). */
+static void sched_times(double *on_cpu, double *waiting)
+{
+    unsigned long long run = 0, wait = 0;
+    FILE *f = fopen("/proc/thread-self/schedstat", "r");
+    if (f) {
+        if (fscanf(f, "%llu %llu", &run, &wait) != 2)
+            run = wait = 0;
+        fclose(f);
+    }
+    *on_cpu = (double)run / 1e9;
+    *waiting = (double)wait / 1e9;
+}
+
 static int randread(const char *file, long count, uint64_t seed)
 {
     char *buf = aligned_buffer(SMALL, 0);
@@ -140,6 +154,8 @@ static int randread(const char *file, long count, uint64_t seed)
         return 2;
     }
     rng_state = seed ? seed : 0x9E3779B97F4A7C15ULL;
+    double run0, wait0, run1, wait1;
+    sched_times(&run0, &wait0);
     double t0 = now();
     for (long i = 0; i < count; i++) {
         off_t off = (off_t)(rng() % pages) * SMALL;
@@ -147,6 +163,9 @@ static int randread(const char *file, long count, uint64_t seed)
             failed("pread", file);
     }
     double dt = now() - t0;
+    sched_times(&run1, &wait1);
+    /* Where the reader's time went: on a CPU, or runnable and waiting for one. */
+    fprintf(stderr, "randread: %.3f s: on a CPU %.3f s, waiting for a CPU %.3f s\n", dt, run1 - run0, wait1 - wait0);
     close(fd);
     return finish((double)count / dt);
 }

@@ -13,7 +13,10 @@
 #   BENCH_DIR [/var/tmp]  N [1000] stubs  SMALL_KIB [64] their size  HOT_MIB [1024] the resident file
 #   REPS [5]  QUIET_WAIT [30]  PORT [random free]  WARM [3] untimed storms before the timed ones
 #   RECALL_MAX_CONCURRENT [the product's default, 16] recall.max_concurrent of the mount
-#   S3RVER_NICE [0] s3rver runs at this nice (it stands for a server on other machines)
+#   S3RVER_NICE [0] s3rver runs at this nice, in a session of its own (it stands for a server on
+#     other machines; the kernel shares the CPU between sessions first, autogroups)
+#   DAEMON_NICE [0] the daemon's session (autogroup) at this nice, as systemd's CPUWeight= would
+#     weigh its service
 #   MOUNT_OPTS [none] -o options of the mount (threads=N,idle_threads=N, ...)
 #   S3RVER_LOG [0] 1: s3rver logs every request, and the table gives the requests per recall by
 #     method (the logging costs s3rver CPU: its CPU row is then not comparable)
@@ -74,6 +77,11 @@ log "preparing $N stubs of $SMALL_KIB KiB and a $HOT_MIB MiB resident file"
 "$ROOT/fsbench" mkfiles "$BACK/cold" "$N" $((SMALL_KIB * 1024)) >/dev/null
 "$ROOT/fsbench" mkfile "$BACK/hot.bin" "$HOT_MIB" >/dev/null
 mount_tierfs_at "$CFG" "$BACK" "$MNT" "$STATE" "$ROOT/mount.out"
+# DAEMON_NICE: the daemon's session niced as a whole (what systemd's CPUWeight= does to its service).
+if [[ ${DAEMON_NICE:-0} != 0 ]]; then
+    [[ $(cut -d' ' -f1 "/proc/$TIERFS_PID/autogroup") != $(cut -d' ' -f1 /proc/self/autogroup) ]] || die "the daemon shares this script's session"
+    echo "$DAEMON_NICE" >"/proc/$TIERFS_PID/autogroup"
+fi
 # Unpatched, s3rver answers a PUT before the object is on its disk (integration/patches/
 # s3rver-atomic-put.js says more): a HEAD right after may see 0 bytes, and TierFs then refuses to
 # release the file, rightly. Such a file is archived again by the next migrate.
@@ -99,7 +107,7 @@ resident() { # COUNT -> ops/s
     # The backing file warmed right before (the host pages out page cache left idle for about a minute).
     cat "$BACK/hot.bin" >/dev/null
     "$ROOT/fsbench" dropcache "$MNT/hot.bin" >/dev/null
-    "$ROOT/fsbench" randread "$MNT/hot.bin" "$1" 7
+    "$ROOT/fsbench" randread "$MNT/hot.bin" "$1" 7 2>"$ROOT/reader-alone-sched"
 }
 cat "$BACK/hot.bin" >/dev/null
 
@@ -168,7 +176,7 @@ for ((r = 0; r < REPS; r++)); do
     cpu0_daemon=$(proc_cpu "$TIERFS_PID") cpu0_s3=$(proc_cpu "$S3RVER_PID")
     "$ROOT/storm" "$MNT/cold" "$N" >"$ROOT/storm.out" 2>"$ROOT/storm.err" &
     storm_pid=$!
-    during=$("$ROOT/fsbench" randread "$MNT/hot.bin" "$COUNT" 7)
+    during=$("$ROOT/fsbench" randread "$MNT/hot.bin" "$COUNT" 7 2>"$ROOT/reader-sched")
     t_reader=$EPOCHREALTIME
     wait "$storm_pid" || true
     t_storm=$EPOCHREALTIME
@@ -189,7 +197,7 @@ for ((r = 0; r < REPS; r++)); do
     PEAK+=("$(cat "$ROOT/peak" 2>/dev/null || echo 0)")
     INSIDE+=("$(awk -v a="$t0" -v b="$t_reader" -v c="$t_storm" 'BEGIN {print (b <= c) ? "yes" : "no"}')")
     if ((r % 2 == 1)); then ALONE+=("$(resident "$COUNT")"); fi
-    log "run $r: storm $s; resident reader during it $during reads/s (inside the storm: ${INSIDE[-1]}); daemon threads ${BASE[-1]} -> ${PEAK[-1]} ($(cat "$ROOT/peak-names" 2>/dev/null)); CPU s: daemon $cpu_daemon, s3rver $cpu_s3; alone ${ALONE[-1]} reads/s; load ${LOADS[-1]}${REQS:+; requests ${REQS[-1]}}"
+    log "run $r: storm $s; resident reader during it $during reads/s (inside the storm: ${INSIDE[-1]}); daemon threads ${BASE[-1]} -> ${PEAK[-1]} ($(cat "$ROOT/peak-names" 2>/dev/null)); CPU s: daemon $cpu_daemon, s3rver $cpu_s3; alone ${ALONE[-1]} reads/s ($(sed 's/^randread: //' "$ROOT/reader-alone-sched" 2>/dev/null)); load ${LOADS[-1]}; reader $(sed 's/^randread: //' "$ROOT/reader-sched")${REQS:+; requests ${REQS[-1]}}"
     [[ -s $ROOT/storm.err ]] && log "  $(head -3 "$ROOT/storm.err" | tr '\n' ' ')"
 done
 

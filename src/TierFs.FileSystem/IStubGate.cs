@@ -40,6 +40,12 @@ public interface IStubGate
     /// </summary>
     Task<int>? ReadRecalling(ulong dev, ulong ino, long offset, int size, Func<int, int> serve);
 
+    /// <summary>
+    /// Whether all of the file's data is in its backing file now: not a stub, and no recall writing
+    /// it. Asked after the open is counted, so a release cannot drop the data afterwards.
+    /// </summary>
+    bool DataIsLocal(int fd, ulong dev, ulong ino);
+
     /// <summary>A write-like operation is about to change the data of a possibly archived file.</summary>
     void DataChanging(int fd, ulong dev, ulong ino);
 

@@ -42,6 +42,11 @@ public sealed class Inode : IObservedNode
     /// <summary>Set from the last stat: the file may be tiered (see <see cref="IStubGate.MayBeTiered"/>).</summary>
     internal volatile bool MayBeTiered;
 
+    // How the kernel serves the node's open handles (see OverlayFileSystem.Passthrough): guarded by the overlay's mode lock.
+    internal int PassthroughOpens;
+    internal int CachedOpens;
+    internal int BackingId;
+
     private int _openHandles;
     private int _openWriters;
     private int _changeReported;

@@ -37,6 +37,7 @@ public sealed unsafe partial class OverlayFileSystem
         var fd = -1;
         var later = false;
         var recalling = false;
+        var tiered = false;
         try
         {
             using var nfd = _table.Use(node);
@@ -45,7 +46,7 @@ public sealed unsafe partial class OverlayFileSystem
             else
             {
                 // A read-only open is answered once the recall serves reads; its reads wait for their parts.
-                var recall = MakeLocalLater(ctx, node, nfd.Fd, streaming: !write, out var tiered);
+                var recall = MakeLocalLater(ctx, node, nfd.Fd, streaming: !write, out tiered);
                 // Not "the task is still running": a recall already serving reads answers at once, and
                 // the handle's reads must then still wait for their parts. A whole file's first read
                 // finds nothing to wait for and is served directly from then on.
@@ -70,7 +71,16 @@ public sealed unsafe partial class OverlayFileSystem
         if (truncating) NodeChanged(node);
         fi.Fh = (ulong)fd;
         SetOpenBits(ref fi);
-        if (recalling) _recallingHandles[fi.Fh] = node;
+        // A reader of a file whose data is all here may be served by the kernel alone.
+        var wanted = !write && _backing is { Ready: true } && MayPassThrough(fd, fi.Flags) && (!tiered || _gate!.DataIsLocal(fd, node.Dev, node.Ino));
+        var res2 = ChooseMode(node, ref fi, wanted, tiered);
+        if (res2 != 0)
+        {
+            Libc.Close(fd);
+            node.Closed(write);
+            return res2;
+        }
+        if (recalling && !PassedThrough(fi)) _recallingHandles[fi.Fh] = node;
         return 0;
     }
 
@@ -100,7 +110,18 @@ public sealed unsafe partial class OverlayFileSystem
                 }
                 fi.Fh = (ulong)fd;
                 SetOpenBits(ref fi);
-                _recallingHandles[fi.Fh] = node; // before the answer: the kernel may read at once
+                // A writer's recall has ended (its file is whole); a reader's serves reads while it runs.
+                var wanted = !write && _backing is { Ready: true } && MayPassThrough(fd, fi.Flags) && (_gate is null || _gate.DataIsLocal(fd, node.Dev, node.Ino));
+                res = ChooseMode(node, ref fi, wanted, mayBeTiered: true);
+                if (res != 0)
+                {
+                    Libc.Close(fd);
+                    fd = -1;
+                    node.Closed(write);
+                    answer.Failed(-res);
+                    return;
+                }
+                if (!PassedThrough(fi)) _recallingHandles[fi.Fh] = node; // before the answer: the kernel may read at once
                 // Nobody will use the handle (the opener was interrupted, or the mount is ending): release it.
                 if (!answer.Opened(fi)) Release(default, node.NodeId, fi);
             }
@@ -133,7 +154,10 @@ public sealed unsafe partial class OverlayFileSystem
         }
         fi.Fh = (ulong)fd;
         SetOpenBits(ref fi);
-        Node(entry.Ino).Opened(ForWrite(fi.Flags));
+        var node = Node(entry.Ino);
+        node.Opened(ForWrite(fi.Flags));
+        // The name may be a hard link of a file open in passthrough: join it (its data is local).
+        _ = ChooseMode(node, ref fi, wanted: false, mayBeTiered: false);
         NameChanged(parent, name);
         return 0;
     }
@@ -241,8 +265,9 @@ public sealed unsafe partial class OverlayFileSystem
     public int Release(in FuseContext ctx, ulong ino, in FuseFileInfo fi)
     {
         _recallingHandles.TryRemove(fi.Fh, out _);
-        Libc.Close((int)fi.Fh);
         var node = _table.Get(ino);
+        HandleClosed(node, fi.Fh);
+        Libc.Close((int)fi.Fh);
         node?.Closed(ForWrite(fi.Flags));
         NodeChanged(node); // reads moved the atime, mmap writes the data
         return 0;

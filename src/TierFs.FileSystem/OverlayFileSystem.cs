@@ -36,9 +36,12 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
     /// <param name="nodes">The mount's nodes, made by <see cref="OpenNodes"/> before anything that needs them (owned from here on).</param>
     /// <param name="gate">The tiering layer's answers on stubs; null for a plain passthrough mount.</param>
     /// <param name="observer">Told of every change to names and attributes (the index keeper); null: nobody.</param>
-    public OverlayFileSystem(InodeTable nodes, OverlayOptions options, IStubGate? gate = null, INamespaceObserver? observer = null)
+    /// <param name="backing">Where backing files are registered for FUSE passthrough; null: every read goes through the daemon.</param>
+    public OverlayFileSystem(InodeTable nodes, OverlayOptions options, IStubGate? gate = null, INamespaceObserver? observer = null,
+        KernelBacking? backing = null)
     {
         _options = options;
+        _backing = backing;
         _gate = gate;
         _observer = observer;
         _table = nodes;
@@ -126,6 +129,9 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
     {
         _applyUmask = (c.Want & (uint)FuseCapabilities.DontMask) != 0;
         Log.Info(Source, $"FUSE {c.ProtoMajor}.{c.ProtoMinor} ready: max_write {c.MaxWrite}, max_readahead {c.MaxReadahead}, want 0x{c.Want:x}");
+        Log.Info(Source, _backing is null ? "FUSE passthrough: off (no_passthrough); every read goes through the daemon"
+            : c.Passthrough != 0 ? "FUSE passthrough: on; the kernel reads files opened read-only whose data is all local itself"
+            : "FUSE passthrough: not offered by the kernel (it needs Linux 6.9+ and a daemon with CAP_SYS_ADMIN); every read goes through the daemon");
     }
 
     /// <summary>

@@ -20,6 +20,8 @@ public sealed class FuseMountOptions
     /// </summary>
     public bool PosixAcl { get; set; } = true;
     public bool ReadOnly { get; set; }
+    /// <summary>Ask the kernel for FUSE passthrough (see <see cref="KernelBacking"/>); used only if it offers it.</summary>
+    public bool Passthrough { get; set; }
     public bool Debug { get; set; }
     /// <summary>Further -o options passed to libfuse as they are.</summary>
     public List<string> ExtraOptions { get; } = [];
@@ -59,5 +61,6 @@ public sealed class FuseMountOptions
         MaxWrite = MaxWrite,
         MaxReadahead = MaxReadahead,
         MaxBackground = MaxBackground,
+        Passthrough = Passthrough ? 1u : 0u,
     };
 }

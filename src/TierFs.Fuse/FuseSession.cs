@@ -17,7 +17,9 @@ public sealed unsafe class FuseSession : IDisposable
     private int _ending;
 
     /// <param name="notices">Where the layers under <paramref name="fs"/> send their notices to the kernel: bound to this session.</param>
-    public FuseSession(IFuseFileSystem fs, FuseMountOptions options, Action<string, Exception>? onError = null, KernelNotices? notices = null)
+    /// <param name="backing">Where <paramref name="fs"/> registers backing files for passthrough (with <see cref="FuseMountOptions.Passthrough"/>): bound to this session.</param>
+    public FuseSession(IFuseFileSystem fs, FuseMountOptions options, Action<string, Exception>? onError = null, KernelNotices? notices = null,
+        KernelBacking? backing = null)
     {
         NativeAbi.Verify();
         _options = options;
@@ -43,7 +45,15 @@ public sealed unsafe class FuseSession : IDisposable
             throw new FuseException(Marshal.PtrToStringUTF8((IntPtr)err) ?? "fuse_session_new failed");
         }
         notices?.Bind(this);
+        backing?.Bind(this);
     }
+
+    /// <summary>Whether the INIT handshake agreed to FUSE passthrough.</summary>
+    public bool PassthroughReady => _session != IntPtr.Zero && NativeMethods.PassthroughReady(_session) != 0;
+
+    internal int BackingOpen(int fd) => _session == IntPtr.Zero ? -Posix.Errno.EBADF : NativeMethods.BackingOpen(_session, fd);
+
+    internal int BackingClose(int backingId) => _session == IntPtr.Zero ? 0 : NativeMethods.BackingClose(_session, backingId);
 
     public string? MountPoint => _mountPoint;
 

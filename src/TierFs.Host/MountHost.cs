@@ -122,6 +122,7 @@ public sealed class MountHost(MountSettings settings)
         // overlay that asks it about stubs, and the session that serves the overlay.
         var nodes = OverlayFileSystem.OpenNodes(rootFd, (int)settings.MaxInodeFds); // the overlay owns it
         var kernel = new KernelNotices();
+        var kernelBacking = new KernelBacking();
         var mountView = new MountView(nodes, kernel);
         // The metrics count what the engine journals, as it journals it.
         var metrics = new TierMetrics();
@@ -136,12 +137,13 @@ public sealed class MountHost(MountSettings settings)
             NegativeTimeout = settings.NegativeTimeout,
             KeepCache = settings.KeepCache,
             FlushOnClose = settings.FlushOnClose ?? networkBacking,
-        }, new EngineGate(engine), keeper);
+        }, new EngineGate(engine), keeper, settings.Passthrough ? kernelBacking : null);
         var fuseOptions = new FuseMountOptions
         {
             FsName = backing,
             Subtype = "tierfs",
             ReadOnly = settings.ReadOnly,
+            Passthrough = settings.Passthrough,
             Debug = settings.FuseDebug,
             PosixAcl = settings.PosixAcl,
             MaxThreads = settings.Threads,
@@ -156,7 +158,7 @@ public sealed class MountHost(MountSettings settings)
         };
         fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
 
-        using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e), kernel);
+        using var session = new FuseSession(fs, fuseOptions, (op, e) => Log.Error("fuse", $"{op} failed", e), kernel, kernelBacking);
         var usage = new BackingUsage(rootFd);
         // Jobs and claims name this daemon as the operation log names this node, with its process.
         var jobs = new SqliteJobStore(index, owner: $"{config.Node.Name}:{Environment.ProcessId}");

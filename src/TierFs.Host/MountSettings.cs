@@ -28,6 +28,8 @@ public sealed class MountSettings
     /// <summary>Most inode descriptors the daemon keeps open (0: half its descriptor limit).</summary>
     public uint MaxInodeFds { get; set; }
     public bool KeepCache { get; set; } = true;
+    /// <summary>Let the kernel serve read-only opens of local files itself (FUSE passthrough), where it offers it.</summary>
+    public bool Passthrough { get; set; } = true;
     /// <summary>Pass close(2) to the backing file; null: only for network filesystems.</summary>
     public bool? FlushOnClose { get; set; }
     public bool ReadOnly { get; set; }
@@ -106,6 +108,8 @@ public sealed class MountSettings
         Valued("delete_interval", "S", "how often due remote deletions are carried out (default 30)", (s, k, v) => s.DeleteIntervalSeconds = Count(k, v, 1, 86400)),
         Flag("keep_cache", "keep the page cache across opens (the default)", s => s.KeepCache = true),
         Flag("no_keep_cache", "drop the page cache at each open", s => s.KeepCache = false),
+        Flag("passthrough", "the kernel reads local files opened read-only itself, where it can (the default)", s => s.Passthrough = true),
+        Flag("no_passthrough", "every read goes through the daemon", s => s.Passthrough = false),
         Flag("flush", "pass close(2) to the backing file (default: on network filesystems only)", s => s.FlushOnClose = true),
         Flag("noflush", "never pass close(2) to the backing file", s => s.FlushOnClose = false),
         Flag("acl", "enforce POSIX ACLs in the kernel (the default)", s => s.PosixAcl = true),

@@ -54,6 +54,15 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "tfs_session_deferred")]
     public static partial ulong SessionDeferred(IntPtr session);
 
+    [LibraryImport(Lib, EntryPoint = "tfs_passthrough_ready")]
+    public static partial int PassthroughReady(IntPtr session);
+
+    [LibraryImport(Lib, EntryPoint = "tfs_backing_open")]
+    public static partial int BackingOpen(IntPtr session, int fd);
+
+    [LibraryImport(Lib, EntryPoint = "tfs_backing_close")]
+    public static partial int BackingClose(IntPtr session, int backingId);
+
     [LibraryImport(Lib, EntryPoint = "tfs_abi_size")]
     public static partial ulong AbiSize(int which);
 }

@@ -49,6 +49,8 @@ public enum FuseFileInfoBits : uint
     FlockRelease = 1 << 5,
     CacheReaddir = 1 << 6,
     NoFlush = 1 << 7,
+    /// <summary>The kernel serves reads, writes and mmap from <see cref="FuseFileInfo.BackingId"/>'s file itself.</summary>
+    Passthrough = 1 << 8,
     Present = 1u << 31,
 }
 
@@ -60,6 +62,9 @@ public struct FuseFileInfo
     public FuseFileInfoBits Bits;
     public ulong Fh;
     public ulong LockOwner;
+    /// <summary>With <see cref="FuseFileInfoBits.Passthrough"/>: the id <see cref="KernelBacking.Open"/> gave.</summary>
+    public int BackingId;
+    private readonly uint _reserved;
 
     public readonly bool HasHandle => (Bits & FuseFileInfoBits.Present) != 0;
 }
@@ -116,7 +121,8 @@ public readonly struct FuseConnectionInfo
     public readonly uint MaxBackground;
     public readonly uint CongestionThreshold;
     public readonly uint TimeGran;
-    private readonly uint _reserved;
+    /// <summary>Nonzero: the INIT reply asks for FUSE passthrough (asked for, and offered by the kernel).</summary>
+    public readonly uint Passthrough;
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -129,7 +135,7 @@ internal struct NativeOptions
     public uint MaxBackground;
     public uint CongestionThreshold;
     public uint TimeGran;
-    private readonly uint _reserved;
+    public uint Passthrough;
 }
 
 /// <summary>A null-terminated name from the kernel, passed through without a managed copy.</summary>

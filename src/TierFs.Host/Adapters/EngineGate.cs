@@ -27,6 +27,8 @@ public sealed class EngineGate(TierEngine engine) : IStubGate
     public Task<int>? ReadRecalling(ulong dev, ulong ino, long offset, int size, Func<int, int> serve) =>
         engine.ReadRecalling(new FileKey(dev, ino), offset, size, serve);
 
+    public bool DataIsLocal(int fd, ulong dev, ulong ino) => engine.DataIsLocal(fd, new FileKey(dev, ino));
+
     public void DataChanging(int fd, ulong dev, ulong ino) => engine.DataChanging(fd, new FileKey(dev, ino));
 
     public void MetadataChanged(int fd, in StatX st) => engine.MetadataChanged(fd, new FileKey(st.Dev, st.Ino), st);

@@ -257,6 +257,13 @@ public sealed partial class TierEngine : IDisposable
         return Cache.TryGet(key, out var record) && record.IsStub ? -Errno.EIO : serve(size);
     }
 
+    /// <summary>Whether all of the file's data is in its backing file now: no recall writing it, and not a stub.</summary>
+    public bool DataIsLocal(int pathFd, FileKey key)
+    {
+        if (Streams.TryGet(key, out _)) return false;
+        return Cache.TryGet(key, out var record) ? !record.IsStub : !IsStub(pathFd, key);
+    }
+
     /// <summary>Whether the file is a stub now (an unreadable record counts as one: its open would fail anyway).</summary>
     private bool IsStub(int pathFd, FileKey key)
     {

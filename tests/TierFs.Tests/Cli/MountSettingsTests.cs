@@ -98,6 +98,8 @@ public class MountOptionsHelpTests
     [InlineData("delete_interval=S")]
     [InlineData("keep_cache")]
     [InlineData("no_keep_cache")]
+    [InlineData("passthrough")]
+    [InlineData("no_passthrough")]
     [InlineData("flush")]
     [InlineData("noflush")]
     [InlineData("acl")]
