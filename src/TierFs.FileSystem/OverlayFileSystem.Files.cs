@@ -73,13 +73,7 @@ public sealed unsafe partial class OverlayFileSystem
         SetOpenBits(ref fi);
         // A reader of a file whose data is all here may be served by the kernel alone.
         var wanted = !write && _backing is { Ready: true } && MayPassThrough(fd, fi.Flags) && (!tiered || _gate!.DataIsLocal(fd, node.Dev, node.Ino));
-        var res2 = ChooseMode(node, ref fi, wanted, tiered);
-        if (res2 != 0)
-        {
-            Libc.Close(fd);
-            node.Closed(write);
-            return res2;
-        }
+        ChooseMode(node, ref fi, wanted);
         if (recalling && !PassedThrough(fi)) _recallingHandles[fi.Fh] = node;
         return 0;
     }
@@ -93,6 +87,7 @@ public sealed unsafe partial class OverlayFileSystem
         _ = recall.ContinueWith(done =>
         {
             var fd = -1;
+            var counted = false;
             try
             {
                 var res = dupFailed != 0 ? dupFailed : done.IsCompletedSuccessfully ? done.Result : -Errno.EIO;
@@ -112,21 +107,21 @@ public sealed unsafe partial class OverlayFileSystem
                 SetOpenBits(ref fi);
                 // A writer's recall has ended (its file is whole); a reader's serves reads while it runs.
                 var wanted = !write && _backing is { Ready: true } && MayPassThrough(fd, fi.Flags) && (_gate is null || _gate.DataIsLocal(fd, node.Dev, node.Ino));
-                res = ChooseMode(node, ref fi, wanted, mayBeTiered: true);
-                if (res != 0)
-                {
-                    Libc.Close(fd);
-                    fd = -1;
-                    node.Closed(write);
-                    answer.Failed(-res);
-                    return;
-                }
+                ChooseMode(node, ref fi, wanted);
+                counted = true;
                 if (!PassedThrough(fi)) _recallingHandles[fi.Fh] = node; // before the answer: the kernel may read at once
+                var opened = answer.Opened(fi);
+                counted = false; // the kernel's handle now, or released just below
                 // Nobody will use the handle (the opener was interrupted, or the mount is ending): release it.
-                if (!answer.Opened(fi)) Release(default, node.NodeId, fi);
+                if (!opened) Release(default, node.NodeId, fi);
             }
             catch (Exception e)
             {
+                if (counted)
+                {
+                    _recallingHandles.TryRemove(fi.Fh, out _);
+                    HandleClosed(node, fi.Fh);
+                }
                 if (fd >= 0) Libc.Close(fd);
                 node.Closed(write);
                 answer.Failed(Errno.EIO);
@@ -157,7 +152,7 @@ public sealed unsafe partial class OverlayFileSystem
         var node = Node(entry.Ino);
         node.Opened(ForWrite(fi.Flags));
         // The name may be a hard link of a file open in passthrough: join it (its data is local).
-        _ = ChooseMode(node, ref fi, wanted: false, mayBeTiered: false);
+        ChooseMode(node, ref fi, wanted: false);
         NameChanged(parent, name);
         return 0;
     }

@@ -22,6 +22,7 @@ public sealed unsafe partial class OverlayFileSystem
     private readonly ConcurrentDictionary<ulong, Inode> _passthroughHandles = new();
     private readonly Lock[] _modeLocks = [.. Enumerable.Range(0, 64).Select(_ => new Lock())];
     private int _passthroughRefused;
+    private volatile bool _passthroughOff;
 
     private Lock ModeLock(Inode node) => _modeLocks[(int)(node.NodeId % (ulong)_modeLocks.Length)];
 
@@ -33,27 +34,19 @@ public sealed unsafe partial class OverlayFileSystem
     /// <summary>
     /// Chooses how the kernel serves the new handle <paramref name="fi"/> (its backing descriptor in
     /// Fh) and counts it; <see cref="HandleClosed"/> undoes that. <paramref name="wanted"/>: the open
-    /// would take passthrough if the inode were open nowhere. A handle that must join passthrough
-    /// handles while its file's data is not all local (<paramref name="mayBeTiered"/>: worth asking)
-    /// fails with EIO instead: its reads would find holes. None can: a file open in passthrough was
-    /// whole, and a release refuses a file that is open. 0 or a negative errno, nothing counted.
+    /// would take passthrough if the inode were open nowhere. Joining passthrough handles is always
+    /// safe for the data: a file open in passthrough was whole then, and stays whole while open (a
+    /// release refuses a file that is open, and a recall only fills stubs).
     /// </summary>
-    private int ChooseMode(Inode node, ref FuseFileInfo fi, bool wanted, bool mayBeTiered)
+    private void ChooseMode(Inode node, ref FuseFileInfo fi, bool wanted)
     {
-        var join = false;
         int id;
         lock (ModeLock(node))
         {
             if (node.PassthroughOpens == 0 && (node.CachedOpens > 0 || !wanted || !TryBacking(node, (int)fi.Fh)))
             {
                 node.CachedOpens++;
-                return 0;
-            }
-            join = !wanted;
-            if (join && mayBeTiered && _gate is not null && !_gate.DataIsLocal((int)fi.Fh, node.Dev, node.Ino))
-            {
-                Log.Error(Source, $"{node}: opened during a recall while open in passthrough; refused (EIO)");
-                return -Errno.EIO;
+                return;
             }
             node.PassthroughOpens++;
             id = node.BackingId;
@@ -63,8 +56,11 @@ public sealed unsafe partial class OverlayFileSystem
         // Nothing of the inode may stay in the page cache of the other mode: its data may change meanwhile.
         fi.Bits &= ~FuseFileInfoBits.KeepCache;
         _passthroughHandles[fi.Fh] = node;
-        if (join && ForWrite(fi.Flags)) DataChanging(node, (int)fi.Fh);
-        return 0;
+        if (wanted) return;
+        // Joined. O_DIRECT: its reads and writes go through the daemon still (FOPEN_DIRECT_IO wins
+        // over passthrough for them), without the backing file's alignment rules.
+        if ((fi.Flags & Libc.O_DIRECT) != 0) fi.Bits |= FuseFileInfoBits.DirectIo;
+        else if (ForWrite(fi.Flags)) DataChanging(node, (int)fi.Fh); // its writes will not pass here
     }
 
     /// <summary>
@@ -88,17 +84,27 @@ public sealed unsafe partial class OverlayFileSystem
     }
 
     // Under the node's mode lock, the inode open nowhere in passthrough: register its backing file.
+    // The kernel keeps the file it is given until the id is closed (the inode's last passthrough
+    // release), so it gets an open file of its own, not the handle's: a flock(2) taken through the
+    // handle must end at the handle's close.
     private bool TryBacking(Inode node, int fd)
     {
-        if (_backing is null || node.Type != Libc.S_IFREG || !_backing.Ready) return false;
-        var id = _backing.Open(fd);
+        if (_backing is null || _passthroughOff || node.Type != Libc.S_IFREG || !_backing.Ready) return false;
+        var path = stackalloc byte[ProcFd.BufferSize];
+        var own = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(fd, path), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (own < 0) return false; // EMFILE and the like: served through the daemon
+        var id = _backing.Open(own);
+        Libc.Close(own);
         if (id > 0)
         {
             node.BackingId = id;
             return true;
         }
+        // Not allowed at all (the daemon lacks CAP_SYS_ADMIN): stop asking. Else (a backing file stacked
+        // too deep, ELOOP) only this file is read through the daemon.
+        if (id is -Errno.EPERM or -Errno.EOPNOTSUPP) _passthroughOff = true;
         if (Interlocked.Exchange(ref _passthroughRefused, 1) == 0)
-            Log.Warn(Source, $"{node}: the kernel refused its backing file for passthrough (errno {-id}); such files are read through the daemon");
+            Log.Warn(Source, $"{node}: the kernel refused its backing file for passthrough (errno {-id}); {(_passthroughOff ? "every file is" : "such files are")} read through the daemon");
         return false;
     }
 

@@ -163,6 +163,12 @@ public static unsafe partial class Libc
     [LibraryImport(L, EntryPoint = "flock", SetLastError = true)]
     public static partial int Flock(int fd, int operation);
 
+    public const int F_SETLEASE = 1024, F_WRLCK = 1, F_UNLCK = 2;
+
+    /// <summary>fcntl with an int argument (F_SETLEASE).</summary>
+    [LibraryImport(L, EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int FcntlInt(int fd, int cmd, int arg);
+
     [LibraryImport(L, EntryPoint = "fstatvfs64", SetLastError = true)]
     public static partial int Fstatvfs(int fd, StatVfs* buf);
 

@@ -196,4 +196,68 @@ public class PassthroughTests
         Assert.Equal(expected, File.ReadAllBytes(m.B("w.bin")));
         Assert.Equal(0, m.Unmount().ExitCode);
     }
+
+    [Fact]
+    public void A_flock_taken_through_a_handle_the_kernel_serves_ends_when_that_handle_is_closed()
+    {
+        using var m = TestMount.Start();
+        var path = m.M("locked.bin");
+        File.WriteAllBytes(path, Content(2 << 20, 5));
+        const int LOCK_EX = 2, LOCK_NB = 4;
+        var a = Px.Open(path, Px.O_RDONLY);
+        var b = Px.Open(path, Px.O_RDONLY);
+        try
+        {
+            Assert.Equal(0, Px.Flock(a, LOCK_EX | LOCK_NB));
+            Assert.NotEqual(0, Px.Flock(b, LOCK_EX | LOCK_NB)); // held by a
+            Px.Close(a);
+            a = -1;
+            // a's lock went with a, though the kernel still serves b from the same backing file.
+            Assert.Equal(0, Px.Flock(b, LOCK_EX | LOCK_NB));
+        }
+        finally
+        {
+            if (a >= 0) Px.Close(a);
+            Px.Close(b);
+        }
+        Assert.Equal(0, m.Unmount().ExitCode);
+    }
+
+    [Fact]
+    public void A_handle_the_kernel_still_serves_after_its_daemon_was_killed_keeps_the_file_from_being_released()
+    {
+        using var m = TestMount.Start();
+        var data = Content(2 << 20, 6);
+        var path = m.M("kept.bin");
+        File.WriteAllBytes(path, data);
+        var archive = Tierfs("archive", path);
+        Assert.True(archive.ExitCode == 0, archive.ToString());
+        var fd = Px.Open(path, Px.O_RDONLY);
+        try
+        {
+            // The daemon dies; the kernel goes on serving the handle from the backing file.
+            var pid = DaemonProcess.PidOf(m);
+            Proc.Check("kill", "-KILL", pid.ToString());
+            Assert.True(Proc.WaitUntil(() => !DaemonProcess.IsAlive(pid), Bound), "the daemon did not die");
+            Assert.Equal(data, Px.PRead(fd, data.Length, 0));
+
+            // A new daemon cannot see that handle among its own, but must not drop the data under it.
+            m.Mount();
+            var release = Tierfs("release", path);
+            Assert.Equal("archived", State(path));
+            Assert.Contains("open outside the mount", m.Log);
+            Assert.Equal(data, Px.PRead(fd, data.Length, 0));
+            Assert.NotEqual(0, release.ExitCode);
+        }
+        finally
+        {
+            Px.Close(fd);
+        }
+        // With the old handle closed, the file is released as usual.
+        var again = Tierfs("release", path);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal("released", State(path));
+        Assert.Equal(data, File.ReadAllBytes(path));
+        Assert.Equal(0, m.Unmount().ExitCode);
+    }
 }

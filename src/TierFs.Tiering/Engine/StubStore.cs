@@ -65,6 +65,18 @@ public static unsafe class StubStore
             throw new IOException($"cannot drop the file's data: errno {Libc.Errno()}");
     }
 
+    /// <summary>
+    /// A write lease on <paramref name="fd"/> (the file's only open, for writing): granted only while
+    /// no other open file reads or writes the file, anywhere: a process using the backing tree
+    /// directly, or a handle the kernel serves by passthrough for a mount whose daemon is gone. O_PATH
+    /// descriptors do not count. While held, another open of the file waits (no signal is sent: no
+    /// owner is set). 0 when granted, EAGAIN when the file is open elsewhere, another errno when the
+    /// filesystem has no leases (the caller then goes on without this proof).
+    /// </summary>
+    public static int TakeWriteLease(int fd) => Libc.FcntlInt(fd, Libc.F_SETLEASE, Libc.F_WRLCK) == 0 ? 0 : Libc.Errno();
+
+    public static void DropLease(int fd) => Libc.FcntlInt(fd, Libc.F_SETLEASE, Libc.F_UNLCK);
+
     /// <summary>True when the file has a data extent anywhere (SEEK_DATA finds one); false for a file of holes only.</summary>
     public static bool HoldsData(int fd)
     {

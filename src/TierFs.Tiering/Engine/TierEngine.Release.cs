@@ -59,8 +59,26 @@ public sealed partial class TierEngine
                     Log.Info(Source, $"{f.Path}: opened during its release; not released, the data stays");
                     return "in use (opened during the release); try again later";
                 }
-                StubStore.DropData(wfd, record.Size);
-                StubStore.RestoreTimes(wfd, released.AtimeNs, released.MtimeNs);
+                // Nor may anything outside the mount have it open (its reads would turn to zeros): a
+                // process using the backing tree, or a handle the kernel still serves by passthrough
+                // for an earlier mount whose daemon died. The lease proves it and holds it so.
+                var lease = StubStore.TakeWriteLease(wfd);
+                if (lease == Errno.EAGAIN)
+                {
+                    StubStore.Write(f.PathFd, record);
+                    Cache.Set(f.Key, record);
+                    Log.Info(Source, $"{f.Path}: open outside the mount; not released, the data stays");
+                    return "in use (open outside the mount, or by a handle of an earlier mount); try again later";
+                }
+                try
+                {
+                    StubStore.DropData(wfd, record.Size);
+                    StubStore.RestoreTimes(wfd, released.AtimeNs, released.MtimeNs);
+                }
+                finally
+                {
+                    if (lease == 0) StubStore.DropLease(wfd);
+                }
             }
             catch (IOException e)
             {
