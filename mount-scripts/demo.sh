@@ -120,6 +120,9 @@ show 'mnt/bin/run.sh'
 show 'sha256sum backing/data/big.bin mnt/data/big.bin'
 big_sum=$(sha256sum <"$backing/data/big.bin")
 [[ $(sha256sum <"$backing/data/big.bin") == $(sha256sum <"$mnt/data/big.bin") ]] || { echo "big.bin differs" >&2; exit 1; }
+echo "# big.bin (3 MiB, local, opened read-only) was read by the kernel from backing/ itself (FUSE"
+echo "# passthrough, Linux 6.9+): no daemon on its data path. The mount's log says whether it is on:"
+show 'grep -m1 -o "FUSE passthrough: [^;]*" state/tierfs.log'
 
 heading "6. Changes through the mount land in the backing tree"
 show 'echo "edited through the mount" >> mnt/docs/readme.txt'
