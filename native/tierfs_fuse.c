@@ -161,7 +161,7 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
         conn->time_gran = s->opts.time_gran;
     tfs_conn c = {conn->proto_major, conn->proto_minor, conn->capable, conn->want, conn->max_write,
                   conn->max_readahead, conn->max_background, conn->congestion_threshold, conn->time_gran,
-                  (uint32_t)(s->opts.passthrough && s->kernel_offers_passthrough)};
+                  (uint32_t)tfs_passthrough_asked(s)};
     if (s->ops.init)
         s->ops.init(s->ud, &c);
     tfs_passthrough_init_reply(s); /* last: the next thing this thread sends is the INIT reply */

@@ -41,7 +41,9 @@ extern size_t tfs_splice_limit;
 
 /* Passthrough (tierfs_passthrough.c). Installs the session's I/O hooks; call after fuse_session_mount. */
 int tfs_passthrough_install(struct tfs_session *s);
-/* In the INIT handler: the reply this thread sends next asks for passthrough. */
+/* Whether the INIT reply asks for passthrough: wanted, and offered by the kernel. */
+int tfs_passthrough_asked(const struct tfs_session *s);
+/* In the INIT handler: the reply this thread sends next asks for passthrough (if asked). */
 void tfs_passthrough_init_reply(struct tfs_session *s);
 /* Around an open or create reply: the open_out this thread sends next carries FI's backing id. */
 void tfs_passthrough_arm(const tfs_file_info *fi);

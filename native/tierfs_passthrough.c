@@ -123,9 +123,11 @@ int tfs_passthrough_install(struct tfs_session *s)
     return fuse_session_custom_io(s->se, &io, fuse_session_fd(s->se));
 }
 
+int tfs_passthrough_asked(const struct tfs_session *s) { return s->opts.passthrough && s->kernel_offers_passthrough; }
+
 void tfs_passthrough_init_reply(struct tfs_session *s)
 {
-    if (s->opts.passthrough && s->kernel_offers_passthrough)
+    if (tfs_passthrough_asked(s))
         init_reply = s;
 }
 

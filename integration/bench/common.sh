@@ -68,6 +68,13 @@ wait_gone() { # PID SECONDS
 # waits until it listens. s3rver 3.7 makes ListObjectsV2 continuation tokens with DES, which
 # Node.js on OpenSSL 3 has only in its legacy provider: without it a truncated listing (the mount's
 # remote check, MaxKeys=1) answers 500.
+# Nices the session (autogroup) of PID as a whole: the kernel shares the CPU between sessions first,
+# and a nice value acts only within its session. PID must have a session of its own.
+nice_session() { # PID NICE WHAT
+    [[ $(cut -d' ' -f1 "/proc/$1/autogroup") != $(cut -d' ' -f1 /proc/self/autogroup) ]] || die "$3 shares this script's session"
+    echo "$2" >"/proc/$1/autogroup"
+}
+
 start_s3rver() { # DIR PORT BUCKET OUTFILE
     local i
     export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
@@ -92,8 +99,7 @@ start_s3rver() { # DIR PORT BUCKET OUTFILE
         if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then
             # Listening, so its own session exists: nice that session's share of the CPU.
             if [[ ${S3RVER_NICE:-0} != 0 && -w /proc/$S3RVER_PID/autogroup ]]; then
-                [[ $(ps -o sid= -p "$S3RVER_PID" | tr -d ' ') == "$S3RVER_PID" ]] || die "s3rver did not get a session of its own"
-                echo "$S3RVER_NICE" >"/proc/$S3RVER_PID/autogroup"
+                nice_session "$S3RVER_PID" "$S3RVER_NICE" s3rver
             fi
             return 0
         fi

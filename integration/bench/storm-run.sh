@@ -78,10 +78,7 @@ log "preparing $N stubs of $SMALL_KIB KiB and a $HOT_MIB MiB resident file"
 "$ROOT/fsbench" mkfile "$BACK/hot.bin" "$HOT_MIB" >/dev/null
 mount_tierfs_at "$CFG" "$BACK" "$MNT" "$STATE" "$ROOT/mount.out"
 # DAEMON_NICE: the daemon's session niced as a whole (what systemd's CPUWeight= does to its service).
-if [[ ${DAEMON_NICE:-0} != 0 ]]; then
-    [[ $(cut -d' ' -f1 "/proc/$TIERFS_PID/autogroup") != $(cut -d' ' -f1 /proc/self/autogroup) ]] || die "the daemon shares this script's session"
-    echo "$DAEMON_NICE" >"/proc/$TIERFS_PID/autogroup"
-fi
+[[ ${DAEMON_NICE:-0} != 0 ]] && nice_session "$TIERFS_PID" "$DAEMON_NICE" "the daemon"
 # Unpatched, s3rver answers a PUT before the object is on its disk (integration/patches/
 # s3rver-atomic-put.js says more): a HEAD right after may see 0 bytes, and TierFs then refuses to
 # release the file, rightly. Such a file is archived again by the next migrate.

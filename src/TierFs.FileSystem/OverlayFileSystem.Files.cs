@@ -71,9 +71,7 @@ public sealed unsafe partial class OverlayFileSystem
         if (truncating) NodeChanged(node);
         fi.Fh = (ulong)fd;
         SetOpenBits(ref fi);
-        // A reader of a file whose data is all here may be served by the kernel alone.
-        var wanted = !write && _backing is { Ready: true } && MayPassThrough(fd, fi.Flags) && (!tiered || _gate!.DataIsLocal(fd, node.Dev, node.Ino));
-        ChooseMode(node, ref fi, wanted);
+        ChooseMode(node, ref fi, WantsPassthrough(node, fd, fi.Flags, mayBeTiered: tiered));
         if (recalling && !PassedThrough(fi)) _recallingHandles[fi.Fh] = node;
         return 0;
     }
@@ -106,8 +104,7 @@ public sealed unsafe partial class OverlayFileSystem
                 fi.Fh = (ulong)fd;
                 SetOpenBits(ref fi);
                 // A writer's recall has ended (its file is whole); a reader's serves reads while it runs.
-                var wanted = !write && _backing is { Ready: true } && MayPassThrough(fd, fi.Flags) && (_gate is null || _gate.DataIsLocal(fd, node.Dev, node.Ino));
-                ChooseMode(node, ref fi, wanted);
+                ChooseMode(node, ref fi, WantsPassthrough(node, fd, fi.Flags, mayBeTiered: true));
                 counted = true;
                 if (!PassedThrough(fi)) _recallingHandles[fi.Fh] = node; // before the answer: the kernel may read at once
                 var opened = answer.Opened(fi);

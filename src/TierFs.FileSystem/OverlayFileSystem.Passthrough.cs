@@ -26,9 +26,6 @@ public sealed unsafe partial class OverlayFileSystem
 
     private Lock ModeLock(Inode node) => _modeLocks[(int)(node.NodeId % (ulong)_modeLocks.Length)];
 
-    /// <summary>Handles the kernel serves itself now (for status and tests).</summary>
-    public int PassthroughHandles => _passthroughHandles.Count;
-
     private static bool PassedThrough(in FuseFileInfo fi) => (fi.Bits & FuseFileInfoBits.Passthrough) != 0;
 
     /// <summary>
@@ -70,30 +67,38 @@ public sealed unsafe partial class OverlayFileSystem
     /// </summary>
     internal const long PassthroughMinSize = 1 << 20;
 
-    // Large enough (above). Not O_DIRECT: the kernel would open the backing file with it, which some
-    // filesystems refuse (and whose alignment FUSE's own direct I/O does not demand). Not a set-id
-    // file: FUSE clears set-id bits on the writes it sees; a writer that joins passthrough relies on
-    // the backing filesystem's write to do it (kernel 6.18's does; a test here cannot show older ones).
-    private static bool MayPassThrough(int fd, int flags)
+    /// <summary>
+    /// Whether the open of <paramref name="node"/> (its new handle <paramref name="fd"/>, opened with
+    /// <paramref name="flags"/>) would be served by the kernel alone if its file were open nowhere:
+    /// passthrough is on; a reader; a regular file large enough (above); not O_DIRECT, which the kernel
+    /// would open the backing file with, and some filesystems refuse (nor does FUSE's own direct I/O
+    /// demand its alignment); not a set-id file (FUSE clears set-id bits on the writes it sees; a
+    /// writer that joins passthrough relies on the backing filesystem's write to do it: kernel 6.18's
+    /// does, a test here cannot show older ones); and all its data local (asked of the tiering layer
+    /// only when <paramref name="mayBeTiered"/>; after the open is counted, so nothing drops it later).
+    /// </summary>
+    private bool WantsPassthrough(Inode node, int fd, int flags, bool mayBeTiered)
     {
-        if ((flags & Libc.O_DIRECT) != 0) return false;
+        if (_backing is not { Ready: true } || _passthroughOff || ForWrite(flags) || (flags & Libc.O_DIRECT) != 0 || node.Type != Libc.S_IFREG)
+            return false;
         StatX st;
         const uint statxModeSize = 0x2 | 0x200; // STATX_MODE | STATX_SIZE
-        return Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH, statxModeSize, &st) == 0 &&
-               (long)st.Size >= PassthroughMinSize && (st.Mode & (Libc.S_ISUID | Libc.S_ISGID)) == 0;
+        if (Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH, statxModeSize, &st) != 0 ||
+            (long)st.Size < PassthroughMinSize || (st.Mode & (Libc.S_ISUID | Libc.S_ISGID)) != 0)
+            return false;
+        return !mayBeTiered || _gate is null || _gate.DataIsLocal(fd, node.Dev, node.Ino);
     }
 
-    // Under the node's mode lock, the inode open nowhere in passthrough: register its backing file.
-    // The kernel keeps the file it is given until the id is closed (the inode's last passthrough
-    // release), so it gets an open file of its own, not the handle's: a flock(2) taken through the
-    // handle must end at the handle's close.
+    // Under the node's mode lock, the inode open nowhere in passthrough and the open wanting it
+    // (WantsPassthrough): register its backing file. The kernel keeps the file it is given until the
+    // id is closed (the inode's last passthrough release), so it gets an open file of its own, not
+    // the handle's: a flock(2) taken through the handle must end at the handle's close.
     private bool TryBacking(Inode node, int fd)
     {
-        if (_backing is null || _passthroughOff || node.Type != Libc.S_IFREG || !_backing.Ready) return false;
         var path = stackalloc byte[ProcFd.BufferSize];
         var own = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(fd, path), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         if (own < 0) return false; // EMFILE and the like: served through the daemon
-        var id = _backing.Open(own);
+        var id = _backing!.Open(own);
         Libc.Close(own);
         if (id > 0)
         {

@@ -43,6 +43,14 @@ public sealed partial class TierEngine
                 AtimeNs = StubStore.Ns(st.Atime),
                 ReleasedAtMs = NowMs(),
             };
+            // Gives the file back its record before anything is dropped: someone uses its data.
+            string KeepData(string why, string answer)
+            {
+                StubStore.Write(f.PathFd, record);
+                Cache.Set(f.Key, record);
+                Log.Info(Source, $"{f.Path}: {why}; not released, the data stays");
+                return answer;
+            }
             var wfd = StubStore.Reopen(f.PathFd, Libc.O_WRONLY);
             try
             {
@@ -53,23 +61,13 @@ public sealed partial class TierEngine
                 // data: give up before dropping it. One from here on finds the stub and waits for this lock.
                 Interlocked.MemoryBarrier();
                 if (_mount.OpenHandles(f.Key) > 0)
-                {
-                    StubStore.Write(f.PathFd, record);
-                    Cache.Set(f.Key, record);
-                    Log.Info(Source, $"{f.Path}: opened during its release; not released, the data stays");
-                    return "in use (opened during the release); try again later";
-                }
+                    return KeepData("opened during its release", "in use (opened during the release); try again later");
                 // Nor may anything outside the mount have it open (its reads would turn to zeros): a
                 // process using the backing tree, or a handle the kernel still serves by passthrough
                 // for an earlier mount whose daemon died. The lease proves it and holds it so.
                 var lease = StubStore.TakeWriteLease(wfd);
                 if (lease == Errno.EAGAIN)
-                {
-                    StubStore.Write(f.PathFd, record);
-                    Cache.Set(f.Key, record);
-                    Log.Info(Source, $"{f.Path}: open outside the mount; not released, the data stays");
-                    return "in use (open outside the mount, or by a handle of an earlier mount); try again later";
-                }
+                    return KeepData("open outside the mount", "in use (open outside the mount, or by a handle of an earlier mount); try again later");
                 try
                 {
                     StubStore.DropData(wfd, record.Size);

@@ -46,10 +46,8 @@ public sealed class FakeStubGate : IStubGate
 
     public Task<int>? ReadRecalling(ulong dev, ulong ino, long offset, int size, Func<int, int> serve) => ReadRecallingResult?.Invoke(offset, size, serve);
 
-    /// <summary>What DataIsLocal answers for a tiered file (files not tiered are always local).</summary>
-    public bool TieredDataIsLocal { get; set; }
-
-    public bool DataIsLocal(int fd, ulong dev, ulong ino) => !Tiered.ContainsKey((dev, ino)) || TieredDataIsLocal;
+    /// <summary>A tiered file's data is never all local here (the fake holds no data).</summary>
+    public bool DataIsLocal(int fd, ulong dev, ulong ino) => !Tiered.ContainsKey((dev, ino));
 
     public void DataChanging(int fd, ulong dev, ulong ino) => DataChangingCalls.Enqueue(ino);
 
