@@ -89,8 +89,9 @@ public static unsafe class StubStore
     public static void RestoreTimes(int fd, long atimeNs, long mtimeNs)
     {
         var tv = stackalloc Timespec[2];
-        tv[0] = new Timespec { Sec = atimeNs / 1_000_000_000, Nsec = atimeNs % 1_000_000_000 };
-        tv[1] = new Timespec { Sec = mtimeNs / 1_000_000_000, Nsec = mtimeNs % 1_000_000_000 };
+        // Floored: a time before 1970 has negative seconds and nanoseconds in [0, 1e9), as the kernel wants them.
+        tv[0] = Timespec.FromNs(atimeNs);
+        tv[1] = Timespec.FromNs(mtimeNs);
         if (Libc.Futimens(fd, tv) != 0)
             throw new IOException($"cannot restore the file's times: errno {Libc.Errno()}");
     }
