@@ -37,6 +37,53 @@ public class LogFileTests
     }
 
     [Fact]
+    public void A_detached_daemon_writes_to_no_pipe_that_nobody_reads()
+    {
+        using var m = TestMount.Start();
+        var pid = DaemonProcess.PidOf(m);
+        // A log line after the mount command has gone: the daemon writes it to stderr as well.
+        Proc.Check("kill", "-HUP", pid.ToString());
+        Assert.True(Proc.WaitUntil(() => m.Log.Contains("SIGHUP: log reopened"), Patience), m.LogTail());
+
+        // Pipes the daemon holds only write ends of, whose read end no process holds: the mount
+        // command's stdout and stderr (it exited once the daemon was ready). Every write there fails with EPIPE.
+        var dead = new List<string>();
+        foreach (var (fd, pipe) in Pipes(pid))
+        {
+            if (Access(pid, fd) != 1) continue;
+            var readers = Directory.GetDirectories("/proc").Select(d => Path.GetFileName(d)).Where(d => d.All(char.IsAsciiDigit)).Select(int.Parse)
+                .SelectMany(p => Pipes(p).Where(x => x.Pipe == pipe && Access(p, x.Fd) != 1));
+            if (!readers.Any()) dead.Add($"fd {fd} ({pipe})");
+        }
+        Assert.True(dead.Count == 0, $"the daemon holds the write end of pipes nobody reads: {string.Join(", ", dead)}");
+    }
+
+    private static IEnumerable<(int Fd, string Pipe)> Pipes(int pid)
+    {
+        string[] fds;
+        try { fds = Directory.GetFileSystemEntries($"/proc/{pid}/fd"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { yield break; }
+        foreach (var path in fds)
+        {
+            string? target;
+            try { target = new FileInfo(path).LinkTarget; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            if (target?.StartsWith("pipe:[", StringComparison.Ordinal) == true) yield return (int.Parse(Path.GetFileName(path)), target);
+        }
+    }
+
+    /// <summary>The access mode of a descriptor (O_RDONLY 0, O_WRONLY 1, O_RDWR 2) from its fdinfo; -1 when gone.</summary>
+    private static int Access(int pid, int fd)
+    {
+        try
+        {
+            var flags = File.ReadLines($"/proc/{pid}/fdinfo/{fd}").First(l => l.StartsWith("flags:", StringComparison.Ordinal))[6..].Trim();
+            return (int)(Convert.ToInt64(flags, 8) & 3);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException) { return -1; }
+    }
+
+    [Fact]
     public void SIGHUP_reopens_the_log_so_the_next_line_lands_in_a_new_0600_file()
     {
         using var m = TestMount.Start();

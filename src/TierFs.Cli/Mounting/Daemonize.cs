@@ -1,5 +1,6 @@
 using TierFs.Host;
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using TierFs.Common;
 
@@ -85,12 +86,34 @@ public static partial class Daemonize
         var devNull = Open("/dev/null", 2);
         if (devNull >= 0)
         {
-            Dup2(devNull, 0);
-            Dup2(devNull, 1);
-            Dup2(devNull, 2);
+            // .NET's Console keeps duplicates of 0-2 of its own: they go to /dev/null too, or every
+            // log line would still be written to the parent's pipe after the parent has exited (EPIPE).
+            foreach (var fd in DescriptorsOfPipesOf([0, 1, 2]))
+                Dup2(devNull, fd);
             if (devNull > 2) Close(devNull);
         }
         Log.Info("mount", $"daemon {Environment.ProcessId} ready");
+    }
+
+    /// <summary>The descriptors (these among them) open on the same pipes as <paramref name="fds"/>: only pipes, never a file that may be the log.</summary>
+    private static List<int> DescriptorsOfPipesOf(int[] fds)
+    {
+        static string? Target(string fd)
+        {
+            try { return new FileInfo($"/proc/self/fd/{fd}").LinkTarget; }
+            catch (IOException) { return null; }
+        }
+        var pipes = fds.Select(fd => Target(fd.ToString(CultureInfo.InvariantCulture)))
+            .Where(t => t?.StartsWith("pipe:[", StringComparison.Ordinal) == true).ToHashSet();
+        var found = new List<int>(fds);
+        if (pipes.Count == 0) return found;
+        foreach (var entry in Directory.GetFileSystemEntries("/proc/self/fd"))
+        {
+            var name = Path.GetFileName(entry);
+            if (int.TryParse(name, CultureInfo.InvariantCulture, out var fd) && !found.Contains(fd) && Target(name) is { } t && pipes.Contains(t))
+                found.Add(fd);
+        }
+        return found;
     }
 
     [LibraryImport("libc", EntryPoint = "setsid")]
