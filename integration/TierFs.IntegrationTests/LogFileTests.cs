@@ -46,7 +46,16 @@ public class LogFileTests
         Assert.True(Proc.WaitUntil(() => m.Log.Contains("SIGHUP: log reopened"), Patience), m.LogTail());
 
         // Pipes the daemon holds only write ends of, whose read end no process holds: the mount
-        // command's stdout and stderr (it exited once the daemon was ready). Every write there fails with EPIPE.
+        // command's stdout and stderr (it exited once the daemon was ready). Every write there fails
+        // with EPIPE. A pipe being closed (a FUSE worker's splice pipe, its read end first) looks the
+        // same for a moment: awaited until none is left; the mount command's never go.
+        var dead = new List<string>();
+        Assert.True(Proc.WaitUntil(() => (dead = DeadPipes(pid)).Count == 0, TimeSpan.FromSeconds(10)),
+            $"the daemon holds the write end of pipes nobody reads: {string.Join(", ", dead)}");
+    }
+
+    private static List<string> DeadPipes(int pid)
+    {
         var dead = new List<string>();
         foreach (var (fd, pipe) in Pipes(pid))
         {
@@ -55,7 +64,7 @@ public class LogFileTests
                 .SelectMany(p => Pipes(p).Where(x => x.Pipe == pipe && Access(p, x.Fd) != 1));
             if (!readers.Any()) dead.Add($"fd {fd} ({pipe})");
         }
-        Assert.True(dead.Count == 0, $"the daemon holds the write end of pipes nobody reads: {string.Join(", ", dead)}");
+        return dead;
     }
 
     private static IEnumerable<(int Fd, string Pipe)> Pipes(int pid)
