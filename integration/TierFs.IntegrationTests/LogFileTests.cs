@@ -39,7 +39,14 @@ public class LogFileTests
     [Fact]
     public void A_detached_daemon_writes_to_no_pipe_that_nobody_reads()
     {
-        using var m = TestMount.Start();
+        // A descriptor the mount command inherits (a CI runner's pipe, a shell's redirection) must
+        // not live on in the daemon: here the write end of a pipe whose reader is gone.
+        var (read, write) = Px.InheritablePipe();
+        Px.Close(read);
+        TestMount m;
+        try { m = TestMount.Start(); }
+        finally { Px.Close(write); }
+        using var _ = m;
         var pid = DaemonProcess.PidOf(m);
         // A log line after the mount command has gone: the daemon writes it to stderr as well.
         Proc.Check("kill", "-HUP", pid.ToString());

@@ -105,6 +105,16 @@ public static unsafe partial class Px
     private static partial int open(string path, int flags, uint mode);
     [LibraryImport(L, EntryPoint = "close", SetLastError = true)]
     private static partial int close(int fd);
+    [LibraryImport(L, EntryPoint = "pipe", SetLastError = true)]
+    private static partial int pipe(int* fds);
+
+    /// <summary>pipe(2) without O_CLOEXEC: both ends are inherited by every program this process starts.</summary>
+    public static (int Read, int Write) InheritablePipe()
+    {
+        var fds = stackalloc int[2];
+        Check(pipe(fds), "pipe");
+        return (fds[0], fds[1]);
+    }
     [LibraryImport(L, EntryPoint = "pread64", SetLastError = true)]
     private static partial nint pread(int fd, byte* buf, nuint count, long offset);
     [LibraryImport(L, EntryPoint = "pwrite64", SetLastError = true)]

@@ -42,6 +42,7 @@ public static partial class Daemonize
         psi.ArgumentList.Add("--foreground");
         psi.ArgumentList.Add(ChildFlag);
 
+        CloseInheritedOnExec();
         using var child = Process.Start(psi) ?? throw new CommandException("cannot start the mount daemon");
         child.StandardInput.Close();
         var errors = child.StandardError.ReadToEndAsync();
@@ -95,6 +96,22 @@ public static partial class Daemonize
         Log.Info("mount", $"daemon {Environment.ProcessId} ready");
     }
 
+    /// <summary>
+    /// Descriptors this command inherited beyond 0-2 (a CI runner's pipes, a shell's redirections)
+    /// must not live on in the daemon: held open there, a pipe never reaches its end for whoever
+    /// reads it. .NET opens its own descriptors close-on-exec; these are made so too.
+    /// </summary>
+    private static void CloseInheritedOnExec()
+    {
+        const int F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1;
+        foreach (var entry in Directory.GetFileSystemEntries("/proc/self/fd"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), CultureInfo.InvariantCulture, out var fd) || fd <= 2) continue;
+            var flags = Fcntl(fd, F_GETFD, 0);
+            if (flags >= 0 && (flags & FD_CLOEXEC) == 0) Fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+        }
+    }
+
     /// <summary>The descriptors (these among them) open on the same pipes as <paramref name="fds"/>: only pipes, never a file that may be the log.</summary>
     private static List<int> DescriptorsOfPipesOf(int[] fds)
     {
@@ -115,6 +132,9 @@ public static partial class Daemonize
         }
         return found;
     }
+
+    [LibraryImport("libc", EntryPoint = "fcntl")]
+    private static partial int Fcntl(int fd, int cmd, int arg);
 
     [LibraryImport("libc", EntryPoint = "setsid")]
     private static partial int SetSid();
