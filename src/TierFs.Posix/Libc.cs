@@ -164,8 +164,9 @@ public static unsafe partial class Libc
     public static partial int Flock(int fd, int operation);
 
     public const int F_SETLEASE = 1024, F_WRLCK = 1, F_UNLCK = 2;
+    public const int F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1;
 
-    /// <summary>fcntl with an int argument (F_SETLEASE).</summary>
+    /// <summary>fcntl with an int argument (F_SETLEASE, F_SETFD).</summary>
     [LibraryImport(L, EntryPoint = "fcntl", SetLastError = true)]
     public static partial int FcntlInt(int fd, int cmd, int arg);
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using TierFs.Common;
+using TierFs.Posix;
 
 namespace TierFs.Cli.Mounting;
 
@@ -103,38 +104,35 @@ public static partial class Daemonize
     /// </summary>
     private static void CloseInheritedOnExec()
     {
-        const int F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1;
-        foreach (var entry in Directory.GetFileSystemEntries("/proc/self/fd"))
+        foreach (var fd in OpenDescriptors().Where(fd => fd > 2))
         {
-            if (!int.TryParse(Path.GetFileName(entry), CultureInfo.InvariantCulture, out var fd) || fd <= 2) continue;
-            var flags = Fcntl(fd, F_GETFD, 0);
-            if (flags >= 0 && (flags & FD_CLOEXEC) == 0) Fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+            var flags = Libc.FcntlInt(fd, Libc.F_GETFD, 0);
+            if (flags >= 0 && (flags & Libc.FD_CLOEXEC) == 0) Libc.FcntlInt(fd, Libc.F_SETFD, flags | Libc.FD_CLOEXEC);
         }
     }
+
+    /// <summary>This process's descriptors, as /proc lists them.</summary>
+    private static IEnumerable<int> OpenDescriptors() =>
+        Directory.GetFileSystemEntries("/proc/self/fd")
+            .Select(entry => int.TryParse(Path.GetFileName(entry), CultureInfo.InvariantCulture, out var fd) ? fd : -1)
+            .Where(fd => fd >= 0);
 
     /// <summary>The descriptors (these among them) open on the same pipes as <paramref name="fds"/>: only pipes, never a file that may be the log.</summary>
     private static List<int> DescriptorsOfPipesOf(int[] fds)
     {
-        static string? Target(string fd)
+        static string? Target(int fd)
         {
             try { return new FileInfo($"/proc/self/fd/{fd}").LinkTarget; }
             catch (IOException) { return null; }
         }
-        var pipes = fds.Select(fd => Target(fd.ToString(CultureInfo.InvariantCulture)))
-            .Where(t => t?.StartsWith("pipe:[", StringComparison.Ordinal) == true).ToHashSet();
+        var pipes = fds.Select(Target).Where(t => t?.StartsWith("pipe:[", StringComparison.Ordinal) == true).ToHashSet();
         var found = new List<int>(fds);
         if (pipes.Count == 0) return found;
-        foreach (var entry in Directory.GetFileSystemEntries("/proc/self/fd"))
-        {
-            var name = Path.GetFileName(entry);
-            if (int.TryParse(name, CultureInfo.InvariantCulture, out var fd) && !found.Contains(fd) && Target(name) is { } t && pipes.Contains(t))
+        foreach (var fd in OpenDescriptors())
+            if (!found.Contains(fd) && Target(fd) is { } t && pipes.Contains(t))
                 found.Add(fd);
-        }
         return found;
     }
-
-    [LibraryImport("libc", EntryPoint = "fcntl")]
-    private static partial int Fcntl(int fd, int cmd, int arg);
 
     [LibraryImport("libc", EntryPoint = "setsid")]
     private static partial int SetSid();
