@@ -55,7 +55,7 @@ public sealed class StreamingRecallTests(S3ServerFixture fixture) : IClassFixtur
         // When the tail was served, most of the file was not back yet: the reader did not wait for it.
         var landed = long.Parse(words[1]) * 512;
         Assert.True(landed < Size / 2, $"{landed} of {Size} bytes were in the file when its last 4 KiB were served");
-        Assert.Equal("archived", State(m.M("big.bin")));
+        AssertStateBecomes("archived", m.M("big.bin"));
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class StreamingRecallTests(S3ServerFixture fixture) : IClassFixtur
         // Repaired, the next open recalls it.
         t.Put(key, data, meta);
         Assert.Equal(Sha(data), Sha(File.ReadAllBytes(m.M("big.bin"))));
-        Assert.Equal("archived", State(m.M("big.bin")));
+        AssertStateBecomes("archived", m.M("big.bin"));
     }
 
     [Fact]
@@ -206,7 +206,7 @@ public sealed class StreamingRecallTests(S3ServerFixture fixture) : IClassFixtur
         var landed = long.Parse(words[2]) * 512;
         Assert.True(landed < 5 * MiB, $"{landed} bytes were in the file once the first 4 KiB were served and the first part was held: the read waited for the part");
         Assert.Equal(Sha(data), words[3]);
-        Assert.Equal("archived", State(m.M("big.bin")));
+        AssertStateBecomes("archived", m.M("big.bin"));
     }
 
     [Fact]
@@ -244,7 +244,7 @@ public sealed class StreamingRecallTests(S3ServerFixture fixture) : IClassFixtur
         var own = before.Mtime.Sec * 1_000_000_000 + before.Mtime.Nsec;
         Assert.NotEqual(own, long.Parse(w[3])); // the recall's writes did move the backing mtime: the stat had something to hide
         Assert.Equal((own, own, own), (long.Parse(w[1]), long.Parse(w[2]), long.Parse(w[4])));
-        Assert.Equal("archived", State(m.M("big.bin")));
+        AssertStateBecomes("archived", m.M("big.bin"));
         Assert.Equal(data, File.ReadAllBytes(m.M("big.bin")));
     }
 

@@ -38,6 +38,18 @@ internal static class TierHarness
         return line[..^(path.Length + 1)];
     }
 
+    /// <summary>
+    /// Awaits (bounded) that `tierfs state` prints <paramref name="expected"/>: a streaming recall
+    /// serves the last byte before it ends (its fsync, the file's times, the record), so a reader
+    /// may see EOF while the state still says "recalling 100%".
+    /// </summary>
+    public static void AssertStateBecomes(string expected, string path)
+    {
+        var last = "";
+        Proc.WaitUntil(() => (last = State(path)) == expected, TimeSpan.FromSeconds(30));
+        Assert.Equal(expected, last);
+    }
+
     /// <summary>The attributes a stub must keep, as one comparable string (not blocks).</summary>
     public static string Kept(StatInfo s) =>
         $"ino={s.Ino} size={s.Size} mode={Convert.ToString(s.Mode, 8)} nlink={s.Nlink} uid={s.Uid} gid={s.Gid} atime={s.Atime} mtime={s.Mtime} ctime={s.Ctime}";

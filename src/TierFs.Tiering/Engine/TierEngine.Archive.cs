@@ -90,7 +90,7 @@ public sealed partial class TierEngine
             // The previous generation's object is stale now.
             if (existing?.ObjectKey is { } old && old != objectKey)
                 _journal.EnqueueDelete(old, DateTimeOffset.UtcNow + _config.Remote.DeleteGrace, "superseded", fileId, existing.Remote ?? _remoteId);
-            ForgetIfUnlinked(f.PathFd, f.Key);
+            ForgetIfUnlinked(f.PathFd, f.Key, record);
         }
         if (_config.Pair is { RemoteRole: RemoteRole.Gpeer } pair)
             await PutPeerMetadataAsync(f, fileId, size, before, pair, ct).ConfigureAwait(false);

@@ -250,7 +250,7 @@ public sealed partial class TierEngine
         StubStore.Write(pathFd, archived);
         Cache.Set(key, archived);
         _journal.Recorded(key, archived, path, log);
-        ForgetIfUnlinked(pathFd, key);
+        ForgetIfUnlinked(pathFd, key, archived);
     }
 
     /// <summary>After a failed recall: drop what was written and put the record back as it was, so the file is a clean stub.</summary>

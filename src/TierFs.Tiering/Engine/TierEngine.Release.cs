@@ -88,7 +88,7 @@ public sealed partial class TierEngine
                 Libc.Close(wfd);
             }
             _journal.Recorded(f.Key, released, f.Path, new LogLine("release", f.Path, record.FileId, f.Size, DateTime.UtcNow - started));
-            ForgetIfUnlinked(f.PathFd, f.Key);
+            ForgetIfUnlinked(f.PathFd, f.Key, released);
             _mount.Invalidate(f.Key, wait: true);
         }
         Log.Info(Source, $"released {f.Path}: {f.Size} bytes freed");

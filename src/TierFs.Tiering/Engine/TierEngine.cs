@@ -370,12 +370,15 @@ public sealed partial class TierEngine : IDisposable
     /// now must not outlive the file, nor its object stay on the remote for ever. Written first,
     /// checked after: an unlink that comes later forgets the record itself.
     /// </summary>
-    private void ForgetIfUnlinked(int fd, FileKey key)
+    private void ForgetIfUnlinked(int fd, FileKey key, StubRecord written)
     {
         StatX st;
         try { st = StubStore.Stat(fd); }
         catch (IOException) { return; }
-        if (st.Nlink != 0 || !Cache.TryGet(key, out var record)) return;
+        if (st.Nlink != 0) return;
+        // The written record, not the cache's: an unlink between the cache and the journal removed
+        // the cache entry before the journal kept the record, which then outlived the forget.
+        var record = Cache.TryGet(key, out var cached) ? cached : written;
         Log.Info(Source, $"{KnownPath(key, null) ?? key.ToString()}: unlinked while it was being worked on; its record and remote copy go");
         Forget(key, record);
     }

@@ -27,8 +27,12 @@ public sealed class MemoryJournal : ITierJournal
         get { lock (_gate) return [.. _deletes]; }
     }
 
+    /// <summary>Called as a record is handed to the journal, before it is kept: what another thread does meanwhile.</summary>
+    public Action<FileKey, StubRecord>? BeforeRecorded { get; set; }
+
     public void Recorded(FileKey key, StubRecord record, string? path, LogLine? log = null)
     {
+        BeforeRecorded?.Invoke(key, record);
         Records.AddOrUpdate(key, (record, path), (_, old) => (record, path ?? old.Path));
         if (log is not null) Log(log);
     }
