@@ -77,6 +77,9 @@ internal sealed class PartHash : IDisposable
     /// <summary>What a download verifying with <paramref name="kind"/> needs (and the CRC).</summary>
     public static PartHash For(ChecksumKind kind) => new(md5: kind == ChecksumKind.ChunkedMd5, blake3: kind == ChecksumKind.CompositeBlake3);
 
+    /// <summary>The CRC alone: for bytes whose BLAKE3 is proven otherwise (the first part's leaves, each checked against the lead tree).</summary>
+    public static PartHash CrcOnly() => new(md5: false, blake3: false);
+
     /// <summary>What an upload records: all, and the lead tree of a part of <paramref name="leadPartLength"/> bytes when given.</summary>
     public static PartHash All(long? leadPartLength = null) => new(md5: true, blake3: true, leadPartLength);
 
