@@ -39,6 +39,7 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
     private volatile SharedScan? _firstScan;
     private long _generation;
     private long _batches;
+    private long _linksRead;
     private int _disposed;
 
     /// <param name="index">The index to keep (outlives the keeper).</param>
@@ -69,6 +70,9 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
 
     /// <summary>Batches applied so far (tests).</summary>
     internal long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Symlinks the batches read back (each moved the link's atime): tests count this keeper's own, not another process's.</summary>
+    internal long LinksRead => Interlocked.Read(ref _linksRead);
 
     /// <summary>
     /// Runs a full incremental scan of the backing tree into the index (see <see cref="Scanner"/>)
@@ -251,6 +255,7 @@ public sealed class IndexKeeper : INamespaceObserver, IDisposable
             batch.Apply(changes);
             _index.Flush();
             Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _linksRead, batch.LinksRead);
             Log.Debug(Source, $"applied {changes.Names.Count} names, {changes.Nodes.Count} nodes: {batch.Writes} writes, " +
                               $"{batch.Skipped} left for the next scan, {batch.Deferred.Count} for the next batch, in {clock.ElapsedMilliseconds} ms");
             foreach (var name in batch.Deferred) _log.Requeue(name);

@@ -52,6 +52,9 @@ internal sealed unsafe class LiveBatch : IDisposable
     public int Skipped { get; private set; }
     public int Writes => _view.Writes;
 
+    /// <summary>Symlinks read back by this batch.</summary>
+    public int LinksRead { get; private set; }
+
     /// <summary>
     /// Symlinks found by listing a directory and not told with their target: put off to the next batch,
     /// where the mount's own change (told a moment after the link was made) brings the target. Reading the
@@ -146,7 +149,11 @@ internal sealed unsafe class LiveBatch : IDisposable
                 Deferred.Add(change with { Deferred = true });
                 return;
             }
-            else target = ReadLink(dirFd, rawName, ref st);
+            else
+            {
+                target = ReadLink(dirFd, rawName, ref st);
+                LinksRead++;
+            }
         }
         if (moved is not null)
         {
