@@ -69,11 +69,15 @@ public static unsafe class StubStore
     /// A write lease on <paramref name="fd"/> (the file's only open, for writing): granted only while
     /// no other open file reads or writes the file, anywhere: a process using the backing tree
     /// directly, or a handle the kernel serves by passthrough for a mount whose daemon is gone. O_PATH
-    /// descriptors do not count. While held, another open of the file waits (no signal is sent: no
-    /// owner is set). 0 when granted, EAGAIN when the file is open elsewhere, another errno when the
-    /// filesystem has no leases (the caller then goes on without this proof).
+    /// descriptors do not count. While held, another open of the file waits, and the kernel signals the
+    /// taker (SIGIO, ignored: <see cref="LeaseBreakSignal"/>). 0 when granted, EAGAIN when the file is
+    /// open elsewhere, another errno when the filesystem has no leases (the caller then goes on without this proof).
     /// </summary>
-    public static int TakeWriteLease(int fd) => Libc.FcntlInt(fd, Libc.F_SETLEASE, Libc.F_WRLCK) == 0 ? 0 : Libc.Errno();
+    public static int TakeWriteLease(int fd)
+    {
+        LeaseBreakSignal.Ignore();
+        return Libc.FcntlInt(fd, Libc.F_SETLEASE, Libc.F_WRLCK) == 0 ? 0 : Libc.Errno();
+    }
 
     public static void DropLease(int fd) => Libc.FcntlInt(fd, Libc.F_SETLEASE, Libc.F_UNLCK);
 
