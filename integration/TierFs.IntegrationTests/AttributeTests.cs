@@ -264,4 +264,26 @@ public class AttributeTests(MountFixture f) : IClassFixture<MountFixture>
             s.Stat("");
         });
     }
+
+    [Fact]
+    public void A_reader_of_the_backing_tree_moves_atime_and_the_mount_shows_it_once_its_attribute_cache_expires()
+    {
+        var (_, mounted, backing) = f.NewDirs("outside-reader");
+        Assert.Equal(0, Px.Mkdir(Path.Combine(mounted, "d"), 0x1ED));
+        File.WriteAllText(Path.Combine(mounted, "d", "f"), "x");
+        var before = Px.Stat(Path.Combine(mounted, "d")); // the kernel now holds the directory's attributes
+        // A listing outside the mount moves the atime (relatime: the first read since the last change).
+        Directory.GetFileSystemEntries(Path.Combine(backing, "d"));
+        var moved = Px.Stat(Path.Combine(backing, "d"));
+        Assert.True(moved.Atime != before.Atime, $"the listing did not move the atime: {moved.Full}");
+        var seen = before;
+        Assert.True(Proc.WaitUntil(() => (seen = Px.Stat(Path.Combine(mounted, "d"))).Full == Px.Stat(Path.Combine(backing, "d")).Full, TimeSpan.FromSeconds(5)),
+            $"the mount still shows {seen.Full}\n  the backing: {moved.Full}");
+        // The differential check of a stat allows this difference for as long as the kernel's copy lasts.
+        var s = new Scenario(mounted, backing);
+        Assert.Equal(0, Px.Mkdir(s.P("d2"), 0x1ED));
+        Px.Stat(s.P("d2"));
+        Directory.GetFileSystemEntries(Path.Combine(backing, "d2"));
+        s.Stat("d2");
+    }
 }
