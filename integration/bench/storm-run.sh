@@ -17,6 +17,9 @@
 #     other machines; the kernel shares the CPU between sessions first, autogroups)
 #   DAEMON_NICE [0] the daemon's session (autogroup) at this nice, as systemd's CPUWeight= would
 #     weigh its service
+#   STORM_SESSION [shared] own: the storm runs in a session of its own (as an indexer, a virus
+#     scanner or a backup agent would, a service or another user's login), shared: in this script's
+#     session, with the resident reader (one user doing both)
 #   MOUNT_OPTS [none] -o options of the mount (threads=N,idle_threads=N, ...)
 #   S3RVER_LOG [0] 1: s3rver logs every request, and the table gives the requests per recall by
 #     method (the logging costs s3rver CPU: its CPU row is then not comparable)
@@ -56,6 +59,11 @@ cleanup() {
 trap_cleanup
 
 gcc -O2 -Wall -pthread -o "$ROOT/storm" "$HERE/storm.c" || die "cannot compile storm.c"
+case ${STORM_SESSION:=shared} in
+    shared) STORM=("$ROOT/storm") ;;
+    own) STORM=(setsid -w "$ROOT/storm") ;;
+    *) die "STORM_SESSION must be shared or own, not $STORM_SESSION" ;;
+esac
 gcc -O2 -Wall -o "$ROOT/fsbench" "$HERE/fsbench.c" || die "cannot compile fsbench.c"
 
 # ---------------------------------------------------------------- s3rver and the mount
@@ -129,7 +137,7 @@ declare -a WARM_LINE=()
 for ((w = 0; w < WARM; w++)); do
     release_all
     c0_daemon=$(proc_cpu "$TIERFS_PID") c0_s3=$(proc_cpu "$S3RVER_PID") l0=$(log_lines)
-    first=$("$ROOT/storm" "$MNT/cold" "$N") || die "warm-up storm $w failed: $first"
+    first=$("${STORM[@]}" "$MNT/cold" "$N") || die "warm-up storm $w failed: $first"
     d=$(cpu_s "$c0_daemon" "$(proc_cpu "$TIERFS_PID")") s3=$(cpu_s "$c0_s3" "$(proc_cpu "$S3RVER_PID")")
     storm_wall=$(sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p' <<<"$first")
     WARM_LINE+=("${storm_wall}s ${d}/${s3}")
@@ -171,7 +179,7 @@ for ((r = 0; r < REPS; r++)); do
     l0=$(log_lines)
     t0=$EPOCHREALTIME
     cpu0_daemon=$(proc_cpu "$TIERFS_PID") cpu0_s3=$(proc_cpu "$S3RVER_PID")
-    "$ROOT/storm" "$MNT/cold" "$N" >"$ROOT/storm.out" 2>"$ROOT/storm.err" &
+    "${STORM[@]}" "$MNT/cold" "$N" >"$ROOT/storm.out" 2>"$ROOT/storm.err" &
     storm_pid=$!
     during=$("$ROOT/fsbench" randread "$MNT/hot.bin" "$COUNT" 7 2>"$ROOT/reader-sched")
     t_reader=$EPOCHREALTIME
@@ -208,7 +216,7 @@ TABLE=$ROOT/table.md
 {
     echo "# TierFs recall storm — $(date -u +'%Y-%m-%d %H:%M UTC')"
     echo
-    echo "- host: $(uname -r), $(nproc) CPUs; $N stubs of $SMALL_KIB KiB on s3rver $("$S3RVER" --version 2>/dev/null || echo '?') (loopback), backing on $fstype; recall admission at its defaults"
+    echo "- host: $(uname -r), $(nproc) CPUs; $N stubs of $SMALL_KIB KiB on s3rver $("$S3RVER" --version 2>/dev/null || echo '?') (loopback), backing on $fstype; recall admission at its defaults; the storm in $([[ $STORM_SESSION == own ]] && echo 'a session of its own' || echo "the reader's session")"
     echo "- TierFs $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'); medians of $REPS runs; the resident reader: $COUNT random 4 KiB reads of a $HOT_MIB MiB file, its FUSE page cache dropped first, alone and during each storm (alternating which comes first)"
     echo
     echo "| Row | Value | Target | Met? |"

@@ -170,6 +170,9 @@ public sealed partial class TierIndex : IDisposable
     /// </summary>
     public void Flush() => _writer.Flush();
 
+    /// <summary><see cref="Flush"/> without holding a thread while the commit is under way.</summary>
+    public Task FlushAsync() => _writer.FlushAsync();
+
     /// <summary>
     /// Commits everything queued, then closes the file. Returns only once none of the index's
     /// connections can touch the file again: it waits for the queries under way and for the

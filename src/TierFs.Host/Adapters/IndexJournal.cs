@@ -46,7 +46,7 @@ public sealed class IndexJournal(TierIndex index, IndexKeeper keeper) : ITierJou
     public string? ReferenceTo(string objectKey, string? fileId) =>
         index.ReferenceTo(objectKey, fileId) is { } row ? row.Path ?? $"inode {row.Key}" : null;
 
-    public void Flush() => index.Flush();
+    public Task FlushAsync() => index.FlushAsync();
 
     public void DeleteDone(string objectKey) => index.CompleteDelete(objectKey);
 

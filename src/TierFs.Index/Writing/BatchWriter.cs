@@ -68,11 +68,14 @@ internal sealed class BatchWriter : IDisposable
     }
 
     /// <summary>Waits until every write queued before this call is committed; throws if any since the last flush could not be.</summary>
-    public void Flush()
+    public void Flush() => FlushAsync().GetAwaiter().GetResult();
+
+    /// <summary><see cref="Flush"/> without holding a thread while the commit is under way.</summary>
+    public Task FlushAsync()
     {
         var request = new FlushRequest();
         Enqueue(request);
-        request.Done.Task.GetAwaiter().GetResult();
+        return request.Done.Task;
     }
 
     /// <summary>

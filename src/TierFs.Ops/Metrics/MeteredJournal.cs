@@ -35,7 +35,7 @@ public sealed class MeteredJournal(ITierJournal inner, TierMetrics metrics) : IT
     public string? ReferenceTo(string objectKey, string? fileId) => inner.ReferenceTo(objectKey, fileId);
     public void DeleteDone(string objectKey) => inner.DeleteDone(objectKey);
     public void DeleteFailed(string objectKey, DateTimeOffset retryAt, string error) => inner.DeleteFailed(objectKey, retryAt, error);
-    public void Flush() => inner.Flush();
+    public Task FlushAsync() => inner.FlushAsync();
 
     private void Count(LogLine? line)
     {

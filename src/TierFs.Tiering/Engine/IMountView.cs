@@ -37,8 +37,8 @@ public interface ITierJournal
     void DeleteFailed(string objectKey, DateTimeOffset retryAt, string error);
     /// <summary>A log entry that changes no record (a failure, a check, a remote deletion).</summary>
     void Log(LogLine line);
-    /// <summary>Waits until what was recorded so far is durable in the index (a crash after it finds it there).</summary>
-    void Flush();
+    /// <summary>Completes once what was recorded so far is durable in the index (a crash after it finds it there).</summary>
+    Task FlushAsync();
     /// <summary>A recall ended (done or failed): its one row of the recalls table.</summary>
     void Recalled(RecallEntry recall);
 }

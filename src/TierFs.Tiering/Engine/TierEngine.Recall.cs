@@ -166,7 +166,8 @@ public sealed partial class TierEngine
             StubStore.Write(pathFd, recalling);
             Cache.Set(key, recalling);
             _journal.Recorded(key, recalling, KnownPath(key, path));
-            _journal.Flush();
+            // Awaited, not waited for: a storm's recalls would each hold a pool thread meanwhile.
+            await _journal.FlushAsync().ConfigureAwait(false);
 
             // Leftovers of an interrupted recall go first: start from an empty sparse file.
             StubStore.DropData(wfd, record.Size);

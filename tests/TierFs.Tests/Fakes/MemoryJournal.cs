@@ -75,7 +75,7 @@ public sealed class MemoryJournal : ITierJournal
 
     public void Log(LogLine line) => Entries.Enqueue(new LogEntry(line.Op, line.Path, line.FileId, line.Bytes, line.Error));
 
-    public void Flush() { }
+    public Task FlushAsync() => Task.CompletedTask;
 
     /// <summary>The rows of the recalls table, in the order the recalls ended.</summary>
     public ConcurrentQueue<RecallEntry> Recalls { get; } = new();

@@ -168,6 +168,33 @@ public class BatchingTests : IDisposable
     }
 
     [Fact]
+    public async Task FlushAsync_completes_once_the_writes_before_it_are_committed_and_reports_what_could_not_be()
+    {
+        using var index = _files.Open(new IndexOptions { BusyTimeout = TimeSpan.FromSeconds(30) });
+        Task flushed;
+        using (var other = IndexTestFiles.Raw(_files.DbPath))
+        using (other.BeginTransaction(deferred: false))
+        {
+            index.Upsert(SampleRows.Stub(1));
+            flushed = index.FlushAsync();
+            // Another process holds the write lock: the commit waits, and so does the flush.
+            Assert.NotSame(flushed, await Task.WhenAny(flushed, Task.Delay(300)));
+        }
+        await flushed.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(SampleRows.Stub(1), index.Get(new FileKey(0x803, 1)));
+
+        using var quick = new IndexTestFiles();
+        using var failing = quick.Open(new IndexOptions { BusyTimeout = TimeSpan.FromMilliseconds(100) });
+        using (var other = IndexTestFiles.Raw(quick.DbPath))
+        using (other.BeginTransaction(deferred: false))
+        {
+            failing.Upsert(SampleRows.Stub(2));
+            var e = await Assert.ThrowsAsync<IndexException>(() => failing.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains(quick.DbPath, e.Message);
+        }
+    }
+
+    [Fact]
     public void A_closed_index_refuses_reads_and_writes()
     {
         var index = _files.Open();
