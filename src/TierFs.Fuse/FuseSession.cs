@@ -87,7 +87,8 @@ public sealed unsafe class FuseSession : IDisposable
     {
         // The loop ends only once every handler has returned, so a handler that waits (a blocking
         // flock) must hear that the session is ending, however it ends: watch from outside the loop.
-        using var done = new ManualResetEventSlim();
+        // No spinning before each wait (the default): the watch wakes 10 times a second for the mount's life.
+        using var done = new ManualResetEventSlim(false, spinCount: 0);
         var watcher = new Thread(() =>
         {
             while (!done.Wait(100))
