@@ -8,7 +8,7 @@ namespace TierFs.FileSystem;
 /// are never reused within a mount, so the generation is always 0. One backing inode (dev, ino)
 /// has one node id however many names (hard links) it is reached through.
 /// The kernel may hold far more inodes than a process may hold descriptors, so at most
-/// <see cref="FdLimit"/> O_PATH descriptors stay open: past it, the least recently used are
+/// <see cref="EffectiveFdLimit"/> O_PATH descriptors stay open: past it, the least recently used are
 /// closed (second-chance clock) and reopened from their file handle when next needed.
 /// </summary>
 public sealed unsafe class InodeTable : INodeDescriptors, IDisposable
@@ -20,14 +20,17 @@ public sealed unsafe class InodeTable : INodeDescriptors, IDisposable
     private readonly Dictionary<(ulong Dev, ulong Ino), Inode> _byKey = [];
     private readonly int _mountFd;
     private ulong _nextId = RootId + 1;
+    private readonly Func<ulong> _softLimit;
     private int _openFds;
     private int _evicting;
 
     /// <param name="rootFd">O_PATH descriptor of the backing root (owned from here on).</param>
     /// <param name="fdLimit">Most node descriptors kept open at once.</param>
-    public InodeTable(int rootFd, ulong dev, ulong ino, uint mode, int fdLimit = 1 << 20)
+    /// <param name="softLimit">The process's descriptor limit now (default: as <see cref="DescriptorReserve"/> last read it; 0: unknown).</param>
+    public InodeTable(int rootFd, ulong dev, ulong ino, uint mode, int fdLimit = 1 << 20, Func<ulong>? softLimit = null)
     {
         FdLimit = Math.Max(16, fdLimit);
+        _softLimit = softLimit ?? (() => DescriptorReserve.SoftLimit);
         Root = new Inode(RootId, rootFd, dev, ino, mode, permanent: true) { Lookups = 1 };
         _byId[RootId] = Root;
         _byKey[(dev, ino)] = Root;
@@ -38,6 +41,21 @@ public sealed unsafe class InodeTable : INodeDescriptors, IDisposable
 
     public Inode Root { get; }
     public int FdLimit { get; }
+
+    /// <summary>
+    /// Most node descriptors kept open now: <see cref="FdLimit"/>, or half the process's live soft
+    /// limit when that is lower. An administrator may lower the limit of the running daemon
+    /// (prlimit); node descriptors sized by the limit at start would then take what lookups and
+    /// users' open files need, and a lookup would fail with EMFILE with no file open.
+    /// </summary>
+    public int EffectiveFdLimit
+    {
+        get
+        {
+            var soft = _softLimit();
+            return soft == 0 ? FdLimit : (int)Math.Clamp(soft / 2, 16UL, (ulong)FdLimit);
+        }
+    }
 
     /// <summary>The backing root's O_PATH descriptor (the table owns it).</summary>
     public int RootFd => Root.FdSlot;
@@ -196,10 +214,11 @@ public sealed unsafe class InodeTable : INodeDescriptors, IDisposable
     /// <summary>Past the limit, close descriptors down to 90% of it: unpinned, idle, not open by a user.</summary>
     private void EvictIfNeeded()
     {
-        if (Volatile.Read(ref _openFds) <= FdLimit || Interlocked.Exchange(ref _evicting, 1) != 0) return;
+        var limit = EffectiveFdLimit;
+        if (Volatile.Read(ref _openFds) <= limit || Interlocked.Exchange(ref _evicting, 1) != 0) return;
         try
         {
-            var target = FdLimit - FdLimit / 10;
+            var target = limit - limit / 10;
             Inode[] nodes;
             lock (_gate) nodes = [.. _byId.Values];
             // Two passes: the first clears the clock bits of recently used nodes, the second takes them too.

@@ -70,7 +70,7 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         DescriptorReserve.Refusing = WarnReserveKept;
         // Half the descriptors for inodes, the rest for open files and directories.
         var nodeFds = maxNodeDescriptors > 0 ? maxNodeDescriptors : (int)Math.Min(limit / 2, 1 << 22);
-        Log.Info(Source, $"at most {nodeFds} inode descriptors open; past that, inodes are reopened by file handle");
+        Log.Info(Source, $"at most {nodeFds} inode descriptors open (or half the descriptor limit, if it is lowered later); past that, inodes are reopened by file handle");
         return new InodeTable(rootFd, st.Dev, st.Ino, st.Mode, nodeFds);
     }
 

@@ -18,12 +18,27 @@ public static unsafe class DescriptorReserve
     public const int Size = 64;
 
     private static long _refused;
+    private static ulong _softLimit;
 
     /// <summary>Called (from the refusing thread) with the soft limit when a descriptor is refused.</summary>
     public static Action<ulong>? Refusing { get; set; }
 
     /// <summary>Opens refused so far to keep the reserve.</summary>
     public static long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>
+    /// The soft limit as last read: every check of a descriptor past the first <see cref="Size"/>
+    /// reads it (read now if none did yet; 0 if it cannot be read). Lets others size themselves by
+    /// the live limit without a system call of their own.
+    /// </summary>
+    public static ulong SoftLimit
+    {
+        get
+        {
+            var soft = Volatile.Read(ref _softLimit);
+            return soft != 0 ? soft : ReadSoftLimit();
+        }
+    }
 
     /// <summary>
     /// Passes a fresh descriptor (or a failure) through. The kernel hands out the lowest free
@@ -53,8 +68,7 @@ public static unsafe class DescriptorReserve
     /// <summary>Fails the call as the kernel would at the limit: -1 and errno EMFILE.</summary>
     public static int Refuse()
     {
-        RLimit lim;
-        var limit = Libc.GetRlimit(Libc.RLIMIT_NOFILE, &lim) == 0 ? lim.Cur : 0;
+        var limit = ReadSoftLimit();
         Interlocked.Increment(ref _refused);
         Refusing?.Invoke(limit);
         Marshal.SetLastPInvokeError(Errno.EMFILE);
@@ -65,7 +79,15 @@ public static unsafe class DescriptorReserve
     private static bool Leaves(int fd)
     {
         if (fd < Size) return true; // cannot be near any limit the daemon runs with
+        var soft = ReadSoftLimit();
+        return soft == 0 || (ulong)fd + Size < soft;
+    }
+
+    private static ulong ReadSoftLimit()
+    {
         RLimit lim;
-        return Libc.GetRlimit(Libc.RLIMIT_NOFILE, &lim) != 0 || (ulong)fd + Size < lim.Cur;
+        var soft = Libc.GetRlimit(Libc.RLIMIT_NOFILE, &lim) == 0 ? lim.Cur : 0;
+        if (soft != 0) Volatile.Write(ref _softLimit, soft);
+        return soft;
     }
 }

@@ -10,18 +10,42 @@ namespace TierFs.IntegrationTests.Tiering;
 /// </summary>
 public class DescriptorReserveTests
 {
+    /// <summary>A mount over a directory of <paramref name="files"/> small files ("file i" in each).</summary>
+    private static TestMount MountOver(string dir, int files)
+    {
+        var m = TestMount.Create();
+        try
+        {
+            Directory.CreateDirectory(m.B(dir));
+            for (var i = 0; i < files; i++) File.WriteAllText(m.B($"{dir}/f{i}"), $"file {i}");
+            m.Mount();
+            return m;
+        }
+        catch
+        {
+            m.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Every descriptor of the process: what its limit counts.</summary>
+    private static int Descriptors(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
+
+    /// <summary>The running daemon's descriptor limit, lowered as an administrator would.</summary>
+    private static void LowerLimit(int pid, int limit)
+    {
+        var prlimit = Proc.Run("prlimit", ["--pid", pid.ToString(), $"--nofile={limit}:{limit}"], TimeSpan.FromSeconds(30));
+        Assert.True(prlimit.ExitCode == 0, prlimit.ToString());
+    }
+
     [Fact]
     public void Users_holding_files_up_to_the_daemons_limit_get_EMFILE_and_the_daemon_keeps_descriptors_to_serve_and_live()
     {
-        using var m = TestMount.Create();
         const int Files = 600;
-        Directory.CreateDirectory(m.B("held"));
-        for (var i = 0; i < Files; i++) File.WriteAllText(m.B($"held/f{i}"), $"file {i}");
-        m.Mount();
+        using var m = MountOver("held", Files);
         var pid = DaemonProcess.PidOf(m);
-        var limit = Directory.GetFiles($"/proc/{pid}/fd").Length + 300;
-        var prlimit = Proc.Run("prlimit", ["--pid", pid.ToString(), $"--nofile={limit}:{limit}"], TimeSpan.FromSeconds(30));
-        Assert.True(prlimit.ExitCode == 0, prlimit.ToString());
+        var limit = Descriptors(pid) + 300;
+        LowerLimit(pid, limit);
 
         var openBefore = DaemonProcess.OpenDescriptors(pid);
         var held = new List<FileStream>();
@@ -77,6 +101,35 @@ public class DescriptorReserveTests
         var archive = Tierfs("archive", "-r", m.M("held"));
         Assert.True(archive.ExitCode == 0, $"{archive}\nits log:\n{m.LogTail()}");
         Assert.Equal($"file {Files - 1}", File.ReadAllText(m.M($"held/f{Files - 1}")));
+        Assert.Equal(0, m.Unmount().ExitCode);
+    }
+
+    [Fact]
+    public void A_limit_lowered_on_the_running_daemon_bounds_its_inode_descriptors_and_every_name_is_still_looked_up()
+    {
+        // Inode descriptors were sized by the limit at start (half of it): after prlimit lowered it,
+        // they took what was left and a lookup failed with EMFILE, no file being open.
+        const int Files = 1500;
+        using var m = MountOver("many", Files);
+        var pid = DaemonProcess.PidOf(m);
+        int All() => Descriptors(pid);
+        var before = All();
+        var limit = before + 600;
+        LowerLimit(pid, limit);
+
+        var most = 0;
+        for (var i = 0; i < Files; i++)
+        {
+            var rc = Px.TryStat(m.M($"many/f{i}"), out _);
+            Assert.True(rc == 0, $"stat of many/f{i} under a limit of {limit}: {Px.Name(rc)}\nits log:\n{m.LogTail()}");
+            if (i % 100 == 0) most = Math.Max(most, All());
+        }
+        most = Math.Max(most, All());
+        // Half the limit for inodes, and what the daemon held before (its own files, sockets, the root).
+        Assert.True(most <= before + limit / 2, $"the daemon held {most} descriptors under a limit of {limit} ({before} before)");
+        Assert.DoesNotContain("nearly reached", m.Log);
+        Assert.Equal("file 0", File.ReadAllText(m.M("many/f0")));
+        Assert.Equal($"file {Files - 1}", File.ReadAllText(m.M($"many/f{Files - 1}")));
         Assert.Equal(0, m.Unmount().ExitCode);
     }
 }

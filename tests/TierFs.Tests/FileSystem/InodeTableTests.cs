@@ -113,6 +113,18 @@ public unsafe class InodeEvictionTests : IDisposable
         }
     }
 
+    /// <summary>Every node's descriptor (reopened by handle if it was closed) is its own file's.</summary>
+    private static void AssertEachReopensToItsFile(InodeTable table, List<(Inode Node, ulong Ino)> nodes)
+    {
+        foreach (var (node, ino) in nodes)
+        {
+            using var lease = table.Use(node);
+            StatX st;
+            Assert.Equal(0, Libc.Statx(lease.Fd, OverlayFileSystem.EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st));
+            Assert.Equal(ino, st.Ino);
+        }
+    }
+
     [Fact]
     public void Past_the_limit_descriptors_are_closed_and_reopened_by_handle_to_the_same_file()
     {
@@ -127,14 +139,36 @@ public unsafe class InodeEvictionTests : IDisposable
             nodes.Add((table.Reference(fd, st.Dev, st.Ino, st.Mode), st.Ino));
             Assert.True(table.OpenDescriptors <= 16, $"{table.OpenDescriptors} open after {i + 1}");
         }
-        foreach (var (node, ino) in nodes)
-        {
-            using var lease = table.Use(node);
-            StatX st;
-            Assert.Equal(0, Libc.Statx(lease.Fd, OverlayFileSystem.EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &st));
-            Assert.Equal(ino, st.Ino);
-        }
+        AssertEachReopensToItsFile(table, nodes);
         Assert.True(table.OpenDescriptors <= 16);
+    }
+
+    [Fact]
+    public void A_soft_limit_lowered_while_running_bounds_the_descriptors_to_half_of_it()
+    {
+        var (rootFd, rootSt) = OpenPath(_dir);
+        ulong soft = 0; // not known yet: the table's own limit holds
+        using var table = new InodeTable(rootFd, rootSt.Dev, rootSt.Ino, rootSt.Mode, fdLimit: 1000, softLimit: () => soft);
+        var nodes = new List<(Inode Node, ulong Ino)>();
+        void Add(string name)
+        {
+            var path = Path.Combine(_dir, name);
+            File.WriteAllText(path, "x");
+            var (fd, st) = OpenPath(path);
+            nodes.Add((table.Reference(fd, st.Dev, st.Ino, st.Mode), st.Ino));
+        }
+        for (var i = 0; i < 200; i++) Add($"s{i}");
+        Assert.Equal(200, table.OpenDescriptors);
+
+        soft = 100; // prlimit on the running daemon
+        Assert.Equal(50, table.EffectiveFdLimit);
+        Add("after");
+        Assert.True(table.OpenDescriptors <= 50, $"{table.OpenDescriptors} open under a soft limit of {soft}");
+        AssertEachReopensToItsFile(table, nodes);
+        Assert.True(table.OpenDescriptors <= 50 + 1);
+
+        soft = 1_000_000; // raised again: never past the table's own limit
+        Assert.Equal(1000, table.EffectiveFdLimit);
     }
 
     [Fact]
