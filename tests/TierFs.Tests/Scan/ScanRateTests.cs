@@ -6,7 +6,7 @@ namespace TierFs.Tests.Scan;
 /// <summary>A rough rate, printed, not asserted: the benchmarks live in integration/bench.</summary>
 public class ScanRateTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly ScanTestTree _tree = new();
+    private readonly ScanTestTree _tree = new(holdStill: true);
 
     public void Dispose() => _tree.Dispose();
 

@@ -11,8 +11,13 @@ internal sealed class ScanTestTree : IDisposable
 {
     public static readonly IndexOptions Fast = new() { MaxDelay = TimeSpan.FromMilliseconds(20) };
 
-    public ScanTestTree()
+    private readonly bool _holdStill;
+    private readonly Dictionary<(ulong Dev, ulong Ino), long> _heldCtime = [];
+
+    /// <param name="holdStill">Before each scan, <see cref="HoldStill"/>: for tests that count a scan's changes exactly.</param>
+    public ScanTestTree(bool holdStill = false)
     {
+        _holdStill = holdStill;
         Dir = Directory.CreateTempSubdirectory("tierfs-scan-").FullName;
         Root = Path.Combine(Dir, "tree");
         Directory.CreateDirectory(Root);
@@ -27,7 +32,40 @@ internal sealed class ScanTestTree : IDisposable
 
     public TierIndex OpenIndex() => TierIndex.Open(DbPath, Fast);
 
-    public ScanResult Scan(TierIndex index, int threads = 2) => new Scanner(index, new ScanOptions { Threads = threads }).Scan(Root);
+    public ScanResult Scan(TierIndex index, int threads = 2)
+    {
+        if (_holdStill) HoldStill();
+        return new Scanner(index, new ScanOptions { Threads = threads }).Scan(Root);
+    }
+
+    /// <summary>
+    /// Keeps the tree still for what the test does not do itself. Another process of the test run
+    /// that reads a node moves its atime if it is the first read since the node changed (relatime),
+    /// and writeback moves a new file's blocks: a rescan must find such a node changed, but the
+    /// tests count only their own changes. So every node new or changed since the last call gets an
+    /// atime an hour ahead (after its mtime and ctime and less than a day old: out of relatime's
+    /// reach), then the filesystem is synced. Setting the atime moves the ctime: only nodes changed
+    /// anyway are touched (by inode, once: hard links share one).
+    /// </summary>
+    private unsafe void HoldStill()
+    {
+        var later = new Timespec { Sec = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3600 };
+        var times = stackalloc Timespec[2] { later, new Timespec { Nsec = Libc.UTIME_OMIT } };
+        foreach (var relative in Walk())
+        {
+            var path = relative == "." ? Root : this[relative];
+            var st = StatOf(path);
+            var key = (st.Dev, st.Ino);
+            if (_heldCtime.TryGetValue(key, out var held) && held == FdStat.Ns(st.Ctime)) continue;
+            var bytes = Encoding.UTF8.GetBytes(path + "\0");
+            fixed (byte* p = bytes)
+                if (Libc.UtimensAt(Libc.AT_FDCWD, p, times, Libc.AT_SYMLINK_NOFOLLOW) != 0)
+                    throw new IOException($"utimensat {path}: errno {Libc.Errno()}");
+            _heldCtime[key] = FdStat.Ns(StatOf(path).Ctime);
+        }
+        using var sync = System.Diagnostics.Process.Start("sync", ["-f", Root])!;
+        if (!sync.WaitForExit(60_000) || sync.ExitCode != 0) throw new IOException("sync -f did not succeed");
+    }
 
     public void File(string relative, string content = "x")
     {
