@@ -44,7 +44,7 @@ public class LeaseBreakTests
         var busy = 0;
         try
         {
-            for (var cycle = 0; cycle < 25; cycle++)
+            for (var cycle = 0; cycle < 12; cycle++)
             {
                 var r = Tierfs("release", m.M("f.bin"));
                 Assert.True(DaemonProcess.IsAlive(pid), $"cycle {cycle}: the daemon died during a release ({r})\n{m.LogTail()}");
