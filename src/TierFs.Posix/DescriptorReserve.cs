@@ -87,7 +87,8 @@ public static unsafe class DescriptorReserve
     {
         RLimit lim;
         var soft = Libc.GetRlimit(Libc.RLIMIT_NOFILE, &lim) == 0 ? lim.Cur : 0;
-        if (soft != 0) Volatile.Write(ref _softLimit, soft);
+        // Written only when it moved: every descriptor check reads it, from any thread.
+        if (soft != 0 && soft != Volatile.Read(ref _softLimit)) Volatile.Write(ref _softLimit, soft);
         return soft;
     }
 }

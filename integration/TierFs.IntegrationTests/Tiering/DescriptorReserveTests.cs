@@ -112,8 +112,7 @@ public class DescriptorReserveTests
         const int Files = 1500;
         using var m = MountOver("many", Files);
         var pid = DaemonProcess.PidOf(m);
-        int All() => Descriptors(pid);
-        var before = All();
+        var before = Descriptors(pid);
         var limit = before + 600;
         LowerLimit(pid, limit);
 
@@ -122,9 +121,9 @@ public class DescriptorReserveTests
         {
             var rc = Px.TryStat(m.M($"many/f{i}"), out _);
             Assert.True(rc == 0, $"stat of many/f{i} under a limit of {limit}: {Px.Name(rc)}\nits log:\n{m.LogTail()}");
-            if (i % 100 == 0) most = Math.Max(most, All());
+            if (i % 100 == 0) most = Math.Max(most, Descriptors(pid));
         }
-        most = Math.Max(most, All());
+        most = Math.Max(most, Descriptors(pid));
         // Half the limit for inodes, and what the daemon held before (its own files, sockets, the root).
         Assert.True(most <= before + limit / 2, $"the daemon held {most} descriptors under a limit of {limit} ({before} before)");
         Assert.DoesNotContain("nearly reached", m.Log);
