@@ -129,8 +129,7 @@ public class MountModeTests
             Assert.NotNull(warm.Continue(Bound));
         // Releases reach the daemon after close() returns: wait for them.
         Assert.True(Proc.WaitUntil(() => DaemonProcess.OpenHandles(pid, m.Backing) == 0, Bound));
-        var baseline = DaemonProcess.FdCount(pid);
-        var before = DaemonProcess.Descriptors(pid);
+        var before = DaemonProcess.Comparable(pid, withOPath: true);
 
         using var client = new Client(Hold, "sleep 600", m.MountPoint);
         // Five handles (four files, one directory stream) are open in the daemon now.
@@ -145,10 +144,12 @@ public class MountModeTests
         Assert.True(client.WaitForExit(Bound));
         Assert.True(Proc.WaitUntil(() => DaemonProcess.OpenHandles(pid, m.Backing) == 0, Bound),
             $"daemon still has {DaemonProcess.OpenHandles(pid, m.Backing)} handles open after the client died");
-        // No other descriptor grew either (inode descriptors may only have been forgotten).
+        // No other descriptor was added either (inode descriptors may only have been forgotten).
         // Awaited, not sampled once: under the full suite's load a descriptor of the state directory
         // (the index's, held for a moment) showed as one over the baseline.
-        Assert.True(Proc.WaitUntil(() => DaemonProcess.FdCount(pid) <= baseline, Bound), $"daemon has {DaemonProcess.FdCount(pid)} descriptors, baseline {baseline}; new: {string.Join("; ", DaemonProcess.Descriptors(pid).Except(before))}");
+        List<string> added = [];
+        Assert.True(Proc.WaitUntil(() => (added = DaemonProcess.Added(before, DaemonProcess.Comparable(pid, withOPath: true))).Count == 0, Bound),
+            $"the daemon has descriptors it did not have before: {string.Join("; ", added)}");
 
         var r = m.Unmount();
         Assert.True(r.ExitCode == 0, r.ToString());
@@ -228,8 +229,7 @@ public class MountModeTests
         using (var warm = new Client("""exec 3<"$1/lock" """, "true", m.MountPoint))
             Assert.NotNull(warm.Continue(Bound));
         Assert.True(Proc.WaitUntil(() => DaemonProcess.OpenHandles(pid, m.Backing) == 0, Bound));
-        var baseline = DaemonProcess.OpenDescriptors(pid);
-        var before = DaemonProcess.Descriptors(pid);
+        var before = DaemonProcess.Comparable(pid, withOPath: false);
 
         using var holder = new Client("""exec 3<"$1/lock"; flock -x 3""", "true", m.MountPoint);
         using var waiter = new Client("""exec 3<"$1/lock" """, """flock -x 3; echo "flock=$?" """, m.MountPoint);
@@ -250,7 +250,9 @@ public class MountModeTests
         // Awaited, not sampled once: under the full suite's load a descriptor of the state directory
         // (the index's, held for a moment) showed as one over the baseline. O_PATH descriptors are not
         // counted: one per inode the kernel remembers, they come and go with its lookups and forgets.
-        Assert.True(Proc.WaitUntil(() => DaemonProcess.OpenDescriptors(pid) <= baseline, Bound), $"daemon has {DaemonProcess.OpenDescriptors(pid)} descriptors, baseline {baseline}; new: {string.Join("; ", DaemonProcess.Descriptors(pid).Except(before))}");
+        List<string> added = [];
+        Assert.True(Proc.WaitUntil(() => (added = DaemonProcess.Added(before, DaemonProcess.Comparable(pid, withOPath: false))).Count == 0, Bound),
+            $"the daemon has descriptors it did not have before: {string.Join("; ", added)}");
         Assert.Equal(0, m.Unmount().ExitCode);
     }
 

@@ -41,6 +41,35 @@ public static class DaemonProcess
     /// </summary>
     public static int OpenDescriptors(int pid) => Directory.Exists($"/proc/{pid}") ? Descriptors(pid).Count(d => !d.Contains("O_PATH", StringComparison.Ordinal) && !IsCode(d)) : -1;
 
+    /// <summary>
+    /// What a leaked descriptor would show in, to compare with the same taken before (<see cref="Added"/>):
+    /// the open descriptors but the runtime's code, O_PATH ones unless <paramref name="withOPath"/>, and
+    /// those of the index's database file itself. SQLite does not close a connection's descriptor of
+    /// a database while another connection of the process holds a lock on it (the close would drop
+    /// that one's POSIX locks; in WAL mode every open connection holds one): it keeps it for the next
+    /// connection to reuse. Two connections open at once, then closed, leave one more descriptor of
+    /// index.db than before for as long as the daemon runs: bounded, no leak. A leaked connection
+    /// still shows, by its -wal file.
+    /// </summary>
+    public static List<string> Comparable(int pid, bool withOPath) =>
+        [.. Descriptors(pid).Where(d => !IsCode(d) && (withOPath || !d.Contains("O_PATH", StringComparison.Ordinal)) && !IsIndexDatabase(d))];
+
+    /// <summary>The descriptors of <paramref name="now"/> that <paramref name="before"/> did not have, counted as a multiset (one more of a target already open is new).</summary>
+    public static List<string> Added(IEnumerable<string> before, IEnumerable<string> now)
+    {
+        var left = before.GroupBy(d => d).ToDictionary(g => g.Key, g => g.Count());
+        var added = new List<string>();
+        foreach (var d in now)
+        {
+            if (left.TryGetValue(d, out var n) && n > 0) left[d] = n - 1;
+            else added.Add(d);
+        }
+        return added;
+    }
+
+    private static bool IsIndexDatabase(string descriptor) =>
+        descriptor[..descriptor.LastIndexOf(" (", StringComparison.Ordinal)].EndsWith("/index.db", StringComparison.Ordinal);
+
     /// <summary>A descriptor (as <see cref="Descriptors"/> shows it) of an assembly or a shared library.</summary>
     private static bool IsCode(string descriptor)
     {

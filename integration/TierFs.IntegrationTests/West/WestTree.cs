@@ -60,6 +60,25 @@ internal static class WestTree
         return await new NamespaceReader(store, "heb").LoadAsync(generation, CancellationToken.None) ?? throw new Xunit.Sdk.XunitException("no namespace published");
     }
 
+    /// <summary>What the object of <paramref name="generation"/> itself carries: its puts and its deletes (ids).</summary>
+    public static async Task<(List<NsEntry> Puts, List<long> Deletes)> RecordsOfAsync(S3Server s3, string prefix, long generation)
+    {
+        await using var store = Store(s3, prefix);
+        var pointer = await new NamespaceReader(store, "heb").ReadPointerAsync(CancellationToken.None) ?? throw new Xunit.Sdk.XunitException("no namespace published");
+        var g = pointer.Chain.Single(c => c.Generation == generation);
+        var bytes = new MemoryStream();
+        await store.ReadRangeAsync(g.Key, 0, g.Length, (chunk, _) =>
+        {
+            bytes.Write(chunk.Span);
+            return ValueTask.CompletedTask;
+        }, CancellationToken.None);
+        bytes.Position = 0;
+        var puts = new List<NsEntry>();
+        var deletes = new List<long>();
+        GenerationObject.Read(bytes, puts.Add, deletes.Add);
+        return (puts, deletes);
+    }
+
     /// <summary>Every entry under <paramref name="root"/> (not following symlinks), relative paths, "" the root itself.</summary>
     public static List<string> Walk(string root)
     {
