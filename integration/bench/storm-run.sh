@@ -25,6 +25,13 @@
 #     method (the logging costs s3rver CPU: its CPU row is then not comparable)
 #   PERF_OUT [unset] a file: `perf record -g` of the daemon during the first timed storm (set
 #     DOTNET_PerfMapEnabled=1 in the environment too, for the managed frames' names)
+#   TRACE_OUT [unset] a file: `dotnet-trace collect-linux --profile cpu-sampling` of the daemon (the
+#     kernel's CPU samples, managed frames named) for TRACE_SECONDS [6] from just before the first
+#     timed storm (`dotnet-trace report FILE topN` reads it;
+#     DOTNET_TRACE names the tool if it is not on PATH)
+#   STRACE_OUT [unset] a file: `strace -c -f` of the daemon during the first timed storm (its system
+#     calls by kind; strace slows the storm several times over, so that run's other rows are not
+#     comparable)
 #   TIERFS [src/TierFs.Cli/bin/Release/net10.0/tierfs]  S3RVER [integration/node_modules/.bin/s3rver]
 set -Eeuo pipefail
 
@@ -124,6 +131,14 @@ requests_since() {
         awk '/^info: / {n++; s[$NF]++} END {printf "%d requests (by response body:", n; for (k in s) printf " %s x%d", k, s[k]; printf ")"}'
 }
 log_lines() { wc -l <"$ROOT/s3rver.out"; }
+# The daemon's threads: "tid<TAB>name<TAB>on-CPU ns", for by_thread_kind.
+thread_times() { local t; for t in /proc/"$TIERFS_PID"/task/*; do printf '%s\t%s\t%s\n' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)" "$(cut -d' ' -f1 "$t/schedstat" 2>/dev/null)"; done; }
+# The daemon's CPU between two thread_times files, by kind of thread (names without their numbers),
+# most first (a thread gone meanwhile is missing; one started meanwhile counts whole).
+by_thread_kind() { # BEFORE AFTER
+    awk -F'\t' 'NR == FNR {before[$1] = $3; next} {k = $2; gsub(/[0-9]+/, "N", k); cpu[k] += ($3 - before[$1]) / 1e9; n[k]++}
+        END {for (k in cpu) printf "%.3f\t%s x%d\n", cpu[k], k, n[k]}' "$1" "$2" | sort -rn | awk -F'\t' '{printf "%s%s %s s", (NR > 1 ? ", " : ""), $2, $1}'
+}
 
 # Untimed: WARM storms without the reader. The first runs on a daemon that has never recalled (the
 # cold storm: the recall path is compiled during it; its CPU is reported). .NET compiles a hot
@@ -174,11 +189,20 @@ for ((r = 0; r < REPS; r++)); do
         perf record -q -g -F 999 -p "$TIERFS_PID" -o "$PERF_OUT" 2>"$ROOT/perf.err" &
         perf_pid=$!
         sleep 1 # perf attaches to every thread first
+    elif [[ -n ${TRACE_OUT:-} && $r == 0 ]]; then
+        "${DOTNET_TRACE:-dotnet-trace}" collect-linux -p "$TIERFS_PID" --profile cpu-sampling --duration 00:00:00:${TRACE_SECONDS:-6} -o "$TRACE_OUT" >"$ROOT/perf.err" 2>&1 &
+        perf_pid=$!
+        sleep 2 # the session starts
+    elif [[ -n ${STRACE_OUT:-} && $r == 0 ]]; then
+        strace -c -f -p "$TIERFS_PID" -o "$STRACE_OUT" 2>"$ROOT/perf.err" &
+        perf_pid=$!
+        sleep 1 # strace attaches to every thread first
     fi
     LOADS+=("$(load1)")
     l0=$(log_lines)
     t0=$EPOCHREALTIME
     cpu0_daemon=$(proc_cpu "$TIERFS_PID") cpu0_s3=$(proc_cpu "$S3RVER_PID")
+    thread_times >"$ROOT/threads-before"
     "${STORM[@]}" "$MNT/cold" "$N" >"$ROOT/storm.out" 2>"$ROOT/storm.err" &
     storm_pid=$!
     during=$("$ROOT/fsbench" randread "$MNT/hot.bin" "$COUNT" 7 2>"$ROOT/reader-sched")
@@ -187,7 +211,8 @@ for ((r = 0; r < REPS; r++)); do
     t_storm=$EPOCHREALTIME
     cpu_daemon=$(cpu_s "$cpu0_daemon" "$(proc_cpu "$TIERFS_PID")")
     cpu_s3=$(cpu_s "$cpu0_s3" "$(proc_cpu "$S3RVER_PID")")
-    [[ -n $perf_pid ]] && { kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" || true; cp "$ROOT/perf.err" "$RESULTS/storm-perf.err"; }
+    thread_times >"$ROOT/threads-after"
+    [[ -n $perf_pid ]] && { [[ -n ${TRACE_OUT:-} ]] || kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" || true; cp "$ROOT/perf.err" "$RESULTS/storm-perf.err"; }
     CPUD+=("$cpu_daemon") CPUS+=("$cpu_s3")
     [[ ${S3RVER_LOG:-0} == 1 ]] && REQS+=("$(requests_since "$l0")")
     kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
@@ -203,6 +228,7 @@ for ((r = 0; r < REPS; r++)); do
     INSIDE+=("$(awk -v a="$t0" -v b="$t_reader" -v c="$t_storm" 'BEGIN {print (b <= c) ? "yes" : "no"}')")
     if ((r % 2 == 1)); then ALONE+=("$(resident "$COUNT")"); fi
     log "run $r: storm $s; resident reader during it $during reads/s (inside the storm: ${INSIDE[-1]}); daemon threads ${BASE[-1]} -> ${PEAK[-1]} ($(cat "$ROOT/peak-names" 2>/dev/null)); CPU s: daemon $cpu_daemon, s3rver $cpu_s3; alone ${ALONE[-1]} reads/s ($(sed 's/^randread: //' "$ROOT/reader-alone-sched" 2>/dev/null)); load ${LOADS[-1]}; reader $(sed 's/^randread: //' "$ROOT/reader-sched")${REQS:+; requests ${REQS[-1]}}"
+    log "  daemon CPU by thread: $(by_thread_kind "$ROOT/threads-before" "$ROOT/threads-after")"
     [[ -s $ROOT/storm.err ]] && log "  $(head -3 "$ROOT/storm.err" | tr '\n' ' ')"
 done
 
