@@ -131,13 +131,21 @@ requests_since() {
         awk '/^info: / {n++; s[$NF]++} END {printf "%d requests (by response body:", n; for (k in s) printf " %s x%d", k, s[k]; printf ")"}'
 }
 log_lines() { wc -l <"$ROOT/s3rver.out"; }
-# The daemon's threads: "tid<TAB>name<TAB>on-CPU ns", for by_thread_kind.
-thread_times() { local t; for t in /proc/"$TIERFS_PID"/task/*; do printf '%s\t%s\t%s\n' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)" "$(cut -d' ' -f1 "$t/schedstat" 2>/dev/null)"; done; }
-# The daemon's CPU between two thread_times files, by kind of thread (names without their numbers),
-# most first (a thread gone meanwhile is missing; one started meanwhile counts whole).
+# The daemon's threads: "tid<TAB>name<TAB>on-CPU ns<TAB>context switches", for by_thread_kind.
+thread_times() {
+    local t
+    for t in /proc/"$TIERFS_PID"/task/*; do
+        printf '%s\t%s\t%s\t%s\n' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)" "$(cut -d' ' -f1 "$t/schedstat" 2>/dev/null)" \
+            "$(awk '/ctxt_switches/ {n += $2} END {print n + 0}' "$t/status" 2>/dev/null)"
+    done
+}
+# The daemon's CPU and context switches between two thread_times files, by kind of thread (names
+# without their numbers), most CPU first (a thread gone meanwhile is missing; one started meanwhile
+# counts whole).
 by_thread_kind() { # BEFORE AFTER
-    awk -F'\t' 'NR == FNR {before[$1] = $3; next} {k = $2; gsub(/[0-9]+/, "N", k); cpu[k] += ($3 - before[$1]) / 1e9; n[k]++}
-        END {for (k in cpu) printf "%.3f\t%s x%d\n", cpu[k], k, n[k]}' "$1" "$2" | sort -rn | awk -F'\t' '{printf "%s%s %s s", (NR > 1 ? ", " : ""), $2, $1}'
+    awk -F'\t' 'NR == FNR {before[$1] = $3; sw[$1] = $4; next} {k = $2; gsub(/[0-9]+/, "N", k); cpu[k] += ($3 - before[$1]) / 1e9; cs[k] += $4 - sw[$1]; n[k]++}
+        END {for (k in cpu) printf "%.3f\t%s x%d\t%d\n", cpu[k], k, n[k], cs[k]}' "$1" "$2" | sort -rn |
+        awk -F'\t' '{printf "%s%s %s s %d switches", (NR > 1 ? ", " : ""), $2, $1, $3; total += $3} END {printf "; %d switches in all", total}'
 }
 
 # Untimed: WARM storms without the reader. The first runs on a daemon that has never recalled (the
