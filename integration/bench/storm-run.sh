@@ -192,14 +192,14 @@ for ((r = 0; r < REPS; r++)); do
     SAMPLER_PID=$!
     cat "$BACK/hot.bin" >/dev/null
     "$ROOT/fsbench" dropcache "$MNT/hot.bin" >/dev/null
-    perf_pid=
+    perf_pid= perf_stops=INT # how the recorder is stopped: INT, or by itself (its --duration)
     if [[ -n ${PERF_OUT:-} && $r == 0 ]]; then
         perf record -q -g -F 999 -p "$TIERFS_PID" -o "$PERF_OUT" 2>"$ROOT/perf.err" &
         perf_pid=$!
         sleep 1 # perf attaches to every thread first
     elif [[ -n ${TRACE_OUT:-} && $r == 0 ]]; then
         "${DOTNET_TRACE:-dotnet-trace}" collect-linux -p "$TIERFS_PID" --profile cpu-sampling --duration 00:00:00:${TRACE_SECONDS:-6} -o "$TRACE_OUT" >"$ROOT/perf.err" 2>&1 &
-        perf_pid=$!
+        perf_pid=$! perf_stops=itself
         sleep 2 # the session starts
     elif [[ -n ${STRACE_OUT:-} && $r == 0 ]]; then
         strace -c -f -p "$TIERFS_PID" -o "$STRACE_OUT" 2>"$ROOT/perf.err" &
@@ -220,7 +220,7 @@ for ((r = 0; r < REPS; r++)); do
     cpu_daemon=$(cpu_s "$cpu0_daemon" "$(proc_cpu "$TIERFS_PID")")
     cpu_s3=$(cpu_s "$cpu0_s3" "$(proc_cpu "$S3RVER_PID")")
     thread_times >"$ROOT/threads-after"
-    [[ -n $perf_pid ]] && { [[ -n ${TRACE_OUT:-} ]] || kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" || true; cp "$ROOT/perf.err" "$RESULTS/storm-perf.err"; }
+    [[ -n $perf_pid ]] && { [[ $perf_stops == itself ]] || kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" || true; cp "$ROOT/perf.err" "$RESULTS/storm-perf.err"; }
     CPUD+=("$cpu_daemon") CPUS+=("$cpu_s3")
     [[ ${S3RVER_LOG:-0} == 1 ]] && REQS+=("$(requests_since "$l0")")
     kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=

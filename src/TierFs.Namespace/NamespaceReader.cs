@@ -113,6 +113,18 @@ public sealed class NamespaceReader(IRemoteStore remote, string pair, string? te
 
     private async Task ApplyAsync(NamespaceTree tree, GenerationRef g, CancellationToken ct)
     {
+        // A snapshot replaces everything before it (an older generation is never applied under it).
+        await ReadAsync(g, tree.Put, tree.Delete, ct).ConfigureAwait(false);
+        tree.Generation = g.Generation;
+    }
+
+    /// <summary>
+    /// The records the object of generation <paramref name="g"/> itself carries, in order: each
+    /// entry it puts and each id it deletes. Its header is checked against <paramref name="g"/>.
+    /// </summary>
+    public async Task ReadAsync(GenerationRef g, Action<NsEntry> put, Action<long> delete, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(g);
         var file = new FileStream(Path.Combine(tempDirectory ?? Path.GetTempPath(), $".tierfs-ns-{Guid.NewGuid():N}"), FileMode.CreateNew,
             FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
         await using (file.ConfigureAwait(false))
@@ -126,10 +138,7 @@ public sealed class NamespaceReader(IRemoteStore remote, string pair, string? te
                 throw new NamespaceFormatException($"generation {g.Generation} ({g.Key}) is missing from the remote tier");
             }
             file.Position = 0;
-            // A snapshot replaces everything before it (an older generation is never applied under it).
-            var header = GenerationObject.Read(file, tree.Put, tree.Delete);
-            Check(header, g);
-            tree.Generation = g.Generation;
+            Check(GenerationObject.Read(file, put, delete), g);
         }
     }
 }

@@ -39,7 +39,7 @@ public static class DaemonProcess
     /// first used, at any time: System.ComponentModel.dll made a count one over its baseline): its files,
     /// sockets, pipes. -1 once it is gone.
     /// </summary>
-    public static int OpenDescriptors(int pid) => Directory.Exists($"/proc/{pid}") ? Descriptors(pid).Count(d => !d.Contains("O_PATH", StringComparison.Ordinal) && !IsCode(d)) : -1;
+    public static int OpenDescriptors(int pid) => Directory.Exists($"/proc/{pid}") ? Descriptors(pid).Count(d => !IsOPath(d) && !IsCode(d)) : -1;
 
     /// <summary>
     /// What a leaked descriptor would show in, to compare with the same taken before (<see cref="Added"/>):
@@ -52,7 +52,7 @@ public static class DaemonProcess
     /// still shows, by its -wal file.
     /// </summary>
     public static List<string> Comparable(int pid, bool withOPath) =>
-        [.. Descriptors(pid).Where(d => !IsCode(d) && (withOPath || !d.Contains("O_PATH", StringComparison.Ordinal)) && !IsIndexDatabase(d))];
+        [.. Descriptors(pid).Where(d => !IsCode(d) && (withOPath || !IsOPath(d)) && !IsIndexDatabase(d))];
 
     /// <summary>The descriptors of <paramref name="now"/> that <paramref name="before"/> did not have, counted as a multiset (one more of a target already open is new).</summary>
     public static List<string> Added(IEnumerable<string> before, IEnumerable<string> now)
@@ -67,13 +67,17 @@ public static class DaemonProcess
         return added;
     }
 
-    private static bool IsIndexDatabase(string descriptor) =>
-        descriptor[..descriptor.LastIndexOf(" (", StringComparison.Ordinal)].EndsWith("/index.db", StringComparison.Ordinal);
+    private static bool IsIndexDatabase(string descriptor) => TargetOf(descriptor).EndsWith("/index.db", StringComparison.Ordinal);
+
+    private static bool IsOPath(string descriptor) => descriptor.EndsWith(" O_PATH)", StringComparison.Ordinal);
+
+    /// <summary>What a descriptor (as <see cref="Descriptors"/> shows it) is open on, without its flags.</summary>
+    private static string TargetOf(string descriptor) => descriptor[..descriptor.LastIndexOf(" (", StringComparison.Ordinal)];
 
     /// <summary>A descriptor (as <see cref="Descriptors"/> shows it) of an assembly or a shared library.</summary>
     private static bool IsCode(string descriptor)
     {
-        var target = descriptor[..descriptor.LastIndexOf(" (", StringComparison.Ordinal)];
+        var target = TargetOf(descriptor);
         return target.EndsWith(".dll", StringComparison.Ordinal) || target.EndsWith(".so", StringComparison.Ordinal) || target.Contains(".so.", StringComparison.Ordinal);
     }
 

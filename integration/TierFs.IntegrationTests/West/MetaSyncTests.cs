@@ -67,7 +67,8 @@ public class MetaSyncTests(S3ServerFixture fixture) : IClassFixture<S3ServerFixt
         Assert.Equal("0", File.ReadAllText(m.B("proj/data/f000.txt")));
         var moved = Px.Stat(m.B("proj/data/f000.txt")).Atime != atime; // unless the backing filesystem is noatime
         File.OpenHandle(m.M("proj/data/f000.txt")).Dispose();
-        Assert.True(Proc.WaitUntil(() => DaemonProcess.OpenHandles(DaemonProcess.PidOf(m), m.Backing) == 0, TimeSpan.FromSeconds(15)));
+        var pid = DaemonProcess.PidOf(m);
+        Assert.True(Proc.WaitUntil(() => DaemonProcess.OpenHandles(pid, m.Backing) == 0, TimeSpan.FromSeconds(15)));
 
         Assert.Equal(0, Px.Rename(m.M("proj"), m.M("project")));
         File.Delete(m.M("one.txt"));

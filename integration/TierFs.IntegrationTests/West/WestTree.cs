@@ -64,18 +64,11 @@ internal static class WestTree
     public static async Task<(List<NsEntry> Puts, List<long> Deletes)> RecordsOfAsync(S3Server s3, string prefix, long generation)
     {
         await using var store = Store(s3, prefix);
-        var pointer = await new NamespaceReader(store, "heb").ReadPointerAsync(CancellationToken.None) ?? throw new Xunit.Sdk.XunitException("no namespace published");
-        var g = pointer.Chain.Single(c => c.Generation == generation);
-        var bytes = new MemoryStream();
-        await store.ReadRangeAsync(g.Key, 0, g.Length, (chunk, _) =>
-        {
-            bytes.Write(chunk.Span);
-            return ValueTask.CompletedTask;
-        }, CancellationToken.None);
-        bytes.Position = 0;
+        var reader = new NamespaceReader(store, "heb");
+        var pointer = await reader.ReadPointerAsync(CancellationToken.None) ?? throw new Xunit.Sdk.XunitException("no namespace published");
         var puts = new List<NsEntry>();
         var deletes = new List<long>();
-        GenerationObject.Read(bytes, puts.Add, deletes.Add);
+        await reader.ReadAsync(pointer.Chain.Single(c => c.Generation == generation), puts.Add, deletes.Add, CancellationToken.None);
         return (puts, deletes);
     }
 
