@@ -29,6 +29,11 @@
 #     kernel's CPU samples, managed frames named) for TRACE_SECONDS [6] from just before the first
 #     timed storm (`dotnet-trace report FILE topN` reads it;
 #     DOTNET_TRACE names the tool if it is not on PATH)
+#   PERF_ALL_OUT [unset] a file: `perf record -a` of the whole machine (samples, no call graphs)
+#     during the first timed storm: who takes the CPUs while the reader runs, by command (`perf
+#     report --sort comm`; `perf script -F comm,cpu,time` to take the reader's CPU and time window)
+#   REMOTE [s3] directory: the stubs' remote tier is a directory here (no S3 server, no HTTP): the
+#     daemon's own work per recall, alone on the CPUs
 #   STRACE_OUT [unset] a file: `strace -c -f` of the daemon during the first timed storm (its system
 #     calls by kind; strace slows the storm several times over, so that run's other rows are not
 #     comparable)
@@ -85,6 +90,12 @@ remote:
   bucket: $BUCKET
   prefix: p/
 EOF
+# REMOTE=directory: the stubs' remote tier is a directory on this machine (no S3 server, no HTTP).
+[[ ${REMOTE:=s3} == s3 || $REMOTE == directory ]] || die "REMOTE must be s3 or directory, not $REMOTE"
+if [[ $REMOTE == directory ]]; then
+    mkdir -p "$ROOT/archive"
+    printf 'remote:\n  type: directory\n  path: %s\n' "$ROOT/archive" >"$CFG"
+fi
 # RECALL_MAX_CONCURRENT: the admission's max_concurrent for this run (default: the product's).
 [[ -n ${RECALL_MAX_CONCURRENT:-} ]] && printf 'recall:\n  max_concurrent: %s\n' "$RECALL_MAX_CONCURRENT" >>"$CFG"
 
@@ -113,6 +124,25 @@ release_all() { # every stub released again (the last close of a reader reaches 
     die "cannot release the stubs again"
 }
 threads() { awk '/^Threads:/ {print $2}' "/proc/$TIERFS_PID/status"; }
+# The daemon's peak thread count during a storm, and its threads by name at the peak (what grew: FUSE
+# workers, the .NET pool, ...), into $ROOT/peak and $ROOT/peak-names. It shares the resident reader's
+# session, so a sample costs no fork: a fork and two execs every 50 ms ran 0.064 s on the reader's
+# CPU in its 1.5 s during a storm (PERF_ALL_OUT), which the reader alone never paid.
+mkfifo "$ROOT/tick"
+sample_peak() {
+    local peak=0 n k v tick
+    exec {tick}<>"$ROOT/tick" # never written: a read from it waits out its timeout, without a sleep(1)
+    while [[ -d /proc/$TIERFS_PID ]]; do
+        n=0
+        { while read -r k v; do [[ $k == Threads: ]] && { n=$v; break; }; done <"/proc/$TIERFS_PID/status"; } 2>/dev/null
+        if ((n > peak)); then # rare: a fork here costs nothing that matters
+            peak=$n
+            echo "$peak" >"$ROOT/peak"
+            cat /proc/"$TIERFS_PID"/task/*/comm 2>/dev/null | sort | uniq -c | sort -rn | head -4 | awk '{n = $1; $1 = ""; printf "%s%s x%d", (NR > 1 ? "," : ""), $0, n}' >"$ROOT/peak-names" || true
+        fi
+        read -r -t 0.05 -u "$tick" _ || true
+    done
+}
 # The resident reader: random 4 KiB reads of hot.bin through the mount, its FUSE page cache dropped
 # first so that every read is a request the daemon serves (the backing file stays in page cache).
 resident() { # COUNT -> ops/s
@@ -187,8 +217,7 @@ for ((r = 0; r < REPS; r++)); do
     cat "$BACK/hot.bin" >/dev/null
     if ((r % 2 == 0)); then ALONE+=("$(resident "$COUNT")"); fi
     BASE+=("$(threads)")
-    # The peak, and the daemon's threads by name at the peak (what grew: FUSE workers, the .NET pool, ...).
-    ( peak=0; while kill -0 "$TIERFS_PID" 2>/dev/null; do t=$(threads); ((t > peak)) && { peak=$t; echo "$peak" >"$ROOT/peak"; cat /proc/"$TIERFS_PID"/task/*/comm 2>/dev/null | sort | uniq -c | sort -rn | head -4 | awk '{n = $1; $1 = ""; printf "%s%s x%d", (NR > 1 ? "," : ""), $0, n}' >"$ROOT/peak-names" || true; }; sleep 0.05; done ) &
+    sample_peak &
     SAMPLER_PID=$!
     cat "$BACK/hot.bin" >/dev/null
     "$ROOT/fsbench" dropcache "$MNT/hot.bin" >/dev/null
@@ -201,6 +230,10 @@ for ((r = 0; r < REPS; r++)); do
         "${DOTNET_TRACE:-dotnet-trace}" collect-linux -p "$TIERFS_PID" --profile cpu-sampling --duration 00:00:00:${TRACE_SECONDS:-6} -o "$TRACE_OUT" >"$ROOT/perf.err" 2>&1 &
         perf_pid=$! perf_stops=itself
         sleep 2 # the session starts
+    elif [[ -n ${PERF_ALL_OUT:-} && $r == 0 ]]; then
+        perf record -q -a -F 1999 -o "$PERF_ALL_OUT" 2>"$ROOT/perf.err" &
+        perf_pid=$!
+        sleep 1 # perf opens its events on every CPU first
     elif [[ -n ${STRACE_OUT:-} && $r == 0 ]]; then
         strace -c -f -p "$TIERFS_PID" -o "$STRACE_OUT" 2>"$ROOT/perf.err" &
         perf_pid=$!
@@ -250,7 +283,7 @@ TABLE=$ROOT/table.md
 {
     echo "# TierFs recall storm — $(date -u +'%Y-%m-%d %H:%M UTC')"
     echo
-    echo "- host: $(uname -r), $(nproc) CPUs; $N stubs of $SMALL_KIB KiB on s3rver $("$S3RVER" --version 2>/dev/null || echo '?') (loopback), backing on $fstype; recall admission at its defaults; the storm in $([[ $STORM_SESSION == own ]] && echo 'a session of its own' || echo "the reader's session")"
+    echo "- host: $(uname -r), $(nproc) CPUs; $N stubs of $SMALL_KIB KiB on $([[ $REMOTE == directory ]] && echo 'a directory remote tier (no S3 server)' || echo "s3rver $("$S3RVER" --version 2>/dev/null || echo '?') (loopback)"), backing on $fstype; recall admission at its defaults; the storm in $([[ $STORM_SESSION == own ]] && echo 'a session of its own' || echo "the reader's session")"
     echo "- TierFs $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'); medians of $REPS runs; the resident reader: $COUNT random 4 KiB reads of a $HOT_MIB MiB file, its FUSE page cache dropped first, alone and during each storm (alternating which comes first)"
     echo
     echo "| Row | Value | Target | Met? |"
