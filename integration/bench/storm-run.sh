@@ -123,20 +123,24 @@ release_all() { # every stub released again (the last close of a reader reaches 
     done
     die "cannot release the stubs again"
 }
-threads() { awk '/^Threads:/ {print $2}' "/proc/$TIERFS_PID/status"; }
+# The daemon's thread count into THREADS, read with builtins (no fork: see sample_peak).
+read_threads() {
+    local k v
+    THREADS=0
+    { while read -r k v; do [[ $k == Threads: ]] && { THREADS=$v; break; }; done <"/proc/$TIERFS_PID/status"; } 2>/dev/null
+}
 # The daemon's peak thread count during a storm, and its threads by name at the peak (what grew: FUSE
 # workers, the .NET pool, ...), into $ROOT/peak and $ROOT/peak-names. It shares the resident reader's
 # session, so a sample costs no fork: a fork and two execs every 50 ms ran 0.064 s on the reader's
 # CPU in its 1.5 s during a storm (PERF_ALL_OUT), which the reader alone never paid.
 mkfifo "$ROOT/tick"
 sample_peak() {
-    local peak=0 n k v tick
+    local peak=0 tick
     exec {tick}<>"$ROOT/tick" # never written: a read from it waits out its timeout, without a sleep(1)
     while [[ -d /proc/$TIERFS_PID ]]; do
-        n=0
-        { while read -r k v; do [[ $k == Threads: ]] && { n=$v; break; }; done <"/proc/$TIERFS_PID/status"; } 2>/dev/null
-        if ((n > peak)); then # rare: a fork here costs nothing that matters
-            peak=$n
+        read_threads
+        if ((THREADS > peak)); then # rare: a fork here costs nothing that matters
+            peak=$THREADS
             echo "$peak" >"$ROOT/peak"
             cat /proc/"$TIERFS_PID"/task/*/comm 2>/dev/null | sort | uniq -c | sort -rn | head -4 | awk '{n = $1; $1 = ""; printf "%s%s x%d", (NR > 1 ? "," : ""), $0, n}' >"$ROOT/peak-names" || true
         fi
@@ -216,7 +220,8 @@ for ((r = 0; r < REPS; r++)); do
     release_all
     cat "$BACK/hot.bin" >/dev/null
     if ((r % 2 == 0)); then ALONE+=("$(resident "$COUNT")"); fi
-    BASE+=("$(threads)")
+    read_threads
+    BASE+=("$THREADS")
     sample_peak &
     SAMPLER_PID=$!
     cat "$BACK/hot.bin" >/dev/null
