@@ -15,6 +15,8 @@
 #   REPS [5]  SIZE_MIB [1024]  PART_SIZE [16M]  CONCURRENCY [4]  PORT [random free]
 #   QUIET_WAIT [30] seconds to wait for the 1-minute load average to fall below 1 before measuring
 #   PHASES ["recall migrate"] which phases run (the rows of a phase left out print "-")
+#   WARM [2]  untimed recalls of the stub on the fresh daemon before the recall phase (the peer
+#             warms up untimed too); the first one's time and RSS are reported apart
 #   PRETOUCH_MIB [2047] anonymous memory touched (and freed) right before every timed run, so that the
 #                page cache the run allocates is memory the VM already holds (0 = off; see README)
 #   TIERFS [src/TierFs.Cli/bin/Release/net10.0/tierfs]  TIERFS_LABEL [] (for the header)
@@ -295,6 +297,22 @@ umount_tierfs
 mount_tierfs
 FIRST_RSS=
 
+# Untimed first: WARM recalls of the stub on the fresh daemon, as the peer warms up untimed (and
+# runs fully optimised code). A fresh daemon's first recall runs its recall path as the JIT first
+# compiled it (5.4-6.3 s and 7.4-8.7 daemon CPU-s for 1 GiB on 2026-12-04, against 1.7-2.8 s warm),
+# which a daemon that has run a while did long before; in a timed run it made an outlier of run 0.
+WARM=${WARM:-2}
+COLD=
+if [[ " $PHASES " == *" recall "* ]]; then
+    for ((w = 0; w < WARM; w++)); do
+        rss_before
+        timed warmup "$w" "$TIERFS" recall "$STUB"
+        rss_after warmup "$w"
+        ((w == 0)) && COLD="${E2E} s end to end, the daemon ${DCPU} CPU-s (untimed warm-up, then $((WARM - 1)) more)"
+        rerelease
+    done
+fi
+
 RECALL_VARIANTS=(tfs_recall tfs_cat tfs_first tfs_last peer_dl peer_dl_md5_fsync peer_dl_crc_wb_fsync peer_dl_sha_wb_fsync peer_dl_b3_wb_fsync lib_dl)
 MIGRATE_VARIANTS=(tfs_migrate peer_up_md5 peer_up_nomd5 lib_up)
 run_phase() { # NAME RUNNER VARIANT...: REPS rounds of the variants, the order rotated each round
@@ -347,7 +365,7 @@ TABLE=$ROOT/table.md
     echo
     echo "- host: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM; s3rver data, backing and peer files under $BENCH_DIR ($fstype, $(findmnt -n -o SOURCE --target "$BENCH_DIR"))"
     echo "- TierFs: ${TIERFS_LABEL:+$TIERFS_LABEL, }binary built $TIERFS_BUILT (repo HEAD now $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$REPO" status --porcelain -- src/TierFs.Remote src/TierFs.Tiering 2>/dev/null) ]] && echo ', Remote/Tiering sources have uncommitted changes')); remote s3 part_size $PART_SIZE, concurrency $CONCURRENCY"
-    echo "- s3rver $S3RVER_VERSION on node $(node --version) at $ENDPOINT; peer: tierbench (AWSSDK.S3 $(sed -n 's/.*"AWSSDK.S3" Version="\([^"]*\)".*/\1/p' "$REPO/Directory.Packages.props"), TierFs's client settings, part size and concurrency; warm-up untimed, DOTNET_TieredCompilation=0)"
+    echo "- s3rver $S3RVER_VERSION on node $(node --version) at $ENDPOINT; peer: tierbench (AWSSDK.S3 $(sed -n 's/.*"AWSSDK.S3" Version="\([^"]*\)".*/\1/p' "$REPO/Directory.Packages.props"), TierFs's client settings, part size and concurrency; warm-up untimed, DOTNET_TieredCompilation=0); TierFs: $WARM untimed recalls on the fresh daemon first"
     echo "- object $SIZE_MIB MiB of random bytes; medians of $REPS interleaved runs (order rotated each run); $( ((PRETOUCH_MIB > 0)) && echo "$PRETOUCH_MIB MiB of memory touched before each run" || echo "no memory pre-touch"); measuring took ${elapsed}s; load average at start $LOAD_START, at end $LOAD_END"
     echo
     echo "| Row | TierFs | Peer | TierFs/Peer | Target | Met? |"
@@ -398,7 +416,7 @@ TABLE=$ROOT/table.md
     echo
     echo "Peer end to end (process start, client setup and transfer, as the TierFs command rows): download $peer_dl_e2e MiB/s, upload with MD5 $peer_up_e2e MiB/s. A no-op \`tierfs state\` round trip (CLI start + control socket) took ${STATE_RTT}s."
     echo
-    echo "First recall on the freshly mounted daemon — $FIRST_RSS."
+    echo "First recall on the freshly mounted daemon${COLD:+: $COLD} — RSS of $FIRST_RSS."
     echo
     echo "### Every variant (medians; range over the runs)"
     echo
