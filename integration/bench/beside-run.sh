@@ -52,7 +52,6 @@ warm() { cat "$ROOT/hot.bin" >/dev/null; }
 # waiting for a CPU W s") in $ROOT/sched.
 reader() { "$ROOT/fsbench" randread "$ROOT/hot.bin" "$COUNT" 7 2>"$ROOT/sched"; }
 wait_share() { sed -n 's/^randread: \([0-9.]*\) s: .*waiting for a CPU \([0-9.]*\) s$/\2 \1/p' "$ROOT/sched" | awk '{printf "%.3f", $1 / $2}'; }
-median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 # The reader beside the neighbour ARGS, started in a session of its own and awaited until every
 # thread of it runs; sets BESIDE, WAIT and NB_LINE (its CPU and switches while it ran). The
@@ -76,23 +75,20 @@ declare -a ROWS=()
 IFS=';' read -r -a LIST <<<"$NEIGHBOURS"
 for spec in "${LIST[@]}"; do
     read -r -a args <<<"$spec"
-    rm -rf "$ROOT/runs" && mkdir "$ROOT/runs"
+    alone=() besides=() waits=() cores=() switches=()
     for ((r = 1; r <= REPS; r++)); do
         if ((r % 2)); then
             warm; a=$(reader); beside "${args[@]}"
         else
             beside "${args[@]}"; warm; a=$(reader)
         fi
-        echo "$a" >>"$ROOT/runs/alone"
-        echo "$BESIDE" >>"$ROOT/runs/beside"
-        echo "$WAIT" >>"$ROOT/runs/wait"
-        awk '{for (i = 1; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]} printf "%.2f %.0f\n", v["cpu_s"] / v["seconds"], v["switches"] / v["seconds"]}' <<<"$NB_LINE" |
-            { read -r c s; echo "$c" >>"$ROOT/runs/cores"; echo "$s" >>"$ROOT/runs/switches"; }
+        read -r c s < <(awk '{for (i = 1; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]} printf "%.2f %.0f\n", v["cpu_s"] / v["seconds"], v["switches"] / v["seconds"]}' <<<"$NB_LINE")
+        alone+=("$a") besides+=("$BESIDE") waits+=("$WAIT") cores+=("$c") switches+=("$s")
         log "$spec, run $r: alone $a, beside $BESIDE reads/s; the reader waited for a CPU $WAIT of its time; neighbour $NB_LINE; load $(load1)"
     done
-    al=$(median <"$ROOT/runs/alone") be=$(median <"$ROOT/runs/beside")
-    ratios=$(paste -d' ' "$ROOT/runs/beside" "$ROOT/runs/alone" | awk '{printf "%s%.2f", (NR > 1 ? ", " : ""), $1 / $2}')
-    ROWS+=("| \`$spec\` | $(printf '%.2f' "$(median <"$ROOT/runs/cores")") | $(printf '%.0f' "$(median <"$ROOT/runs/switches")") | $(printf '%.0f' "$al") | $(printf '%.0f' "$be") | **$(awk -v b="$be" -v a="$al" 'BEGIN {printf "%.2f", b / a}')** ($ratios) | $(printf '%.3f' "$(median <"$ROOT/runs/wait")") |")
+    al=$(median "${alone[@]}") be=$(median "${besides[@]}")
+    ratios=$(paste -d' ' <(printf '%s\n' "${besides[@]}") <(printf '%s\n' "${alone[@]}") | awk '{printf "%s%.2f", (NR > 1 ? ", " : ""), $1 / $2}')
+    ROWS+=("| \`$spec\` | $(printf '%.2f' "$(median "${cores[@]}")") | $(printf '%.0f' "$(median "${switches[@]}")") | $(printf '%.0f' "$al") | $(printf '%.0f' "$be") | **$(awk -v b="$be" -v a="$al" 'BEGIN {printf "%.2f", b / a}')** ($ratios) | $(printf '%.3f' "$(median "${waits[@]}")") |")
 done
 
 {

@@ -94,13 +94,11 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &term, NULL); /* the threads inherit it: only sigwait below takes it */
     pthread_barrier_init(&started, NULL, n + 1);
     struct pipes p[64];
-    for (int i = 0; i < n; i += 2) {
+    for (int i = 0; kind == PINGPONG && i < n; i += 2) {
         int ab[2], ba[2];
-        if (kind == PINGPONG && (pipe(ab) || pipe(ba))) { perror("pipe"); return 1; }
-        if (kind == PINGPONG) {
-            p[i] = (struct pipes){ ba[0], ab[1], 1 };
-            p[i + 1] = (struct pipes){ ab[0], ba[1], 0 };
-        }
+        if (pipe(ab) || pipe(ba)) { perror("pipe"); return 1; }
+        p[i] = (struct pipes){ ba[0], ab[1], 1 };
+        p[i + 1] = (struct pipes){ ab[0], ba[1], 0 };
     }
     for (int i = 0; i < n; i++) {
         pthread_t t;

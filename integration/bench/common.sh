@@ -33,6 +33,9 @@ wait_for_quiet() {
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
+# The median of the values given ("-" when none), for the tables.
+median() { printf '%s\n' "$@" | sort -g | awk 'NF {a[++n] = $1} END {if (!n) print "-"; else if (n % 2) print a[(n + 1) / 2]; else print (a[n / 2] + a[n / 2 + 1]) / 2}'; }
+
 # All CPUs' busy time so far, in clock ticks (user, nice, system, irq, softirq, steal).
 busy_ticks() { awk '/^cpu / {printf "%d", $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 # Percent of all CPUs busy over the next SECONDS.

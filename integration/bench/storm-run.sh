@@ -278,7 +278,6 @@ for ((r = 0; r < REPS; r++)); do
     [[ -s $ROOT/storm.err ]] && log "  $(head -3 "$ROOT/storm.err" | tr '\n' ' ')"
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk 'NF {a[++n] = $1} END {if (!n) print "-"; else if (n % 2) print a[(n + 1) / 2]; else print (a[n / 2] + a[n / 2 + 1]) / 2}'; }
 min() { printf '%s\n' "$@" | sort -g | head -1; }
 max() { printf '%s\n' "$@" | sort -g | tail -1; }
 alone=$(median "${ALONE[@]}") during=$(median "${DURING[@]}")

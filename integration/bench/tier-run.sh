@@ -331,9 +331,6 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 STATE_RTT=$( { t0=$EPOCHREALTIME; "$TIERFS" state "$STUB" >/dev/null; t1=$EPOCHREALTIME; awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}'; } )
 
 # ---------------------------------------------------------------- the table
-median() {
-    printf '%s\n' "$@" | sort -g | awk 'NF {a[++n] = $1} END {if (!n) print "-"; else if (n % 2) print a[(n + 1) / 2]; else print (a[n / 2] + a[n / 2 + 1]) / 2}'
-}
 range() { printf '%s\n' "$@" | sort -g | awk 'NF {a[++n] = $1} END {if (n) printf "%s–%s", a[1], a[n]}'; }
 med() { # VARIANT METRIC
     # shellcheck disable=SC2086
