@@ -15,10 +15,15 @@
 #   REPS [5]  SIZE_MIB [1024]  PART_SIZE [16M]  CONCURRENCY [4]  PORT [random free]
 #   QUIET_WAIT [30] seconds to wait for the 1-minute load average to fall below 1 before measuring
 #   PHASES ["recall migrate"] which phases run (the rows of a phase left out print "-")
+#   RECALL_ONLY [all] the recall variants to run, e.g. "tfs_recall tfs_cat peer_dl lib_stream" (for a
+#             quicker A/B; the rows of the others print "-")
 #   WARM [2]  untimed recalls of the stub on the fresh daemon before the recall phase (the peer
 #             warms up untimed too); the first one's time and RSS are reported apart
 #   PRETOUCH_MIB [2047] anonymous memory touched (and freed) right before every timed run, so that the
 #                page cache the run allocates is memory the VM already holds (0 = off; see README)
+#   PERF_OUT [unset] a file: `perf record -g` of the daemon during the first timed recall on open
+#     (`cat`); set DOTNET_PerfMapEnabled=1 and DOTNET_EnableWriteXorExecute=0 in the environment
+#     too, for the managed frames' names
 #   TIERFS [src/TierFs.Cli/bin/Release/net10.0/tierfs]  TIERFS_LABEL [] (for the header)
 #   S3RVER [integration/node_modules/.bin/s3rver]
 set -Eeuo pipefail
@@ -222,7 +227,16 @@ run_recall_variant() { # VARIANT REP
             rss_before
             case $v in
                 tfs_recall) timed "$v" "$r" "$TIERFS" recall "$STUB" ;;
-                tfs_cat) timed "$v" "$r" cat_to_null "$STUB" ;;
+                tfs_cat)
+                    local perf_pid=
+                    if [[ -n ${PERF_OUT:-} && $r == 0 ]]; then
+                        perf record -q -g -F 999 -p "$TIERFS_PID" -o "$PERF_OUT" 2>"$ROOT/perf.err" &
+                        perf_pid=$!
+                        sleep 1 # perf attaches to every thread first
+                    fi
+                    timed "$v" "$r" cat_to_null "$STUB"
+                    [[ -z $perf_pid ]] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
+                    ;;
                 tfs_first) timed "$v" "$r" "$ROOT/firstbyte" "$STUB" ;;
                 tfs_last) timed "$v" "$r" "$ROOT/firstbyte" "$STUB" 4096 -4096 ;;
             esac
@@ -231,14 +245,16 @@ run_recall_variant() { # VARIANT REP
             [[ $v == tfs_first || $v == tfs_last ]] && { put "$v" first "$(kv first_byte_s "$OUT")"; put "$v" open "$(kv open_s "$OUT")"; }
             rerelease
             ;;
-        peer_dl | peer_dl_md5_fsync | peer_dl_crc_wb_fsync | peer_dl_sha_wb_fsync | peer_dl_b3_wb_fsync | lib_dl)
+        peer_dl | peer_dl_md5_fsync | peer_dl_crc_wb_fsync | peer_dl_sha_wb_fsync | peer_dl_b3_wb_fsync | lib_dl | lib_stream)
             local extra=()
             [[ $v == peer_dl_md5_fsync ]] && extra=(--md5 --fsync)
             [[ $v == peer_dl_crc_wb_fsync ]] && extra=(--crc32c --early-writeback --fsync)
             [[ $v == peer_dl_sha_wb_fsync ]] && extra=(--sha256 --early-writeback --fsync)
             [[ $v == peer_dl_b3_wb_fsync ]] && extra=(--blake3 --early-writeback --fsync)
-            if [[ $v == lib_dl ]]; then
-                timed "$v" "$r" tb lib-download "${TBARGS[@]}" --prefix "$PREFIX" --key "${OBJ_KEY#"$PREFIX"}" --out "$PEER/dl.bin"
+            if [[ $v == lib_dl || $v == lib_stream ]]; then
+                local mode=lib-download
+                [[ $v == lib_stream ]] && mode=lib-stream
+                timed "$v" "$r" tb "$mode" "${TBARGS[@]}" --prefix "$PREFIX" --key "${OBJ_KEY#"$PREFIX"}" --out "$PEER/dl.bin"
             else
                 timed "$v" "$r" tb download "${TBARGS[@]}" --key "$OBJ_KEY" --out "$PEER/dl.bin" "${extra[@]}"
             fi
@@ -313,7 +329,9 @@ if [[ " $PHASES " == *" recall "* ]]; then
     done
 fi
 
-RECALL_VARIANTS=(tfs_recall tfs_cat tfs_first tfs_last peer_dl peer_dl_md5_fsync peer_dl_crc_wb_fsync peer_dl_sha_wb_fsync peer_dl_b3_wb_fsync lib_dl)
+RECALL_VARIANTS=(tfs_recall tfs_cat tfs_first tfs_last peer_dl peer_dl_md5_fsync peer_dl_crc_wb_fsync peer_dl_sha_wb_fsync peer_dl_b3_wb_fsync lib_dl lib_stream)
+# shellcheck disable=SC2206 # a list of words
+[[ -z ${RECALL_ONLY:-} ]] || RECALL_VARIANTS=($RECALL_ONLY)
 MIGRATE_VARIANTS=(tfs_migrate peer_up_md5 peer_up_nomd5 lib_up)
 run_phase() { # NAME RUNNER VARIANT...: REPS rounds of the variants, the order rotated each round
     local name=$1 runner=$2 r v
@@ -390,6 +408,8 @@ TABLE=$ROOT/table.md
     echo "| A peer that verifies with MD5 per part and fsyncs (what a recall of a record older than the BLAKE3 form costs) vs plain, MiB/s | $(mibs "$(med peer_dl_md5_fsync inproc)") | $peer_dl | $r | (extra) | - |"
     r=$(ratio "$(mibs "$(med lib_dl inproc)")" "$peer_dl")
     echo "| TierFs.Remote DownloadAsync alone (BLAKE3 and CRC32C, in the peer's process) vs plain download, MiB/s | $(mibs "$(med lib_dl inproc)") | $peer_dl | $r | (extra) | - |"
+    r=$(ratio "$(mibs "$(med lib_stream inproc)")" "$peer_dl")
+    echo "| TierFs.Remote's streaming recall transfer alone (VerifiedReader + PartFetch, fsync, in the peer's process; client CPU $(med lib_stream pcpu) s) vs plain download, MiB/s | $(mibs "$(med lib_stream inproc)") | $peer_dl | $r | (extra) | - |"
     r=$(ratio "$(mibs "$(med tfs_migrate e2e)")" "$peer_up")
     echo "| Migrate 1 GiB: \`tierfs migrate\` (archive + release, end to end) vs plain multipart upload **with Content-MD5 per part**, MiB/s | $(mibs "$(med tfs_migrate e2e)") | $peer_up | $r | ≥ 0.90 | $(met "$r" 0.9) |"
     r=$(ratio "$(mibs "$(med tfs_migrate engine)")" "$peer_up")

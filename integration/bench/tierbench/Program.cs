@@ -4,6 +4,8 @@
 //                                                                  plain parallel-range download
 //   tierbench upload       --key K --file FILE [--no-md5]          plain multipart upload
 //   tierbench lib-download --key K --out FILE [--prefix P]         TierFs.Remote's DownloadAsync
+//   tierbench lib-stream   --key K --out FILE [--prefix P]         TierFs.Remote's VerifiedReader + PartFetch (a streaming
+//                                                                  recall's download, no reader), then fsync as a recall does
 //   tierbench lib-upload   --key K --file FILE [--prefix P]        TierFs.Remote's UploadAsync
 //   tierbench delete       --key K                                 DeleteObject (not timed)
 //   tierbench heads        --keys FILE [--list-prefix P]           a plain loop of HEAD requests, one per key
@@ -69,6 +71,13 @@ try
                 await Measure(() => LibDownload(store, key, Req("out")));
                 break;
             }
+        case "lib-stream":
+            {
+                await using var store = LibStore(endpoint, bucket, opt.GetValueOrDefault("prefix") ?? "", partSize, concurrency);
+                await WarmLib(store, key);
+                await Measure(() => LibStream(store, key, Req("out"), concurrency));
+                break;
+            }
         case "lib-upload":
             {
                 await using var store = LibStore(endpoint, bucket, opt.GetValueOrDefault("prefix") ?? "", partSize, concurrency);
@@ -93,7 +102,7 @@ try
                 break;
             }
         default:
-            Console.Error.WriteLine("usage: tierbench download|upload|lib-download|lib-upload|delete|heads --endpoint URL --bucket B --key K|--keys FILE ...");
+            Console.Error.WriteLine("usage: tierbench download|upload|lib-download|lib-stream|lib-upload|delete|heads --endpoint URL --bucket B --key K|--keys FILE ...");
             return 2;
     }
     return 0;
@@ -395,6 +404,23 @@ static async Task<(long, long)> LibDownload(IRemoteStore store, string key, stri
     using var file = File.OpenHandle(path, FileMode.Create, FileAccess.Write);
     RandomAccess.SetLength(file, head.Length);
     await store.DownloadAsync(key, file, head.Length, ChecksumKind.CompositeBlake3, null, CancellationToken.None);
+    return (head.Length, 0);
+}
+
+// A streaming recall's transfer in the peer's process: the part manifest read and bound to a digest
+// combined from it (a recall takes the digest from the stub), every part fetched and verified into a
+// sparse file of the full size, then fsync. Separates the library's streaming path from the daemon.
+static async Task<(long, long)> LibStream(IRemoteStore store, string key, string path, int concurrency)
+{
+    var head = await store.HeadAsync(key, CancellationToken.None) ?? throw new IOException($"no object {key}");
+    var manifest = await store.ReadManifestAsync(key, CancellationToken.None) ?? throw new IOException($"no part manifest for {key}");
+    var blake3 = CompositeBlake3.Combine([.. Enumerable.Range(0, manifest.Count).Select(i => manifest.Blake3Of(i).ToArray())]);
+    var digest = new ObjectDigest(head.Length, manifest.Plan.PartSize, blake3);
+    var reader = await VerifiedReader.OpenAsync(store, key, digest, CancellationToken.None) ?? throw new IOException($"no verified reader for {key}");
+    using var file = File.OpenHandle(path, FileMode.Create, FileAccess.Write);
+    RandomAccess.SetLength(file, head.Length);
+    await new PartFetch(reader, file, concurrency).RunAsync(CancellationToken.None);
+    RandomAccess.FlushToDisk(file);
     return (head.Length, 0);
 }
 

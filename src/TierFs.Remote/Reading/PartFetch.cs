@@ -10,8 +10,8 @@ namespace TierFs.Remote;
 /// reader needs another first (<see cref="Prioritize"/>). The first failure stops the fetch; every
 /// part not verified by then fails with it.
 /// Latency for the reader, bandwidth for the rest: the fetch starts with one part alone (a reader
-/// that opened the file usually reads its start next), and the other workers join once it has
-/// landed; a part a reader waits for that is not in flight yet starts at once, beside the workers,
+/// that opened the file usually reads its start next), and the other workers join once its first
+/// bytes have landed verified (the first leaf of its lead tree, else the whole part); a part a reader waits for that is not in flight yet starts at once, beside the workers,
 /// and while it is in flight the workers' parts are held back between chunks (at most
 /// <see cref="MaxHold"/> at a time, so that no transfer idles into its server's timeout).
 /// </summary>
@@ -194,6 +194,7 @@ public sealed class PartFetch
             (advanced, _leadAdvanced) = (_leadAdvanced, null);
         }
         advanced?.TrySetResult();
+        _firstLanded.TrySetResult();
     }
 
     /// <summary>A worker's part waits (a bounded while) as long as a part a reader waits for is in flight.</summary>

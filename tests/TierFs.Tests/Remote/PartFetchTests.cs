@@ -7,7 +7,7 @@ namespace TierFs.Tests.Remote;
 /// <summary>
 /// The part fetch of a streaming recall, on the in-memory remote with parts held at will: a part a
 /// reader waits for starts at once (it does not queue behind a slow one), the other workers join
-/// once the first part has landed, and a failure of the urgent part fails the fetch.
+/// once the first part's first leaf has landed, and a failure of the urgent part fails the fetch.
 /// </summary>
 public sealed class PartFetchTests : IDisposable
 {
@@ -51,6 +51,35 @@ public sealed class PartFetchTests : IDisposable
         }
         // The first part went alone (the other workers join once a part has landed), the reader's next.
         lock (started) Assert.Equal([0L, 5L], started.Take(2));
+        Assert.Equal(data, File.ReadAllBytes(target));
+    }
+
+    [Fact]
+    public async Task The_other_workers_join_once_the_first_parts_first_leaf_has_landed()
+    {
+        // Waiting for the whole first part left the other connections idle while its 16 MiB came on
+        // one and were hashed leaf by leaf. Its first leaf is what a reader that opened the file
+        // reads first; the rest of it shares the bandwidth.
+        var (reader, data) = await Object(4);
+        var (held, holding) = HoldFirstPartAfter(reader.Lead!.LeafSize);
+        var othersStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _remote.RangeStarted = (_, offset) =>
+        {
+            if (offset != 0) othersStarted.TrySetResult();
+            return Task.CompletedTask;
+        };
+        var target = Path.Combine(_root, "fetched");
+        using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
+        {
+            var fetch = new PartFetch(reader, handle, concurrency: 4);
+            var run = fetch.RunAsync(_timeout.Token);
+            await holding.Task.WaitAsync(_timeout.Token);
+            await othersStarted.Task.WaitAsync(_timeout.Token); // the first part is still held after its first leaf
+            Assert.False(fetch.IsVerified(0));
+            foreach (var i in new[] { 1, 2, 3 }) await fetch.WhenVerified(i).WaitAsync(_timeout.Token);
+            held.SetResult();
+            await run;
+        }
         Assert.Equal(data, File.ReadAllBytes(target));
     }
 
