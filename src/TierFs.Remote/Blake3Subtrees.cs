@@ -83,7 +83,7 @@ public static class Blake3Subtrees
     // Compiled optimised at once. A daemon runs this on one part per recall, and with all else it
     // compiles, tiered compilation left it unoptimised (G not inlined) for long: 6% of the daemon's
     // CPU for 1.6% of the bytes in a profile of tier-run.sh's `cat` row. Optimised, 16 MiB take
-    // 61 ms from the first call on (45 once promoted by tiers with profile data, 150+ before).
+    // 61 ms from the first call on (45 once promoted by tiers with profile data).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SubtreeWords(ReadOnlySpan<byte> data, long firstChunk, Span<uint> cv)
     {

@@ -11,9 +11,10 @@ namespace TierFs.Remote;
 /// part not verified by then fails with it.
 /// Latency for the reader, bandwidth for the rest: the fetch starts with one part alone (a reader
 /// that opened the file usually reads its start next), and the other workers join once its first
-/// bytes have landed verified (the first leaf of its lead tree, else the whole part); a part a reader waits for that is not in flight yet starts at once, beside the workers,
-/// and while it is in flight the workers' parts are held back between chunks (at most
-/// <see cref="MaxHold"/> at a time, so that no transfer idles into its server's timeout).
+/// bytes have landed verified (the first leaf of its lead tree, else the whole part); a part a
+/// reader waits for that is not in flight yet starts at once, beside the workers, and while it is
+/// in flight the workers' parts are held back between chunks (at most <see cref="MaxHold"/> at a
+/// time, so that no transfer idles into its server's timeout).
 /// </summary>
 public sealed class PartFetch
 {
