@@ -36,6 +36,14 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 # The median of the values given ("-" when none), for the tables.
 median() { printf '%s\n' "$@" | sort -g | awk 'NF {a[++n] = $1} END {if (!n) print "-"; else if (n % 2) print a[(n + 1) / 2]; else print (a[n / 2] + a[n / 2 + 1]) / 2}'; }
 
+# `perf record -g` of process PID into FILE (perf's messages into ERRFILE), in the background;
+# sets PERF_PID once perf has attached. The caller stops it with SIGINT and waits for it.
+perf_record_process() { # PID FILE ERRFILE
+    perf record -q -g -F 999 -p "$1" -o "$2" 2>"$3" &
+    PERF_PID=$!
+    sleep 1 # perf attaches to every thread first
+}
+
 # All CPUs' busy time so far, in clock ticks (user, nice, system, irq, softirq, steal).
 busy_ticks() { awk '/^cpu / {printf "%d", $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 # Percent of all CPUs busy over the next SECONDS.

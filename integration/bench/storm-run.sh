@@ -228,9 +228,8 @@ for ((r = 0; r < REPS; r++)); do
     "$ROOT/fsbench" dropcache "$MNT/hot.bin" >/dev/null
     perf_pid= perf_stops=INT # how the recorder is stopped: INT, or by itself (its --duration)
     if [[ -n ${PERF_OUT:-} && $r == 0 ]]; then
-        perf record -q -g -F 999 -p "$TIERFS_PID" -o "$PERF_OUT" 2>"$ROOT/perf.err" &
-        perf_pid=$!
-        sleep 1 # perf attaches to every thread first
+        perf_record_process "$TIERFS_PID" "$PERF_OUT" "$ROOT/perf.err"
+        perf_pid=$PERF_PID
     elif [[ -n ${TRACE_OUT:-} && $r == 0 ]]; then
         "${DOTNET_TRACE:-dotnet-trace}" collect-linux -p "$TIERFS_PID" --profile cpu-sampling --duration 00:00:00:${TRACE_SECONDS:-6} -o "$TRACE_OUT" >"$ROOT/perf.err" 2>&1 &
         perf_pid=$! perf_stops=itself

@@ -228,14 +228,10 @@ run_recall_variant() { # VARIANT REP
             case $v in
                 tfs_recall) timed "$v" "$r" "$TIERFS" recall "$STUB" ;;
                 tfs_cat)
-                    local perf_pid=
-                    if [[ -n ${PERF_OUT:-} && $r == 0 ]]; then
-                        perf record -q -g -F 999 -p "$TIERFS_PID" -o "$PERF_OUT" 2>"$ROOT/perf.err" &
-                        perf_pid=$!
-                        sleep 1 # perf attaches to every thread first
-                    fi
+                    PERF_PID=
+                    [[ -n ${PERF_OUT:-} && $r == 0 ]] && perf_record_process "$TIERFS_PID" "$PERF_OUT" "$ROOT/perf.err"
                     timed "$v" "$r" cat_to_null "$STUB"
-                    [[ -z $perf_pid ]] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
+                    [[ -z $PERF_PID ]] || { kill -INT "$PERF_PID"; wait "$PERF_PID" || true; }
                     ;;
                 tfs_first) timed "$v" "$r" "$ROOT/firstbyte" "$STUB" ;;
                 tfs_last) timed "$v" "$r" "$ROOT/firstbyte" "$STUB" 4096 -4096 ;;
