@@ -153,6 +153,8 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
         conn->max_write = s->opts.max_write;
     if (s->opts.max_readahead)
         conn->max_readahead = s->opts.max_readahead;
+    if (s->max_read)
+        conn->max_read = s->max_read;
     if (s->opts.max_background)
         conn->max_background = s->opts.max_background;
     if (s->opts.congestion_threshold)

@@ -18,6 +18,7 @@ struct tfs_session {
     int defer_closed;
     int kernel_offers_passthrough; /* seen in the kernel's INIT request */
     int passthrough;               /* the INIT reply asked for it */
+    uint32_t max_read;             /* the kernel's read size capped to what a pipe holds; 0: not capped */
 };
 
 /* Called by a handler after its callback returned: whether the callback took the request (and
@@ -36,7 +37,8 @@ extern const struct fuse_lowlevel_ops tfs_ll_ops;
    thread's buffer. */
 int tfs_reply_from_fd(fuse_req_t req, int fd, off_t off, size_t size);
 
-/* Largest read answered by splicing: a reply must fit in one pipe (see tfs_session_new). */
+/* Largest read answered by splicing: a reply must fit in one pipe, with libfuse's slack
+   (tierfs_session.c). */
 extern size_t tfs_splice_limit;
 
 /* Passthrough (tierfs_passthrough.c). Installs the session's I/O hooks; call after fuse_session_mount. */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fuse.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -10,14 +11,23 @@
 
 size_t tfs_splice_limit = (size_t)-1;
 
+/* libfuse splices a reply only when its pipe holds the data plus the reply header and three pages
+   of slack (fuse_send_data_iov); anything larger takes its malloc, read and writev path. */
+static size_t splice_room(long pipe_bytes)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    long room = pipe_bytes - 3 * page - (long)sizeof(struct fuse_out_header);
+    return room > 0 ? (size_t)(room / page * page) : 0;
+}
+
 /* A pipe holds at most fs.pipe-max-size bytes unless we may exceed it (CAP_SYS_RESOURCE):
-   find out once how large a read reply may be spliced, header page included. */
+   find out once how large a read reply may be spliced. */
 static void probe_splice_limit(uint32_t max_io)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0)
         return;
-    long want = (long)max_io + 2 * 4096;
+    long want = (long)max_io + 4 * sysconf(_SC_PAGESIZE);
     if (fcntl(p[0], F_SETPIPE_SZ, want) < 0) {
         long got = fcntl(p[0], F_GETPIPE_SZ);
         FILE *f = fopen("/proc/sys/fs/pipe-max-size", "r");
@@ -29,10 +39,24 @@ static void probe_splice_limit(uint32_t max_io)
         }
         if (max < got)
             max = got;
-        tfs_splice_limit = max > 2 * 4096 ? (size_t)(max - 2 * 4096) : 0;
+        tfs_splice_limit = splice_room(max);
     }
     close(p[0]);
     close(p[1]);
+}
+
+/* Where a full-size read reply cannot be spliced, ask the kernel for reads that can (max_read):
+   the daemon then answers them with one copy in the kernel instead of a read and a write of
+   every byte. A pipe limit below 128 KiB (the kernel's default read size) is left alone: reads
+   that small would cost more in requests than they save in copies. */
+static int cap_reads_to_splice(struct tfs_session *s, struct fuse_args *args, uint32_t max_io)
+{
+    if (tfs_splice_limit >= max_io || tfs_splice_limit < (128u << 10))
+        return 0;
+    s->max_read = (uint32_t)tfs_splice_limit; /* libfuse wants it again in the INIT handler */
+    char opt[48];
+    snprintf(opt, sizeof(opt), "-omax_read=%u", s->max_read);
+    return fuse_opt_add_arg(args, opt);
 }
 
 tfs_session *tfs_session_new(int argc, const char *const *argv, const tfs_ops *ops, tfs_ud ud,
@@ -48,16 +72,18 @@ tfs_session *tfs_session_new(int argc, const char *const *argv, const tfs_ops *o
     pthread_mutex_init(&s->defer_lock, NULL);
     if (opts)
         s->opts = *opts;
-    probe_splice_limit(s->opts.max_write ? s->opts.max_write : 1u << 20);
+    uint32_t max_io = s->opts.max_write ? s->opts.max_write : 1u << 20;
+    probe_splice_limit(max_io);
     /* fuse_session_new may keep pointers into argv strings only during the call; copy to be safe. */
     struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-    for (int i = 0; i < argc; i++) {
-        if (fuse_opt_add_arg(&args, argv[i]) != 0) {
-            snprintf(err, errlen, "out of memory");
-            fuse_opt_free_args(&args);
-            free(s);
-            return NULL;
-        }
+    int bad = 0;
+    for (int i = 0; i < argc && !bad; i++)
+        bad = fuse_opt_add_arg(&args, argv[i]) != 0;
+    if (bad || cap_reads_to_splice(s, &args, max_io) != 0) {
+        snprintf(err, errlen, "out of memory");
+        fuse_opt_free_args(&args);
+        free(s);
+        return NULL;
     }
     s->se = fuse_session_new(&args, &tfs_ll_ops, sizeof(tfs_ll_ops), s);
     fuse_opt_free_args(&args);
