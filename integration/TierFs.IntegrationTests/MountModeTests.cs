@@ -314,6 +314,26 @@ public class MountModeTests
         Assert.Equal("x", File.ReadAllText(m.B("f")));
         Assert.False(HasRecord(m), "the runtime record outlived the daemon");
     }
+
+    [Fact]
+    public void The_daemon_starts_with_its_runtime_settings_and_the_administrators_own_win()
+    {
+        // Unset: tierfs mount gives its daemon a 16 MiB young generation and no delay before hot
+        // code is optimised. Set by the administrator: that value.
+        Assert.Equal(("1000000", "0"), DaemonSettings(["-u", "DOTNET_GCgen0size", "-u", "DOTNET_TC_CallCountingDelayMs"]));
+        Assert.Equal(("1000000", "100"), DaemonSettings(["-u", "DOTNET_GCgen0size", "DOTNET_TC_CallCountingDelayMs=100"]));
+    }
+
+    // Mounts through env(1) with ENV, and reads the two runtime settings from the daemon's environment.
+    private static (string? Gen0Size, string? CallCountingDelay) DaemonSettings(string[] env)
+    {
+        using var m = TestMount.Create();
+        var r = Proc.Run("env", [.. env, Proc.Tierfs, "mount", m.Backing, m.MountPoint, "--state-dir", m.StateDir]);
+        Assert.True(r.ExitCode == 0 && m.IsMounted, $"tierfs mount failed: {r}");
+        var vars = File.ReadAllText($"/proc/{DaemonProcess.PidOf(m)}/environ").Split('\0')
+            .Select(v => v.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
+        return (vars.GetValueOrDefault("DOTNET_GCgen0size"), vars.GetValueOrDefault("DOTNET_TC_CallCountingDelayMs"));
+    }
 }
 
 /// <summary>`tierfs mount` with bad input: a non-zero exit, one clear line on stderr, nothing mounted, no daemon left.</summary>
