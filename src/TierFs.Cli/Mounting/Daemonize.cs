@@ -45,7 +45,7 @@ public static partial class Daemonize
         // new method compiled, which a daemon serving varied requests rarely sees, and the hashing
         // of recalls ran unoptimised for many of them. Measured: a fresh daemon's first 1 GiB recall
         // 3.3 s and 3.9 CPU-s instead of 5.3 s and 7.5; the price is paid once, at start: a mount
-        // 0.2 s slower and about 0.8 CPU-s more compiling in its first seconds. Delays of 10 and 30 ms
+        // 0.2 s slower and about 0.6 CPU-s more compiling in its first seconds. Delays of 10 and 30 ms
         // saved nothing (README, "Streaming recall").
         psi.Environment.TryAdd(CallCountingDelayVariable, "0");
         psi.ArgumentList.Add("--foreground");
