@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 using TierFs.Remote;
 using TierFs.Tests.Fakes;
 
@@ -21,6 +22,25 @@ public sealed class PartFetchTests : IDisposable
         Directory.Delete(_root, recursive: true);
     }
 
+    /// <summary>
+    /// Fetches the object into a new file while <paramref name="beside"/> runs (given the fetch and
+    /// the file), waits for the fetch to end, and checks that the file holds <paramref name="data"/>.
+    /// </summary>
+    private async Task<PartFetch> FetchIntoFile(VerifiedReader reader, byte[] data, int concurrency, Func<PartFetch, SafeFileHandle, Task> beside)
+    {
+        var target = Path.Combine(_root, "fetched");
+        PartFetch fetch;
+        using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
+        {
+            fetch = new PartFetch(reader, handle, concurrency);
+            var run = fetch.RunAsync(_timeout.Token);
+            await beside(fetch, handle);
+            await run;
+        }
+        Assert.Equal(data, File.ReadAllBytes(target));
+        return fetch;
+    }
+
     [Fact]
     public async Task A_part_a_reader_needs_starts_at_once_beside_the_first_part_held_alone()
     {
@@ -35,23 +55,18 @@ public sealed class PartFetchTests : IDisposable
             partZeroStarted.TrySetResult();
             return held.Task;
         };
-        var target = Path.Combine(_root, "fetched");
-        using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
+        var done = await FetchIntoFile(reader, data, concurrency: 4, async (fetch, _) =>
         {
-            var fetch = new PartFetch(reader, handle, concurrency: 4);
-            var run = fetch.RunAsync(_timeout.Token);
             await partZeroStarted.Task.WaitAsync(_timeout.Token);
             // A reader at the end: its part lands while the first is still held.
             Assert.True(fetch.Prioritize(5 * _remote.PartSize + 7));
             await fetch.WhenVerified(5).WaitAsync(_timeout.Token);
             Assert.False(fetch.IsVerified(0));
             held.SetResult();
-            await run;
-            Assert.All(Enumerable.Range(0, 6), i => Assert.True(fetch.IsVerified(i)));
-        }
+        });
+        Assert.All(Enumerable.Range(0, 6), i => Assert.True(done.IsVerified(i)));
         // The first part went alone (the other workers join once a part has landed), the reader's next.
         lock (started) Assert.Equal([0L, 5L], started.Take(2));
-        Assert.Equal(data, File.ReadAllBytes(target));
     }
 
     [Fact]
@@ -68,19 +83,14 @@ public sealed class PartFetchTests : IDisposable
             if (offset != 0) othersStarted.TrySetResult();
             return Task.CompletedTask;
         };
-        var target = Path.Combine(_root, "fetched");
-        using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
+        await FetchIntoFile(reader, data, concurrency: 4, async (fetch, _) =>
         {
-            var fetch = new PartFetch(reader, handle, concurrency: 4);
-            var run = fetch.RunAsync(_timeout.Token);
             await holding.Task.WaitAsync(_timeout.Token);
             await othersStarted.Task.WaitAsync(_timeout.Token); // the first part is still held after its first leaf
             Assert.False(fetch.IsVerified(0));
             foreach (var i in new[] { 1, 2, 3 }) await fetch.WhenVerified(i).WaitAsync(_timeout.Token);
             held.SetResult();
-            await run;
-        }
-        Assert.Equal(data, File.ReadAllBytes(target));
+        });
     }
 
     [Fact]
@@ -129,11 +139,8 @@ public sealed class PartFetchTests : IDisposable
         var leaf = reader.Lead!.LeafSize;
         Assert.Equal(_remote.PartSize / 4, leaf);
         var (held, holding) = HoldFirstPartAfter(leaf);
-        var target = Path.Combine(_root, "fetched");
-        using (var handle = File.OpenHandle(target, FileMode.CreateNew, FileAccess.ReadWrite))
+        await FetchIntoFile(reader, data, concurrency: 1, async (fetch, handle) =>
         {
-            var fetch = new PartFetch(reader, handle, concurrency: 1);
-            var run = fetch.RunAsync(_timeout.Token);
             await fetch.WhenVerified(0, 4096).WaitAsync(_timeout.Token);
             await fetch.WhenVerified(0, leaf).WaitAsync(_timeout.Token);
             await holding.Task.WaitAsync(_timeout.Token);
@@ -146,9 +153,7 @@ public sealed class PartFetchTests : IDisposable
             Assert.False(fetch.WhenVerified(1, 1).IsCompleted); // only the first part is cut in leaves
             held.SetResult();
             await next.WaitAsync(_timeout.Token);
-            await run;
-        }
-        Assert.Equal(data, File.ReadAllBytes(target));
+        });
     }
 
     [Fact]
