@@ -1,4 +1,5 @@
 using System.Globalization;
+using TierFs.Fuse;
 using TierFs.IntegrationTests.Harness;
 
 namespace TierFs.IntegrationTests;
@@ -20,7 +21,7 @@ public class ReadSizeTests
     public void Reads_are_capped_to_what_one_pipe_can_splice_when_pipes_cannot_grow()
     {
         using var m = TestMount.Start();
-        var options = SuperOptions(m.MountPoint);
+        var options = MountTable.At(m.MountPoint)!.SuperOptions.Split(',');
         var maxRead = options.FirstOrDefault(o => o.StartsWith("max_read=", StringComparison.Ordinal));
         var pipeMax = long.Parse(File.ReadAllText("/proc/sys/fs/pipe-max-size").Trim(), CultureInfo.InvariantCulture);
 
@@ -51,14 +52,6 @@ public class ReadSizeTests
         {
             Px.Close(fd);
         }
-    }
-
-    // The mount's super options (fuse's own: user_id, max_read, ...) from /proc/self/mountinfo.
-    private static string[] SuperOptions(string mountPoint)
-    {
-        var line = File.ReadLines("/proc/self/mountinfo").Last(l => l.Split(' ')[4] == mountPoint);
-        var fields = line.Split(' ');
-        return fields[Array.IndexOf(fields, "-") + 3].Split(',');
     }
 
     private static bool MayExceedPipeMax()

@@ -2,8 +2,9 @@ using System.Globalization;
 
 namespace TierFs.Fuse;
 
-/// <summary>One line of /proc/self/mountinfo.</summary>
-public sealed record MountInfo(string MountPoint, string FsType, string Source, uint Major, uint Minor, string Options);
+/// <summary>One line of /proc/self/mountinfo: <paramref name="Options"/> the mount's own (rw, nosuid, ...),
+/// <paramref name="SuperOptions"/> the filesystem's (for FUSE: user_id, max_read, ...).</summary>
+public sealed record MountInfo(string MountPoint, string FsType, string Source, uint Major, uint Minor, string Options, string SuperOptions = "");
 
 /// <summary>Reads the kernel's mount table (no access to the mounted filesystems themselves).</summary>
 public static class MountTable
@@ -37,7 +38,8 @@ public static class MountTable
         if (dev.Length != 2) return null;
         return new MountInfo(
             Unescape(fields[4]), fields[dash + 1], Unescape(fields[dash + 2]),
-            uint.Parse(dev[0], CultureInfo.InvariantCulture), uint.Parse(dev[1], CultureInfo.InvariantCulture), fields[5]);
+            uint.Parse(dev[0], CultureInfo.InvariantCulture), uint.Parse(dev[1], CultureInfo.InvariantCulture), fields[5],
+            dash + 3 < fields.Length ? fields[dash + 3] : "");
     }
 
     // The kernel writes space, tab, newline and backslash as \ooo octal escapes.

@@ -13,6 +13,8 @@ public class MountTableTests
         Assert.Equal("fuse.tierfs", m.FsType);
         Assert.Equal("/tmp/t/back", m.Source);
         Assert.Equal((0u, 58u), (m.Major, m.Minor));
+        Assert.Equal("rw,nosuid,nodev,relatime", m.Options);
+        Assert.Equal("rw,user_id=0,group_id=0,default_permissions,allow_other", m.SuperOptions);
     }
 
     [Fact]
