@@ -13,10 +13,16 @@ size_t tfs_splice_limit = (size_t)-1;
 
 /* libfuse splices a reply only when its pipe holds the data plus the reply header and three pages
    of slack (fuse_send_data_iov); anything larger takes its malloc, read and writev path. */
+static long splice_slack(void)
+{
+    return 3 * sysconf(_SC_PAGESIZE) + (long)sizeof(struct fuse_out_header);
+}
+
+/* The largest read reply, in whole pages, that a pipe of PIPE_BYTES splices. */
 static size_t splice_room(long pipe_bytes)
 {
     long page = sysconf(_SC_PAGESIZE);
-    long room = pipe_bytes - 3 * page - (long)sizeof(struct fuse_out_header);
+    long room = pipe_bytes - splice_slack();
     return room > 0 ? (size_t)(room / page * page) : 0;
 }
 
@@ -27,7 +33,7 @@ static void probe_splice_limit(uint32_t max_io)
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0)
         return;
-    long want = (long)max_io + 4 * sysconf(_SC_PAGESIZE);
+    long want = (long)max_io + splice_slack();
     if (fcntl(p[0], F_SETPIPE_SZ, want) < 0) {
         long got = fcntl(p[0], F_GETPIPE_SZ);
         FILE *f = fopen("/proc/sys/fs/pipe-max-size", "r");
