@@ -53,8 +53,10 @@ public static unsafe class DescriptorReserve
     }
 
     /// <summary>
-    /// Whether a descriptor opened now would leave the reserve, asked before an open that changes the
-    /// file (O_CREAT, O_TRUNC): that one cannot be closed again afterwards as if nothing happened.
+    /// Whether a descriptor opened now, and one more after it, would leave the reserve: asked before
+    /// an open that changes the file (O_CREAT, O_TRUNC), which cannot be closed again afterwards as
+    /// if nothing happened. The one more is the new inode's own descriptor, which a create opens
+    /// next: were that one refused, the create would fail with its file already made.
     /// The probe is the lowest free number: what the open would get, unless another thread opens first.
     /// </summary>
     public static bool HasRoom()
@@ -62,7 +64,7 @@ public static unsafe class DescriptorReserve
         var probe = Libc.ProbeLowestFree();
         if (probe < 0) return false;
         Libc.Close(probe);
-        return Leaves(probe);
+        return Leaves(probe + 1);
     }
 
     /// <summary>Fails the call as the kernel would at the limit: -1 and errno EMFILE.</summary>
