@@ -271,38 +271,6 @@ public sealed unsafe partial class OverlayFileSystem
         return (dataOnly ? Libc.Fdatasync(fd) : Libc.Fsync(fd)) == 0 ? 0 : Fail();
     }
 
-    private const int LOCK_NB = 4;
-
-    public int Flock(in FuseContext ctx, ulong ino, in FuseFileInfo fi, int operation)
-    {
-        var fd = (int)fi.Fh;
-        if (Libc.Flock(fd, operation | LOCK_NB) == 0) return 0;
-        var err = Libc.Errno();
-        if (err != Errno.EAGAIN || (operation & LOCK_NB) != 0) return -err;
-        // The caller waits for the lock. Wait on a thread of its own, not in this worker: the lock
-        // may be held through one of our own descriptors, whose release cannot come once the
-        // connection is gone, and a worker stuck in flock(2) would keep the session from ending.
-        var ending = _ending.Token;
-        var wait = Task.Factory.StartNew(() =>
-        {
-            while (true)
-            {
-                if (Libc.Flock(fd, operation) == 0) return 0;
-                var e = Libc.Errno();
-                if (e != Errno.EINTR || ending.IsCancellationRequested) return -e;
-            }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        try
-        {
-            wait.Wait(ending);
-            return wait.Result;
-        }
-        catch (OperationCanceledException)
-        {
-            return -Errno.EINTR; // the session is ending: nobody hears the answer
-        }
-    }
-
     public int Fallocate(in FuseContext ctx, ulong ino, int mode, long offset, long length, in FuseFileInfo fi)
     {
         var node = Watched(ino);

@@ -30,9 +30,6 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
     // Whether close(2) reaches the backing file (FUSE FLUSH); otherwise opens say "noflush".
     private readonly bool _flushOnClose;
 
-    // Cancelled when the session ends: handlers that wait give up (see Flock).
-    private readonly CancellationTokenSource _ending = new();
-
     /// <param name="nodes">The mount's nodes, made by <see cref="OpenNodes"/> before anything that needs them (owned from here on).</param>
     /// <param name="gate">The tiering layer's answers on stubs; null for a plain passthrough mount.</param>
     /// <param name="observer">Told of every change to names and attributes (the index keeper); null: nobody.</param>
@@ -148,15 +145,8 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         return hasDefaultAcl ? mode : mode & ~umask;
     }
 
-    public void SessionEnding()
-    {
-        try { _ending.Cancel(); }
-        catch (ObjectDisposedException) { }
-    }
-
     public void Dispose()
     {
-        _ending.Dispose();
         _dirs.Dispose();
         _table.Dispose();
     }

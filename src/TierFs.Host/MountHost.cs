@@ -149,12 +149,15 @@ public sealed class MountHost(MountSettings settings)
             MaxThreads = settings.Threads,
             MaxIdleThreads = settings.IdleThreads,
             ReadAheadKb = settings.ReadAheadKb,
-            Want = FuseCapabilities.SpliceWrite | FuseCapabilities.SpliceMove | FuseCapabilities.FlockLocks |
+            Want = FuseCapabilities.SpliceWrite | FuseCapabilities.SpliceMove |
                    FuseCapabilities.ReaddirPlus | FuseCapabilities.ReaddirPlusAuto | FuseCapabilities.ParallelDirops |
                    FuseCapabilities.AsyncRead | FuseCapabilities.AtomicOTrunc | FuseCapabilities.AsyncDio |
                    FuseCapabilities.AutoInvalData,
             // The kernel clears set-id bits on write itself; we write as root and would not.
-            Unwant = FuseCapabilities.HandleKillpriv | FuseCapabilities.WritebackCache,
+            // flock(2) stays the kernel's, as POSIX locks do: FUSE would tell us of a closed file's
+            // last close only after close(2) returned (its lock outliving it), and a signal could not
+            // end a wait for a lock that we held in our own flock(2).
+            Unwant = FuseCapabilities.HandleKillpriv | FuseCapabilities.WritebackCache | FuseCapabilities.FlockLocks,
         };
         fuseOptions.ExtraOptions.AddRange(settings.KernelOptions);
 

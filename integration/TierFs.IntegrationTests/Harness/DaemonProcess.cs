@@ -210,13 +210,15 @@ public sealed class Client : IDisposable
         return new RunResult(_p.ExitCode, _stdout!.Result, _stderr.Result);
     }
 
-    /// <summary>True while a child of the client (the command it runs now) sleeps in a FUSE request.</summary>
-    public bool ChildWaitsOnFuse()
+    /// <summary>True while a child of the client (the command it runs now) waits for a file lock.</summary>
+    public bool ChildWaitsForLock() => ChildWaitsIn("locks_lock_inode_wait");
+
+    private bool ChildWaitsIn(string function)
     {
         try
         {
             var children = File.ReadAllText($"/proc/{Pid}/task/{Pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return children.Any(c => File.ReadAllText($"/proc/{c}/wchan") is var w && (w.Contains("request_wait_answer", StringComparison.Ordinal) || w.Contains("fuse", StringComparison.Ordinal)));
+            return children.Any(c => File.ReadAllText($"/proc/{c}/wchan").Contains(function, StringComparison.Ordinal));
         }
         catch (IOException)
         {

@@ -207,8 +207,8 @@ public class PassthroughTests
             Assert.NotEqual(0, Px.Flock(b, LOCK_EX | LOCK_NB)); // held by a
             Px.Close(a);
             a = -1;
-            // a's lock goes with a (once the daemon has the release, which FUSE sends after close
-            // returns), though the kernel still serves b from the same backing file.
+            // a's lock goes with a, though the kernel still serves b from the same backing file
+            // (awaited: a child that a parallel test forks meanwhile shares a until it execs).
             Assert.True(Proc.WaitUntil(() => Px.Flock(b, LOCK_EX | LOCK_NB) == 0, Bound), "a's lock outlived a");
         }
         finally
