@@ -135,12 +135,22 @@ public sealed unsafe partial class OverlayFileSystem
     {
         using var p = Use(parent);
         mode = CreationMode(ctx, p.Fd, mode);
-        var fd = Libc.OpenAt(p.Fd, name.Pointer, BackingFlags(fi.Flags) | Libc.O_CREAT, mode & 0xFFF);
-        if (fd < 0) return Fail();
-        var res = GiveToCaller(ctx, p.Fd, fd, EmptyPath, Libc.AT_EMPTY_PATH, mode);
-        if (res == 0) res = EntryForOpenFile(fd, ref entry);
+        // Only a file this call makes is the caller's. The kernel sends a create for a name it
+        // believes absent and checks no permission on what it opens; a name that appeared behind
+        // the mount since (a symlink to anywhere, another's file) must not be opened here as root.
+        // O_EXCL also never follows a symlink. ESTALE makes the kernel look the name up again
+        // and open what is there itself, with the caller's permissions.
+        int fd, err = 0;
+        using (ThreadCredentials.Creating(ctx.Uid, ctx.Gid))
+        {
+            fd = Libc.OpenAt(p.Fd, name.Pointer, BackingFlags(fi.Flags) | Libc.O_CREAT | Libc.O_EXCL, mode & 0xFFF);
+            if (fd < 0) err = Libc.Errno();
+        }
+        if (fd < 0) return err == Errno.EEXIST && (fi.Flags & Libc.O_EXCL) == 0 ? -Errno.ESTALE : -err;
+        var res = EntryForOpenFile(fd, ref entry);
         if (res != 0)
         {
+            Unmade(p.Fd, name.Pointer, fd); // the caller's create failed: no root-owned file stays
             Libc.Close(fd);
             return res;
         }
@@ -152,6 +162,15 @@ public sealed unsafe partial class OverlayFileSystem
         ChooseMode(node, ref fi, wanted: false);
         NameChanged(parent, name);
         return 0;
+    }
+
+    /// <summary>Removes the name this call made for the open file <paramref name="fd"/>, if the name is still that file.</summary>
+    private static void Unmade(int parentFd, byte* name, int fd)
+    {
+        StatX made, named;
+        if (Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &made) != 0) return;
+        if (Libc.Statx(parentFd, name, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &named) != 0) return;
+        if (made.Dev == named.Dev && made.Ino == named.Ino) Libc.UnlinkAt(parentFd, name, 0);
     }
 
     public int Read(in FuseContext ctx, ulong ino, in FuseFileInfo fi, long offset, Span<byte> buffer, ref FuseReadReply reply)

@@ -26,34 +26,33 @@ public sealed unsafe partial class OverlayFileSystem
     {
         using var p = Use(parent);
         mode = CreationMode(ctx, p.Fd, mode);
-        if (Libc.MknodAt(p.Fd, name.Pointer, mode, rdev) != 0) return Fail();
-        return Created(ctx, parent, p.Fd, name, mode, ref entry);
+        int res;
+        using (ThreadCredentials.Creating(ctx.Uid, ctx.Gid))
+            res = Libc.MknodAt(p.Fd, name.Pointer, mode, rdev) == 0 ? 0 : Fail();
+        return res != 0 ? res : Created(parent, p.Fd, name, ref entry);
     }
 
     public int MkDir(in FuseContext ctx, ulong parent, FuseName name, uint mode, ref FuseEntry entry)
     {
         using var p = Use(parent);
         mode = CreationMode(ctx, p.Fd, mode);
-        if (Libc.MkdirAt(p.Fd, name.Pointer, mode) != 0) return Fail();
-        return Created(ctx, parent, p.Fd, name, Libc.S_IFDIR | mode, ref entry);
+        int res;
+        using (ThreadCredentials.Creating(ctx.Uid, ctx.Gid))
+            res = Libc.MkdirAt(p.Fd, name.Pointer, mode) == 0 ? 0 : Fail();
+        return res != 0 ? res : Created(parent, p.Fd, name, ref entry);
     }
 
     public int SymLink(in FuseContext ctx, FuseName target, ulong parent, FuseName name, ref FuseEntry entry)
     {
         using var p = Use(parent);
-        if (Libc.SymlinkAt(target.Pointer, p.Fd, name.Pointer) != 0) return Fail();
-        return Created(ctx, parent, p.Fd, name, Libc.S_IFLNK | 0x1FF, ref entry, target);
+        int res;
+        using (ThreadCredentials.Creating(ctx.Uid, ctx.Gid))
+            res = Libc.SymlinkAt(target.Pointer, p.Fd, name.Pointer) == 0 ? 0 : Fail();
+        return res != 0 ? res : Created(parent, p.Fd, name, ref entry, target);
     }
 
-    private int Created(in FuseContext ctx, ulong parent, int parentFd, FuseName name, uint mode, ref FuseEntry entry, FuseName? linkTarget = null)
+    private int Created(ulong parent, int parentFd, FuseName name, ref FuseEntry entry, FuseName? linkTarget = null)
     {
-        var res = GiveToCaller(ctx, parentFd, parentFd, name.Pointer, 0, mode);
-        if (res != 0)
-        {
-            // Do not leave a root-owned file behind for the caller.
-            Libc.UnlinkAt(parentFd, name.Pointer, Attr.IsDir(mode) ? Libc.AT_REMOVEDIR : 0);
-            return res;
-        }
         NameChanged(parent, name, linkTarget);
         return LookupEntry(parentFd, name.Pointer, ref entry);
     }

@@ -240,28 +240,6 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         // Shown during a recall too: attributes cached then must not keep the recall's moving mtime.
         if (s.MtimeNs is { } mtime) (attr.MtimeSec, attr.MtimeNsec) = Timespec.FromNs(mtime);
     }
-
-    /// <summary>
-    /// New files are created by this (root) process; give them to the caller as the kernel
-    /// would have: owner = caller, group = caller's unless the parent directory is set-gid.
-    /// chown clears set-id bits, so they are put back.
-    /// </summary>
-    private static int GiveToCaller(in FuseContext ctx, int parentFd, int dirfd, byte* name, int flags, uint mode)
-    {
-        if (ctx.Uid == 0 && ctx.Gid == 0) return 0;
-        StatX pst;
-        if (Libc.Statx(parentFd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &pst) != 0) return Fail();
-        var gid = (pst.Mode & Libc.S_ISGID) != 0 ? uint.MaxValue : ctx.Gid;
-        if (Libc.FchownAt(dirfd, name, ctx.Uid, gid, flags | Libc.AT_SYMLINK_NOFOLLOW) != 0) return Fail();
-        if ((mode & (Libc.S_ISUID | Libc.S_ISGID)) != 0 && !Attr.IsSymlink(mode))
-        {
-            var res = (flags & Libc.AT_EMPTY_PATH) != 0
-                ? Libc.Fchmod(dirfd, mode & 0xFFF)
-                : Libc.FchmodAt(dirfd, name, mode & 0xFFF, 0);
-            if (res != 0) return Fail();
-        }
-        return 0;
-    }
 }
 
 /// <summary>The kernel named a node id the table does not hold.</summary>

@@ -13,11 +13,11 @@ namespace TierFs.Posix;
 /// </summary>
 public static partial class ThreadCredentials
 {
-    private static readonly (long SetFsUid, long SetFsGid, long SetGroups, long GetGroups) Numbers =
+    private static readonly (long SetFsUid, long SetFsGid, long SetGroups, long GetGroups, long CapGet, long CapSet) Numbers =
         RuntimeInformation.ProcessArchitecture switch
         {
-            Architecture.X64 => (122, 123, 116, 115),
-            Architecture.Arm64 => (151, 152, 159, 158),
+            Architecture.X64 => (122, 123, 116, 115, 125, 126),
+            Architecture.Arm64 => (151, 152, 159, 158, 90, 91),
             var other => throw new PlatformNotSupportedException($"no system call numbers for {other}"),
         };
 
@@ -64,6 +64,73 @@ public static partial class ThreadCredentials
             if (!restored || (uint)Syscall(Numbers.SetFsUid, -1, 0, 0) != 0)
                 Environment.FailFast("could not give up a user's filesystem credentials");
         }
+    }
+
+    /// <summary>
+    /// Makes this thread create as a caller until disposed: its fsuid and fsgid become the caller's,
+    /// so what the thread makes (a file, a directory, a node, a symlink) is the caller's from the
+    /// start, in its group (or the set-gid parent's) and on its quota. Nothing is made as root and
+    /// handed over by name afterwards, which a name swapped behind the mount could redirect to another
+    /// file. The thread keeps its capabilities (raised again after setfsuid dropped them): the kernel
+    /// has already checked the caller's permissions on the mount. Hold it around one system call and
+    /// read errno inside: disposing makes system calls of its own. Root callers change nothing.
+    /// </summary>
+    public static CreatingAs Creating(uint uid, uint gid) => new(uid, gid);
+
+    public readonly unsafe struct CreatingAs : IDisposable
+    {
+        private const uint CapabilityVersion3 = 0x20080522;
+        private readonly bool _switched;
+        private readonly uint _ownGid;
+        private readonly CapData _caps0, _caps1;
+
+        internal CreatingAs(uint uid, uint gid)
+        {
+            if (uid == 0 && gid == 0) return;
+            var header = new CapHeader { Version = CapabilityVersion3 };
+            var caps = stackalloc CapData[2];
+            if (Syscall(Numbers.CapGet, (long)&header, (long)caps, 0) != 0)
+                throw new IOException($"capget failed: errno {Marshal.GetLastPInvokeError()}");
+            (_caps0, _caps1) = (caps[0], caps[1]);
+            _ownGid = (uint)Syscall(Numbers.SetFsGid, -1, 0, 0);
+            _switched = true;
+            Syscall(Numbers.SetFsGid, gid, 0, 0);
+            Syscall(Numbers.SetFsUid, uid, 0, 0);
+            // setfsuid/setfsgid report no error: the current value (a call with -1) says whether it took.
+            if ((uint)Syscall(Numbers.SetFsUid, -1, 0, 0) != uid || (uint)Syscall(Numbers.SetFsGid, -1, 0, 0) != gid
+                || Syscall(Numbers.CapSet, (long)&header, (long)caps, 0) != 0)
+            {
+                Dispose();
+                throw new IOException($"cannot create as uid {uid} gid {gid}: errno {Marshal.GetLastPInvokeError()}");
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!_switched) return;
+            Syscall(Numbers.SetFsUid, 0, 0, 0);
+            Syscall(Numbers.SetFsGid, _ownGid, 0, 0);
+            var header = new CapHeader { Version = CapabilityVersion3 };
+            var caps = stackalloc CapData[2];
+            caps[0] = _caps0;
+            caps[1] = _caps1;
+            if (Syscall(Numbers.CapSet, (long)&header, (long)caps, 0) != 0
+                || (uint)Syscall(Numbers.SetFsUid, -1, 0, 0) != 0 || (uint)Syscall(Numbers.SetFsGid, -1, 0, 0) != _ownGid)
+                Environment.FailFast("could not give up a caller's filesystem credentials");
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct CapHeader
+    {
+        public uint Version;
+        public int Pid;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct CapData
+    {
+        public uint Effective, Permitted, Inheritable;
     }
 
     private static unsafe void SetGroups(IReadOnlyList<uint> groups)
