@@ -70,6 +70,7 @@ public sealed unsafe partial class OverlayFileSystem
     public int Unlink(in FuseContext ctx, ulong parent, FuseName name)
     {
         using var p = Use(parent);
+        if (StickyRefuses(ctx, p.Fd, name.Pointer) is var refused and not 0) return refused;
         var removed = BeforeRemoval(p.Fd, name.Pointer);
         if (Libc.UnlinkAt(p.Fd, name.Pointer, 0) != 0) return Fail();
         AfterRemoval(removed);
@@ -80,6 +81,7 @@ public sealed unsafe partial class OverlayFileSystem
     public int RmDir(in FuseContext ctx, ulong parent, FuseName name)
     {
         using var p = Use(parent);
+        if (StickyRefuses(ctx, p.Fd, name.Pointer) is var refused and not 0) return refused;
         if (Libc.UnlinkAt(p.Fd, name.Pointer, Libc.AT_REMOVEDIR) != 0) return Fail();
         NameChanged(parent, name);
         return 0;
@@ -90,6 +92,8 @@ public sealed unsafe partial class OverlayFileSystem
         using var from = Use(parent);
         using var to = Use(newParent);
         const uint RenameExchange = 2;
+        if (StickyRefuses(ctx, from.Fd, name.Pointer) is var refused and not 0) return refused;
+        if (StickyRefuses(ctx, to.Fd, newName.Pointer) is var replacing and not 0) return replacing;
         var replaced = (flags & RenameExchange) == 0 ? BeforeRemoval(to.Fd, newName.Pointer) : null;
         if (replaced is { } r && SameInode(from.Fd, name.Pointer, r)) replaced = null; // two names of one file
         if (Libc.RenameAt2(from.Fd, name.Pointer, to.Fd, newName.Pointer, flags) != 0) return Fail();
@@ -99,6 +103,24 @@ public sealed unsafe partial class OverlayFileSystem
         NameMetadataChanged(to.Fd, newName.Pointer);
         if ((flags & RenameExchange) != 0) NameMetadataChanged(from.Fd, name.Pointer);
         return 0;
+    }
+
+    private const int CAP_FOWNER = 3;
+
+    /// <summary>
+    /// A sticky directory's rule, checked again on what the name names now: 0, or EPERM. The kernel
+    /// checked it against the file its cached entry names, but the name may name another user's file
+    /// by now (removed and made again behind the mount), which root would then remove or replace for
+    /// the caller. As the kernel: the caller owns the file or the directory, or has CAP_FOWNER.
+    /// </summary>
+    private static int StickyRefuses(in FuseContext ctx, int dirFd, byte* name)
+    {
+        if (ctx.Uid == 0) return 0;
+        StatX dir, st;
+        if (Libc.Statx(dirFd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &dir) != 0) return 0; // the call itself will fail
+        if ((dir.Mode & Libc.S_ISVTX) == 0 || dir.Uid == ctx.Uid) return 0;
+        if (Libc.Statx(dirFd, name, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0 || st.Uid == ctx.Uid) return 0;
+        return ProcessName.HasCapability((int)ctx.Pid, CAP_FOWNER) ? 0 : -Errno.EPERM;
     }
 
     private static bool SameInode(int dirFd, byte* name, (ulong Dev, ulong Ino) other)

@@ -40,6 +40,7 @@ public static unsafe partial class Libc
     public const uint S_IFLNK = 0xA000;
     public const uint S_ISUID = 0x800;
     public const uint S_ISGID = 0x400;
+    public const uint S_ISVTX = 0x200;
 
     public const long UTIME_NOW = (1L << 30) - 1;
     public const long UTIME_OMIT = (1L << 30) - 2;

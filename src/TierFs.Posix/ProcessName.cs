@@ -17,12 +17,28 @@ public static class ProcessName
     {
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-                if (line.StartsWith("Groups:", StringComparison.Ordinal))
-                    return line["Groups:".Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)
-                        .Select(g => uint.Parse(g, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            if (StatusLine(pid, "Groups:") is { } groups)
+                return groups.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)
+                    .Select(g => uint.Parse(g, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException) { }
+        catch (Exception e) when (e is FormatException or OverflowException) { }
         return [];
+    }
+
+    /// <summary>Whether a process has capability number <paramref name="bit"/> in its effective set ("CapEff:"); false once it is gone.</summary>
+    public static bool HasCapability(int pid, int bit) =>
+        StatusLine(pid, "CapEff:") is { } caps
+        && ulong.TryParse(caps.Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var set)
+        && (set & (1UL << bit)) != 0;
+
+    private static string? StatusLine(int pid, string key)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith(key, StringComparison.Ordinal)) return line[key.Length..];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return null;
     }
 }

@@ -31,10 +31,10 @@ public class DescriptorReserveTests
     /// <summary>Every descriptor of the process: what its limit counts.</summary>
     private static int Descriptors(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
 
-    /// <summary>The running daemon's descriptor limit, lowered as an administrator would.</summary>
-    private static void LowerLimit(int pid, int limit)
+    /// <summary>The running daemon's descriptor limit, lowered as an administrator would (the hard limit <paramref name="hard"/>, default the same).</summary>
+    private static void LowerLimit(int pid, int limit, int? hard = null)
     {
-        var prlimit = Proc.Run("prlimit", ["--pid", pid.ToString(), $"--nofile={limit}:{limit}"], TimeSpan.FromSeconds(30));
+        var prlimit = Proc.Run("prlimit", ["--pid", pid.ToString(), $"--nofile={limit}:{hard ?? limit}"], TimeSpan.FromSeconds(30));
         Assert.True(prlimit.ExitCode == 0, prlimit.ToString());
     }
 
@@ -45,7 +45,8 @@ public class DescriptorReserveTests
         using var m = MountOver("held", Files);
         var pid = DaemonProcess.PidOf(m);
         var limit = Descriptors(pid) + 300;
-        LowerLimit(pid, limit);
+        const int Steps = 6; // the soft limit may be raised again this far (raising the hard one takes CAP_SYS_RESOURCE)
+        LowerLimit(pid, limit, limit + Steps);
 
         var openBefore = DaemonProcess.OpenDescriptors(pid);
         var held = new List<FileStream>();
@@ -85,6 +86,26 @@ public class DescriptorReserveTests
             var create = Assert.Throws<IOException>(() => File.WriteAllText(m.M("held/new"), "new"));
             Assert.Contains("Too many open files", create.Message);
             Assert.False(File.Exists(m.B("held/new")), "a refused create left a file behind");
+
+            // Across the border one descriptor at a time (a create needs two: its file's and the new
+            // inode's): each create is refused with nothing made, or made whole.
+            var made = false;
+            for (var step = 1; step <= Steps && !made; step++)
+            {
+                LowerLimit(pid, limit + step, limit + Steps);
+                var name = $"held/border{step}";
+                try
+                {
+                    File.WriteAllText(m.M(name), "new");
+                    made = true;
+                    Assert.Equal("new", File.ReadAllText(m.B(name)));
+                }
+                catch (IOException e) when (e.Message.Contains("Too many open files"))
+                {
+                    Assert.False(File.Exists(m.B(name)), $"a create refused under a limit of {limit + step} left its file behind");
+                }
+            }
+            Assert.True(made, $"no create was served with the limit raised by {Steps}");
         }
         finally
         {
