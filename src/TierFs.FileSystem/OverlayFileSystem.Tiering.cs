@@ -71,14 +71,17 @@ public sealed unsafe partial class OverlayFileSystem
         StatX st;
         if (Libc.Statx(dirFd, name, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st) != 0) return null;
         if (!Attr.IsRegular(st.Mode) || st.Nlink != 1 || !_gate.MayBeTiered(st.Dev, st.Ino, st)) return null;
-        // An uncached stub's record is needed to know its remote object: read it now.
+        // An uncached stub's record is needed to know its remote object: read it now, from the
+        // file stat named. Another file renamed onto the name meanwhile (behind the mount) would
+        // have its record taken for this one's: then nothing is forgotten (at worst an object is
+        // left on the remote, which verify reports), never another file's object queued for deletion.
         var fd = Libc.OpenAt(dirFd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
-        if (fd >= 0)
-        {
-            _gate.Removing(fd, st);
-            Libc.Close(fd);
-        }
-        return (st.Dev, st.Ino);
+        if (fd < 0) return (st.Dev, st.Ino);
+        StatX opened;
+        var same = Libc.Statx(fd, EmptyPath, Libc.AT_EMPTY_PATH, StatX.BasicStats, &opened) == 0 && opened.Dev == st.Dev && opened.Ino == st.Ino;
+        if (same) _gate.Removing(fd, st);
+        Libc.Close(fd);
+        return same ? (st.Dev, st.Ino) : null;
     }
 
     private void AfterRemoval((ulong Dev, ulong Ino)? removed)
