@@ -112,6 +112,16 @@ public sealed partial class TierIndex : IDisposable
 
     public void Remove(FileKey key) => _writer.Enqueue(new RemoveTier(key));
 
+    /// <summary>
+    /// Removes the inode's row if it still holds the record <paramref name="fileId"/>, one its file was
+    /// found not to hold; a row written meanwhile (the engine's, of the file's record now) stays.
+    /// </summary>
+    public void RemoveRecord(FileKey key, string fileId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fileId);
+        _writer.Enqueue(new RemoveTierRecord(key, fileId));
+    }
+
     /// <summary>Records (or with null clears) the pair name of an inode that has a row; no row, no change.</summary>
     public void SetPair(FileKey key, string? pair) => _writer.Enqueue(new SetPair(key, pair));
 

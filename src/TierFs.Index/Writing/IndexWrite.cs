@@ -36,6 +36,15 @@ internal sealed class RemoveTier(FileKey key) : IndexWrite
     public override string ToString() => $"remove {key}";
 }
 
+/// <summary>Removes the inode's row only while it holds the record <paramref name="fileId"/>: a record written since stays.</summary>
+internal sealed class RemoveTierRecord(FileKey key, string fileId) : IndexWrite
+{
+    public override void Apply(WriteStatements s) =>
+        Run(s.Adhoc("DELETE FROM tier WHERE dev = $1 AND ino = $2 AND file_id = $3", 3), Db.Key(key.Dev), Db.Key(key.Ino), fileId);
+
+    public override string ToString() => $"remove {key} record {fileId}";
+}
+
 internal sealed class SetPair(FileKey key, string? pair) : IndexWrite
 {
     public override void Apply(WriteStatements s) => Run(s.SetPair, Db.Key(key.Dev), Db.Key(key.Ino), Db.Text(pair));

@@ -24,6 +24,7 @@ internal sealed unsafe class LiveBatch : IDisposable
     private static readonly byte* DotPath = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(".\0"u8));
 
     private readonly TierIndex _index;
+    private readonly EntryLookup _lookup;
     private readonly BatchView _view;
     private readonly INodeDescriptors? _nodes;
     private readonly int _rootFd;
@@ -42,6 +43,7 @@ internal sealed unsafe class LiveBatch : IDisposable
     public LiveBatch(TierIndex index, EntryLookup lookup, INodeDescriptors? nodes, int rootFd, long generation)
     {
         _index = index;
+        _lookup = lookup;
         _view = new BatchView(index, lookup);
         _nodes = nodes;
         _rootFd = rootFd;
@@ -120,6 +122,7 @@ internal sealed unsafe class LiveBatch : IDisposable
         var nameBytes = change.Name;
         var key = EntryStat.KeyOf(st);
         var type = EntryStat.TypeOf(st);
+        if (type == EntryRow.TypeFile) KeepOwnRecord(dirFd, rawName, nameBytes.Length, key);
         if (old is not null && old.Key == key && old.Type == type)
         {
             var row = EntryStat.Row(old.Id, dirId, name, st, old.Target, _generation);
@@ -173,6 +176,31 @@ internal sealed unsafe class LiveBatch : IDisposable
             if (type == EntryRow.TypeDir) Verify(dirFd, nameBytes, key, id, isNew: true);
         }
         _refresh[key] = st;
+    }
+
+    /// <summary>
+    /// A file's name was told: the inode's tier row stays only if the file holds that record. Its
+    /// number may be another file's by now: a stub deleted behind the mount leaves its rows, and a
+    /// file made through the mount that gets the number, with the stub's size and mtime, would be
+    /// given its record (then published to the west), and the scan, finding the stat its row has,
+    /// would never read the file's xattr. Names with no row (most) cost one lookup; a row the engine
+    /// writes meanwhile stays (only the row looked at is removed).
+    /// </summary>
+    private void KeepOwnRecord(int dirFd, byte* rawName, int nameLength, FileKey key)
+    {
+        if (_lookup.RecordIdOf(key) is not { } indexed) return;
+        string? held;
+        try
+        {
+            held = NativeEntry.ReadStubXattr(dirFd, rawName, nameLength) is { } value ? StubXattr.Decode(value).FileId : null;
+        }
+        catch (Exception e) when (e is IOException or CorruptStubException)
+        {
+            return; // never guessed at, as the scanner does
+        }
+        // Read by name: what was read is the inode's only if the name still holds it.
+        if (held != indexed && NativeEntry.Stat(dirFd, rawName, out var now, out _) && EntryStat.KeyOf(now) == key)
+            _index.RemoveRecord(key, indexed);
     }
 
     /// <summary>The row's name is gone (or taken): deleted at the end unless it turns up elsewhere; its other names change (nlink).</summary>
