@@ -43,7 +43,8 @@ die() { echo "install.sh: $*" >&2; exit 1; }
 # --- Debian packages ---------------------------------------------------------------------------
 step "System packages"
 # chromium: the status page is tested in a real headless browser (integration Ops.OpsWebTests).
-packages=(fuse3 libfuse3-dev cmake pkg-config build-essential vim attr bindfs python3 chromium fonts-dejavu-core)
+# strace: holds `tierfs import` after each call that makes a name (integration West.ImportRaceTests).
+packages=(fuse3 libfuse3-dev cmake pkg-config build-essential vim attr bindfs python3 chromium fonts-dejavu-core strace)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do

@@ -12,6 +12,10 @@ namespace TierFs.Namespace.Import;
 /// name relative to a descriptor of its directory opened with O_NOFOLLOW (so no symlink, planted
 /// or imported, is ever followed on the way), only directories have children, and a symlink whose
 /// target is absolute or climbs out of the target is refused. Nothing is written outside the target.
+/// The target may be writable by others, who can rename entries onto a name between two calls: what
+/// is made is never handed over by name. A file is set up through the descriptor that made it; a
+/// symlink or fifo is made as its owner (<see cref="ThreadCredentials.Creating"/>), a directory as
+/// root 0700 until its entries are in, and each is opened again only through <see cref="JustMade"/>.
 /// </summary>
 public sealed unsafe class TreeImporter(NamespaceTree tree, ImportOptions options)
 {
@@ -35,7 +39,7 @@ public sealed unsafe class TreeImporter(NamespaceTree tree, ImportOptions option
         if (rootFd < 0) throw new ImportRefusedException($"{target}: {(Libc.Errno() == Errno.ENOENT ? "no such directory" : $"cannot open it as a directory (errno {Libc.Errno()})")}");
         try
         {
-            if (!options.Merge && !IsEmpty(rootFd))
+            if (!options.Merge && !TargetIsEmpty(rootFd))
                 throw new ImportRefusedException($"{target} is not empty: import into an empty directory, or add --merge to add the namespace's entries to it");
             _namesPerIno = tree.AllNodes.Where(e => e.Type == NsEntry.TypeFile).GroupBy(e => e.Ino).Where(g => g.Count() > 1).ToDictionary(g => g.Key, g => g.Count());
             ImportDirectory(rootFd, root, "", depth: 0);
@@ -90,7 +94,8 @@ public sealed unsafe class TreeImporter(NamespaceTree tree, ImportOptions option
         {
             if (Libc.MkdirAt(parentFd, name, 0x1C0) == 0) made = true;
             else if (Libc.Errno() != Errno.EEXIST || !options.Merge) throw Fail("cannot create the directory");
-            var fd = Libc.OpenAt(parentFd, name, DirFlags, 0);
+            // An existing directory is entered as it is (--merge); one made here must still be it.
+            var fd = made ? JustMade.Directory(parentFd, name) : Libc.OpenAt(parentFd, name, DirFlags, 0);
             if (fd < 0)
             {
                 // An existing name that is not a directory (or is a symlink: O_NOFOLLOW) is never entered.
@@ -124,21 +129,37 @@ public sealed unsafe class TreeImporter(NamespaceTree tree, ImportOptions option
         fixed (byte* t = Z(target))
         fixed (byte* name = Z(e.Name))
         {
-            if (Libc.SymlinkAt(t, parentFd, name) != 0)
+            int made, errno;
+            using (ThreadCredentials.Creating((uint)e.Uid, (uint)e.Gid))
+                errno = (made = Libc.SymlinkAt(t, parentFd, name)) == 0 ? 0 : Libc.Errno();
+            if (made != 0)
             {
-                if (Libc.Errno() == Errno.EEXIST && options.Merge)
+                if (errno == Errno.EEXIST && options.Merge)
                 {
                     _summary.Existing++;
                     return;
                 }
-                throw Fail("cannot create the symlink");
+                throw new IOException($"cannot create the symlink: errno {errno}");
             }
             _summary.Symlinks++;
-            if (Libc.FchownAt(parentFd, name, (uint)e.Uid, (uint)e.Gid, Libc.AT_SYMLINK_NOFOLLOW) != 0) throw Fail("cannot set the symlink's owner");
-            var tv = stackalloc Timespec[2];
-            tv[0] = Timespec.FromNs(e.AtimeNs);
-            tv[1] = Timespec.FromNs(e.MtimeNs);
-            if (Libc.UtimensAt(parentFd, name, tv, Libc.AT_SYMLINK_NOFOLLOW) != 0) throw Fail("cannot set the symlink's times");
+            var fd = JustMade.Node(parentFd, name, Libc.S_IFLNK, (uint)e.Uid, "symlink", "group and times");
+            try
+            {
+                fixed (byte* none = Empty)
+                {
+                    // A set-gid directory gave it its own group.
+                    if (FdStat.Of(fd).Gid != (uint)e.Gid && Libc.FchownAt(fd, none, (uint)e.Uid, (uint)e.Gid, Libc.AT_EMPTY_PATH) != 0)
+                        throw Fail("cannot set the symlink's group");
+                    var tv = stackalloc Timespec[2];
+                    tv[0] = Timespec.FromNs(e.AtimeNs);
+                    tv[1] = Timespec.FromNs(e.MtimeNs);
+                    if (Libc.UtimensAt(fd, none, tv, Libc.AT_EMPTY_PATH | Libc.AT_SYMLINK_NOFOLLOW) != 0) throw Fail("cannot set the symlink's times");
+                }
+            }
+            finally
+            {
+                Libc.Close(fd);
+            }
         }
     }
 
@@ -210,11 +231,7 @@ public sealed unsafe class TreeImporter(NamespaceTree tree, ImportOptions option
                     _summary.UnarchivedCreated++;
                     SetAttributes(fd, e with { Xattrs = e.Xattrs }, isDir: false, path);
                 }
-                if (_namesPerIno.TryGetValue(e.Ino, out var names))
-                {
-                    var pathFd = Libc.OpenAt(parentFd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
-                    if (pathFd >= 0) _links[e.Ino] = (pathFd, names - 1);
-                }
+                if (_namesPerIno.TryGetValue(e.Ino, out var names)) _links[e.Ino] = (KeepForLinks(fd), names - 1);
             }
             finally
             {
@@ -233,13 +250,15 @@ public sealed unsafe class TreeImporter(NamespaceTree tree, ImportOptions option
         }
         fixed (byte* name = Z(e.Name))
         {
-            if (Libc.MknodAt(parentFd, name, (uint)(SIfifo | 0x180), 0) != 0)
+            int made, errno;
+            using (ThreadCredentials.Creating((uint)e.Uid, (uint)e.Gid))
+                errno = (made = Libc.MknodAt(parentFd, name, (uint)(SIfifo | 0x180), 0)) == 0 ? 0 : Libc.Errno();
+            if (made != 0)
             {
-                if (Libc.Errno() == Errno.EEXIST && options.Merge) { _summary.Existing++; return; }
-                throw Fail("cannot create the fifo");
+                if (errno == Errno.EEXIST && options.Merge) { _summary.Existing++; return; }
+                throw new IOException($"cannot create the fifo: errno {errno}");
             }
-            var fd = Libc.OpenAt(parentFd, name, Libc.O_PATH | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
-            if (fd < 0) throw Fail("cannot open the fifo");
+            var fd = JustMade.Node(parentFd, name, (uint)SIfifo, (uint)e.Uid, "fifo", "group and mode");
             try { SetAttributes(fd, e, isDir: false, path, pathFd: true); }
             finally { Libc.Close(fd); }
             _summary.Others++;
@@ -253,7 +272,7 @@ public sealed unsafe class TreeImporter(NamespaceTree tree, ImportOptions option
         {
             if (Libc.FchownAt(fd, none, (uint)e.Uid, (uint)e.Gid, Libc.AT_EMPTY_PATH) != 0) throw Fail("cannot set the owner");
             if (!pathFd && Libc.Fchmod(fd, (uint)(e.Mode & 0xFFF)) != 0) throw Fail("cannot set the mode");
-            if (pathFd && Libc.FchmodAt(fd, none, (uint)(e.Mode & 0xFFF), Libc.AT_EMPTY_PATH) != 0) { /* fifo through O_PATH: the mode stays 0600 where the kernel refuses */ }
+            if (pathFd && ChmodPath(fd, (uint)(e.Mode & 0xFFF)) != 0) throw Fail("cannot set the mode");
         }
         foreach (var x in e.Xattrs)
         {
@@ -320,30 +339,30 @@ public sealed unsafe class TreeImporter(NamespaceTree tree, ImportOptions option
         if (++_done % 1000 == 0) options.Progress?.Invoke(_done, tree.Count);
     }
 
-    private static bool IsEmpty(int dirFd)
+    private static bool TargetIsEmpty(int dirFd)
     {
-        int dup;
-        fixed (byte* dot = Z(".")) dup = Libc.OpenAt(dirFd, dot, DirFlags, 0);
-        if (dup < 0) throw new ImportRefusedException($"cannot list the target (errno {Libc.Errno()})");
-        var dir = Libc.FdOpenDir(dup);
-        if (dir == IntPtr.Zero)
-        {
-            Libc.Close(dup);
-            throw new ImportRefusedException("cannot list the target");
-        }
-        try
-        {
-            for (var d = Libc.ReadDir(dir); d != null; d = Libc.ReadDir(dir))
-            {
-                var n = System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated(d->Name);
-                if (!(n.SequenceEqual("."u8) || n.SequenceEqual(".."u8))) return false;
-            }
-            return true;
-        }
-        finally
-        {
-            Libc.CloseDir(dir);
-        }
+        try { return EmptyDirectory.Is(dirFd); }
+        catch (IOException e) { throw new ImportRefusedException($"cannot list the target ({e.Message})"); }
+    }
+
+    // The first name's file, for linkat(AT_EMPTY_PATH) of the others: an O_PATH descriptor reached
+    // through the one that made it (/proc/self/fd), not through its name, which others may have swapped.
+    private static int KeepForLinks(int fd)
+    {
+        var proc = stackalloc byte[ProcFd.BufferSize];
+        var pathFd = Libc.OpenAt(Libc.AT_FDCWD, ProcFd.Format(fd, proc), Libc.O_PATH | Libc.O_CLOEXEC, 0);
+        if (pathFd < 0) throw Fail("cannot keep the file for its other names");
+        var (made, kept) = (FdStat.Of(fd), FdStat.Of(pathFd));
+        if (made.Dev == kept.Dev && made.Ino == kept.Ino) return pathFd;
+        Libc.Close(pathFd);
+        throw new IOException("cannot keep the file for its other names: /proc/self/fd led elsewhere");
+    }
+
+    // chmod of an O_PATH descriptor's file: fchmodat(AT_EMPTY_PATH) is refused by glibc, the /proc path is not.
+    private static int ChmodPath(int fd, uint mode)
+    {
+        var proc = stackalloc byte[ProcFd.BufferSize];
+        return Libc.FchmodAt(Libc.AT_FDCWD, ProcFd.Format(fd, proc), mode, 0);
     }
 
     private static IOException Fail(string what) => new($"{what}: errno {Libc.Errno()}");

@@ -127,6 +127,27 @@ public class TreeImporterTests : IDisposable
         foreach (var name in new[] { "..: refused", "../outside/x: refused", "/abs: refused", "nul\\0name: refused", "abs-link: refused", "escape-link: refused", "ok/deep-escape: refused" })
             Assert.Contains(_problems, p => p.StartsWith(name, StringComparison.Ordinal));
     }
+    [Fact]
+    public void A_symlink_and_a_fifo_made_as_their_owner_in_a_set_gid_directory_get_the_namespaces_group_mode_and_times()
+    {
+        Directory.CreateDirectory(Target);
+        Chown(Target, 0, 99);
+        File.SetUnixFileMode(Target, (UnixFileMode)0x5ED); // 2755: what is made in it gets group 99
+        var tree = new NamespaceTree("heb", 1);
+        tree.Put(E(1, 0, "", NsEntry.TypeDir));
+        tree.Put(E(2, 1, "link", NsEntry.TypeSymlink, target: "fifo"));
+        tree.Put(E(3, 1, "fifo", NsEntry.TypeOther) with { Mode = 0x11B6 }); // 0666: more than the umask lets mknod give
+
+        var summary = new TreeImporter(tree, Options(merge: true)).Run(Target);
+
+        Assert.Empty(_problems);
+        Assert.Equal((1L, 1L), (summary.Symlinks, summary.Others));
+        var link = Stat(Path.Combine(Target, "link"));
+        Assert.Equal((1234U, 567U), (link.Uid, link.Gid));
+        Assert.Equal((1_600_000_000_111_111_111, 1_600_000_000_222_222_222), (FdStat.Ns(link.Atime), FdStat.Ns(link.Mtime)));
+        var fifo = Stat(Path.Combine(Target, "fifo"));
+        Assert.Equal((1234U, 567U, 0x11B6), (fifo.Uid, fifo.Gid, (int)fifo.Mode));
+    }
 
     [Fact]
     public void A_non_empty_target_is_refused_unless_merge_and_a_planted_symlink_is_never_followed()
@@ -154,6 +175,12 @@ public class TreeImporterTests : IDisposable
         fixed (byte* p = Encoding.UTF8.GetBytes(path + "\0"))
             Assert.Equal(0, Libc.Statx(Libc.AT_FDCWD, p, Libc.AT_SYMLINK_NOFOLLOW, StatX.BasicStats, &st));
         return st;
+    }
+
+    private static unsafe void Chown(string path, uint uid, uint gid)
+    {
+        fixed (byte* p = Encoding.UTF8.GetBytes(path + "\0"))
+            Assert.Equal(0, Libc.FchownAt(Libc.AT_FDCWD, p, uid, gid, Libc.AT_SYMLINK_NOFOLLOW));
     }
 
     private static unsafe byte[] Xattr(string path, string name)
