@@ -125,8 +125,17 @@ public sealed class NamespaceReader(IRemoteStore remote, string pair, string? te
     public async Task ReadAsync(GenerationRef g, Action<NsEntry> put, Action<long> delete, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(g);
-        var file = new FileStream(Path.Combine(tempDirectory ?? Path.GetTempPath(), $".tierfs-ns-{Guid.NewGuid():N}"), FileMode.CreateNew,
-            FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        // The spill names every file of the tree: its owner's alone (the system's temp directory is
+        // everyone's, and the daemon's umask is 0).
+        var file = new FileStream(Path.Combine(tempDirectory ?? Path.GetTempPath(), $".tierfs-ns-{Guid.NewGuid():N}"), new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.None,
+            BufferSize = 1 << 16,
+            Options = FileOptions.DeleteOnClose,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
         await using (file.ConfigureAwait(false))
         {
             try
