@@ -82,6 +82,9 @@ public sealed class VerifyTests(S3ServerFixture fixture) : IClassFixture<S3Serve
         Assert.Equal(2, m.Log.Split('\n').Count(l => l.Contains("ERROR") && l.Contains("alarm ") && l.Contains("found")));
         Assert.True(Proc.WaitUntil(() => File.Exists(alarmsSeen) && File.ReadAllLines(alarmsSeen).Length == 2, TimeSpan.FromSeconds(30)), "the alarm command did not run twice");
         Assert.StartsWith($"1 {m.MountPoint} verify run 2", File.ReadAllLines(alarmsSeen)[0]);
+        // The command runs with umask 022, not the daemon's 0: the file its `>>` made is not everyone's to write.
+        var made = (int)File.GetUnixFileMode(alarmsSeen);
+        Assert.True(made == 0x1A4, $"the alarm command's file is mode {Convert.ToString(made, 8)}");
 
         // The history: every run with its counts, and each run's differences.
         var runs = Query(m.MountPoint, "SELECT id, level, trigger, status, files, missing, size_differs, checksum_differs, orphans FROM verify_runs ORDER BY id");
