@@ -189,7 +189,9 @@ public sealed class MountHost(MountSettings settings)
         RuntimeFiles.PrepareDirectory();
         // Metadata sync: `tierfs sync`, and on a pair's master side a publication every meta_sync.interval.
         var metaSync = new MetaSyncService(configs, index, remote, take => keeper.Quiesced(take), new BackingXattrs(rootFd), stateDir);
-        using var callers = new CallerGate(rootFd, new MountCommands(engine, daemon, new OpsCommands(verifier, alarms), reloader, settings.ReadOnly, index.Flush,
+        // Users must reach the mountpoint to ask about files under it: resolved now, before it is mounted over.
+        var aboveMount = MountAncestors.Of(mountPoint);
+        using var callers = new CallerGate(rootFd, aboveMount, new MountCommands(engine, daemon, new OpsCommands(verifier, alarms), reloader, settings.ReadOnly, index.Flush,
             peerLink is null ? null : () => peerLink.State.Snapshot(), metaSync));
         using var control = ControlServer.Start(RuntimeFiles.SocketPath(mountPoint), callers);
         using var background = new CancellationTokenSource();

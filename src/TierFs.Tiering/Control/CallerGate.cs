@@ -7,19 +7,23 @@ namespace TierFs.Tiering.Control;
 /// Who may do what over the control socket, which any user can connect to. Root: everything.
 /// Another user may do what Lustre lets users do (lfs hsm_state, hsm_restore): `tierfs state`
 /// (without --set/--clear) and `tierfs recall`, of files named one by one that the user can read
-/// (<see cref="ReadAccess"/>: the kernel decides). Every other request from a user is refused
-/// whole; a path the user cannot read gets its own "permission denied" and is not touched.
+/// (<see cref="ReadAccess"/>: the kernel decides, the directories above the mountpoint included).
+/// Every other request from a user is refused whole; a path the user cannot read gets its own
+/// "permission denied" and is not touched.
 /// </summary>
 public sealed class CallerGate : ITierCommands, IDisposable
 {
     private readonly int _rootFd;
+    private readonly MountAncestors _above;
     private readonly ITierCommands _inner;
 
     /// <param name="backingRootFd">The backing tree's root (duplicated: the gate keeps its own).</param>
-    public CallerGate(int backingRootFd, ITierCommands inner)
+    /// <param name="above">The directories above the mountpoint, which a user must be able to search too.</param>
+    public CallerGate(int backingRootFd, MountAncestors above, ITierCommands inner)
     {
         _rootFd = Libc.Dup(backingRootFd);
         if (_rootFd < 0) throw new IOException($"cannot duplicate the backing root descriptor: errno {Libc.Errno()}");
+        _above = above;
         _inner = inner;
     }
 
@@ -32,7 +36,7 @@ public sealed class CallerGate : ITierCommands, IDisposable
             return;
         }
         if (Refusal(request, user) is { } why) throw new ControlException(why);
-        var verdicts = ReadAccess.Check(_rootFd, user, request.Paths);
+        var verdicts = ReadAccess.Check(_rootFd, _above, user, request.Paths);
         var allowed = new List<string>();
         for (var i = 0; i < verdicts.Length; i++)
         {

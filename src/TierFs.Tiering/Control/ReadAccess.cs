@@ -8,13 +8,17 @@ namespace TierFs.Tiering.Control;
 /// "May this user read this file?", answered by the kernel: on a thread running with the user's
 /// filesystem credentials (<see cref="ThreadCredentials"/>) the path is walked from the backing
 /// root one component at a time (search permission on every directory, symlinks not followed,
-/// as the engine walks it) and the file is opened for reading (its mode bits and ACLs).
+/// as the engine walks it) and the file is opened for reading (its mode bits and ACLs). First,
+/// the directories above the mountpoint (<see cref="MountAncestors"/>): a user who cannot reach the
+/// mount gets "permission denied" for every path, existing or not.
 /// </summary>
 public static unsafe class ReadAccess
 {
     /// <summary>Per path (relative to the backing root): null when the user may read it, else why not.</summary>
-    public static string?[] Check(int rootFd, Caller caller, IReadOnlyList<string> paths) =>
-        ThreadCredentials.RunAs(caller.Uid, caller.Gid, caller.Groups, () => paths.Select(p => CheckOne(rootFd, p)).ToArray());
+    public static string?[] Check(int rootFd, MountAncestors above, Caller caller, IReadOnlyList<string> paths) =>
+        ThreadCredentials.RunAs(caller.Uid, caller.Gid, caller.Groups, () => above.Reachable()
+            ? paths.Select(p => CheckOne(rootFd, p)).ToArray()
+            : paths.Select(_ => (string?)Why(Errno.EACCES)).ToArray());
 
     // Runs with the user's credentials.
     private static string? CheckOne(int rootFd, string path)

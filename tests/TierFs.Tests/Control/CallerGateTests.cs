@@ -40,10 +40,11 @@ public sealed partial class CallerGateTests : IDisposable
         return path;
     }
 
-    private async Task<(List<FileResult> Results, FakeTierCommands Inner)> RunAsync(ControlRequest request)
+    // The backing directory stands for the mountpoint too (an in-place mount) unless another is given.
+    private async Task<(List<FileResult> Results, FakeTierCommands Inner)> RunAsync(ControlRequest request, string? mountPoint = null)
     {
         var inner = FakeTierCommands.Answering("released");
-        using var gate = new CallerGate(_rootFd, inner);
+        using var gate = new CallerGate(_rootFd, MountAncestors.Of(mountPoint ?? _dir), inner);
         var sink = new ListSink();
         await gate.RunAsync(request, sink, CancellationToken.None);
         return (sink.Results, inner);
