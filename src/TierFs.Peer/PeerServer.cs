@@ -16,7 +16,8 @@ namespace TierFs.Peer;
 /// answers the entries the asker lacks (every origin but the asker's own, above what it has), in
 /// sequence order per origin; with nothing to send it waits (up to `wait` ms) for a new entry, so
 /// an entry reaches a listening peer within about a tenth of a second without polling traffic.
-/// Requests not signed with the shared secret get 401 and nothing else.
+/// Requests not signed with the shared secret get 401 and nothing else; they are logged at a
+/// bounded rate (<see cref="RefusalLog"/>).
 /// </summary>
 public sealed class PeerServer : IAsyncDisposable
 {
@@ -30,9 +31,11 @@ public sealed class PeerServer : IAsyncDisposable
     private readonly byte[] _secret;
     private readonly PeerState _state;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly RefusalLog _refusals;
 
-    private PeerServer(WebApplication app, TierIndex index, byte[] secret, PeerState state)
+    private PeerServer(WebApplication app, TierIndex index, byte[] secret, PeerState state, RefusalLog refusals)
     {
+        _refusals = refusals;
         _app = app;
         _index = index;
         _secret = secret;
@@ -40,7 +43,8 @@ public sealed class PeerServer : IAsyncDisposable
     }
 
     /// <summary>Listens on <paramref name="listen"/> (ADDRESS:PORT), with TLS when a certificate and key are given.</summary>
-    public static async Task<PeerServer> StartAsync(string listen, string? tlsCertificate, string? tlsKey, TierIndex index, byte[] secret, PeerState state)
+    /// <param name="refusalWindow">Refused requests are logged one by one up to 10 per this (default a minute), then summed up.</param>
+    public static async Task<PeerServer> StartAsync(string listen, string? tlsCertificate, string? tlsKey, TierIndex index, byte[] secret, PeerState state, TimeSpan? refusalWindow = null)
     {
         var endpoint = IPEndPoint.Parse(listen);
         var builder = WebApplication.CreateSlimBuilder();
@@ -57,7 +61,7 @@ public sealed class PeerServer : IAsyncDisposable
         // A held request (long poll) must not hold the mount's shutdown for long.
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
-        var server = new PeerServer(app, index, secret, state);
+        var server = new PeerServer(app, index, secret, state, new RefusalLog(10, refusalWindow ?? TimeSpan.FromMinutes(1)));
         app.Use(server.Authenticate);
         app.MapGet("/v1/log", server.ServeLogAsync);
         await app.StartAsync().ConfigureAwait(false);
@@ -71,7 +75,7 @@ public sealed class PeerServer : IAsyncDisposable
             ctx.Request.Headers[PeerAuth.DateHeader], ctx.Request.Headers[PeerAuth.SignatureHeader], DateTimeOffset.UtcNow);
         if (problem is not null)
         {
-            Log.Warn(Source, $"refused a request from {ctx.Connection.RemoteIpAddress}: {problem}");
+            _refusals.Refused(ctx.Connection.RemoteIpAddress, problem);
             ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;
         }
@@ -126,5 +130,6 @@ public sealed class PeerServer : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _refusals.Dispose();
     }
 }

@@ -8,9 +8,11 @@ namespace TierFs.Tiering.Control;
 /// <summary>
 /// One client of the control socket: read its request line, run it, stream the replies, end
 /// with "end" (or "error"). The client sends nothing after its request; when its side closes
-/// (it exited, or was interrupted) the request is cancelled.
+/// (it exited, or was interrupted) the request is cancelled. A non-root caller's request line may
+/// be at most <see cref="ControlProtocol.MaxUserLineBytes"/>; what a caller sent is logged only as
+/// a bounded <see cref="Excerpt"/>.
 /// </summary>
-internal sealed class ControlConnection(Socket socket, ITierCommands commands, ControlServerOptions options)
+internal sealed class ControlConnection(Socket socket, Caller caller, ITierCommands commands, ControlServerOptions options)
 {
     private const string Source = "control";
     private const int MaxBatchBytes = 64 * 1024;
@@ -21,17 +23,10 @@ internal sealed class ControlConnection(Socket socket, ITierCommands commands, C
     {
         using var owned = socket;
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var reader = new JsonLineReader(stream);
+        var reader = new JsonLineReader(stream, caller.IsRoot ? ControlProtocol.MaxLineBytes : ControlProtocol.MaxUserLineBytes);
 
         var request = await ReadRequestAsync(reader, stream, stopping, abort);
         if (request is null) return;
-        Caller caller;
-        try { caller = Caller.Of(socket); }
-        catch (Exception e) when (e is ControlException or SocketException)
-        {
-            await RefuseAsync(stream, e.Message, abort);
-            return;
-        }
         request = request with { Caller = caller };
         var what = $"{ControlProtocol.OpName(request.Op)}{(request.Recursive ? " -r" : "")} of {request.Paths.Count} path(s)";
         Log.Info(Source, $"request: {what} from {caller}");
@@ -54,7 +49,7 @@ internal sealed class ControlConnection(Socket socket, ITierCommands commands, C
         catch (ControlException e)
         {
             // Refused (a user asking for what only root may do): the caller's mistake, not the daemon's.
-            Log.Warn(Source, $"refused {what} from {caller}: {e.Message}");
+            Log.Warn(Source, $"refused {what} from {caller}: {Excerpt.Of(e.Message)}");
             last = new ErrorMessage(e.Message);
         }
         catch (Exception e)
@@ -94,11 +89,25 @@ internal sealed class ControlConnection(Socket socket, ITierCommands commands, C
         }
     }
 
-    private static async Task RefuseAsync(Stream stream, string message, CancellationToken abort)
+    private async Task RefuseAsync(Stream stream, string message, CancellationToken abort)
     {
-        Log.Warn(Source, $"refused a request: {message}");
+        Log.Warn(Source, $"refused a request from {caller}: {Excerpt.Of(message)}");
         try { await stream.WriteAsync(ControlProtocol.EncodeMessage(new ErrorMessage(message)), abort); }
         catch (Exception e) when (e is IOException or OperationCanceledException) { }
+    }
+
+    /// <summary>One "error" line and close, for a connection that is not served at all.</summary>
+    public static void RefuseAtOnce(Socket socket, string message)
+    {
+        // A fresh socket's send buffer has room for one short line: this does not block the accept loop.
+        try
+        {
+            socket.Blocking = false;
+            socket.Send(ControlProtocol.EncodeMessage(new ErrorMessage(message)));
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException) { }
+        finally { socket.Dispose(); }
     }
 
     // The only writer of the socket: batches what is queued into one write.

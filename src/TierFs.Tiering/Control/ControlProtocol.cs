@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using TierFs.Common;
 using TierFs.Records;
 
 namespace TierFs.Tiering.Control;
@@ -14,6 +15,12 @@ public static class ControlProtocol
 {
     /// <summary>Longest line either side accepts (a request naming many paths stays far below).</summary>
     public const int MaxLineBytes = 16 << 20;
+
+    /// <summary>
+    /// Longest request line from a non-root caller: some thousands of explicit paths (`tierfs
+    /// recall|state` with a long list) fit; the daemon holds at most this for each such connection.
+    /// </summary>
+    public const int MaxUserLineBytes = 1 << 20;
 
     public static string OpName(TierOp op) => op switch
     {
@@ -79,7 +86,7 @@ public static class ControlProtocol
         var root = doc.RootElement;
         var opName = RequiredString(root, "op", "request");
         var op = Enum.GetValues<TierOp>().Where(o => OpName(o) == opName).Cast<TierOp?>().FirstOrDefault()
-            ?? throw new ControlException($"unknown op \"{opName}\" (expected {string.Join(", ", Enum.GetValues<TierOp>().Select(OpName))})");
+            ?? throw new ControlException($"unknown op \"{Excerpt.Of(opName, 100)}\" (expected {string.Join(", ", Enum.GetValues<TierOp>().Select(OpName))})");
         var daemonOp = ControlRequest.IsDaemon(op);
         var list = new List<string>();
         if (root.TryGetProperty("paths", out var paths) && paths.ValueKind == JsonValueKind.Array)

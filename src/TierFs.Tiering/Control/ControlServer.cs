@@ -9,7 +9,8 @@ namespace TierFs.Tiering.Control;
 /// migrate|recall` clients, each served on its own task by the one <see cref="ITierCommands"/>.
 /// The socket is mode 0666: each request carries its caller's credentials from the kernel
 /// (<see cref="Caller"/>), and the commands decide what a non-root caller may do
-/// (<see cref="CallerGate"/>). It is removed on Dispose. See <see cref="ControlProtocol"/> for the wire form.
+/// (<see cref="CallerGate"/>). Non-root callers are limited in how many connections they hold
+/// (<see cref="ConnectionSlots"/>) and how long a request they send. It is removed on Dispose. See <see cref="ControlProtocol"/> for the wire form.
 /// </summary>
 public sealed class ControlServer : IDisposable
 {
@@ -22,6 +23,7 @@ public sealed class ControlServer : IDisposable
     private readonly CancellationTokenSource _abort = new();
     private readonly ConcurrentDictionary<long, Task> _connections = new();
     private readonly Task _acceptLoop;
+    private readonly ConnectionSlots _slots;
     private long _nextId;
     private int _disposed;
 
@@ -32,6 +34,7 @@ public sealed class ControlServer : IDisposable
         SocketPath = Path.GetFullPath(socketPath);
         _commands = commands;
         _options = options;
+        _slots = new ConnectionSlots(options.MaxConnectionsPerUser, options.MaxUserConnections);
         _listener = SocketFile.Listen(SocketPath);
         _acceptLoop = Task.Run(AcceptLoopAsync);
         Log.Info(Source, $"listening on {SocketPath}");
@@ -66,6 +69,22 @@ public sealed class ControlServer : IDisposable
 
     private void Serve(Socket client)
     {
+        // Who is calling is known at connect, before anything is read from them.
+        Caller? caller = null;
+        string? refusal;
+        IDisposable? slot = null;
+        try
+        {
+            caller = Caller.Of(client);
+            slot = _slots.TryTake(caller, out refusal);
+        }
+        catch (Exception e) when (e is ControlException or SocketException) { refusal = e.Message; }
+        if (slot is null)
+        {
+            // Not logged: a user repeating this must not fill the log; the caller is told.
+            ControlConnection.RefuseAtOnce(client, refusal!);
+            return;
+        }
         var id = Interlocked.Increment(ref _nextId);
         var registered = new TaskCompletionSource();
         _connections[id] = Task.Run(async () =>
@@ -74,7 +93,7 @@ public sealed class ControlServer : IDisposable
             using var cut = _abort.Token.Register(client.Dispose);
             try
             {
-                await new ControlConnection(client, _commands, _options).ServeAsync(_stopping.Token, _abort.Token);
+                await new ControlConnection(client, caller!, _commands, _options).ServeAsync(_stopping.Token, _abort.Token);
             }
             catch (Exception e)
             {
@@ -83,6 +102,7 @@ public sealed class ControlServer : IDisposable
             finally
             {
                 client.Dispose();
+                slot.Dispose();
                 _connections.TryRemove(id, out _);
             }
         });

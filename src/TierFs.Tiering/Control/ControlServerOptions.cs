@@ -1,6 +1,6 @@
 namespace TierFs.Tiering.Control;
 
-/// <summary>The control server's timings (the defaults suit a daemon; tests shorten them).</summary>
+/// <summary>The control server's timings and limits (the defaults suit a daemon; tests shorten them).</summary>
 public sealed record ControlServerOptions
 {
     /// <summary>At most one progress line per file per this interval (about 10 a second).</summary>
@@ -11,4 +11,10 @@ public sealed record ControlServerOptions
 
     /// <summary>On shutdown, how long cancelled requests get to finish before their sockets are cut.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Connections one non-root uid may hold at once (root is not limited).</summary>
+    public int MaxConnectionsPerUser { get; init; } = 4;
+
+    /// <summary>Connections all non-root callers together may hold at once.</summary>
+    public int MaxUserConnections { get; init; } = 32;
 }

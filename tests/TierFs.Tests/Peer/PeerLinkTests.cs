@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using TierFs.Index;
 using TierFs.Peer;
+using TierFs.Tests.Fakes;
 using TierFs.Tests.Index;
 
 namespace TierFs.Tests.Peer;
@@ -122,6 +123,25 @@ public sealed class PeerLinkTests(Xunit.Abstractions.ITestOutputHelper output) :
         var r = await http.GetAsync($"http://127.0.0.1:{_portA}/v1/log?node=x&have=");
         Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
         Assert.Empty(await r.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task A_flood_of_refused_requests_is_logged_as_a_few_lines_and_a_summary()
+    {
+        // Anyone who can reach the port can send unsigned requests: one log line each would rotate
+        // the log away. All are still refused; the log gets 10 of them and then a count.
+        var mark = CapturedLog.Mark();
+        await using (var server = await PeerServer.StartAsync($"127.0.0.1:{_portA}", null, null, _a, Secret, new PeerState("http://127.0.0.1:1", () => new Dictionary<string, long>(), "east-a"), TimeSpan.FromSeconds(10)))
+        {
+            using var http = new HttpClient();
+            for (var i = 0; i < 200; i++)
+                Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"http://127.0.0.1:{_portA}/v1/log?node=x&have=")).StatusCode);
+            Assert.True(SpinUntil(() => CapturedLog.Since(mark).Any(l => l.Contains("more refused request(s)")), Bound));
+        }
+        var peer = CapturedLog.Since(mark).Where(l => l.Contains("peer: ")).ToList();
+        Assert.Equal(10, peer.Count(l => l.Contains("refused a request from 127.0.0.1")));
+        var summary = Assert.Single(peer, l => l.Contains("more refused request(s)"));
+        Assert.Contains("190 more refused request(s) in the last 10 s not logged one by one: from 127.0.0.1 (190)", summary);
     }
 
     private static bool SpinUntil(Func<bool> condition, TimeSpan bound)
