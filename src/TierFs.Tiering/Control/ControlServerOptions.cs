@@ -12,8 +12,8 @@ public sealed record ControlServerOptions
     /// <summary>On shutdown, how long cancelled requests get to finish before their sockets are cut.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Connections one non-root uid may hold at once (root is not limited).</summary>
-    public int MaxConnectionsPerUser { get; init; } = 4;
+    /// <summary>Connections one non-root uid may hold at once (root is not limited): a recall holds one while it runs.</summary>
+    public int MaxConnectionsPerUser { get; init; } = 16;
 
     /// <summary>Connections all non-root callers together may hold at once.</summary>
     public int MaxUserConnections { get; init; } = 32;
