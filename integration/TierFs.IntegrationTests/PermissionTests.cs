@@ -16,7 +16,7 @@ public class PermissionTests(MountFixture f) : IClassFixture<MountFixture>
     /// <summary>Runs a shell snippet as nobody:nogroup ($D is the scenario directory) and records exit, stdout, stderr.</summary>
     private static void AsNobody(Scenario s, string label, string script)
     {
-        var r = Proc.Run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "sh", "-c", "D=\"$1\"; umask 022; " + script, "sh", s.Dir],
+        var r = Proc.RunAsNobody(["sh", "-c", "D=\"$1\"; umask 022; " + script, "sh", s.Dir],
             timeout: TimeSpan.FromSeconds(20));
         string Clean(string text) => text.Replace(s.Dir, "$D").Trim().Replace("\n", " | ");
         s.Note($"[nobody] {label}: exit {r.ExitCode} out [{Clean(r.Stdout)}] err [{Clean(r.Stderr)}]");

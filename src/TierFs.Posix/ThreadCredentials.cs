@@ -43,28 +43,56 @@ public static partial class ThreadCredentials
         long ownCount;
         fixed (uint* g = ownGroups) ownCount = Syscall(Numbers.GetGroups, ownGroups.Length, (long)g, 0);
         if (ownCount < 0) throw new IOException($"getgroups failed: errno {Marshal.GetLastPInvokeError()}");
-        var ownGid = (uint)Syscall(Numbers.SetFsGid, -1, 0, 0); // -1 changes nothing and returns the current
+        var ownGid = CurrentFsGid();
         try
         {
-            // Groups and gid first: they need CAP_SETGID, which a non-zero fsuid leaves in place anyway.
+            // Groups first: they need CAP_SETGID, which a non-zero fsuid leaves in place anyway.
             SetGroups(groups);
-            Syscall(Numbers.SetFsGid, gid, 0, 0);
-            Syscall(Numbers.SetFsUid, uid, 0, 0);
-            // setfsuid/setfsgid report no error: the current value (a call with -1) says whether it took.
-            if ((uint)Syscall(Numbers.SetFsUid, -1, 0, 0) != uid || (uint)Syscall(Numbers.SetFsGid, -1, 0, 0) != gid)
-                throw new IOException($"cannot take the filesystem credentials of uid {uid} gid {gid}");
+            if (!TakeFs(uid, gid)) throw new IOException($"cannot take the filesystem credentials of uid {uid} gid {gid}");
             return work();
         }
         finally
         {
-            Syscall(Numbers.SetFsUid, 0, 0, 0);
-            Syscall(Numbers.SetFsGid, ownGid, 0, 0);
-            var restored = true;
+            var restored = TakeFs(0, ownGid);
             try { SetGroups(new ArraySegment<uint>(ownGroups, 0, (int)ownCount)); } catch (IOException) { restored = false; }
-            if (!restored || (uint)Syscall(Numbers.SetFsUid, -1, 0, 0) != 0)
-                Environment.FailFast("could not give up a user's filesystem credentials");
+            if (!restored) Environment.FailFast("could not give up a user's filesystem credentials");
         }
     }
+
+    /// <summary>This thread's fsgid (setfsgid with -1 changes nothing and returns the current one).</summary>
+    private static uint CurrentFsGid() => (uint)Syscall(Numbers.SetFsGid, -1, 0, 0);
+
+    /// <summary>
+    /// Sets this thread's fsgid, then its fsuid; whether both took. setfsuid/setfsgid report no
+    /// error: the current value (a call with -1) says it.
+    /// </summary>
+    private static bool TakeFs(uint uid, uint gid)
+    {
+        Syscall(Numbers.SetFsGid, gid, 0, 0);
+        Syscall(Numbers.SetFsUid, uid, 0, 0);
+        return (uint)Syscall(Numbers.SetFsUid, -1, 0, 0) == uid && CurrentFsGid() == gid;
+    }
+
+    /// <summary>This thread's capability sets (the two words of version 3), or an IOException.</summary>
+    private static unsafe (CapData Low, CapData High) GetCaps()
+    {
+        var header = new CapHeader { Version = CapabilityVersion3 };
+        var caps = stackalloc CapData[2];
+        if (Syscall(Numbers.CapGet, (long)&header, (long)caps, 0) != 0)
+            throw new IOException($"capget failed: errno {Marshal.GetLastPInvokeError()}");
+        return (caps[0], caps[1]);
+    }
+
+    /// <summary>Sets this thread's capability sets; whether it took.</summary>
+    private static unsafe bool SetCaps((CapData Low, CapData High) sets)
+    {
+        var header = new CapHeader { Version = CapabilityVersion3 };
+        var caps = stackalloc CapData[2];
+        (caps[0], caps[1]) = sets;
+        return Syscall(Numbers.CapSet, (long)&header, (long)caps, 0) == 0;
+    }
+
+    private const uint CapabilityVersion3 = 0x20080522;
 
     /// <summary>
     /// Makes this thread create as a caller until disposed: its fsuid and fsgid become the caller's,
@@ -77,28 +105,20 @@ public static partial class ThreadCredentials
     /// </summary>
     public static CreatingAs Creating(uint uid, uint gid) => new(uid, gid);
 
-    public readonly unsafe struct CreatingAs : IDisposable
+    public readonly struct CreatingAs : IDisposable
     {
-        private const uint CapabilityVersion3 = 0x20080522;
         private readonly bool _switched;
         private readonly uint _ownGid;
-        private readonly CapData _caps0, _caps1;
+        private readonly (CapData, CapData) _caps;
 
         internal CreatingAs(uint uid, uint gid)
         {
             if (uid == 0 && gid == 0) return;
-            var header = new CapHeader { Version = CapabilityVersion3 };
-            var caps = stackalloc CapData[2];
-            if (Syscall(Numbers.CapGet, (long)&header, (long)caps, 0) != 0)
-                throw new IOException($"capget failed: errno {Marshal.GetLastPInvokeError()}");
-            (_caps0, _caps1) = (caps[0], caps[1]);
-            _ownGid = (uint)Syscall(Numbers.SetFsGid, -1, 0, 0);
+            _caps = GetCaps();
+            _ownGid = CurrentFsGid();
             _switched = true;
-            Syscall(Numbers.SetFsGid, gid, 0, 0);
-            Syscall(Numbers.SetFsUid, uid, 0, 0);
-            // setfsuid/setfsgid report no error: the current value (a call with -1) says whether it took.
-            if ((uint)Syscall(Numbers.SetFsUid, -1, 0, 0) != uid || (uint)Syscall(Numbers.SetFsGid, -1, 0, 0) != gid
-                || Syscall(Numbers.CapSet, (long)&header, (long)caps, 0) != 0)
+            // The capabilities a non-zero fsuid dropped are set again from the ones held before.
+            if (!TakeFs(uid, gid) || !SetCaps(_caps))
             {
                 Dispose();
                 throw new IOException($"cannot create as uid {uid} gid {gid}: errno {Marshal.GetLastPInvokeError()}");
@@ -108,14 +128,7 @@ public static partial class ThreadCredentials
         public void Dispose()
         {
             if (!_switched) return;
-            Syscall(Numbers.SetFsUid, 0, 0, 0);
-            Syscall(Numbers.SetFsGid, _ownGid, 0, 0);
-            var header = new CapHeader { Version = CapabilityVersion3 };
-            var caps = stackalloc CapData[2];
-            caps[0] = _caps0;
-            caps[1] = _caps1;
-            if (Syscall(Numbers.CapSet, (long)&header, (long)caps, 0) != 0
-                || (uint)Syscall(Numbers.SetFsUid, -1, 0, 0) != 0 || (uint)Syscall(Numbers.SetFsGid, -1, 0, 0) != _ownGid)
+            if (!TakeFs(0, _ownGid) || !SetCaps(_caps))
                 Environment.FailFast("could not give up a caller's filesystem credentials");
         }
     }

@@ -29,7 +29,7 @@ public class MountAncestorsTests
     private static Dictionary<string, string> Ask(TestMount m, string op, params string[] paths)
     {
         var request = JsonSerializer.Serialize(new { op, paths });
-        var r = Proc.Run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", Client,
+        var r = Proc.RunAsNobody(["/usr/bin/python3", "-c", Client,
             RuntimeFiles.SocketPath(m.MountPoint), request], TimeSpan.FromSeconds(120));
         Assert.True(r.ExitCode == 0, r.ToString());
         var answers = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -71,7 +71,7 @@ public class MountAncestorsTests
         var open = Ask(m, "state", "open.bin", "missing");
         Assert.Equal("released", open["open.bin"]);
         Assert.Equal("no such file or directory", open["missing"]);
-        var cli = Proc.Run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Proc.Tierfs, "state", m.M("open.bin")], TimeSpan.FromSeconds(120));
+        var cli = Proc.RunAsNobody([Proc.Tierfs, "state", m.M("open.bin")], TimeSpan.FromSeconds(120));
         Assert.True(cli.ExitCode == 0, cli.ToString());
         Assert.Equal($"released {m.M("open.bin")}\n", cli.Stdout);
     }

@@ -211,14 +211,12 @@ public sealed class Client : IDisposable
     }
 
     /// <summary>True while a child of the client (the command it runs now) waits for a file lock.</summary>
-    public bool ChildWaitsForLock() => ChildWaitsIn("locks_lock_inode_wait");
-
-    private bool ChildWaitsIn(string function)
+    public bool ChildWaitsForLock()
     {
         try
         {
             var children = File.ReadAllText($"/proc/{Pid}/task/{Pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return children.Any(c => File.ReadAllText($"/proc/{c}/wchan").Contains(function, StringComparison.Ordinal));
+            return children.Any(c => File.ReadAllText($"/proc/{c}/wchan").Contains("locks_lock_inode_wait", StringComparison.Ordinal));
         }
         catch (IOException)
         {

@@ -51,6 +51,10 @@ public static class Proc
 
     public static RunResult Run(string file, params string[] args) => Run(file, (IEnumerable<string>)args);
 
+    /// <summary>Runs <paramref name="command"/> as nobody:nogroup without supplementary groups: a user with no rights to root's files.</summary>
+    public static RunResult RunAsNobody(IEnumerable<string> command, TimeSpan? timeout = null) =>
+        Run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", .. command], timeout);
+
     public static RunResult TierfsRun(params string[] args) => Run(Tierfs, args);
 
     /// <summary>Runs and requires exit status 0.</summary>

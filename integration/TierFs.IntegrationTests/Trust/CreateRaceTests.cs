@@ -33,7 +33,7 @@ public class CreateRaceTests
     // Debian's python3 (installed by mount-scripts/install.sh): one that PATH finds may be in root's home.
     private static string AsNobody(string path, string how)
     {
-        var r = Proc.Run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", OpenAs, path, how], Bound);
+        var r = Proc.RunAsNobody(["/usr/bin/python3", "-c", OpenAs, path, how], Bound);
         Assert.True(r.ExitCode == 0, r.ToString());
         return r.Stdout.Trim();
     }
@@ -81,7 +81,7 @@ public class CreateRaceTests
         var victim = Path.Combine(m.Root, "victim");
         File.WriteAllText(victim, "#!/bin/sh\n");
         Px.Chmod(victim, 0x1ED); // root's 0755, as a program in /usr/bin
-        var r = Proc.Run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", SwapUnderMknod,
+        var r = Proc.RunAsNobody(["/usr/bin/python3", "-c", SwapUnderMknod,
             m.M("shared/f"), m.B("shared"), victim, "4"], TimeSpan.FromSeconds(60));
         Assert.True(r.ExitCode == 0, r.ToString());
         var st = Px.Stat(victim);

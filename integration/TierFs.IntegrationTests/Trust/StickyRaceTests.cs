@@ -14,7 +14,7 @@ public class StickyRaceTests
     private const uint Victim = 1001;
 
     private static RunResult AsNobody(string script, string dir) =>
-        Proc.Run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "sh", "-c", script, "sh", dir], TimeSpan.FromSeconds(20));
+        Proc.RunAsNobody(["sh", "-c", script, "sh", dir], TimeSpan.FromSeconds(20));
 
     [Fact]
     public void A_name_another_user_made_again_behind_the_mount_is_not_removed_or_replaced_through_a_stale_entry()
