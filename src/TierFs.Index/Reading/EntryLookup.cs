@@ -16,6 +16,7 @@ public sealed class EntryLookup : IDisposable
     private readonly RawStatement _at;
     private readonly SqliteCommand _path;
     private readonly RawStatement _recordId;
+    private readonly RawStatement _linkedBelow;
 
     internal EntryLookup(SqliteConnection connection)
     {
@@ -24,6 +25,9 @@ public sealed class EntryLookup : IDisposable
         _at = new RawStatement(connection, $"SELECT {EntryColumns.SelectList} FROM entries WHERE parent_id = ?1 AND name = ?2");
         _path = connection.Prepare("SELECT path($id)", ("$id", SqliteType.Integer));
         _recordId = new RawStatement(connection, "SELECT file_id FROM tier WHERE dev = ?1 AND ino = ?2");
+        _linkedBelow = new RawStatement(connection,
+            "WITH RECURSIVE tree(id) AS (SELECT ?1 UNION ALL SELECT e.id FROM entries e JOIN tree ON e.parent_id = tree.id) " +
+            $"SELECT DISTINCT e.dev, e.ino FROM tree JOIN entries e USING (id) WHERE e.nlink > 1 AND e.type <> '{EntryRow.TypeDir}'");
     }
 
     /// <summary>The row named <paramref name="name"/> in the directory <paramref name="parentId"/>.</summary>
@@ -71,9 +75,26 @@ public sealed class EntryLookup : IDisposable
         }
     }
 
+    /// <summary>The inodes with more than one link among the row <paramref name="id"/> and the rows below it.</summary>
+    public List<FileKey> LinkedFilesBelow(long id)
+    {
+        var keys = new List<FileKey>();
+        _linkedBelow.Bind(0, id);
+        try
+        {
+            while (_linkedBelow.Next()) keys.Add(new FileKey(Db.Key(_linkedBelow.Long(0)), Db.Key(_linkedBelow.Long(1))));
+        }
+        finally
+        {
+            _linkedBelow.Reset();
+        }
+        return keys;
+    }
+
     public void Dispose()
     {
         _at.Dispose();
+        _linkedBelow.Dispose();
         _recordId.Dispose();
         _path.Dispose();
         _queries.Dispose();

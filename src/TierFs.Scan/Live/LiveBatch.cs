@@ -36,6 +36,8 @@ internal sealed unsafe class LiveBatch : IDisposable
     /// <summary>Descriptors of the directories looked in (owned, closed at the end); -1: unreachable.</summary>
     private readonly Dictionary<FileKey, int> _dirFds = [];
     private readonly HashSet<long> _missing = [];
+    /// <summary>A directory's row is among <see cref="_missing"/>: rows below it go with it.</summary>
+    private bool _missingDirectory;
     private readonly HashSet<long> _moved = [];
     /// <summary>Inodes whose rows are to be brought up to date, with their stat when this batch already took it.</summary>
     private readonly Dictionary<FileKey, StatX?> _refresh = [];
@@ -80,6 +82,13 @@ internal sealed unsafe class LiveBatch : IDisposable
         }
         // Stat'ed through the mount's node if the kernel holds it, else through one of their names.
         foreach (var key in changes.Keys) _refresh.TryAdd(key, null);
+        // A file below a removed directory may have names elsewhere (hard links): their link count
+        // dropped, whether or not this batch could look at the names removed inside (a directory
+        // the kernel has forgotten cannot be opened once it is gone).
+        if (_missingDirectory)
+            foreach (var id in _missing)
+                foreach (var key in _lookup.LinkedFilesBelow(id))
+                    _refresh.TryAdd(key, null);
         foreach (var (key, st) in _refresh) Refresh(key, st);
         // Last: a row renamed out of a deleted directory was moved above and survives.
         foreach (var id in _missing) _view.DeleteTree(id);
@@ -207,6 +216,7 @@ internal sealed unsafe class LiveBatch : IDisposable
     private void Gone(EntryRow old)
     {
         if (!_moved.Contains(old.Id)) _missing.Add(old.Id);
+        if (old.Type == EntryRow.TypeDir) _missingDirectory = true;
         _refresh.TryAdd(old.Key, null);
     }
 
@@ -229,7 +239,7 @@ internal sealed unsafe class LiveBatch : IDisposable
     /// <summary>Brings every row of the inode to its current attributes (hard links share them).</summary>
     private void Refresh(FileKey key, StatX? known)
     {
-        var rows = _view.RowsOf(key).Where(r => r.ParentId >= 0 && !_missing.Contains(r.Id)).ToList();
+        var rows = _view.RowsOf(key).Where(Survives).ToList();
         if (rows.Count == 0) return;
         var st = known ?? StatKey(key, rows);
         if (st is not { } s)
@@ -242,6 +252,20 @@ internal sealed unsafe class LiveBatch : IDisposable
             var now = EntryStat.Row(row.Id, row.ParentId, row.Name, s, row.Target, _generation);
             if (!now.SameStat(row)) _view.Put(now, row);
         }
+    }
+
+    /// <summary>The row stays after this batch: not parked, not gone, not below a directory that is gone.</summary>
+    private bool Survives(EntryRow row)
+    {
+        if (row.ParentId < 0 || _missing.Contains(row.Id)) return false;
+        if (!_missingDirectory || row.Id == EntryRow.RootId) return true;
+        var id = row.ParentId;
+        for (var depth = 0; depth < 4096 && id != EntryRow.RootId; depth++)
+        {
+            if (_missing.Contains(id) || _view.Row(id) is not { ParentId: >= 0 } parent) return false;
+            id = parent.ParentId;
+        }
+        return true;
     }
 
     /// <summary>The inode's attributes: through the mount's node if the kernel still holds it, else through one of its names.</summary>

@@ -140,6 +140,27 @@ public sealed class IndexKeeperTests : IDisposable
     }
 
     [Fact]
+    public void A_directory_removed_with_a_hard_linked_file_in_it_leaves_the_other_name_its_new_link_count()
+    {
+        using var index = _tree.OpenIndex();
+        _tree.File("gone/sub/f.txt", "f");
+        _tree.HardLink("gone/sub/f.txt", "kept.txt");
+        using var keeper = Keeper(index, applyInBackground: false);
+        keeper.Scan();
+        Assert.Equal(2L, index.Query("SELECT nlink FROM files WHERE path = 'kept.txt'").Rows.Single()[0]);
+
+        // rm -r through the mount: by the batch, the kernel may have forgotten gone/sub and gone, so
+        // the names removed in them cannot be looked at; only gone's own name in the root can.
+        Directory.Delete(_tree["gone"], recursive: true);
+        Told(keeper, "gone");
+        keeper.ApplyBatch();
+        index.Flush();
+
+        Assert.Equal(1L, index.Query("SELECT nlink FROM files WHERE path = 'kept.txt'").Rows.Single()[0]);
+        Assert.Equal(FreshScan(), Namespace(index));
+    }
+
+    [Fact]
     public void A_symlink_made_in_a_new_directory_before_the_mount_tells_it_is_not_read_back()
     {
         using var index = _tree.OpenIndex();
