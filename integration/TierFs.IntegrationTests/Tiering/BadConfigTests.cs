@@ -32,6 +32,24 @@ public class BadConfigTests
     }
 
     [Fact]
+    public void A_configuration_another_user_could_write_is_refused_before_anything_in_it_runs()
+    {
+        using var m = TestMount.Create();
+        var config = TierHarness.WriteConfig(m.Root, "log_level: info\n");
+        File.SetUnixFileMode(config, (UnixFileMode)0x1B6); // 666
+        File.SetUnixFileMode(m.Root, (UnixFileMode)0x1ED); // 755: nobody reaches the file
+        // What a user who may write it does: a command for root to run at the next alarm.
+        var marker = Path.Combine(m.Root, "owned");
+        var planted = Proc.RunAsNobody(["/bin/sh", "-c", $"printf 'alarms:\\n  command: touch {marker}\\n' >> {config}"]);
+        Assert.True(planted.ExitCode == 0, planted.ToString());
+        Assert.Contains("command: touch", File.ReadAllText(config));
+
+        var r = Proc.Run(Proc.Tierfs, ["mount", "--config", config, m.Backing, m.MountPoint, "--state-dir", m.StateDir]);
+        AssertOneLineRefusal(r, m);
+        Assert.StartsWith($"tierfs: {config}: refused: {config} is writable by others (mode 666); root acts on this file", r.Stderr);
+    }
+
+    [Fact]
     public void A_zero_request_timeout_is_refused() =>
         RefusedAt("remote:\n  type: s3\n  endpoint: http://127.0.0.1:9\n  bucket: tier\n  request_timeout: 0s\n", 5, "remote.request_timeout");
 

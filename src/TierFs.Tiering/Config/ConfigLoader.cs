@@ -11,10 +11,16 @@ public static class ConfigLoader
     {
         string text;
         if (Directory.Exists(file)) throw new ConfigException($"{file}: cannot read: it is a directory");
-        try { text = File.ReadAllText(file); }
+        try { text = TierFs.Posix.Libc.GetEuid() == 0 ? TierFs.Posix.RootOnlyFile.ReadAllText(file) : File.ReadAllText(file); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ConfigException($"{file}: cannot read: {e.Message}");
+        }
+        catch (TierFs.Posix.UntrustedFileException e)
+        {
+            // Root runs what it says (alarms.command) and does what its policies say: a user who
+            // could write it, or replace it, would act as root.
+            throw new ConfigException($"{file}: refused: {e.Message}; root acts on this file, so it must be root's alone (chown root, chmod go-w, and the same for its directories)");
         }
         return Parse(text, file);
     }
