@@ -45,8 +45,6 @@ public sealed unsafe partial class OverlayFileSystem : IFuseFileSystem, IDisposa
         var rootFd = nodes.RootFd;
         _flushOnClose = options.FlushOnClose ?? BackingFsType.IsNetwork(rootFd);
         Log.Info(Source, $"backing filesystem {BackingFsType.Describe(rootFd)}: close(2) {(_flushOnClose ? "is" : "is not")} passed through (FUSE flush)");
-        // The kernel applied the caller's umask already; ours must not apply a second one.
-        Libc.Umask(0);
         observer?.Attach(_table);
     }
 

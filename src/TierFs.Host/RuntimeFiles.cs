@@ -9,7 +9,7 @@ public sealed record MountRecord(int Pid, string Backing, string MountPoint, str
 /// <summary>
 /// /run/tierfs: the mounts' records (0644) and control sockets, in a directory that is root's
 /// and 0755, so that no user can move, replace or plant either. Modes are set explicitly, never
-/// left to the umask (the mount daemon runs with umask 0 for the filesystem's sake). Readers
+/// left to the umask (whatever started the daemon chose it). Readers
 /// refuse a directory or record that is not root's and writable only by root.
 /// </summary>
 public static class RuntimeFiles

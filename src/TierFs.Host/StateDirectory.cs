@@ -6,7 +6,7 @@ namespace TierFs.Host;
 /// A mount's state directory (/var/lib/tierfs/NAME) holds the index, which names every file,
 /// its size and owner, including those in directories a user cannot list, and the log: both
 /// root's alone (directory 0700, files 0600). Modes are set explicitly and mended on every
-/// mount (older versions left 0755/0644, and the daemon's umask is 0).
+/// mount (older versions left 0755/0644, and the daemon's umask is whatever started it).
 /// </summary>
 public static class StateDirectory
 {

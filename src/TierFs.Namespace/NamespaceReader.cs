@@ -126,7 +126,7 @@ public sealed class NamespaceReader(IRemoteStore remote, string pair, string? te
     {
         ArgumentNullException.ThrowIfNull(g);
         // The spill names every file of the tree: its owner's alone (the system's temp directory is
-        // everyone's, and the daemon's umask is 0).
+        // everyone's, and the daemon's umask is whatever started it).
         var file = new FileStream(Path.Combine(tempDirectory ?? Path.GetTempPath(), $".tierfs-ns-{Guid.NewGuid():N}"), new FileStreamOptions
         {
             Mode = FileMode.CreateNew,

@@ -225,6 +225,11 @@ public static unsafe partial class Libc
     [LibraryImport(L, EntryPoint = "umask")]
     public static partial uint Umask(uint mask);
 
+    public const int CLONE_FS = 0x200;
+
+    [LibraryImport(L, EntryPoint = "unshare", SetLastError = true)]
+    public static partial int Unshare(int flags);
+
     [LibraryImport(L, EntryPoint = "geteuid")]
     public static partial uint GetEuid();
 

@@ -100,8 +100,10 @@ public static partial class ThreadCredentials
     /// start, in its group (or the set-gid parent's) and on its quota. Nothing is made as root and
     /// handed over by name afterwards, which a name swapped behind the mount could redirect to another
     /// file. The thread keeps its capabilities (raised again after setfsuid dropped them): the kernel
-    /// has already checked the caller's permissions on the mount. Hold it around one system call and
-    /// read errno inside: disposing makes system calls of its own. Root callers change nothing.
+    /// has already checked the caller's permissions on the mount. The thread's umask is 0 meanwhile:
+    /// the kernel applied the caller's to the mode (or the parent's default ACL instead), and a second
+    /// one would take bits off. Hold it around one system call and read errno inside: disposing makes
+    /// system calls of its own.
     /// </summary>
     public static CreatingAs Creating(uint uid, uint gid) => new(uid, gid);
 
@@ -110,9 +112,17 @@ public static partial class ThreadCredentials
         private readonly bool _switched;
         private readonly uint _ownGid;
         private readonly (CapData, CapData) _caps;
+        private readonly uint _umask;
 
         internal CreatingAs(uint uid, uint gid)
         {
+            // The umask belongs to the threads sharing a filesystem context (cwd, root, umask), by
+            // default every thread of the process: this thread takes a context of its own first (a
+            // no-op when it has one already), so that no other thread, nor a child process another
+            // thread starts meanwhile (an AWS credential_process), runs with umask 0.
+            if (Libc.Unshare(Libc.CLONE_FS) != 0)
+                throw new IOException($"cannot give the thread a filesystem context of its own: errno {Marshal.GetLastPInvokeError()}");
+            _umask = Libc.Umask(0);
             if (uid == 0 && gid == 0) return;
             _caps = GetCaps();
             _ownGid = CurrentFsGid();
@@ -127,9 +137,9 @@ public static partial class ThreadCredentials
 
         public void Dispose()
         {
-            if (!_switched) return;
-            if (!TakeFs(0, _ownGid) || !SetCaps(_caps))
+            if (_switched && (!TakeFs(0, _ownGid) || !SetCaps(_caps)))
                 Environment.FailFast("could not give up a caller's filesystem credentials");
+            Libc.Umask(_umask);
         }
     }
 

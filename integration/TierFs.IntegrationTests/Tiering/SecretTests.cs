@@ -26,6 +26,22 @@ public class SecretTests
         Assert.DoesNotContain(S3Server.SecretKey, m.Log + mounted.Stderr + mounted.Stdout);
     }
 
+    /// <summary>
+    /// An AWS profile in <paramref name="home"/> whose keys come from a program, as with a vault or SSO
+    /// helper: <paramref name="before"/> runs first, <paramref name="fields"/> joins the JSON it prints.
+    /// Returns the mount's environment (HOME there, no keys of its own).
+    /// </summary>
+    private static Dictionary<string, string> CredentialProcess(string home, string before = "", string fields = "")
+    {
+        var helper = Path.Combine(home, "creds.sh");
+        File.WriteAllText(helper, $"#!/bin/sh\n{before}" +
+            $"echo '{{\"Version\": 1, \"AccessKeyId\": \"{S3Server.AccessKey}\", \"SecretAccessKey\": \"{S3Server.SecretKey}\"{fields}}}'\n");
+        File.SetUnixFileMode(helper, (UnixFileMode)0b111_000_000);
+        Directory.CreateDirectory(Path.Combine(home, ".aws"));
+        File.WriteAllText(Path.Combine(home, ".aws", "config"), $"[default]\ncredential_process = {helper}\nregion = us-east-1\n");
+        return new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["HOME"] = home, ["AWS_EC2_METADATA_DISABLED"] = "true" };
+    }
+
     [Fact]
     public void Credentials_in_the_endpoint_url_are_refused_at_config_load_and_never_shown()
     {
@@ -64,19 +80,48 @@ public class SecretTests
     }
 
     [Fact]
+    public void A_credential_process_runs_with_the_umask_the_daemon_was_started_with_not_the_filesystems_0()
+    {
+        using var s3 = S3Server.Launch("tier");
+        var home = Directory.CreateTempSubdirectory("tierfs-it-home-").FullName;
+        try
+        {
+            // A helper whose keys expire within the SDK's refresh window: it runs again for the
+            // requests made once the mount serves, and notes the umask it got each time (a vault or
+            // SSO helper writes its token cache with it).
+            var umasks = Path.Combine(home, "umasks");
+            var env = CredentialProcess(home, $"umask >> {umasks}\nexp=$(date -u -d '+1 min' +%Y-%m-%dT%H:%M:%SZ)\n",
+                $", \"Expiration\": \"'$exp'\"");
+            var own = File.ReadAllLines("/proc/self/status").Single(l => l.StartsWith("Umask:", StringComparison.Ordinal))[6..].Trim();
+            Assert.True(own != "0000", "the tests run with umask 0: this test cannot tell the daemon's from it");
+
+            var (r, m) = MountWith($"remote:\n  type: s3\n  endpoint: {s3.Endpoint}\n  bucket: tier\n", env);
+            using (m)
+            {
+                Assert.True(r.ExitCode == 0, $"{r}\nlog: {m.Log}");
+                var before = File.ReadAllLines(umasks).Length;
+                File.WriteAllBytes(m.M("f.bin"), TierHarness.Content(200_000, 3));
+                TierHarness.Migrate(m.M("f.bin"));
+                Assert.Equal(TierHarness.Content(200_000, 3), File.ReadAllBytes(m.M("f.bin")));
+                var seen = File.ReadAllLines(umasks);
+                Assert.True(seen.Length > before, $"the helper did not run again once the mount served ({before} runs)");
+                Assert.All(seen, u => Assert.Equal(own, u));
+            }
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Keys_from_a_credential_process_never_reach_the_log()
     {
         using var s3 = S3Server.Launch("tier");
         var home = Directory.CreateTempSubdirectory("tierfs-it-home-").FullName;
         try
         {
-            // An AWS profile whose keys come from a program, as with a vault or SSO helper.
-            var helper = Path.Combine(home, "creds.sh");
-            File.WriteAllText(helper, $"#!/bin/sh\necho '{{\"Version\": 1, \"AccessKeyId\": \"{S3Server.AccessKey}\", \"SecretAccessKey\": \"{S3Server.SecretKey}\"}}'\n");
-            File.SetUnixFileMode(helper, (UnixFileMode)0b111_000_000);
-            Directory.CreateDirectory(Path.Combine(home, ".aws"));
-            File.WriteAllText(Path.Combine(home, ".aws", "config"), $"[default]\ncredential_process = {helper}\nregion = us-east-1\n");
-            var env = new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["HOME"] = home, ["AWS_EC2_METADATA_DISABLED"] = "true" };
+            var env = CredentialProcess(home);
 
             var (r, m) = MountWith($"remote:\n  type: s3\n  endpoint: {s3.Endpoint}\n  bucket: tier\n", env, "--log-level", "debug");
             using (m) MigrateAndReadBack(r, m);

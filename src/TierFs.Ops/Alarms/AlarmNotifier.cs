@@ -42,8 +42,8 @@ public sealed class AlarmNotifier(ConfigHolder configs, string mountPoint) : IDi
     {
         var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/" };
         psi.ArgumentList.Add("-c");
-        // The usual umask, not the daemon's 0 (it creates files for users with their exact modes):
-        // what the command writes as root is not everyone's to change. Its own umask line still wins.
+        // The usual umask, whatever started the daemon (a shell with umask 0, say): what the command
+        // writes as root is not everyone's to change. Its own umask line still wins.
         psi.ArgumentList.Add("umask 022\n" + command);
         psi.Environment["TIERFS_ALARM_ID"] = alarm.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["TIERFS_ALARM_SOURCE"] = alarm.Source;

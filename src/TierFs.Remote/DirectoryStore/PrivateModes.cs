@@ -2,8 +2,8 @@ namespace TierFs.Remote;
 
 /// <summary>
 /// The modes of everything the directory store creates: root-only. Given to mkdir and open
-/// themselves, never left to the umask (the mount daemon runs with umask 0 so that its users'
-/// modes are theirs); a umask can only take bits away from these.
+/// themselves, never left to the umask (whatever started the daemon chose it); a umask can only
+/// take bits away from these.
 /// </summary>
 internal static class PrivateModes
 {

@@ -7,8 +7,8 @@ namespace TierFs.Tiering.Control;
 /// server decides per request what the caller may do, from the caller's credentials) and with
 /// no window in which it exists half made: bind inside a fresh 0700 directory, chmod, then
 /// rename into place (which also replaces a stale socket left by a daemon that died). Who may
-/// replace the socket is its directory's business (0755 root). Modes are set explicitly: the
-/// umask is process-wide, and the filesystem sets it to 0.
+/// replace the socket is its directory's business (0755 root). Modes are set explicitly, never
+/// left to the umask.
 /// </summary>
 public static class SocketFile
 {
