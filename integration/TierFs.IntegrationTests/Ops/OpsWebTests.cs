@@ -68,6 +68,30 @@ public sealed class OpsWebTests(S3ServerFixture fixture) : IClassFixture<S3Serve
         string.Join(",", report.EnumerateObject().Where(p => p.Name != "recalls").Select(p => p.ToString()));
 
     [Fact]
+    public async Task Requests_at_once_share_one_collection_of_the_numbers()
+    {
+        var port = S3Server.FreePort();
+        using var t = S3TierMount.Start(_s3, "ops-shared/", topYaml: $"metrics_listen: 127.0.0.1:{port}\n");
+        for (var i = 0; i < 50; i++) File.WriteAllBytes(t.M.M($"f{i}.bin"), Content(1000 + i, i));
+        var before = Scrape(port)["tierfs_status_collections_total"];
+        Assert.True(before >= 1);
+
+        // Anyone who reaches the listener can ask as often as they like: 200 requests, 16 at a time.
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { Timeout = TimeSpan.FromSeconds(60) };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => http.GetStringAsync($"http://127.0.0.1:{port}/{(i % 2 == 0 ? "" : "metrics")}")));
+        var took = clock.Elapsed;
+        var after = Scrape(port);
+
+        Assert.All(answers.Where((_, i) => i % 2 == 0), page => Assert.Contains("<html", page));
+        Assert.All(answers.Where((_, i) => i % 2 == 1), text => Assert.Contains("tierfs_files{state=", text));
+        // A collection is reused for a second at least (each takes far less here): one per second of
+        // the burst, and one more the final scrape may have started; not one per request.
+        Assert.InRange(after["tierfs_status_collections_total"] - before, 0, 2 + Math.Ceiling(took.TotalSeconds));
+        Assert.InRange(after["tierfs_status_collect_seconds"], 0, 1);
+    }
+
+    [Fact]
     public void The_metrics_endpoint_shows_the_numbers_of_tierfs_report()
     {
         var (t, port) = Busy(_s3, "ops-metrics/");

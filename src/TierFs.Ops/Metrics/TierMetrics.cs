@@ -10,9 +10,9 @@ namespace TierFs.Ops.Metrics;
 /// </summary>
 public sealed class TierMetrics
 {
-    private readonly Counter _migratedFiles, _migratedBytes, _releasedFiles, _releasedBytes, _recalledFiles, _recalledBytes, _failures;
+    private readonly Counter _migratedFiles, _migratedBytes, _releasedFiles, _releasedBytes, _recalledFiles, _recalledBytes, _failures, _collections;
     private readonly Gauge _files, _bytes, _onDisk, _remoteObjects, _remoteBytes, _pendingDeletes, _recalls, _transfers, _queueFiles, _queueBytes,
-        _backingUsed, _backingSize, _lastVerify, _lastDifferences, _openAlarms, _peerConfigured, _peerUp, _peerLag;
+        _backingUsed, _backingSize, _lastVerify, _lastDifferences, _openAlarms, _peerConfigured, _peerUp, _peerLag, _collectSeconds;
     private readonly Histogram _jobDuration;
     private long _lastJobSeen;
     private readonly Lock _update = new();
@@ -51,6 +51,15 @@ public sealed class TierMetrics
         _peerConfigured = f.CreateGauge("tierfs_peer_configured", "1 when a peer node is configured.");
         _peerUp = f.CreateGauge("tierfs_peer_up", "1 while the peer link is up.");
         _peerLag = f.CreateGauge("tierfs_peer_lag_entries", "Operation log entries waiting to reach the peer (to_peer) or to come from it (from_peer).", "direction");
+        _collections = f.CreateCounter("tierfs_status_collections_total", "Times the mount's numbers were collected for the metrics and the status page (requests within a collection's freshness share it).");
+        _collectSeconds = f.CreateGauge("tierfs_status_collect_seconds", "How long the last collection of the mount's numbers took.");
+    }
+
+    /// <summary>How many collections the metrics and the status page ran, and how long the last one took.</summary>
+    public void Collected(long collections, TimeSpan lastDuration)
+    {
+        _collections.IncTo(collections);
+        _collectSeconds.Set(lastDuration.TotalSeconds);
     }
 
     /// <summary>Sets the gauges to the snapshot before a scrape.</summary>

@@ -37,13 +37,20 @@ public sealed class OpsWebServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            // Anyone who reaches it may connect: a bound on what they can hold open.
+            k.Limits.MaxConcurrentConnections = 64;
             if (host == "localhost") k.ListenLocalhost(port);
             else k.Listen(IPAddress.Parse(host), port);
         });
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
 
-        metrics.Registry.AddBeforeCollectCallback(async ct => metrics.Update(await view.CollectAsync(ct).ConfigureAwait(false), index.RecentJobs(100)));
+        var snapshots = new SnapshotCache(view.CollectAsync);
+        metrics.Registry.AddBeforeCollectCallback(async ct =>
+        {
+            metrics.Update(await snapshots.GetAsync(ct).ConfigureAwait(false), index.RecentJobs(100));
+            metrics.Collected(snapshots.Collections, snapshots.LastDuration);
+        });
         app.MapGet("/metrics", async (HttpContext c) =>
         {
             c.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -51,7 +58,7 @@ public sealed class OpsWebServer : IAsyncDisposable
         });
         app.MapGet("/", async (HttpContext c) =>
         {
-            var html = StatusPage.Render(await view.CollectAsync(c.RequestAborted).ConfigureAwait(false), metrics.Rates);
+            var html = StatusPage.Render(await snapshots.GetAsync(c.RequestAborted).ConfigureAwait(false), metrics.Rates);
             c.Response.ContentType = "text/html; charset=utf-8";
             c.Response.Headers.CacheControl = "no-store";
             await c.Response.WriteAsync(html, c.RequestAborted).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using TierFs.Tests.Fakes;
 using TierFs.Daemon;
 using TierFs.Daemon.Jobs;
 using TierFs.Index;
@@ -8,14 +9,6 @@ using TierFs.Tiering.Config;
 using TierFs.Tiering.Engine;
 
 namespace TierFs.Tests.Daemon;
-
-/// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-    public override DateTimeOffset GetUtcNow() => _now;
-    public void Advance(TimeSpan by) => _now += by;
-}
 
 /// <summary>The job store's contract on SQLite: store-given ids, claims with an owner and a lease, hand-back, retries by file id.</summary>
 public sealed class SqliteJobStoreTests : IDisposable

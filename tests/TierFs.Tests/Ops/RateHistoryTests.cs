@@ -1,16 +1,7 @@
+using TierFs.Tests.Fakes;
 using TierFs.Ops.Metrics;
 
 namespace TierFs.Tests.Ops;
-
-/// <summary>A clock the test moves.</summary>
-internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
-}
 
 public class RateHistoryTests
 {
