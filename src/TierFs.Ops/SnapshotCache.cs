@@ -15,6 +15,7 @@ public sealed class SnapshotCache(Func<CancellationToken, Task<OpsSnapshot>> col
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _stopping = new();
     private Task<OpsSnapshot>? _running;
     private (OpsSnapshot Snapshot, long At, TimeSpan Fresh)? _last;
     private long _collections;
@@ -44,7 +45,7 @@ public sealed class SnapshotCache(Func<CancellationToken, Task<OpsSnapshot>> col
         try
         {
             // Not the first caller's token: the others wait for the same collection.
-            var snapshot = await collect(CancellationToken.None).ConfigureAwait(false);
+            var snapshot = await collect(_stopping.Token).ConfigureAwait(false);
             var took = _time.GetElapsedTime(started);
             lock (_lock)
             {
@@ -59,5 +60,16 @@ public sealed class SnapshotCache(Func<CancellationToken, Task<OpsSnapshot>> col
             Interlocked.Increment(ref _collections);
             lock (_lock) _running = null;
         }
+    }
+
+    /// <summary>Cancels a collection under way and waits for it to end (the index it reads is closed next).</summary>
+    public async Task StopAsync()
+    {
+        Task<OpsSnapshot>? running;
+        lock (_lock) running = _running;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (running is null) return;
+        try { await running.ConfigureAwait(false); }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException) { }
     }
 }

@@ -120,12 +120,16 @@ public static partial class ThreadCredentials
             // default every thread of the process: this thread takes a context of its own first (a
             // no-op when it has one already), so that no other thread, nor a child process another
             // thread starts meanwhile (an AWS credential_process), runs with umask 0.
+            var switching = uid != 0 || gid != 0;
+            if (switching)
+            {
+                _caps = GetCaps();
+                _ownGid = CurrentFsGid();
+            }
             if (Libc.Unshare(Libc.CLONE_FS) != 0)
                 throw new IOException($"cannot give the thread a filesystem context of its own: errno {Marshal.GetLastPInvokeError()}");
-            _umask = Libc.Umask(0);
-            if (uid == 0 && gid == 0) return;
-            _caps = GetCaps();
-            _ownGid = CurrentFsGid();
+            _umask = Libc.Umask(0); // from here on nothing throws without Dispose
+            if (!switching) return;
             _switched = true;
             // The capabilities a non-zero fsuid dropped are set again from the ones held before.
             if (!TakeFs(uid, gid) || !SetCaps(_caps))

@@ -22,8 +22,9 @@ public sealed class OpsWebServer : IAsyncDisposable
 {
     private const string Source = "web";
     private readonly WebApplication _app;
+    private readonly SnapshotCache _snapshots;
 
-    private OpsWebServer(WebApplication app) => _app = app;
+    private OpsWebServer(WebApplication app, SnapshotCache snapshots) => (_app, _snapshots) = (app, snapshots);
 
     /// <summary>Listens on <paramref name="listen"/> (HOST:PORT) or throws IOException saying why not.</summary>
     public static async Task<OpsWebServer> StartAsync(string listen, OpsView view, TierMetrics metrics, TierIndex index)
@@ -37,8 +38,12 @@ public sealed class OpsWebServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            // Anyone who reaches it may connect: a bound on what they can hold open.
-            k.Limits.MaxConcurrentConnections = 64;
+            // Anyone who reaches it may connect: a bound on what they can hold open, and idle or slow
+            // connections closed within seconds, so that holding the bound costs a client a steady
+            // stream of requests rather than one every two minutes.
+            k.Limits.MaxConcurrentConnections = 256;
+            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(10);
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             if (host == "localhost") k.ListenLocalhost(port);
             else k.Listen(IPAddress.Parse(host), port);
         });
@@ -79,7 +84,7 @@ public sealed class OpsWebServer : IAsyncDisposable
             throw new IOException($"metrics_listen {listen}: cannot listen: {(e.InnerException ?? e).Message}", e);
         }
         Log.Info(Source, $"metrics and the status page on http://{listen}/ (/metrics)");
-        return new OpsWebServer(app);
+        return new OpsWebServer(app, snapshots);
     }
 
     public async ValueTask DisposeAsync()
@@ -87,5 +92,6 @@ public sealed class OpsWebServer : IAsyncDisposable
         try { await _app.StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token).ConfigureAwait(false); }
         catch (OperationCanceledException) { }
         await _app.DisposeAsync().ConfigureAwait(false);
+        await _snapshots.StopAsync().ConfigureAwait(false);
     }
 }

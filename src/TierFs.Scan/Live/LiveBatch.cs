@@ -36,8 +36,10 @@ internal sealed unsafe class LiveBatch : IDisposable
     /// <summary>Descriptors of the directories looked in (owned, closed at the end); -1: unreachable.</summary>
     private readonly Dictionary<FileKey, int> _dirFds = [];
     private readonly HashSet<long> _missing = [];
-    /// <summary>A directory's row is among <see cref="_missing"/>: rows below it go with it.</summary>
-    private bool _missingDirectory;
+    /// <summary>The directories' rows among <see cref="_missing"/>: rows below them go with them.</summary>
+    private readonly List<EntryRow> _missingDirectories = [];
+    /// <summary>Whether a directory is still in the tree after this batch (see <see cref="Survives"/>), once asked.</summary>
+    private readonly Dictionary<long, bool> _directorySurvives = [];
     private readonly HashSet<long> _moved = [];
     /// <summary>Inodes whose rows are to be brought up to date, with their stat when this batch already took it.</summary>
     private readonly Dictionary<FileKey, StatX?> _refresh = [];
@@ -85,9 +87,10 @@ internal sealed unsafe class LiveBatch : IDisposable
         // A file below a removed directory may have names elsewhere (hard links): their link count
         // dropped, whether or not this batch could look at the names removed inside (a directory
         // the kernel has forgotten cannot be opened once it is gone).
-        if (_missingDirectory)
-            foreach (var id in _missing)
-                foreach (var key in _lookup.LinkedFilesBelow(id))
+        // One query per removed directory whose parent stays (it covers the ones below it).
+        foreach (var dir in _missingDirectories)
+            if (_missing.Contains(dir.Id) && !_missing.Contains(dir.ParentId))
+                foreach (var key in _lookup.LinkedFilesBelow(dir.Id))
                     _refresh.TryAdd(key, null);
         foreach (var (key, st) in _refresh) Refresh(key, st);
         // Last: a row renamed out of a deleted directory was moved above and survives.
@@ -216,7 +219,7 @@ internal sealed unsafe class LiveBatch : IDisposable
     private void Gone(EntryRow old)
     {
         if (!_moved.Contains(old.Id)) _missing.Add(old.Id);
-        if (old.Type == EntryRow.TypeDir) _missingDirectory = true;
+        if (old.Type == EntryRow.TypeDir) _missingDirectories.Add(old);
         _refresh.TryAdd(old.Key, null);
     }
 
@@ -258,14 +261,31 @@ internal sealed unsafe class LiveBatch : IDisposable
     private bool Survives(EntryRow row)
     {
         if (row.ParentId < 0 || _missing.Contains(row.Id)) return false;
-        if (!_missingDirectory || row.Id == EntryRow.RootId) return true;
-        var id = row.ParentId;
+        return _missingDirectories.Count == 0 || row.Id == EntryRow.RootId || DirectorySurvives(row.ParentId);
+    }
+
+    /// <summary>Walks up from the directory <paramref name="id"/> until a gone one or the root; remembers the answer for every directory on the way.</summary>
+    private bool DirectorySurvives(long id)
+    {
+        var walked = new List<long>();
+        var survives = true;
         for (var depth = 0; depth < 4096 && id != EntryRow.RootId; depth++)
         {
-            if (_missing.Contains(id) || _view.Row(id) is not { ParentId: >= 0 } parent) return false;
+            if (_directorySurvives.TryGetValue(id, out var known))
+            {
+                survives = known;
+                break;
+            }
+            walked.Add(id);
+            if (_missing.Contains(id) || _view.Row(id) is not { ParentId: >= 0 } parent)
+            {
+                survives = false;
+                break;
+            }
             id = parent.ParentId;
         }
-        return true;
+        foreach (var w in walked) _directorySurvives[w] = survives;
+        return survives;
     }
 
     /// <summary>The inode's attributes: through the mount's node if the kernel still holds it, else through one of its names.</summary>

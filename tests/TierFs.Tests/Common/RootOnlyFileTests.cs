@@ -70,9 +70,49 @@ public sealed class RootOnlyFileTests : IDisposable
         Assert.Equal($"{link}: {Path.Combine(_dir, "open")} is writable by others (mode 777)", Refused(link));
     }
 
-    private static void Chown(string path, int uid)
+    [Fact]
+    public void A_symlink_a_user_made_or_could_have_made_does_not_choose_the_file_even_a_trusted_one()
     {
-        using var p = System.Diagnostics.Process.Start("chown", [uid.ToString(), path])!;
+        var good = Write("etc/tierfs.yaml", "a: 1\n");
+        // A user's link (in /tmp, say) to root's own file: the user could point it anywhere.
+        var theirs = Path.Combine(_dir, "theirs.yaml");
+        File.CreateSymbolicLink(theirs, good);
+        Chown(theirs, 65534, link: true);
+        Assert.Equal($"{theirs}: the symlink {theirs} is owned by uid 65534, not root", Refused(theirs));
+
+        // Root's link, but in a directory the user owns: they can put their own in its place.
+        var home = Path.Combine(_dir, "home");
+        Directory.CreateDirectory(home);
+        File.CreateSymbolicLink(Path.Combine(home, "tierfs.yaml"), good);
+        Chown(home, 65534);
+        Assert.Equal($"{Path.Combine(home, "tierfs.yaml")}: {home} is owned by uid 65534, not root", Refused(Path.Combine(home, "tierfs.yaml")));
+
+        // A relative link and a "..", walked like any other name.
+        var relative = Path.Combine(_dir, "etc", "again.yaml");
+        File.CreateSymbolicLink(relative, "../etc/./tierfs.yaml");
+        Assert.Equal("a: 1\n", RootOnlyFile.ReadAllText(relative));
+    }
+
+    [Fact]
+    public async Task A_fifo_is_refused_at_once_and_a_reader_holding_a_lock_does_not_stop_the_read()
+    {
+        var fifo = Path.Combine(_dir, "fifo.yaml");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", ["-m", "644", fifo])!)
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+        var refused = await Task.Run(() => Refused(fifo)).WaitAsync(TimeSpan.FromSeconds(10)); // a TimeoutException: it waited on the fifo
+        Assert.Equal($"{fifo} is not a regular file", refused);
+
+        var f = Write("etc/tierfs.yaml", "a: 1\n");
+        using var held = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.None); // flock(LOCK_EX), as any reader may take
+        Assert.Equal("a: 1\n", RootOnlyFile.ReadAllText(f));
+    }
+
+    private static void Chown(string path, int uid, bool link = false)
+    {
+        using var p = System.Diagnostics.Process.Start("chown", link ? ["-h", uid.ToString(), path] : [uid.ToString(), path])!;
         p.WaitForExit();
         Assert.Equal(0, p.ExitCode);
     }
