@@ -14,6 +14,9 @@ public static class RemoteFromConfig
     /// </summary>
     public static IRemoteStore Create(RemoteConfig remote, string stateDir, string? configFile)
     {
+        // Before the SDK reads them: it would run their credential_process as root.
+        if (remote.Type == RemoteType.S3 && TierFs.Posix.Libc.GetEuid() == 0 && AwsProfileFiles.UntrustedProblem() is { } problem)
+            throw new ConfigException(problem);
         try { return RemoteStore.Create(Options(remote, stateDir)); }
         catch (ArgumentException e) { throw new ConfigException($"{configFile ?? "the default configuration"}: remote: {ConfigLoader.WithoutParameter(e)}"); }
     }

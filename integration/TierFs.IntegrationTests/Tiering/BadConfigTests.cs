@@ -91,6 +91,38 @@ public class BadConfigTests
         }
     }
 
+    [Fact]
+    public void A_users_aws_profile_in_the_environment_root_was_given_is_refused_before_its_credential_process_runs()
+    {
+        using var s3 = S3Server.Launch("present");
+        using var m = TestMount.Create();
+        // A user's home, kept by `sudo -E tierfs mount`: their AWS profile runs a command of theirs.
+        var home = Directory.CreateTempSubdirectory("tierfs-it-home-").FullName;
+        var marker = Path.Combine(m.Root, "ran-as-root");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(home, ".aws"));
+            var helper = Path.Combine(home, "helper.sh");
+            File.WriteAllText(helper, $"#!/bin/sh\ntouch {marker}\n");
+            File.SetUnixFileMode(helper, (UnixFileMode)0x1ED); // 755
+            var awsConfig = Path.Combine(home, ".aws", "config");
+            File.WriteAllText(awsConfig, $"[default]\nregion = us-east-1\ncredential_process = {helper}\n");
+            var chown = Proc.Run("chown", ["-R", "nobody:nogroup", home]);
+            Assert.True(chown.ExitCode == 0, chown.ToString());
+            var env = new Dictionary<string, string> { ["HOME"] = home, ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["AWS_EC2_METADATA_DISABLED"] = "true" };
+            var config = TierHarness.WriteConfig(m.Root, $"remote:\n  type: s3\n  endpoint: {s3.Endpoint}\n  bucket: present\n");
+
+            var r = ProcEnv.Run(Proc.Tierfs, ["mount", "--config", config, m.Backing, m.MountPoint, "--state-dir", m.StateDir], env);
+            Assert.False(File.Exists(marker), "root ran the user's credential_process");
+            AssertOneLineRefusal(r, m);
+            Assert.StartsWith($"tierfs: {awsConfig}: refused: {awsConfig}: {home} is owned by uid 65534, not root; root runs this AWS profile's credential_process", r.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
     /// <summary>Every key of the configuration with a value of the wrong type or out of range (the unit tests' table), through `tierfs mount`.</summary>
     [Fact]
     public void Every_key_with_a_wrong_value_is_refused_by_file_line_and_key()
