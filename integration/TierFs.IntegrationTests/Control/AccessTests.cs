@@ -18,7 +18,7 @@ public class AccessTests
 
     /// <summary>Runs a program as uid/gid 65534 without supplementary groups.</summary>
     private static RunResult AsNobody(string program, params string[] args) =>
-        Proc.Run("setpriv", ["--reuid=" + Nobody, "--regid=" + Nobody, "--clear-groups", program, .. args], TimeSpan.FromSeconds(120));
+        Proc.RunAsNobody([program, .. args], TimeSpan.FromSeconds(120));
 
     private static string Mode(string path) => Convert.ToString((int)File.GetUnixFileMode(path), 8);
 

@@ -97,5 +97,5 @@ public sealed class ArchivePermissionTests
 
     /// <summary>A shell script run as uid/gid 65534 (nobody) with no supplementary groups; $1 is the path.</summary>
     private static RunResult AsNobody(string script, string path) =>
-        Proc.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", script, "sh", path]);
+        Proc.RunAsNobody(["sh", "-c", script, "sh", path]);
 }

@@ -151,7 +151,7 @@ public sealed class PassthroughStressTests(ITestOutputHelper output)
         File.SetUnixFileMode(m.B("secret"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.WriteAllText(m.B("public"), "anyone may read");
         m.Mount();
-        var r = Proc.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c",
+        var r = Proc.RunAsNobody(["/usr/bin/python3", "-c",
             """
             import os, sys
             try:
