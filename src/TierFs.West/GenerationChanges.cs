@@ -34,6 +34,18 @@ public sealed record GenerationChanges(IReadOnlyList<ulong> Nodes, IReadOnlyList
         return new GenerationChanges(nodes.Distinct().ToList(), names);
     }
 
+    /// <summary>
+    /// Tells the kernel to drop what changed: nodes first, then names. A reader who sees a new name
+    /// (or no longer sees an old one) then also sees its directory's new attributes; names first
+    /// left a moment in which a directory showed the new generation's entries with the old one's
+    /// mtime, still in the kernel's attribute cache (a tree compared right after a sync differed).
+    /// </summary>
+    public void Tell(IKernelCache kernel)
+    {
+        foreach (var node in Nodes) kernel.InvalidateNode(node);
+        foreach (var (parent, name) in Names) kernel.InvalidateName(parent, name);
+    }
+
     // What the kernel holds of a node: its attributes, and for a file the pages of its data.
     private static bool Same(NsNode a, NsNode b) =>
         a.Type == b.Type && a.Mode == b.Mode && a.Uid == b.Uid && a.Gid == b.Gid && a.Size == b.Size && a.Nlink == b.Nlink &&

@@ -35,8 +35,7 @@ public sealed class GenerationFollower(NamespaceReader reader, WestFileSystem fs
         var view = WestView.Build(tree, numbers);
         WarnRefused(view);
         var changes = fs.Switch(view);
-        foreach (var (parent, name) in changes.Names) kernel.InvalidateName(parent, name);
-        foreach (var node in changes.Nodes) kernel.InvalidateNode(node);
+        changes.Tell(kernel);
         Log.Info(Source, $"now serving generation {tree.Generation} ({tree.Count} entries; {changes.Nodes.Count} nodes and {changes.Names.Count} names changed)");
         return true;
     }

@@ -78,6 +78,30 @@ public class WestViewTests
         Assert.DoesNotContain(projNode, changes.Nodes); // renamed, its attributes as they were: only its old name is stale
     }
 
+    private sealed class RecordedKernel : IKernelCache
+    {
+        public List<string> Calls { get; } = [];
+        public void InvalidateNode(ulong node) => Calls.Add($"node {node}");
+        public void InvalidateName(ulong parent, string name) => Calls.Add($"name {parent}/{name}");
+    }
+
+    [Fact]
+    public void The_kernel_drops_a_changed_directorys_attributes_before_its_changed_names()
+    {
+        var numbers = new InodeNumbers();
+        var one = WestView.Build(Tree(1, First), numbers);
+        // Generation 2: x unlinked from the root, whose mtime moved with it.
+        var two = WestView.Build(Tree(2, E(1, 0, "", NsEntry.TypeDir, mtime: 1_700_000_000_000_000_000), E(2, 1, "proj", NsEntry.TypeDir),
+            E(3, 2, "a", ino: 77, nlink: 2), E(4, 1, "b", ino: 77, nlink: 2), E(5, 1, "l", NsEntry.TypeSymlink)), numbers);
+        var x = one.NodeOf(one.Child(1, "x")!);
+        var kernel = new RecordedKernel();
+
+        GenerationChanges.Between(one, two).Tell(kernel);
+
+        // A reader who no longer finds x then finds the root's new mtime too, not the one the kernel cached.
+        Assert.Equal(["node 1", $"node {x}", "name 1/x"], kernel.Calls);
+    }
+
     [Fact]
     public void Files_of_one_inode_number_are_one_node_only_when_they_are_hard_links()
     {
