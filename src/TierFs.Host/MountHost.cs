@@ -81,6 +81,7 @@ public sealed class MountHost(MountSettings settings)
 
     private async Task<int> RunAsync()
     {
+        StartingUmask.NotZero();
         // The configuration and the remote tier are checked before anything is mounted.
         var config = Preflight.Check(settings);
         var stateDir = settings.ResolvedStateDir;

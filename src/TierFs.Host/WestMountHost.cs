@@ -31,6 +31,7 @@ public sealed class WestMountHost(MountSettings settings)
 
     private async Task<int> RunAsync()
     {
+        StartingUmask.NotZero();
         var config = Preflight.CheckRemoteView(settings);
         var pair = config.Pair!.Name;
         var stateDir = settings.ResolvedStateDir;

@@ -115,6 +115,28 @@ public class SecretTests
     }
 
     [Fact]
+    public void A_mount_started_with_umask_0_runs_with_022_and_still_gives_users_their_exact_modes()
+    {
+        using var m = TestMount.Create();
+        var r = Proc.Run("/bin/sh", ["-c", "umask 000; exec \"$0\" \"$@\"", Proc.Tierfs, "mount", m.Backing, m.MountPoint, "--state-dir", m.StateDir]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var daemons = TierFs.IntegrationTests.Harness.DaemonProcess.ProcessesMentioning(m.MountPoint);
+        Assert.NotEmpty(daemons);
+        foreach (var pid in daemons)
+            Assert.Equal("0022", File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith("Umask:", StringComparison.Ordinal))[6..].Trim());
+
+        // A user's own umask 0 still gives them 0666, and 0777 for a directory.
+        File.SetUnixFileMode(m.Root, (UnixFileMode)0x1ED); // 755: nobody reaches the mount
+        Directory.CreateDirectory(m.M("shared"));
+        File.SetUnixFileMode(m.M("shared"), (UnixFileMode)0x1FF);
+        var made = Proc.RunAsNobody(["/bin/sh", "-c", $"umask 000; touch {m.M("shared/f")}; mkdir {m.M("shared/d")}"]);
+        Assert.True(made.ExitCode == 0, made.ToString());
+        Assert.Equal((UnixFileMode)0x1B6, File.GetUnixFileMode(m.M("shared/f")));
+        Assert.Equal((UnixFileMode)0x1FF, File.GetUnixFileMode(m.M("shared/d")));
+        Assert.Equal(0, m.Unmount().ExitCode);
+    }
+
+    [Fact]
     public void Keys_from_a_credential_process_never_reach_the_log()
     {
         using var s3 = S3Server.Launch("tier");
