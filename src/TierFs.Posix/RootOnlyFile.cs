@@ -24,14 +24,29 @@ public static unsafe class RootOnlyFile
     /// <summary>The file's text; <see cref="UntrustedFileException"/> saying why when someone else could have written or chosen it.</summary>
     public static string ReadAllText(string path)
     {
-        var fd = Open(Path.GetFullPath(path), path);
-        using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        var st = FdStat.Of(fd);
-        if ((st.Mode & Libc.S_IFMT) != Libc.S_IFREG) throw new UntrustedFileException($"{path} is not a regular file");
-        if (Problem(path, st, isDir: false) is { } problem) throw new UntrustedFileException(problem);
-        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        using var stream = new FileStream(OpenChecked(path), FileAccess.Read, bufferSize: 0);
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
+    }
+
+    /// <summary>As <see cref="ReadAllText"/>, for a file another program reads: checked, not read.</summary>
+    public static void Check(string path) => OpenChecked(path).Dispose();
+
+    private static SafeFileHandle OpenChecked(string path)
+    {
+        var handle = new SafeFileHandle(Open(Path.GetFullPath(path), path), ownsHandle: true);
+        try
+        {
+            var st = FdStat.Of((int)handle.DangerousGetHandle());
+            if ((st.Mode & Libc.S_IFMT) != Libc.S_IFREG) throw new UntrustedFileException($"{path} is not a regular file");
+            if (Problem(path, st, isDir: false) is { } problem) throw new UntrustedFileException(problem);
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Walks <paramref name="full"/> from the root; returns a descriptor of the file, opened for reading from a checked directory.</summary>

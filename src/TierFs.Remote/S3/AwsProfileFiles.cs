@@ -29,7 +29,7 @@ public static class AwsProfileFiles
         foreach (var path in new[] { ConfigFile, CredentialsFile })
         {
             if (!File.Exists(path) && !Directory.Exists(path)) continue;
-            try { TierFs.Posix.RootOnlyFile.ReadAllText(path); }
+            try { TierFs.Posix.RootOnlyFile.Check(path); }
             catch (TierFs.Posix.UntrustedFileException e)
             {
                 return $"{path}: refused: {e.Message}; root runs this AWS profile's credential_process and sends its keys, " +
