@@ -107,8 +107,7 @@ public class BadConfigTests
             File.SetUnixFileMode(helper, (UnixFileMode)0x1ED); // 755
             var awsConfig = Path.Combine(home, ".aws", "config");
             File.WriteAllText(awsConfig, $"[default]\nregion = us-east-1\ncredential_process = {helper}\n");
-            var chown = Proc.Run("chown", ["-R", "nobody:nogroup", home]);
-            Assert.True(chown.ExitCode == 0, chown.ToString());
+            Proc.Check("chown", "-R", "nobody:nogroup", home);
             var env = new Dictionary<string, string> { ["HOME"] = home, ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["AWS_EC2_METADATA_DISABLED"] = "true" };
             var config = TierHarness.WriteConfig(m.Root, $"remote:\n  type: s3\n  endpoint: {s3.Endpoint}\n  bucket: present\n");
 

@@ -92,7 +92,7 @@ public class SecretTests
             var umasks = Path.Combine(home, "umasks");
             var env = CredentialProcess(home, $"umask >> {umasks}\nexp=$(date -u -d '+1 min' +%Y-%m-%dT%H:%M:%SZ)\n",
                 $", \"Expiration\": \"'$exp'\"");
-            var own = File.ReadAllLines("/proc/self/status").Single(l => l.StartsWith("Umask:", StringComparison.Ordinal))[6..].Trim();
+            var own = TierFs.Tests.Fakes.Commands.Umask();
             Assert.True(own != "0000", "the tests run with umask 0: this test cannot tell the daemon's from it");
 
             var (r, m) = MountWith($"remote:\n  type: s3\n  endpoint: {s3.Endpoint}\n  bucket: tier\n", env);
@@ -123,7 +123,7 @@ public class SecretTests
         var daemons = TierFs.IntegrationTests.Harness.DaemonProcess.ProcessesMentioning(m.MountPoint);
         Assert.NotEmpty(daemons);
         foreach (var pid in daemons)
-            Assert.Equal("0022", File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith("Umask:", StringComparison.Ordinal))[6..].Trim());
+            Assert.Equal("0022", TierFs.Tests.Fakes.Commands.Umask($"/proc/{pid}/status"));
 
         // A user's own umask 0 still gives them 0666, and 0777 for a directory.
         File.SetUnixFileMode(m.Root, (UnixFileMode)0x1ED); // 755: nobody reaches the mount

@@ -1,3 +1,4 @@
+using TierFs.Tests.Fakes;
 using System.Text;
 using TierFs.Posix;
 
@@ -13,8 +14,7 @@ public sealed unsafe class CreatingUmaskTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string ThreadUmask() =>
-        File.ReadAllLines("/proc/thread-self/status").Single(l => l.StartsWith("Umask:", StringComparison.Ordinal))[6..].Trim();
+    private static string ThreadUmask() => Commands.Umask("/proc/thread-self/status");
 
     [Fact]
     public void The_creating_thread_makes_exact_modes_while_another_thread_keeps_the_umask()
@@ -39,7 +39,7 @@ public sealed unsafe class CreatingUmaskTests : IDisposable
         {
             // While the creator holds umask 0, this thread (and a child it would start) does not.
             Assert.Equal(before, ThreadUmask());
-            Assert.Equal(before, File.ReadAllLines("/proc/self/status").Single(l => l.StartsWith("Umask:", StringComparison.Ordinal))[6..].Trim());
+            Assert.Equal(before, Commands.Umask());
         }
         finally
         {

@@ -1,3 +1,4 @@
+using TierFs.Tests.Fakes;
 using TierFs.Posix;
 
 namespace TierFs.Tests.Common;
@@ -50,13 +51,13 @@ public sealed class RootOnlyFileTests : IDisposable
         Assert.Equal($"{f} is writable by others (mode 664)", Refused(f));
 
         File.SetUnixFileMode(f, (UnixFileMode)0x1A4);
-        Chown(f, 65534);
+        Commands.Ok("chown", "65534", f);
         Assert.Equal($"{f} is owned by uid 65534, not root", Refused(f));
 
         // Root's own file in a directory a user owns (their home): they can rename another file onto it.
         var inHome = Write("home/user/tierfs.yaml", "a: 1\n");
         var home = Path.GetDirectoryName(inHome)!;
-        Chown(home, 65534);
+        Commands.Ok("chown", "65534", home);
         Assert.Equal($"{inHome}: {home} is owned by uid 65534, not root", Refused(inHome));
 
         // Or a directory further up that others may write (not sticky).
@@ -77,14 +78,14 @@ public sealed class RootOnlyFileTests : IDisposable
         // A user's link (in /tmp, say) to root's own file: the user could point it anywhere.
         var theirs = Path.Combine(_dir, "theirs.yaml");
         File.CreateSymbolicLink(theirs, good);
-        Chown(theirs, 65534, link: true);
+        Commands.Ok("chown", "-h", "65534", theirs);
         Assert.Equal($"{theirs}: the symlink {theirs} is owned by uid 65534, not root", Refused(theirs));
 
         // Root's link, but in a directory the user owns: they can put their own in its place.
         var home = Path.Combine(_dir, "home");
         Directory.CreateDirectory(home);
         File.CreateSymbolicLink(Path.Combine(home, "tierfs.yaml"), good);
-        Chown(home, 65534);
+        Commands.Ok("chown", "65534", home);
         Assert.Equal($"{Path.Combine(home, "tierfs.yaml")}: {home} is owned by uid 65534, not root", Refused(Path.Combine(home, "tierfs.yaml")));
 
         // A relative link and a "..", walked like any other name.
@@ -97,23 +98,12 @@ public sealed class RootOnlyFileTests : IDisposable
     public async Task A_fifo_is_refused_at_once_and_a_reader_holding_a_lock_does_not_stop_the_read()
     {
         var fifo = Path.Combine(_dir, "fifo.yaml");
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", ["-m", "644", fifo])!)
-        {
-            mkfifo.WaitForExit();
-            Assert.Equal(0, mkfifo.ExitCode);
-        }
+        Commands.Ok("mkfifo", "-m", "644", fifo);
         var refused = await Task.Run(() => Refused(fifo)).WaitAsync(TimeSpan.FromSeconds(10)); // a TimeoutException: it waited on the fifo
         Assert.Equal($"{fifo} is not a regular file", refused);
 
         var f = Write("etc/tierfs.yaml", "a: 1\n");
         using var held = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.None); // flock(LOCK_EX), as any reader may take
         Assert.Equal("a: 1\n", RootOnlyFile.ReadAllText(f));
-    }
-
-    private static void Chown(string path, int uid, bool link = false)
-    {
-        using var p = System.Diagnostics.Process.Start("chown", link ? ["-h", uid.ToString(), path] : [uid.ToString(), path])!;
-        p.WaitForExit();
-        Assert.Equal(0, p.ExitCode);
     }
 }

@@ -1,3 +1,4 @@
+using TierFs.Tests.Fakes;
 using TierFs.Posix;
 
 namespace TierFs.Tests.Common;
@@ -23,7 +24,7 @@ public sealed class RootOwnedTests : IDisposable
         Assert.Equal($"{f} is writable by others (mode 666)", RootOwned.Problem(f, RootOwned.Kind.File));
 
         File.SetUnixFileMode(f, (UnixFileMode)0b110_100_100);
-        Chown(f, 65534);
+        Commands.Ok("chown", "65534", f);
         Assert.Equal($"{f} is owned by uid 65534, not root", RootOwned.Problem(f, RootOwned.Kind.File));
 
         File.SetUnixFileMode(_dir, (UnixFileMode)0b111_111_111);
@@ -33,12 +34,5 @@ public sealed class RootOwnedTests : IDisposable
         File.CreateSymbolicLink(link, f);
         Assert.Equal($"{link} is not a regular file", RootOwned.Problem(link, RootOwned.Kind.File));
         Assert.Equal($"{f} is not a socket", RootOwned.Problem(f, RootOwned.Kind.Socket));
-    }
-
-    private static void Chown(string path, int uid)
-    {
-        using var p = System.Diagnostics.Process.Start("chown", [uid.ToString(), path])!;
-        p.WaitForExit();
-        Assert.Equal(0, p.ExitCode);
     }
 }

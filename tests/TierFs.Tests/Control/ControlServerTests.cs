@@ -1,3 +1,4 @@
+using TierFs.Tests.Fakes;
 using System.Net.Sockets;
 using System.Text;
 using TierFs.Tiering.Control;
@@ -30,9 +31,7 @@ public sealed class ControlServerTests : IDisposable
         {
             s.Bind(new UnixDomainSocketEndPoint(live));
             s.Listen();
-            using var ln = System.Diagnostics.Process.Start("ln", [live, path])!;
-            ln.WaitForExit();
-            Assert.Equal(0, ln.ExitCode);
+            Commands.Ok("ln", live, path);
         }
         File.Delete(live);
         Assert.True(File.Exists(path));
@@ -113,20 +112,13 @@ public sealed class ControlServerTests : IDisposable
     public async Task The_client_refuses_a_socket_or_directory_that_is_not_roots_alone()
     {
         using var server = ControlServer.Start(Sock, FakeTierCommands.Answering("resident"));
-        Chown(Sock, 65534);
+        Commands.Ok("chown", "65534", Sock);
         var e = await Assert.ThrowsAsync<ControlException>(() => RunAsync(Sock, new ControlRequest(TierOp.State, ["x"], false)));
         Assert.Equal($"refusing to talk to the mount daemon for /mnt/t: {Sock} is owned by uid 65534, not root", e.Message);
-        Chown(Sock, 0);
+        Commands.Ok("chown", "0", Sock);
         File.SetUnixFileMode(_dir, (UnixFileMode)0b111_111_111);
         e = await Assert.ThrowsAsync<ControlException>(() => RunAsync(Sock, new ControlRequest(TierOp.State, ["x"], false)));
         Assert.Equal($"refusing to talk to the mount daemon for /mnt/t: {_dir} is writable by others (mode 777)", e.Message);
-    }
-
-    private static void Chown(string path, int uid)
-    {
-        using var p = System.Diagnostics.Process.Start("chown", [uid.ToString(), path])!;
-        p.WaitForExit();
-        Assert.Equal(0, p.ExitCode);
     }
 
     [Fact]
